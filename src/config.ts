@@ -1,0 +1,147 @@
+// Configuration: one zod schema, validated once, frozen. The only module that reads process.env.
+//
+// Precedence, lowest first: schema defaults < config file (broadsheet.config.json) < environment
+// (BROADSHEET_*) < command-line flags. Secrets (later: SMTP URL, HMAC key) come only from the environment.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { AggregateAppError, ConfigError } from './errors.js';
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
+  .transform((u) => new URL(u).toString());
+
+const timezone = z
+  .string()
+  .refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA timezone such as "Europe/Paris" or "UTC"' });
+
+export const SiteConfig = z.object({
+  /** Site name: feed titles and the email header. */
+  title: z.string().min(1).default('Broadsheet'),
+  /** Public base URL; every link in feeds and email is absolute against it. */
+  url: httpUrl.default('http://127.0.0.1:8080/'),
+  description: z.string().default('Posts and weekly digests'),
+  /** BCP 47 language tag for feeds. */
+  language: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag like "en" or "en-GB"').default('en'),
+  author: z
+    .object({ name: z.string().min(1), email: z.email().optional(), url: httpUrl.optional() })
+    .default({ name: 'Broadsheet' }),
+  /** Logo for feeds (absolute URL). */
+  image: httpUrl.optional(),
+  copyright: z.string().optional(),
+  /** Timezone for date-only and offset-less dates, and for digest windows. */
+  timezone: timezone.default('UTC'),
+});
+export type SiteConfig = z.infer<typeof SiteConfig>;
+
+export const FeedsConfig = z.object({
+  /** Items per feed, newest first. */
+  limit: z.number().int().min(1).max(10_000).default(50),
+  /** Also write a feed per tag under tags/<tag-slug>/. */
+  perTag: z.boolean().default(false),
+  /** Path of a post's page under site.url; `:slug` and `:category` are replaced. */
+  postPath: z
+    .string()
+    .refine((p) => p.startsWith('/') && p.includes(':slug'), { error: 'expected a path starting with "/" that contains ":slug"' })
+    .default('/posts/:slug/'),
+  /** WebSub hub URL, advertised in every feed when set. */
+  hub: httpUrl.optional(),
+});
+export type FeedsConfig = z.infer<typeof FeedsConfig>;
+
+export const PathsConfig = z.object({
+  content: z.string().min(1).default('content'),
+  out: z.string().min(1).default('public'),
+});
+
+export const Config = z.object({
+  site: SiteConfig.default(SiteConfig.parse({})),
+  feeds: FeedsConfig.default(FeedsConfig.parse({})),
+  paths: PathsConfig.default(PathsConfig.parse({})),
+});
+export type Config = z.infer<typeof Config>;
+
+export interface ConfigSources {
+  /** Explicit --config path; when absent, broadsheet.config.json in cwd is used if it exists. */
+  configFile?: string | undefined;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Values from command-line flags, highest precedence. */
+  flags?: { content?: string | undefined; out?: string | undefined };
+}
+
+const DEFAULT_CONFIG_FILE = 'broadsheet.config.json';
+
+/** Environment variables that override the config file: per-deployment values only. */
+const ENV_OVERRIDES: ReadonlyArray<[string, string[]]> = [
+  ['BROADSHEET_SITE_URL', ['site', 'url']],
+  ['BROADSHEET_SITE_TITLE', ['site', 'title']],
+  ['BROADSHEET_TIMEZONE', ['site', 'timezone']],
+  ['BROADSHEET_CONTENT_DIR', ['paths', 'content']],
+  ['BROADSHEET_OUT_DIR', ['paths', 'out']],
+];
+
+export async function loadConfig(sources: ConfigSources): Promise<Readonly<Config>> {
+  const { file, raw } = await readConfigFile(sources);
+  const merged = structuredClone(raw);
+  for (const [name, keyPath] of ENV_OVERRIDES) {
+    const value = sources.env[name];
+    if (value !== undefined && value !== '') setPath(merged, keyPath, value);
+  }
+  if (sources.flags?.content) setPath(merged, ['paths', 'content'], sources.flags.content);
+  if (sources.flags?.out) setPath(merged, ['paths', 'out'], sources.flags.out);
+  return parseConfig(merged, file ?? 'defaults and environment');
+}
+
+/** Validate a raw config object; every issue is listed as `path: message`. */
+export function parseConfig(raw: unknown, source = 'config'): Readonly<Config> {
+  const result = Config.safeParse(raw);
+  if (!result.success) {
+    const errors = result.error.issues.map(
+      (issue) => new ConfigError({ file: source, field: issue.path.join('.') || '(root)', message: issue.message }),
+    );
+    throw new AggregateAppError('CONFIG_INVALID', `The configuration in ${source} is invalid.`, errors);
+  }
+  return deepFreeze(result.data);
+}
+
+async function readConfigFile(sources: ConfigSources): Promise<{ file?: string; raw: Record<string, unknown> }> {
+  const explicit = sources.configFile !== undefined;
+  const file = path.resolve(sources.cwd, sources.configFile ?? DEFAULT_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    if (!explicit && (cause as NodeJS.ErrnoException).code === 'ENOENT') return { raw: {} };
+    throw new ConfigError({ file, message: 'cannot read the config file', cause });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (cause) {
+    throw new ConfigError({ file, message: `is not valid JSON: ${(cause as Error).message}`, cause });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError({ file, message: 'expected a JSON object at the top level' });
+  }
+  return { file, raw: raw as Record<string, unknown> };
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node = target;
+  for (const key of keyPath.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1]!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,56 @@
+// Excerpts: clean the front matter's, or derive one from the first real paragraph. Pure.
+import { paragraphTexts } from './markdown.js';
+
+/** Longest derived excerpt, in characters, before it is cut at a word boundary. */
+export const EXCERPT_MAX = 240;
+
+/** A machine-made excerpt cut mid-word ends in a letter followed straight by an ellipsis ("inve..."). */
+export function isCutMidWord(excerpt: string): boolean {
+  return /[\p{L}\p{N}](\.\.\.|…)$/u.test(excerpt);
+}
+
+export function cleanExcerpt(raw: string): string {
+  return raw.replace(/<[^>]*>/g, ' ').replace(/\s+/gu, ' ').trim();
+}
+
+/**
+ * The post's excerpt: the front matter's when it is present and whole; otherwise the first real
+ * paragraph of the body (one that reads like prose, not page furniture), cut at a word boundary.
+ */
+export function chooseExcerpt(frontMatterExcerpt: string | undefined, body: string, title: string): string {
+  const given = frontMatterExcerpt === undefined ? '' : cleanExcerpt(frontMatterExcerpt);
+  if (given && !isCutMidWord(given)) return given;
+  const derived = deriveExcerpt(body, title);
+  if (derived) return derived;
+  return given ? truncateAtWord(given.replace(/(\.\.\.|…)$/u, ''), EXCERPT_MAX) : '';
+}
+
+export function deriveExcerpt(body: string, title: string): string {
+  const paragraphs = paragraphTexts(body);
+  const normalisedTitle = title.toLocaleLowerCase('en');
+  const isProse = (text: string) => {
+    const words = text.split(' ').length;
+    return text.toLocaleLowerCase('en') !== normalisedTitle && (words >= 12 || (words >= 6 && /[.!?…]["”’)]?$/u.test(text)));
+  };
+  const first = paragraphs.find(isProse) ?? paragraphs.find((p) => p.toLocaleLowerCase('en') !== normalisedTitle);
+  return first ? truncateAtWord(first, EXCERPT_MAX) : '';
+}
+
+export function truncateAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max + 1);
+  const lastSpace = cut.lastIndexOf(' ');
+  const head = (lastSpace > max * 0.5 ? cut.slice(0, lastSpace) : text.slice(0, max)).replace(/[\s,;:.\-–—]+$/u, '');
+  return `${head}…`;
+}
+
+/** Words in a Markdown body, ignoring link targets and markup. */
+export function countWords(body: string): number {
+  const text = body.replace(/```[\s\S]*?```/g, ' ').replace(/\]\([^)]*\)/g, ' ').replace(/<[^>]*>/g, ' ');
+  return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
+}
+
+/** Minutes to read at 230 words a minute, at least one. */
+export function readingMinutes(words: number): number {
+  return Math.max(1, Math.round(words / 230));
+}

@@ -1,0 +1,62 @@
+// Read every post file under the content folder and parse them all (I/O at the edge of the pipeline).
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ContentError } from '../errors.js';
+import { parsePost } from './parse.js';
+import type { Post } from './schema.js';
+
+export interface LoadedPosts {
+  /** Every valid post, drafts and future posts included; `publishPosts` decides what is published. */
+  posts: Post[];
+  /** Every invalid post, each problem named by file and field. An invalid post is skipped. */
+  errors: ContentError[];
+  /** Post files seen. */
+  files: number;
+}
+
+const POST_FILE = /\.(md|markdown)$/i;
+
+/** Post files under `dir`, recursively, as sorted `/`-separated relative paths. Dot-folders are skipped. */
+export async function listPostFiles(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir, { recursive: true });
+  } catch (cause) {
+    throw new ContentError({ file: dir, message: 'cannot read the content folder', hint: 'check --content or paths.content', cause });
+  }
+  return entries
+    .map((entry) => entry.split(path.sep).join('/'))
+    .filter((rel) => POST_FILE.test(rel) && !rel.split('/').some((part) => part.startsWith('.') || part === 'node_modules'))
+    .sort();
+}
+
+export async function loadPosts(dir: string, options: { timezone: string }): Promise<LoadedPosts> {
+  const files = await listPostFiles(dir);
+  const posts: Post[] = [];
+  const errors: ContentError[] = [];
+  for (const file of files) {
+    const shown = path.join(dir, file);
+    let source: string;
+    try {
+      source = await readFile(path.join(dir, file), 'utf8');
+    } catch (cause) {
+      errors.push(new ContentError({ file: shown, message: 'cannot be read', cause }));
+      continue;
+    }
+    const result = parsePost(file, source, options);
+    if (result.ok) posts.push(result.post);
+    else errors.push(...result.errors.map((e) => relocate(e, dir)));
+  }
+  return { posts, errors, files: files.length };
+}
+
+/** Messages name the file as the user knows it: content folder included. */
+function relocate(error: ContentError, dir: string): ContentError {
+  return new ContentError({
+    file: error.file === undefined ? dir : path.join(dir, error.file),
+    ...(error.field === undefined ? {} : { field: error.field }),
+    message: error.message,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    cause: error.cause,
+  });
+}

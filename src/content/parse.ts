@@ -1,0 +1,101 @@
+// One file's text → a validated Post, or every problem found in it. Pure: no disk, no clock.
+import matter from 'gray-matter';
+import yaml from 'js-yaml';
+import { ContentError } from '../errors.js';
+import { chooseExcerpt, countWords, readingMinutes } from './excerpt.js';
+import { cleanBody } from './markdown.js';
+import { frontMatterSchema, type Post } from './schema.js';
+import { slugFromFile, toSlug } from './slug.js';
+
+export interface ParseOptions {
+  /** IANA timezone for dates written without an offset. */
+  timezone: string;
+}
+
+export type ParseResult = { ok: true; post: Post } | { ok: false; errors: ContentError[] };
+
+// Passing options (any options) keeps gray-matter from caching every parsed file forever
+// (jonschlinkert/gray-matter#43). The YAML core schema has no timestamp type, so dates stay strings
+// and are validated by us: js-yaml would turn 2026-13-45 into a Date in 2027.
+const MATTER_OPTIONS = {
+  engines: { yaml: (text: string) => yaml.load(text, { schema: yaml.CORE_SCHEMA }) as object },
+};
+
+const schemas = new Map<string, ReturnType<typeof frontMatterSchema>>();
+function schemaFor(timezone: string) {
+  let schema = schemas.get(timezone);
+  if (!schema) schemas.set(timezone, (schema = frontMatterSchema(timezone)));
+  return schema;
+}
+
+/** Parse one post. `file` is its path relative to the content folder, used in messages and slugs. */
+export function parsePost(file: string, source: string, options: ParseOptions): ParseResult {
+  const text = source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  let data: unknown;
+  let content: string;
+  try {
+    const parsed = matter(text, MATTER_OPTIONS);
+    data = parsed.data;
+    content = parsed.content;
+  } catch (cause) {
+    return { ok: false, errors: [yamlError(file, cause)] };
+  }
+  if (!/^---\s*\n/.test(text)) {
+    return {
+      ok: false,
+      errors: [new ContentError({ file, field: 'front matter', message: 'is missing: expected the file to start with a "---" line, then YAML (title, date, …), then "---"' })],
+    };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, errors: [new ContentError({ file, field: 'front matter', message: 'expected YAML key: value pairs' })] };
+  }
+
+  // A fresh object goes to the schema: gray-matter's `data` must never be mutated.
+  const result = schemaFor(options.timezone).safeParse({ ...data });
+  if (!result.success) {
+    const errors = result.error.issues.map(
+      (issue) => new ContentError({ file, field: issue.path.map(String).join('.') || 'front matter', message: issue.message }),
+    );
+    return { ok: false, errors };
+  }
+  const fm = result.data;
+  const body = cleanBody(content);
+  const words = countWords(body);
+  const categoryName = fm.category ?? 'Uncategorized';
+  return {
+    ok: true,
+    post: {
+      file,
+      slug: fm.slug === undefined ? slugFromFile(file) : toSlug(fm.slug),
+      title: fm.title,
+      date: fm.date!,
+      updated: fm.updated,
+      excerpt: chooseExcerpt(fm.excerpt, body, fm.title),
+      coverImage: fm.coverImage,
+      author: fm.author,
+      tags: fm.tags,
+      category: { name: categoryName, slug: toSlug(categoryName) },
+      source: fm.source,
+      draft: fm.draft,
+      body,
+      wordCount: words,
+      readingMinutes: readingMinutes(words),
+    },
+  };
+}
+
+function yamlError(file: string, cause: unknown): ContentError {
+  if (cause instanceof yaml.YAMLException) {
+    // The front matter starts on the file's second line, after the opening "---".
+    const line = cause.mark ? cause.mark.line + 2 : undefined;
+    const column = cause.mark ? cause.mark.column + 1 : undefined;
+    return new ContentError({
+      file: line === undefined ? file : `${file}:${line}:${column}`,
+      field: 'front matter',
+      message: `is not valid YAML: ${cause.reason}`,
+      hint: 'quote values that contain ": " or start with a special character',
+      cause,
+    });
+  }
+  return new ContentError({ file, field: 'front matter', message: `cannot be read: ${(cause as Error).message}`, cause });
+}

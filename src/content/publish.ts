@@ -1,0 +1,94 @@
+// Which parsed posts are published, in what order, under which unique slugs. Pure.
+import { ContentError } from '../errors.js';
+import type { Category, Post } from './schema.js';
+
+export interface PublishOptions {
+  /** Include posts marked `draft: true`. */
+  drafts: boolean;
+  /** Include posts dated after `now`. */
+  future: boolean;
+  now: Date;
+}
+
+export interface Published {
+  /** Newest first, then by slug. */
+  posts: Post[];
+  warnings: ContentError[];
+  /** Posts left out, with why (drafts, future). Not problems: reported as counts. */
+  skipped: { drafts: number; future: number };
+}
+
+/** Newest first; ties broken by slug, then file, so order never depends on the file system. */
+export function compareNewestFirst(a: Post, b: Post): number {
+  return b.date.getTime() - a.date.getTime() || compareStrings(a.slug, b.slug) || compareStrings(a.file, b.file);
+}
+
+export function publishPosts(parsed: readonly Post[], options: PublishOptions): Published {
+  const skipped = { drafts: 0, future: 0 };
+  const kept = parsed.filter((post) => {
+    if (post.draft && !options.drafts) return (skipped.drafts++, false);
+    if (post.date.getTime() > options.now.getTime() && !options.future) return (skipped.future++, false);
+    return true;
+  });
+  const warnings: ContentError[] = [];
+  const deduped = assignUniqueSlugs(kept, warnings);
+  const categorised = unifyCategoryNames(deduped);
+  return { posts: categorised.sort(compareNewestFirst), warnings, skipped };
+}
+
+/**
+ * Posts whose slugs collide all stay published: the earliest (by date, then path) keeps the slug,
+ * each later one gets "-2", "-3", … and a warning naming both files.
+ */
+function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[]): Post[] {
+  const oldestFirst = [...posts].sort((a, b) => a.date.getTime() - b.date.getTime() || compareStrings(a.file, b.file));
+  const owners = new Map<string, Post>();
+  const taken = new Set(posts.map((p) => p.slug));
+  const result: Post[] = [];
+  for (const post of oldestFirst) {
+    const owner = owners.get(post.slug);
+    if (!owner) {
+      owners.set(post.slug, post);
+      result.push(post);
+      continue;
+    }
+    let n = 2;
+    while (taken.has(`${post.slug}-${n}`)) n++;
+    const slug = `${post.slug}-${n}`;
+    taken.add(slug);
+    owners.set(slug, post);
+    warnings.push(
+      new ContentError({
+        file: post.file,
+        field: 'slug',
+        message: `"${post.slug}" is already used by ${owner.file}; this post is published as "${slug}"`,
+        hint: 'set a distinct `slug:` in one of the two files',
+      }),
+    );
+    result.push({ ...post, slug });
+  }
+  return result;
+}
+
+/** "finance" and "Finance" are one category: its name is the most used spelling (ties: sorted first). */
+function unifyCategoryNames(posts: readonly Post[]): Post[] {
+  const spellings = new Map<string, Map<string, number>>();
+  for (const post of posts) {
+    const counts = spellings.get(post.category.slug) ?? new Map<string, number>();
+    counts.set(post.category.name, (counts.get(post.category.name) ?? 0) + 1);
+    spellings.set(post.category.slug, counts);
+  }
+  const canonical = new Map<string, Category>();
+  for (const [slug, counts] of spellings) {
+    const [name] = [...counts].sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]))[0]!;
+    canonical.set(slug, { name, slug });
+  }
+  return posts.map((post) => {
+    const category = canonical.get(post.category.slug)!;
+    return category.name === post.category.name ? post : { ...post, category };
+  });
+}
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,159 @@
+// The post model and its front matter schema: what a valid post is, in one place.
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+
+/** A category: its display name and the slug used in URLs and as its identity. */
+export interface Category {
+  name: string;
+  slug: string;
+}
+
+/** A validated post, ready for feeds and digests. Bodies are rendered later, only when needed. */
+export interface Post {
+  /** Path of the source file relative to the content folder, with `/` separators. */
+  file: string;
+  /** URL slug, unique among published posts. */
+  slug: string;
+  /** Plain text, one line. */
+  title: string;
+  /** Publication instant. */
+  date: Date;
+  /** Last significant update, when the front matter gives one. */
+  updated: Date | undefined;
+  /** Plain-text summary: the front matter's, cleaned, or derived from the body. */
+  excerpt: string;
+  /** Cover image URL as written (absolute, or relative to the post's page). */
+  coverImage: string | undefined;
+  author: string | undefined;
+  tags: string[];
+  category: Category;
+  /** Absolute URL of the original article this post republishes or summarises. */
+  source: string | undefined;
+  draft: boolean;
+  /** Markdown body, scraped noise already cleaned. */
+  body: string;
+  wordCount: number;
+  readingMinutes: number;
+}
+
+const scalarText = z
+  .union([z.string(), z.number(), z.boolean()], { error: (i) => `expected text, got ${describeValue(i.input)}` })
+  .transform((v) => String(v));
+
+/** A single line of text: line breaks and runs of white space become one space. */
+export const singleLine = scalarText.transform((s) => stripControlChars(s).replace(/\s+/gu, ' ').trim());
+
+const DATE_HINT = 'expected a date like 2026-01-29 or an ISO 8601 date-time like 2026-01-29T14:11:00-08:00';
+
+/** A date field read in `timezone` when it carries no offset of its own. */
+export function dateField(timezone: string) {
+  return z.unknown().transform((value, ctx) => {
+    const parsed = parseDateValue(value, timezone);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${DATE_HINT}, got ${describeValue(value)}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+export function parseDateValue(value: unknown, timezone: string): Date | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  // Luxon rejects impossible dates (2026-13-45) instead of rolling them over as js-yaml and Date do.
+  const candidates = [
+    DateTime.fromISO(text, { zone: timezone, setZone: true }),
+    DateTime.fromSQL(text, { zone: timezone, setZone: true }),
+    DateTime.fromRFC2822(text, { zone: timezone, setZone: true }),
+  ];
+  const valid = candidates.find((d) => d.isValid);
+  return valid ? valid.toJSDate() : undefined;
+}
+
+/** Tags as a YAML list or, as found in the wild, one comma-separated string. */
+export const tagsField = z
+  .union([z.array(scalarText), z.string(), z.null()], { error: (i) => `expected a list of tags or a comma-separated string, got ${describeValue(i.input)}` })
+  .transform((value) => {
+    const raw = value === null ? [] : typeof value === 'string' ? value.split(',') : value;
+    const seen = new Set<string>();
+    const tags: string[] = [];
+    for (const tag of raw) {
+      const clean = stripControlChars(tag).replace(/\s+/gu, ' ').trim();
+      const key = clean.toLocaleLowerCase('en');
+      if (clean && !seen.has(key)) {
+        seen.add(key);
+        tags.push(clean);
+      }
+    }
+    return tags;
+  });
+
+const absoluteUrl = z.string().trim().refine(isHttpUrl, { error: (i) => `expected an absolute http(s) URL, got ${describeValue(i.input)}` });
+
+/** Absolute http(s) URL, or a relative path resolved later against the post's own page. */
+const imageUrl = z
+  .string()
+  .trim()
+  .refine((s) => isHttpUrl(s) || /^(?![a-z][a-z0-9+.-]*:)[^\s<>"]+$/i.test(s), {
+    error: (i) => `expected an image URL (absolute http(s), or a path relative to the post), got ${describeValue(i.input)}`,
+  });
+
+const booleanField = z.union([z.boolean(), z.enum(['true', 'false', 'yes', 'no'])], {
+  error: (i) => `expected true or false, got ${describeValue(i.input)}`,
+}).transform((v) => v === true || v === 'true' || v === 'yes');
+
+const slugField = z.string().trim().min(1, 'expected a non-empty slug');
+
+/** The front matter as written, before derived fields (slug, excerpt fallback) are worked out. */
+export function frontMatterSchema(timezone: string) {
+  const optionalText = z.preprocess(emptyToUndefined, singleLine.optional());
+  return z.looseObject({
+    title: z.preprocess(
+      emptyToUndefined,
+      z.union([singleLine, z.undefined()]).refine((t) => t !== undefined && t !== '', { error: 'is missing: every post needs a title' }),
+    ).transform((t) => t!),
+    date: z.preprocess(emptyToUndefined, dateField(timezone).optional()).refine((d) => d !== undefined, {
+      error: `is missing: ${DATE_HINT}`,
+    }),
+    updated: z.preprocess(emptyToUndefined, dateField(timezone).optional()),
+    excerpt: z.preprocess(emptyToUndefined, scalarText.optional()),
+    coverImage: z.preprocess(emptyToUndefined, imageUrl.optional()),
+    author: optionalText,
+    tags: z.preprocess((v) => v ?? null, tagsField),
+    category: optionalText,
+    source: z.preprocess(emptyToUndefined, absoluteUrl.optional()),
+    slug: z.preprocess(emptyToUndefined, slugField.optional()),
+    draft: z.preprocess((v) => v ?? false, booleanField),
+  });
+}
+export type FrontMatter = z.infer<ReturnType<typeof frontMatterSchema>>;
+
+export function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const { protocol } = new URL(value);
+  return protocol === 'http:' || protocol === 'https:';
+}
+
+// C0 controls other than tab/newline, DEL, C1 controls, lone surrogates and U+FFFE/U+FFFF are illegal
+// in XML 1.0 and meaningless in text: they are dropped wherever post text enters the model.
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
+
+export function stripControlChars(text: string): string {
+  return text.replace(CONTROL_CHARS, '');
+}
+
+function emptyToUndefined(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string' && value.trim() === '') return undefined;
+  return value;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,102 @@
+// The command line: parse argv, make one core call, print, return an exit code. No business logic.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createCore, type BuildReport } from '../core.js';
+import { AppError, describeError } from '../errors.js';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  cwd: string;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+}
+
+const SHARED_OPTIONS = {
+  config: { type: 'string' },
+  content: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const BUILD_OPTIONS = {
+  ...SHARED_OPTIONS,
+  strict: { type: 'boolean' },
+  drafts: { type: 'boolean' },
+  future: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+const USAGE = `Usage: broadsheet <command> [options]
+
+Commands:
+  build     Load the posts and write every feed, the OPML and digest.json
+
+Options for build:
+  --content DIR   folder of Markdown posts (default: content/)
+  --out DIR       where feeds are written (default: public/)
+  --config FILE   config file (default: broadsheet.config.json if present)
+  --strict        fail (exit 1) on any invalid post or warning; write nothing
+  --drafts        include posts marked draft: true
+  --future        include posts dated in the future
+  -h, --help      show this help
+`;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    switch (command) {
+      case 'build': {
+        const { values } = parseArgs({ args: [...rest], options: BUILD_OPTIONS, strict: true, allowPositionals: false });
+        if (values.help) return (io.stdout.write(USAGE), 0);
+        const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
+        const started = performance.now();
+        const report = await createCore(config, { now: io.now, cwd: io.cwd }).build(values);
+        io.stderr.write(formatProblems(report));
+        io.stdout.write(formatBuild(report, performance.now() - started, io.cwd));
+        return report.aborted ? 1 : 0;
+      }
+      default:
+        io.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    io.stderr.write(`${describeError(err)}\n`);
+    // Usage mistakes (unknown flag, missing value) are 2; everything else is a failed run.
+    return err instanceof AppError ? 1 : isUsageError(err) ? 2 : 1;
+  }
+}
+
+function isUsageError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+}
+
+function formatProblems(report: BuildReport): string {
+  const lines = [
+    ...report.errors.map((e) => `error: ${e.describe()} (post skipped)`),
+    ...report.warnings.map((w) => `warning: ${w.describe()}`),
+  ];
+  if (report.aborted) lines.push(`--strict: ${report.errors.length + report.warnings.length} problem(s) reported, nothing was written.`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+function formatBuild(report: BuildReport, ms: number, cwd: string): string {
+  if (report.aborted) return '';
+  const rel = (p: string) => (p.startsWith(cwd) ? p.slice(cwd.length + 1) || '.' : p);
+  const skipped = [
+    report.errors.length ? `${report.errors.length} invalid` : '',
+    report.skipped.drafts ? `${report.skipped.drafts} draft(s)` : '',
+    report.skipped.future ? `${report.skipped.future} future` : '',
+  ].filter(Boolean);
+  return [
+    `Built ${report.published} post(s) from ${report.files} file(s) in ${rel(report.contentDir)}${skipped.length ? ` (skipped: ${skipped.join(', ')})` : ''}.`,
+    `${report.channels} feed channel(s) × RSS, Atom, JSON Feed → ${rel(report.outDir)}/ (${report.written.length} written, ${report.unchanged.length} unchanged)`,
+    `  site feeds: ${rel(report.outDir)}/feed.xml, atom.xml, feed.json; all feeds: ${rel(report.outDir)}/feeds.opml`,
+    `  digest ${report.digest.id}: ${report.digest.postCount} post(s) → ${rel(report.outDir)}/digest.json`,
+    `Done in ${Math.round(ms)} ms${report.errors.length + report.warnings.length ? `, with ${report.errors.length} error(s) and ${report.warnings.length} warning(s)` : ''}.`,
+    '',
+  ].join('\n');
+}

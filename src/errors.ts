@@ -1,0 +1,69 @@
+// Error tree for every stage: a stable code, the file and field at fault, and the chained cause.
+
+export interface AppErrorDetails {
+  /** Human sentence: what happened and what was expected. No "Error:" prefix. */
+  message: string;
+  /** File the problem is in, relative to the working directory when possible. */
+  file?: string;
+  /** Field (front matter key, config path, template part) at fault. */
+  field?: string;
+  /** Optional hint: what to do about it. */
+  hint?: string;
+  cause?: unknown;
+}
+
+/** Base of every error Broadsheet raises on purpose. `code` names are permanent. */
+export class AppError extends Error {
+  readonly code: string;
+  readonly file: string | undefined;
+  readonly field: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: string, details: AppErrorDetails) {
+    super(details.message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.file = details.file;
+    this.field = details.field;
+    this.hint = details.hint;
+  }
+
+  /** One line a person can act on: `file: field: message (hint)`. */
+  describe(): string {
+    const where = [this.file, this.field].filter(Boolean).join(': ');
+    const hint = this.hint ? ` (${this.hint})` : '';
+    return `${where ? `${where}: ` : ''}${this.message}${hint}`;
+  }
+}
+
+export class ConfigError extends AppError {
+  constructor(details: AppErrorDetails) {
+    super('CONFIG_INVALID', details);
+  }
+}
+
+export class ContentError extends AppError {
+  constructor(details: AppErrorDetails) {
+    super('CONTENT_INVALID', details);
+  }
+}
+
+/** Several problems found in one pass (every bad post, every config issue), thrown once. */
+export class AggregateAppError extends AppError {
+  readonly errors: readonly AppError[];
+
+  constructor(code: string, summary: string, errors: readonly AppError[]) {
+    super(code, { message: summary });
+    this.errors = errors;
+  }
+
+  override describe(): string {
+    return [this.message, ...this.errors.map((e) => `  - ${e.describe()}`)].join('\n');
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof AppError) return err.describe();
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

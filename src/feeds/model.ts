@@ -1,0 +1,42 @@
+// The feed model: one channel (site, category or tag) and its entries, independent of format.
+
+export interface FeedEntry {
+  /** Absolute URL of the post's page: id, guid and link. */
+  url: string;
+  /** Plain text, one line. */
+  title: string;
+  published: Date;
+  updated: Date;
+  author: string;
+  /** The post's category first, then its tags. */
+  categories: Array<{ term: string; label: string }>;
+  /** Plain-text excerpt. */
+  summary: string;
+  /** Sanitized HTML body with absolute URLs. */
+  html: string;
+  image: { url: string; type: string } | undefined;
+  /** Original article this post republishes. */
+  source: string | undefined;
+}
+
+export interface FeedChannel {
+  /** Output folder relative to OUT ("" for the site feeds, "categories/finance", …). */
+  dir: string;
+  kind: 'site' | 'category' | 'tag';
+  title: string;
+  description: string;
+  /** Page the channel is about (site home). */
+  homeUrl: string;
+  /** Absolute URL of each format's file. */
+  urls: { rss: string; atom: string; json: string };
+  language: string;
+  copyright: string | undefined;
+  image: string | undefined;
+  author: { name: string; email?: string | undefined; url?: string | undefined };
+  hub: string | undefined;
+  /** Newest entry's date: never the build time, so output is deterministic. */
+  updated: Date;
+  entries: FeedEntry[];
+}
+
+export const FEED_FILES = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
