@@ -49,15 +49,18 @@ export interface Core {
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   const contentDir = path.resolve(deps.cwd, config.paths.content);
   const outDir = path.resolve(deps.cwd, config.paths.out);
+  // Reports name files the way the user wrote the folder: relative to where they ran the command.
+  const displayDir = path.relative(deps.cwd, contentDir) || '.';
 
   return {
     async build(options = {}) {
-      const loaded = await loadPosts(contentDir, { timezone: config.site.timezone });
+      const loaded = await loadPosts(contentDir, { timezone: config.site.timezone, displayDir });
       const now = deps.now();
       const published = publishPosts(loaded.posts, {
         drafts: options.drafts ?? false,
         future: options.future ?? false,
         now,
+        describeFile: (file) => path.join(displayDir, file),
       });
       const channels = buildChannels(published.posts, config);
       const digest = buildDigest(published.posts, defaultWindow(now, config.site.timezone), config);

@@ -22,7 +22,11 @@ export function chooseExcerpt(frontMatterExcerpt: string | undefined, body: stri
   if (given && !isCutMidWord(given)) return given;
   const derived = deriveExcerpt(body, title);
   if (derived) return derived;
-  return given ? truncateAtWord(given.replace(/(\.\.\.|…)$/u, ''), EXCERPT_MAX) : '';
+  if (!given) return '';
+  // Nothing to derive from: keep the cut excerpt's whole words only, and still mark it as cut
+  // (removing just the "..." left the fragment "inve" reading as a finished sentence).
+  const whole = given.replace(/\S*(\.\.\.|…)$/u, '').replace(/[\s,;:.\-–—]+$/u, '');
+  return whole ? `${truncateAtWord(whole, EXCERPT_MAX).replace(/…$/u, '')}…` : '';
 }
 
 export function deriveExcerpt(body: string, title: string): string {

@@ -30,12 +30,19 @@ export async function listPostFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-export async function loadPosts(dir: string, options: { timezone: string }): Promise<LoadedPosts> {
+export interface LoadOptions {
+  timezone: string;
+  /** How messages name the content folder (as the user wrote it); defaults to `dir`. */
+  displayDir?: string;
+}
+
+export async function loadPosts(dir: string, options: LoadOptions): Promise<LoadedPosts> {
   const files = await listPostFiles(dir);
+  const shownDir = options.displayDir ?? dir;
   const posts: Post[] = [];
   const errors: ContentError[] = [];
   for (const file of files) {
-    const shown = path.join(dir, file);
+    const shown = path.join(shownDir, file);
     let source: string;
     try {
       source = await readFile(path.join(dir, file), 'utf8');
@@ -43,15 +50,15 @@ export async function loadPosts(dir: string, options: { timezone: string }): Pro
       errors.push(new ContentError({ file: shown, message: 'cannot be read', cause }));
       continue;
     }
-    const result = parsePost(file, source, options);
+    const result = parsePost(file, source, { timezone: options.timezone });
     if (result.ok) posts.push(result.post);
-    else errors.push(...result.errors.map((e) => relocate(e, dir)));
+    else errors.push(...result.errors.map((e) => inContentDir(e, shownDir)));
   }
   return { posts, errors, files: files.length };
 }
 
 /** Messages name the file as the user knows it: content folder included. */
-function relocate(error: ContentError, dir: string): ContentError {
+export function inContentDir(error: ContentError, dir: string): ContentError {
   return new ContentError({
     file: error.file === undefined ? dir : path.join(dir, error.file),
     ...(error.field === undefined ? {} : { field: error.field }),

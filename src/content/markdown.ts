@@ -5,6 +5,10 @@ import sanitizeHtml from 'sanitize-html';
 // Indented code blocks are disabled: scraped bodies indent ordinary lines with tabs, and a reader
 // must see paragraphs, not <pre><code>. Genuine code survives in fenced blocks (``` or ~~~).
 const md = new MarkdownIt({ html: true, linkify: true, typographer: false }).disable('code');
+// markdown-it leaves a link it distrusts (javascript:, data:, …) as literal text, so readers would see
+// "[x](javascript:alert(1))". Every link is parsed instead; sanitize-html's scheme allowlist below
+// then drops the bad href (and any image left without a src), keeping only the link text.
+md.validateLink = () => true;
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
@@ -34,7 +38,9 @@ export function cleanBody(body: string): string {
       continue;
     }
     // Tab indentation is scraper noise; space-indented list continuations (up to 3+ spaces) are kept.
-    out.push(/^\t/.test(line) ? line.replace(/^\s+/, '') : line.replace(/\s+$/, (ws) => (ws === '  ' ? ws : '')));
+    // Trailing white space goes on every line (tab-indented ones kept theirs), except a two-space hard break.
+    const unindented = /^\t/.test(line) ? line.replace(/^\s+/, '') : line;
+    out.push(unindented.replace(/\s+$/, (ws) => (ws === '  ' ? ws : '')));
   }
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out.join('\n');

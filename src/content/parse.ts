@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import { ContentError } from '../errors.js';
 import { chooseExcerpt, countWords, readingMinutes } from './excerpt.js';
 import { cleanBody } from './markdown.js';
-import { frontMatterSchema, type Post } from './schema.js';
+import { frontMatterSchema, stripControlChars, type Post } from './schema.js';
 import { slugFromFile, toSlug } from './slug.js';
 
 export interface ParseOptions {
@@ -30,7 +30,9 @@ function schemaFor(timezone: string) {
 
 /** Parse one post. `file` is its path relative to the content folder, used in messages and slugs. */
 export function parsePost(file: string, source: string, options: ParseOptions): ParseResult {
-  const text = source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  // Scraped files carry stray control characters: js-yaml rejects the whole file over one
+  // ("non-printable characters") and they are illegal in feed XML, so they go before parsing.
+  const text = stripControlChars(source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
   let data: unknown;
   let content: string;
   try {
@@ -86,8 +88,9 @@ export function parsePost(file: string, source: string, options: ParseOptions): 
 
 function yamlError(file: string, cause: unknown): ContentError {
   if (cause instanceof yaml.YAMLException) {
-    // The front matter starts on the file's second line, after the opening "---".
-    const line = cause.mark ? cause.mark.line + 2 : undefined;
+    // gray-matter hands js-yaml the text right after "---", starting with that line's own "\n",
+    // so js-yaml's 0-based line is already the file's line minus one.
+    const line = cause.mark ? cause.mark.line + 1 : undefined;
     const column = cause.mark ? cause.mark.column + 1 : undefined;
     return new ContentError({
       file: line === undefined ? file : `${file}:${line}:${column}`,

@@ -8,6 +8,8 @@ export interface PublishOptions {
   /** Include posts dated after `now`. */
   future: boolean;
   now: Date;
+  /** How reports name a post's file (e.g. with the content folder in front); default: as stored. */
+  describeFile?: (file: string) => string;
 }
 
 export interface Published {
@@ -31,7 +33,7 @@ export function publishPosts(parsed: readonly Post[], options: PublishOptions): 
     return true;
   });
   const warnings: ContentError[] = [];
-  const deduped = assignUniqueSlugs(kept, warnings);
+  const deduped = assignUniqueSlugs(kept, warnings, options.describeFile ?? ((f) => f));
   const categorised = unifyCategoryNames(deduped);
   return { posts: categorised.sort(compareNewestFirst), warnings, skipped };
 }
@@ -40,7 +42,7 @@ export function publishPosts(parsed: readonly Post[], options: PublishOptions): 
  * Posts whose slugs collide all stay published: the earliest (by date, then path) keeps the slug,
  * each later one gets "-2", "-3", … and a warning naming both files.
  */
-function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[]): Post[] {
+function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[], describeFile: (file: string) => string): Post[] {
   const oldestFirst = [...posts].sort((a, b) => a.date.getTime() - b.date.getTime() || compareStrings(a.file, b.file));
   const owners = new Map<string, Post>();
   const taken = new Set(posts.map((p) => p.slug));
@@ -59,9 +61,9 @@ function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[]): Po
     owners.set(slug, post);
     warnings.push(
       new ContentError({
-        file: post.file,
+        file: describeFile(post.file),
         field: 'slug',
-        message: `"${post.slug}" is already used by ${owner.file}; this post is published as "${slug}"`,
+        message: `"${post.slug}" is already used by ${describeFile(owner.file)}; this post is published as "${slug}"`,
         hint: 'set a distinct `slug:` in one of the two files',
       }),
     );

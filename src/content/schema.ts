@@ -111,13 +111,15 @@ export function frontMatterSchema(timezone: string) {
   return z.looseObject({
     title: z.preprocess(
       emptyToUndefined,
-      z.union([singleLine, z.undefined()]).refine((t) => t !== undefined && t !== '', { error: 'is missing: every post needs a title' }),
+      // Without its own error the union reports a bare "Invalid input" for, say, a list.
+      z.union([singleLine, z.undefined()], { error: (i) => `expected text, got ${describeValue(i.input)}` }).refine((t) => t !== undefined && t !== '', { error: 'is missing: every post needs a title' }),
     ).transform((t) => t!),
     date: z.preprocess(emptyToUndefined, dateField(timezone).optional()).refine((d) => d !== undefined, {
       error: `is missing: ${DATE_HINT}`,
     }),
     updated: z.preprocess(emptyToUndefined, dateField(timezone).optional()),
-    excerpt: z.preprocess(emptyToUndefined, scalarText.optional()),
+    // Escaped control characters ("\u0007" in a quoted value) survive YAML; drop them like the other text fields.
+    excerpt: z.preprocess(emptyToUndefined, scalarText.transform(stripControlChars).optional()),
     coverImage: z.preprocess(emptyToUndefined, imageUrl.optional()),
     author: optionalText,
     tags: z.preprocess((v) => v ?? null, tagsField),

@@ -2,6 +2,7 @@
 import { generateOpml } from 'feedsmith';
 import type { Config } from '../config.js';
 import { markdownToHtml } from '../content/markdown.js';
+import { compareNewestFirst } from '../content/publish.js';
 import type { Post } from '../content/schema.js';
 import { toSlug } from '../content/slug.js';
 import { FEED_FILES, type FeedChannel, type FeedEntry } from './model.js';
@@ -23,12 +24,14 @@ export type FeedSettings = Pick<Config, 'site' | 'feeds'>;
 /** The channels to publish: the site, each category and (when enabled) each tag, newest first. */
 export function buildChannels(posts: readonly Post[], config: FeedSettings): FeedChannel[] {
   const { site, feeds } = config;
+  // Sorted here, not trusted from the caller: `feeds.limit` must keep the newest posts, whatever the input order.
+  const sorted = [...posts].sort(compareNewestFirst);
   const groups: Array<{ dir: string; kind: FeedChannel['kind']; name?: string; posts: Post[] }> = [
-    { dir: '', kind: 'site', posts: [...posts] },
+    { dir: '', kind: 'site', posts: sorted },
   ];
   const byCategory = new Map<string, { name: string; posts: Post[] }>();
   const byTag = new Map<string, { name: string; posts: Post[] }>();
-  for (const post of posts) {
+  for (const post of sorted) {
     const cat = byCategory.get(post.category.slug) ?? { name: post.category.name, posts: [] };
     cat.posts.push(post);
     byCategory.set(post.category.slug, cat);
@@ -95,6 +98,8 @@ export function toEntry(post: Post, config: FeedSettings): FeedEntry {
     html: markdownToHtml(post.body, url),
     image: image === undefined ? undefined : { url: image, type: imageMimeType(image) },
     source: post.source,
+    wordCount: post.wordCount,
+    readingMinutes: post.readingMinutes,
   };
 }
 

@@ -17,6 +17,8 @@ export interface FeedEntry {
   image: { url: string; type: string } | undefined;
   /** Original article this post republishes. */
   source: string | undefined;
+  wordCount: number;
+  readingMinutes: number;
 }
 
 export interface FeedChannel {

@@ -1,7 +1,7 @@
 // FeedChannel → Atom 1.0 (RFC 4287) with `feed`, then patched where feed@6 gets Atom wrong. Pure.
 import { Feed } from 'feed';
 import type { FeedChannel } from './model.js';
-import { escapeHtml } from './text.js';
+import { escapeHtml, xmlJsText } from './text.js';
 import { childElements, element, parseXml, serializeXml } from './xml.js';
 
 export function renderAtom(channel: FeedChannel): string {
@@ -9,14 +9,14 @@ export function renderAtom(channel: FeedChannel): string {
     // feed@6 copies the feed id as is, but sends entry ids through `new URL()` (throws on non-URLs,
     // normalises the rest): every id given here is already a normalised absolute URL.
     id: channel.urls.atom,
-    title: channel.title,
-    description: channel.description,
+    title: xmlJsText(channel.title),
+    description: xmlJsText(channel.description),
     link: channel.homeUrl,
     language: channel.language,
-    ...(channel.copyright === undefined ? {} : { copyright: channel.copyright }),
+    ...(channel.copyright === undefined ? {} : { copyright: xmlJsText(channel.copyright) }),
     ...(channel.image === undefined ? {} : { image: channel.image }),
     author: {
-      name: channel.author.name,
+      name: xmlJsText(channel.author.name),
       ...(channel.author.email ? { email: channel.author.email } : {}),
       ...(channel.author.url ? { link: channel.author.url } : {}),
     },
@@ -36,7 +36,7 @@ export function renderAtom(channel: FeedChannel): string {
       published: entry.published,
       description: escapeHtml(entry.summary),
       ...(entry.html ? { content: entry.html } : {}),
-      author: [{ name: entry.author }],
+      author: [{ name: xmlJsText(entry.author) }],
       // Labels are added below: feed@6 escapes only "&" in attribute values, so a "<" would make
       // the document ill-formed. Terms are slugs, safe as they are.
       category: entry.categories.map((c) => ({ term: c.term })),

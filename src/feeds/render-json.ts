@@ -32,7 +32,11 @@ export function renderJson(channel: FeedChannel): string {
       author: [{ name: entry.author }],
       category: entry.categories.map((c) => ({ name: c.label })),
       ...(entry.image === undefined ? {} : { image: entry.image.url }),
-      ...(entry.source === undefined ? {} : { extensions: [{ name: 'external_url', objects: entry.source as unknown as Record<string, unknown> }] }),
+      extensions: [
+        ...(entry.source === undefined ? [] : [{ name: 'external_url', objects: entry.source as unknown as Record<string, unknown> }]),
+        // JSON Feed extensions are objects whose key starts with "_" (spec §"Extensions").
+        { name: '_broadsheet', objects: { word_count: entry.wordCount, reading_minutes: entry.readingMinutes } },
+      ],
     });
   }
   // feed@6's json1() is JSON Feed 1.0: no `authors`, no `language`, singular `author`.

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ContentError } from '../../src/errors.js';
+import { listPostFiles, loadPosts } from '../../src/content/load.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/content/', import.meta.url));
+const BASIC = path.join(FIXTURES, 'load-basic');
+const UTC = { timezone: 'UTC' };
+
+describe('listPostFiles', () => {
+  it('lists .md and .markdown files recursively as sorted /-separated paths, skipping other files and dot-folders', async () => {
+    expect(await listPostFiles(BASIC)).toEqual(['2026-01-29-first-post.md', 'broken.md', 'nested/deeper/second-post.markdown']);
+  });
+
+  it('names the folder when the content folder cannot be read', async () => {
+    const missing = path.join(FIXTURES, 'does-not-exist');
+    const error = await listPostFiles(missing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ContentError);
+    expect((error as ContentError).describe()).toContain(missing);
+  });
+});
+
+describe('loadPosts', () => {
+  it('loads every valid post, nested ones included, with paths relative to the content folder', async () => {
+    const loaded = await loadPosts(BASIC, UTC);
+    expect(loaded.posts.map((p) => [p.file, p.slug, p.title])).toEqual([
+      ['2026-01-29-first-post.md', 'first-post', 'The first post'],
+      ['nested/deeper/second-post.markdown', 'second-post', 'A nested post'],
+    ]);
+    expect(loaded.files).toBe(3);
+  });
+
+  it('ignores .txt files and files inside dot-folders', async () => {
+    const { posts } = await loadPosts(BASIC, UTC);
+    expect(posts.map((p) => p.title)).not.toContain('Not a post');
+    expect(posts.map((p) => p.title)).not.toContain('Hidden');
+  });
+
+  it('reports every problem of an invalid post with its path inside the content folder, and still loads the others', async () => {
+    const { posts, errors } = await loadPosts(BASIC, UTC);
+    const broken = path.join(BASIC, 'broken.md');
+    expect(errors.map((e) => [e.file, e.field])).toEqual([
+      [broken, 'title'],
+      [broken, 'date'],
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ContentError);
+      expect(error.describe()).toContain(path.join('load-basic', 'broken.md'));
+    }
+    expect(errors[1]?.describe()).toContain('"someday"');
+    expect(posts).toHaveLength(2);
+  });
+
+  it('reads dates without an offset in the timezone it is given', async () => {
+    const { posts } = await loadPosts(BASIC, { timezone: 'Europe/Paris' });
+    expect(posts.find((p) => p.slug === 'first-post')?.date.toISOString()).toBe('2026-01-28T23:00:00.000Z');
+  });
+});
