@@ -53,12 +53,34 @@ export type FeedsConfig = z.infer<typeof FeedsConfig>;
 export const PathsConfig = z.object({
   content: z.string().min(1).default('content'),
   out: z.string().min(1).default('public'),
+  /** Database, outbox, previews and the generated signing secret. */
+  data: z.string().min(1).default('data'),
+  /** MJML and text templates of the digest email. */
+  templates: z.string().min(1).default('templates'),
 });
+
+const mailbox = z.object({ name: z.string().optional(), address: z.email({ error: 'expected an email address' }) });
+
+export const EmailConfig = z.object({
+  /** Sender of the digest; its domain is used for Message-IDs and List-Id. */
+  from: mailbox.default({ name: 'Broadsheet', address: 'digest@localhost' }),
+  replyTo: mailbox.optional(),
+  /** Subject template (Liquid): digest.postCount, digest.dateRange, digest.topCategories, site.title. */
+  subject: z.string().min(1).default('{{ site.title }}: {{ digest.postCount }} new {% if digest.postCount == 1 %}post{% else %}posts{% endif %} in {{ digest.topCategories }} ({{ digest.dateRange }})'),
+  /** The sender's postal address, shown in every footer (required by law for bulk mail in many places). */
+  postalAddress: z.string().optional(),
+  /** Address for mailto: unsubscribes; defaults to reply-to, then from. */
+  unsubscribeMailbox: z.email().optional(),
+  /** Size the cover images are shown at, in CSS pixels. */
+  cover: z.object({ width: z.number().int().min(100).max(600).default(552), height: z.number().int().min(50).max(600).default(276) }).default({ width: 552, height: 276 }),
+});
+export type EmailConfig = z.infer<typeof EmailConfig>;
 
 export const Config = z.object({
   site: SiteConfig.default(SiteConfig.parse({})),
   feeds: FeedsConfig.default(FeedsConfig.parse({})),
   paths: PathsConfig.default(PathsConfig.parse({})),
+  email: EmailConfig.default(EmailConfig.parse({})),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -68,7 +90,7 @@ export interface ConfigSources {
   cwd: string;
   env: Record<string, string | undefined>;
   /** Values from command-line flags, highest precedence. */
-  flags?: { content?: string | undefined; out?: string | undefined };
+  flags?: { content?: string | undefined; out?: string | undefined; data?: string | undefined };
 }
 
 const DEFAULT_CONFIG_FILE = 'broadsheet.config.json';
@@ -80,7 +102,19 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[]]> = [
   ['BROADSHEET_TIMEZONE', ['site', 'timezone']],
   ['BROADSHEET_CONTENT_DIR', ['paths', 'content']],
   ['BROADSHEET_OUT_DIR', ['paths', 'out']],
+  ['BROADSHEET_DATA_DIR', ['paths', 'data']],
 ];
+
+/** Secrets: only ever from the environment, never from a file that might be committed. */
+export interface Secrets {
+  /** Key for signing unsubscribe and preference links; generated and stored under data/ when unset. */
+  signingKey: string | undefined;
+}
+
+export function readSecrets(env: Record<string, string | undefined>): Secrets {
+  const key = env.BROADSHEET_SECRET;
+  return { signingKey: key === undefined || key === '' ? undefined : key };
+}
 
 export async function loadConfig(sources: ConfigSources): Promise<Readonly<Config>> {
   const { file, raw } = await readConfigFile(sources);
@@ -91,6 +125,7 @@ export async function loadConfig(sources: ConfigSources): Promise<Readonly<Confi
   }
   if (sources.flags?.content) setPath(merged, ['paths', 'content'], sources.flags.content);
   if (sources.flags?.out) setPath(merged, ['paths', 'out'], sources.flags.out);
+  if (sources.flags?.data) setPath(merged, ['paths', 'data'], sources.flags.data);
   return parseConfig(merged, file ?? 'defaults and environment');
 }
 

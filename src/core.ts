@@ -1,9 +1,13 @@
 // The application core: every use case as one function over the pure pipeline, effects injected.
 import path from 'node:path';
-import type { Config } from './config.js';
+import { readSecrets, type Config } from './config.js';
 import { loadPosts } from './content/load.js';
 import { publishPosts } from './content/publish.js';
-import { buildDigest, defaultWindow, type Digest } from './digest/build.js';
+import { buildDigest, defaultWindow, type Digest, type DigestWindow } from './digest/build.js';
+import { buildMessage, recipientLinks } from './email/message.js';
+import { personalize, renderDigestEmail } from './email/render.js';
+import { loadSigningKey } from './email/signing-key.js';
+import { loadTemplates } from './email/templates.js';
 import type { ContentError } from './errors.js';
 import { buildChannels, buildFeedFiles, type OutputFile } from './feeds/build.js';
 import { saveFiles } from './output/save.js';
@@ -13,7 +17,36 @@ export interface CoreDeps {
   now: () => Date;
   /** Folder relative paths in the config are resolved against. */
   cwd: string;
+  /** Environment, for secrets only (config.ts reads the rest). */
+  env?: Record<string, string | undefined>;
 }
+
+export interface PreviewOptions {
+  /** Window start; default: the start of the default seven-day window. */
+  since?: Date | undefined;
+  /** Window end (exclusive); default: the end of today in the site timezone. */
+  until?: Date | undefined;
+  /** Address the preview is personalised for; default: the sender's own. */
+  to?: string | undefined;
+  /** Folder for digest.html, digest.txt and digest.eml; default: <data>/preview. */
+  outDir?: string | undefined;
+}
+
+export type PreviewReport =
+  | { empty: true; window: DigestWindow; digest: Digest }
+  | {
+      empty: false;
+      window: DigestWindow;
+      digest: Digest;
+      subject: string;
+      to: string;
+      messageId: string;
+      outDir: string;
+      files: { html: string; text: string; eml: string };
+      /** Message size in bytes (Gmail clips HTML parts over 102 KB). */
+      htmlBytes: number;
+      notes: string[];
+    };
 
 export interface BuildOptions {
   /** Any reported problem fails the build and nothing is written. */
@@ -44,6 +77,7 @@ export interface BuildReport {
 
 export interface Core {
   build(options?: BuildOptions): Promise<BuildReport>;
+  previewDigest(options?: PreviewOptions): Promise<PreviewReport>;
 }
 
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
@@ -51,17 +85,24 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   const outDir = path.resolve(deps.cwd, config.paths.out);
   // Reports name files the way the user wrote the folder: relative to where they ran the command.
   const displayDir = path.relative(deps.cwd, contentDir) || '.';
+  const dataDir = path.resolve(deps.cwd, config.paths.data);
+  const templatesDir = path.resolve(deps.cwd, config.paths.templates);
+
+  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}) {
+    const loaded = await loadPosts(contentDir, { timezone: config.site.timezone, displayDir });
+    const now = deps.now();
+    const published = publishPosts(loaded.posts, {
+      drafts: options.drafts ?? false,
+      future: options.future ?? false,
+      now,
+      describeFile: (file) => path.join(displayDir, file),
+    });
+    return { loaded, published, now };
+  }
 
   return {
     async build(options = {}) {
-      const loaded = await loadPosts(contentDir, { timezone: config.site.timezone, displayDir });
-      const now = deps.now();
-      const published = publishPosts(loaded.posts, {
-        drafts: options.drafts ?? false,
-        future: options.future ?? false,
-        now,
-        describeFile: (file) => path.join(displayDir, file),
-      });
+      const { loaded, published, now } = await loadPublished(options);
       const channels = buildChannels(published.posts, config);
       const digest = buildDigest(published.posts, defaultWindow(now, config.site.timezone), config);
       const files: OutputFile[] = [
@@ -84,6 +125,43 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       }
       const saved = await saveFiles(outDir, files);
       return { ...base, ...saved, aborted: false };
+    },
+
+    async previewDigest(options = {}) {
+      const { published, now } = await loadPublished();
+      const fallback = defaultWindow(now, config.site.timezone);
+      const until = options.until ?? fallback.until;
+      const since = options.since ?? new Date(until.getTime() - (fallback.until.getTime() - fallback.since.getTime()));
+      const window = { since, until };
+      const digest = buildDigest(published.posts, window, config);
+      if (digest.postCount === 0) return { empty: true, window, digest };
+
+      const templates = await loadTemplates(templatesDir, config.email.subject);
+      const key = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
+      const rendered = await renderDigestEmail(digest, templates, config);
+      const to = (options.to ?? config.email.from.address).trim().toLowerCase();
+      const links = recipientLinks(to, key, config);
+      const email = personalize(rendered, { email: to, name: undefined, ...links });
+      const message = await buildMessage({ ...email, digestId: digest.id }, { email: to }, links, now, config);
+      const previewDir = options.outDir ? path.resolve(deps.cwd, options.outDir) : path.join(dataDir, 'preview');
+      await saveFiles(previewDir, [
+        { path: 'digest.html', body: email.html },
+        { path: 'digest.txt', body: email.text },
+        { path: 'digest.eml', body: message.raw.toString('utf8') },
+      ]);
+      const notes = config.email.postalAddress ? [] : ['email.postalAddress is not set: bulk email law in many places requires the sender\'s postal address in every message.'];
+      return {
+        empty: false,
+        window,
+        digest,
+        subject: email.subject,
+        to,
+        messageId: message.messageId,
+        outDir: previewDir,
+        files: { html: path.join(previewDir, 'digest.html'), text: path.join(previewDir, 'digest.txt'), eml: path.join(previewDir, 'digest.eml') },
+        htmlBytes: Buffer.byteLength(email.html),
+        notes,
+      };
     },
   };
 }

@@ -48,6 +48,12 @@ export class ContentError extends AppError {
   }
 }
 
+export class TemplateError extends AppError {
+  constructor(details: AppErrorDetails) {
+    super('TEMPLATE_INVALID', details);
+  }
+}
+
 /** Several problems found in one pass (every bad post, every config issue), thrown once. */
 export class AggregateAppError extends AppError {
   readonly errors: readonly AppError[];

@@ -122,3 +122,19 @@ function topTags(posts: readonly Post[]): TagCount[] {
   }
   return [...counts.values()].sort((a, b) => b.count - a.count || compareStrings(a.name, b.name)).slice(0, TOP_TAGS);
 }
+
+/**
+ * A window bound typed by a person: a date-only `since` is the start of that day, a date-only `until`
+ * the end of that day (so `--until 2026-11-29` includes the 29th); a date-time is taken as it is.
+ * Undefined when the text is not a date.
+ */
+export function parseWindowBound(text: string, bound: 'since' | 'until', timezone: string): Date | undefined {
+  const trimmed = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
+    const day = DateTime.fromISO(trimmed, { zone: timezone });
+    if (!day.isValid) return undefined;
+    return (bound === 'since' ? day : day.plus({ days: 1 })).toJSDate();
+  }
+  const moment = DateTime.fromISO(trimmed, { zone: timezone, setZone: true });
+  return moment.isValid ? moment.toJSDate() : undefined;
+}

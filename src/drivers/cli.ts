@@ -1,7 +1,8 @@
 // The command line: parse argv, make one core call, print, return an exit code. No business logic.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.js';
-import { createCore, type BuildReport } from '../core.js';
+import { createCore, type BuildReport, type PreviewReport } from '../core.js';
+import { parseWindowBound } from '../digest/build.js';
 import { AppError, describeError } from '../errors.js';
 
 export interface CliIo {
@@ -26,10 +27,19 @@ const BUILD_OPTIONS = {
   future: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
+const DIGEST_OPTIONS = {
+  ...SHARED_OPTIONS,
+  data: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  to: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
 const USAGE = `Usage: broadsheet <command> [options]
 
 Commands:
   build     Load the posts and write every feed, the OPML and digest.json
+  digest    Preview the digest email: write digest.html, digest.txt and digest.eml
 
 Options for build:
   --content DIR   folder of Markdown posts (default: content/)
@@ -39,6 +49,13 @@ Options for build:
   --drafts        include posts marked draft: true
   --future        include posts dated in the future
   -h, --help      show this help
+
+Options for digest (also --config, --content):
+  --since DATE    window start (a date is its first instant; default: 7 days before --until)
+  --until DATE    window end (a date includes that whole day; default: end of today)
+  --out DIR       where the preview files go (default: data/preview/)
+  --to ADDRESS    personalise the preview for this address (default: email.from)
+  --data DIR      data folder: signing key, previews (default: data/)
 `;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -54,10 +71,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (values.help) return (io.stdout.write(USAGE), 0);
         const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
         const started = performance.now();
-        const report = await createCore(config, { now: io.now, cwd: io.cwd }).build(values);
+        const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).build(values);
         io.stderr.write(formatProblems(report));
         io.stdout.write(formatBuild(report, performance.now() - started, io.cwd));
         return report.aborted ? 1 : 0;
+      }
+      case 'digest': {
+        const { values } = parseArgs({ args: [...rest], options: DIGEST_OPTIONS, strict: true, allowPositionals: false });
+        if (values.help) return (io.stdout.write(USAGE), 0);
+        const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
+        const bound = (text: string | undefined, which: 'since' | 'until') => {
+          if (text === undefined) return undefined;
+          const date = parseWindowBound(text, which, config.site.timezone);
+          if (!date) throw new UsageError(`--${which} expects a date like 2026-11-23 or 2026-11-23T08:00:00+01:00, got "${text}"`);
+          return date;
+        };
+        const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).previewDigest({
+          since: bound(values.since, 'since'),
+          until: bound(values.until, 'until'),
+          to: values.to,
+          outDir: values.out,
+        });
+        io.stdout.write(formatPreview(report, io.cwd));
+        return 0;
       }
       default:
         io.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
@@ -70,8 +106,26 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+class UsageError extends Error {}
+
 function isUsageError(err: unknown): boolean {
+  if (err instanceof UsageError) return true;
   return typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+}
+
+function formatPreview(report: PreviewReport, cwd: string): string {
+  const rel = (p: string) => (p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p);
+  const window = `${report.window.since.toISOString()} – ${report.window.until.toISOString()}`;
+  if (report.empty) return `No posts were published in ${window} (digest ${report.digest.id}): nothing to preview, no files written.\n`;
+  return [
+    `Subject: ${report.subject}`,
+    `Digest ${report.digest.id}: ${report.digest.postCount} post(s) in ${report.digest.sections.length} categor${report.digest.sections.length === 1 ? 'y' : 'ies'}, for ${report.to}`,
+    `  ${rel(report.files.html)}   open in a browser (${Math.round(report.htmlBytes / 1024)} KB of HTML)`,
+    `  ${rel(report.files.text)}    the plain-text part`,
+    `  ${rel(report.files.eml)}    the complete message, as it would be sent; open in a mail client`,
+    ...report.notes.map((n) => `note: ${n}`),
+    '',
+  ].join('\n');
 }
 
 function formatProblems(report: BuildReport): string {
