@@ -76,11 +76,30 @@ export const EmailConfig = z.object({
 });
 export type EmailConfig = z.infer<typeof EmailConfig>;
 
+export const DeliveryConfig = z.object({
+  /** SMTP connections kept open at once; also the most messages ever in flight. */
+  maxConnections: z.number().int().min(1).max(50).default(5),
+  /** Messages per second across all connections; unset = as fast as the server accepts. */
+  rateLimit: z.number().positive().optional(),
+  /** Temporary failures (4xx, dropped connection, timeout) are retried with exponential backoff. */
+  retry: z
+    .object({ attempts: z.number().int().min(1).max(10).default(4), delayMs: z.number().int().min(0).default(2000) })
+    .default({ attempts: 4, delayMs: 2000 }),
+  /** DKIM signing: the private key is read from a file (never put key material in the config). */
+  dkim: z.object({ domainName: z.string().min(1), keySelector: z.string().min(1), privateKeyFile: z.string().min(1) }).optional(),
+  /** New subscribers' first digest covers this many days. */
+  firstDigestDays: z.number().int().min(1).max(60).default(7),
+  /** Days a double opt-in confirmation link stays valid. */
+  confirmDays: z.number().int().min(1).max(60).default(7),
+});
+export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
+
 export const Config = z.object({
   site: SiteConfig.default(SiteConfig.parse({})),
   feeds: FeedsConfig.default(FeedsConfig.parse({})),
   paths: PathsConfig.default(PathsConfig.parse({})),
   email: EmailConfig.default(EmailConfig.parse({})),
+  delivery: DeliveryConfig.default(DeliveryConfig.parse({})),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -109,11 +128,17 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[]]> = [
 export interface Secrets {
   /** Key for signing unsubscribe and preference links; generated and stored under data/ when unset. */
   signingKey: string | undefined;
+  /** smtp:// or smtps:// URL, credentials included; unset = write mail to the outbox folder. */
+  smtpUrl: string | undefined;
 }
 
 export function readSecrets(env: Record<string, string | undefined>): Secrets {
-  const key = env.BROADSHEET_SECRET;
-  return { signingKey: key === undefined || key === '' ? undefined : key };
+  const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const smtpUrl = value('BROADSHEET_SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
+    throw new ConfigError({ field: 'BROADSHEET_SMTP_URL', message: 'expected smtp://user:pass@host:port or smtps://…' });
+  }
+  return { signingKey: value('BROADSHEET_SECRET'), smtpUrl };
 }
 
 export async function loadConfig(sources: ConfigSources): Promise<Readonly<Config>> {

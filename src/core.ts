@@ -4,11 +4,21 @@ import { readSecrets, type Config } from './config.js';
 import { loadPosts } from './content/load.js';
 import { publishPosts } from './content/publish.js';
 import { buildDigest, defaultWindow, type Digest, type DigestWindow } from './digest/build.js';
+import { readFile } from 'node:fs/promises';
+import { toSlug } from './content/slug.js';
+import type { Mailer } from './delivery/mailer.js';
+import { sendDigest as runSend, type SendOptions, type SendReport } from './delivery/send-digest.js';
 import { buildMessage, recipientLinks } from './email/message.js';
-import { personalize, renderDigestEmail } from './email/render.js';
+import { personalize, renderConfirmationEmail, renderDigestEmail } from './email/render.js';
+import { signToken } from './email/tokens.js';
+import { siteUrl } from './feeds/urls.js';
+import { silentLogger, type Logger } from './log.js';
+import { normalizeAddress, parseCategoryList } from './subscribers/address.js';
+import { parseSubscriberCsv } from './subscribers/import-csv.js';
+import type { Subscriber, SubscriberStatus, SubscriberStore } from './subscribers/store.js';
 import { loadSigningKey } from './email/signing-key.js';
 import { loadTemplates } from './email/templates.js';
-import type { ContentError } from './errors.js';
+import { AppError, InputError, type ContentError } from './errors.js';
 import { buildChannels, buildFeedFiles, type OutputFile } from './feeds/build.js';
 import { saveFiles } from './output/save.js';
 
@@ -19,6 +29,33 @@ export interface CoreDeps {
   cwd: string;
   /** Environment, for secrets only (config.ts reads the rest). */
   env?: Record<string, string | undefined>;
+  log?: Logger;
+  /** Needed by the subscriber and sending use cases. */
+  store?: SubscriberStore;
+  /** Needed by the use cases that send mail. */
+  mailer?: Mailer;
+  sleep?: (ms: number) => Promise<void>;
+  /** Polled between messages while sending: true stops at a safe point. */
+  shouldStop?: () => boolean;
+}
+
+export interface AddSubscriberInput {
+  email: string;
+  name?: string | undefined;
+  /** Category names or slugs; empty = all. */
+  categories?: string | string[] | undefined;
+  timezone?: string | undefined;
+  /** Store as pending and send a confirmation request instead of adding as active. */
+  pending?: boolean | undefined;
+}
+
+export interface ImportReport {
+  file: string;
+  added: number;
+  existing: number;
+  duplicates: number;
+  errors: Array<{ line: number; message: string }>;
+  confirmationsSent: number;
 }
 
 export interface PreviewOptions {
@@ -78,6 +115,12 @@ export interface BuildReport {
 export interface Core {
   build(options?: BuildOptions): Promise<BuildReport>;
   previewDigest(options?: PreviewOptions): Promise<PreviewReport>;
+  addSubscriber(input: AddSubscriberInput): Promise<{ subscriber: Subscriber; created: boolean; confirmationSent: boolean }>;
+  /** Unsubscribe (the row is kept). */
+  removeSubscriber(email: string): Promise<{ found: boolean; changed: boolean }>;
+  listSubscribers(status?: SubscriberStatus): Subscriber[];
+  importSubscribers(file: string, options?: { pending?: boolean | undefined }): Promise<ImportReport>;
+  sendDigest(options?: SendOptions): Promise<SendReport>;
 }
 
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
@@ -87,6 +130,32 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   const displayDir = path.relative(deps.cwd, contentDir) || '.';
   const dataDir = path.resolve(deps.cwd, config.paths.data);
   const templatesDir = path.resolve(deps.cwd, config.paths.templates);
+
+  const log = deps.log ?? silentLogger;
+
+  /** Double opt-in: a signed link that expires, sent to each new pending subscriber. */
+  async function sendConfirmations(subscribers: Subscriber[]): Promise<number> {
+    const mailer = need(deps.mailer, 'mailer');
+    const templates = await loadTemplates(templatesDir, config.email.subject);
+    const key = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
+    let sent = 0;
+    for (const subscriber of subscribers) {
+      const now = deps.now();
+      const expires = Math.floor(now.getTime() / 1000) + config.delivery.confirmDays * 86_400;
+      const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
+      const email = await renderConfirmationEmail(templates, config, {
+        email: subscriber.email,
+        confirmUrl: siteUrl(config.site.url, `/confirm?token=${token}`),
+        categories: subscriber.categories,
+        validDays: config.delivery.confirmDays,
+      });
+      const message = await buildMessage({ ...email, digestId: `confirm-${now.getTime()}` }, { email: subscriber.email, name: subscriber.name ?? undefined }, undefined, now, config);
+      await mailer.send(message);
+      sent++;
+      log.info({ subscriber: subscriber.id }, 'confirmation request submitted');
+    }
+    return sent;
+  }
 
   async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}) {
     const loaded = await loadPosts(contentDir, { timezone: config.site.timezone, displayDir });
@@ -127,6 +196,60 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       return { ...base, ...saved, aborted: false };
     },
 
+    async addSubscriber(input) {
+      const store = need(deps.store, 'store');
+      const email = normalizeAddress(input.email);
+      if (!email) throw new InputError({ field: 'email', message: `"${input.email}" is not an email address` });
+      const status = input.pending ? 'pending' : 'active';
+      const categories = parseCategoryList(input.categories, toSlug);
+      const { subscriber, created } = store.add({ email, name: input.name, categories, timezone: input.timezone, status }, deps.now());
+      const confirmationSent = created && status === 'pending' ? (await sendConfirmations([subscriber]), true) : false;
+      return { subscriber, created, confirmationSent };
+    },
+
+    async removeSubscriber(raw) {
+      const store = need(deps.store, 'store');
+      const email = normalizeAddress(raw);
+      const subscriber = email ? store.findByEmail(email) : undefined;
+      if (!subscriber) return { found: false, changed: false };
+      return { found: true, changed: store.unsubscribe(subscriber.id, deps.now()) };
+    },
+
+    listSubscribers(status) {
+      return need(deps.store, 'store').list({ status });
+    },
+
+    async importSubscribers(file, options = {}) {
+      const store = need(deps.store, 'store');
+      const absolute = path.resolve(deps.cwd, file);
+      const text = await readFile(absolute, 'utf8').catch((cause: unknown) => {
+        throw new InputError({ file, message: 'cannot read the CSV file', cause });
+      });
+      const parsed = parseSubscriberCsv(text, file, options.pending ? 'pending' : 'active', toSlug);
+      const result = store.importMany(parsed.rows, deps.now());
+      let confirmationsSent = 0;
+      if (options.pending && result.addedEmails.length > 0) {
+        confirmationsSent = await sendConfirmations(result.addedEmails.map((e) => store.findByEmail(e)!));
+      }
+      return { file, added: result.added, existing: result.existing, duplicates: parsed.duplicates, errors: parsed.errors, confirmationsSent };
+    },
+
+    async sendDigest(options = {}) {
+      const store = need(deps.store, 'store');
+      const mailer = need(deps.mailer, 'mailer');
+      const { published } = await loadPublished();
+      const templates = await loadTemplates(templatesDir, config.email.subject);
+      const signingKey = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
+      return runSend(
+        {
+          store, mailer, templates, signingKey, config, posts: published.posts, now: deps.now, log,
+          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+        },
+        options,
+      );
+    },
+
     async previewDigest(options = {}) {
       const { published, now } = await loadPublished();
       const fallback = defaultWindow(now, config.site.timezone);
@@ -164,4 +287,10 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       };
     },
   };
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  // A wiring mistake in a driver, not a user error.
+  if (value === undefined) throw new AppError('CORE_MISCONFIGURED', { message: `the core was created without a ${what}: the driver must pass one` });
+  return value;
 }

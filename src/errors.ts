@@ -54,6 +54,24 @@ export class TemplateError extends AppError {
   }
 }
 
+export class DeliveryError extends AppError {
+  constructor(details: AppErrorDetails) {
+    super('DELIVERY_FAILED', details);
+  }
+}
+
+export class StoreError extends AppError {
+  constructor(details: AppErrorDetails) {
+    super('STORE_FAILED', details);
+  }
+}
+
+export class InputError extends AppError {
+  constructor(details: AppErrorDetails) {
+    super('INPUT_INVALID', details);
+  }
+}
+
 /** Several problems found in one pass (every bad post, every config issue), thrown once. */
 export class AggregateAppError extends AppError {
   readonly errors: readonly AppError[];

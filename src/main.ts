@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-// Composition root: the only place that touches process (argv, env, exit code, real clock).
+// Composition root: the only place that touches process (argv, env, signals, exit code, real clock).
 import { main } from './drivers/cli.js';
+
+let stopRequested = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopRequested) process.exit(130); // a second Ctrl-C means now
+  stopRequested = true;
+  process.stderr.write(`${signal}: stopping at the next safe point (press Ctrl-C again to quit at once)\n`);
+  // Commands that do not poll shouldStop end on their own; this only backs up a stuck one.
+  setTimeout(() => process.exit(130), 30_000).unref();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
@@ -8,4 +19,5 @@ process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
   now: () => new Date(),
+  shouldStop: () => stopRequested,
 });

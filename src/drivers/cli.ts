@@ -4,13 +4,16 @@ import { loadConfig } from '../config.js';
 import { createCore, type BuildReport, type PreviewReport } from '../core.js';
 import { parseWindowBound } from '../digest/build.js';
 import { AppError, describeError } from '../errors.js';
+import { sendCommand, subscribersCommand, UsageError } from './cli-subscribers.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
   cwd: string;
   env: Record<string, string | undefined>;
   now: () => Date;
+  /** True once the process was asked to stop (SIGINT/SIGTERM): long commands stop at a safe point. */
+  shouldStop?: () => boolean;
 }
 
 const SHARED_OPTIONS = {
@@ -40,6 +43,9 @@ const USAGE = `Usage: broadsheet <command> [options]
 Commands:
   build     Load the posts and write every feed, the OPML and digest.json
   digest    Preview the digest email: write digest.html, digest.txt and digest.eml
+  subscribers add EMAIL [--name N] [--categories a,b] [--pending] | remove EMAIL
+            | list [--status S] | import FILE.csv [--pending] | export
+  send      Send the digest to every active subscriber [--since] [--until] [--dry-run] [--retry-failed]
 
 Options for build:
   --content DIR   folder of Markdown posts (default: content/)
@@ -56,6 +62,9 @@ Options for digest (also --config, --content):
   --out DIR       where the preview files go (default: data/preview/)
   --to ADDRESS    personalise the preview for this address (default: email.from)
   --data DIR      data folder: signing key, previews (default: data/)
+
+subscribers and send take --config, --content and --data too. Mail goes to the SMTP server in
+BROADSHEET_SMTP_URL, or, when it is unset, to .eml files in data/outbox/.
 `;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -95,6 +104,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         io.stdout.write(formatPreview(report, io.cwd));
         return 0;
       }
+      case 'subscribers':
+        return await subscribersCommand(rest, io);
+      case 'send':
+        return await sendCommand(rest, io);
       default:
         io.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
         return 2;
@@ -105,8 +118,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return err instanceof AppError ? 1 : isUsageError(err) ? 2 : 1;
   }
 }
-
-class UsageError extends Error {}
 
 function isUsageError(err: unknown): boolean {
   if (err instanceof UsageError) return true;

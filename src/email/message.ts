@@ -42,14 +42,15 @@ export function messageIdFor(digestId: string, email: string, config: MessageSet
 }
 
 export async function buildMessage(
-  email: PersonalizedEmail & { digestId: string },
+  email: PersonalizedEmail & { digestId: string; messageId?: string | undefined },
   to: MessageRecipient,
-  links: { unsubscribeUrl: string; unsubscribeMailto: string },
+  links: { unsubscribeUrl: string; unsubscribeMailto: string } | undefined,
   date: Date,
   config: MessageSettings,
 ): Promise<BuiltMessage> {
   const { from, replyTo } = config.email;
-  const messageId = messageIdFor(email.digestId, to.email, config);
+  // A resend after a crash passes the Message-ID recorded before the first attempt.
+  const messageId = email.messageId ?? messageIdFor(email.digestId, to.email, config);
   const composer = new MailComposer({
     from: { name: oneLine(from.name ?? config.site.title), address: from.address },
     ...(replyTo ? { replyTo: { name: oneLine(replyTo.name ?? ''), address: replyTo.address } } : {}),
@@ -61,11 +62,14 @@ export async function buildMessage(
     html: email.html,
     // nodemailer's `list` helper has no List-Unsubscribe-Post, and its `list.post` is another header:
     // both one-click headers are set here, List-Unsubscribe as one header holding both URIs (RFC 8058).
-    headers: {
-      'List-Unsubscribe': `<${links.unsubscribeUrl}>, <${links.unsubscribeMailto}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': `${quoteDisplayName(oneLine(config.site.title))} <digest.${senderDomain(config)}>`,
-    },
+    // Transactional mail (a confirmation request) has no list headers: it is not list mail.
+    headers: links
+      ? {
+          'List-Unsubscribe': `<${links.unsubscribeUrl}>, <${links.unsubscribeMailto}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          'List-Id': `${quoteDisplayName(oneLine(config.site.title))} <digest.${senderDomain(config)}>`,
+        }
+      : {},
     textEncoding: 'quoted-printable',
     // compile().build() keeps the parts' bare LFs (only SMTP transports convert them): RFC 5322 wants CRLF.
     newline: 'windows',

@@ -158,3 +158,35 @@ function tidyText(text: string): string {
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
+
+/** The double opt-in message: one link that confirms the subscription. Rendered per subscriber (rare). */
+export async function renderConfirmationEmail(
+  templates: Templates,
+  config: EmailSettings,
+  input: { email: string; confirmUrl: string; categories: string[]; validDays: number },
+): Promise<PersonalizedEmail> {
+  const subject = `Confirm your subscription to ${oneLine(config.site.title)}`;
+  const view = {
+    site: { title: config.site.title, url: config.site.url, language: config.site.language },
+    email: { postalAddress: config.email.postalAddress ?? null },
+    recipient: { email: input.email, name: null },
+    links: { confirm: input.confirmUrl },
+    categories: input.categories.join(', '),
+    validDays: input.validDays,
+    subject,
+  };
+  let mjml: string;
+  let text: string;
+  try {
+    mjml = await templates.mjml.renderFile('confirm', view);
+    text = await templates.text.renderFile('confirm', view);
+  } catch (cause) {
+    throw liquidError(templates.dir, cause);
+  }
+  try {
+    const { html } = await mjml2html(mjml, { validationLevel: 'strict', keepComments: false });
+    return { subject, html, text: tidyText(text) };
+  } catch (cause) {
+    throw mjmlError(`${templates.dir}/confirm.mjml.liquid (as rendered)`, cause);
+  }
+}

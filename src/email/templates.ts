@@ -29,7 +29,7 @@ const LIQUID_OPTIONS = {
 
 export async function loadTemplates(dir: string, subject: string): Promise<Templates> {
   const sources = await readTemplateFiles(dir);
-  for (const required of [MAIN_MJML, MAIN_TEXT]) {
+  for (const required of [MAIN_MJML, MAIN_TEXT, 'confirm.mjml.liquid', 'confirm.txt.liquid']) {
     if (!(required in sources)) {
       throw new TemplateError({ file: path.join(dir, required), message: 'is missing', hint: 'restore it from the Broadsheet repository or point paths.templates at a complete folder' });
     }
@@ -86,7 +86,7 @@ async function checkMjmlStructure(dir: string, name: string, source: string): Pr
   const blanked = source
     .replace(/\{%-?[\s\S]*?-?%\}/g, (tag) => '\n'.repeat(tag.split('\n').length - 1))
     .replace(/\{\{-?[\s\S]*?-?\}\}/g, '1');
-  const isMain = name === MAIN_MJML;
+  const isMain = !name.includes('/'); // top-level files are whole documents, partials/ hold fragments
   // A partial that starts with a body-level tag holds sections; any other (a post card) holds column
   // content. The wrapper stays on the partial's first line so MJML's line numbers are the file's.
   const holdsSections = /^\s*<mj-(section|wrapper|hero|raw)[\s/>]/.test(blanked);

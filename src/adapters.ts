@@ -1,0 +1,38 @@
+// Real adapters for the drivers: the SQLite store and the mailer chosen by configuration. I/O.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readSecrets, type Config } from './config.js';
+import { createOutboxMailer, createSmtpMailer, type Mailer } from './delivery/mailer.js';
+import { ConfigError } from './errors.js';
+import { openSqliteStore } from './subscribers/sqlite-store.js';
+import type { SubscriberStore } from './subscribers/store.js';
+
+export const DATABASE_FILE = 'broadsheet.db';
+export const OUTBOX_DIR = 'outbox';
+
+export function dataDirOf(config: Readonly<Config>, cwd: string): string {
+  return path.resolve(cwd, config.paths.data);
+}
+
+export function openStore(config: Readonly<Config>, cwd: string): SubscriberStore {
+  return openSqliteStore(path.join(dataDirOf(config, cwd), DATABASE_FILE));
+}
+
+/** SMTP when BROADSHEET_SMTP_URL is set, else the outbox folder under data/. */
+export async function createMailer(config: Readonly<Config>, cwd: string, env: Record<string, string | undefined>): Promise<Mailer> {
+  const { smtpUrl } = readSecrets(env);
+  if (!smtpUrl) return createOutboxMailer(path.join(dataDirOf(config, cwd), OUTBOX_DIR));
+  const { dkim } = config.delivery;
+  let privateKey: string | undefined;
+  if (dkim) {
+    const file = path.resolve(cwd, dkim.privateKeyFile);
+    privateKey = await readFile(file, 'utf8').catch((cause: unknown) => {
+      throw new ConfigError({ file, field: 'delivery.dkim.privateKeyFile', message: 'cannot read the DKIM private key', cause });
+    });
+  }
+  return createSmtpMailer(smtpUrl, {
+    maxConnections: config.delivery.maxConnections,
+    rateLimit: config.delivery.rateLimit,
+    dkim: dkim && privateKey ? { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey } : undefined,
+  });
+}

@@ -1,0 +1,36 @@
+// Classify a send failure: retry it (transient), give up on this recipient (permanent), or stop the
+// whole run because nothing can succeed (fatal: bad credentials, bad configuration). Pure.
+
+export type FailureKind = 'transient' | 'permanent' | 'fatal';
+
+export interface Failure {
+  kind: FailureKind;
+  /** One line for the log and the deliveries table. */
+  reason: string;
+  /** A 5xx about this recipient: they are marked bounced and never mailed again. */
+  isRecipientRefused: boolean;
+}
+
+const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EDNS', 'EPROTOCOL', 'ESTREAM']);
+const FATAL_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS', 'ECONFIG']);
+
+export function classifyFailure(err: unknown): Failure {
+  const e = (err ?? {}) as { code?: string; responseCode?: number; response?: string; message?: string; command?: string };
+  const reason = oneLine(e.response ?? e.message ?? String(err));
+  const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  if (e.code && FATAL_CODES.has(e.code)) return { kind: 'fatal', reason, isRecipientRefused: false };
+  if (status !== undefined && status >= 500 && status < 600) {
+    // 5xx to RCPT TO or DATA is about this message or recipient; 5xx to MAIL FROM is about us.
+    const aboutSender = e.command === 'MAIL FROM';
+    return { kind: aboutSender ? 'fatal' : 'permanent', reason, isRecipientRefused: !aboutSender };
+  }
+  if (status !== undefined && status >= 400 && status < 500) return { kind: 'transient', reason, isRecipientRefused: false };
+  if (e.code && TRANSIENT_CODES.has(e.code)) return { kind: 'transient', reason, isRecipientRefused: false };
+  // Unknown errors (a socket closed mid-DATA, a timeout without a code) are retried: retrying a
+  // message is safe (same Message-ID), dropping a subscriber is not.
+  return { kind: 'transient', reason, isRecipientRefused: false };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 500);
+}

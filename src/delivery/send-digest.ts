@@ -1,0 +1,226 @@
+// Send the digest to every active subscriber, exactly once each: resumable, honest about what the
+// SMTP server accepted ("submitted"), and with every effect injected.
+import type { Config } from '../config.js';
+import type { Post } from '../content/schema.js';
+import { buildDigest, type Digest } from '../digest/build.js';
+import { buildMessage, messageIdFor, recipientLinks } from '../email/message.js';
+import { personalize, renderDigestEmail, type RenderedDigestEmail } from '../email/render.js';
+import type { Templates } from '../email/templates.js';
+import { DeliveryError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Campaign, Delivery, Subscriber, SubscriberStore } from '../subscribers/store.js';
+import { classifyFailure } from './failures.js';
+import type { Mailer } from './mailer.js';
+
+export interface SendDeps {
+  store: SubscriberStore;
+  mailer: Mailer;
+  templates: Templates;
+  signingKey: string;
+  config: Pick<Config, 'site' | 'feeds' | 'email' | 'delivery'>;
+  /** Published posts, newest first. */
+  posts: readonly Post[];
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  log: Logger;
+  /** Polled between messages: true stops the run at a safe point (nothing half-recorded). */
+  shouldStop?: () => boolean;
+}
+
+export interface SendOptions {
+  /** Start of the window for subscribers who never had a digest (default: firstDigestDays before until). */
+  since?: Date | undefined;
+  /** End of the window (default: now). Ignored when resuming an unfinished campaign. */
+  until?: Date | undefined;
+  /** Work out what would be sent; send and record nothing. */
+  dryRun?: boolean | undefined;
+  /** Retry only the recipients of the latest campaign whose delivery failed transiently. */
+  retryFailed?: boolean | undefined;
+}
+
+export interface SendReport {
+  campaignId: number | undefined;
+  resumed: boolean;
+  dryRun: boolean;
+  submitted: number;
+  skipped: number;
+  failed: number;
+  /** MJML renders: one per distinct (window, categories) variant, never one per subscriber. */
+  renders: number;
+  /** Why subscribers were skipped, with counts ("nothing new", "unsubscribed", …). */
+  skipReasons: Record<string, number>;
+  /** True when shouldStop() ended the run early; the campaign resumes on the next run. */
+  stopped: boolean;
+  /** Set when there was nothing to do at all, and why. */
+  idle?: string;
+}
+
+const BATCH = 500;
+
+export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Promise<SendReport> {
+  const { store, log } = deps;
+  const report: SendReport = {
+    campaignId: undefined, resumed: false, dryRun: options.dryRun ?? false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false,
+  };
+  if (options.dryRun) return dryRun(deps, options, report);
+
+  let campaign = store.unfinishedCampaign();
+  if (campaign) {
+    report.resumed = true;
+    log.info({ campaign: campaign.id, until: campaign.until.toISOString() }, 'resuming the unfinished campaign');
+    if (options.since || options.until) log.warn({ campaign: campaign.id }, '--since/--until are ignored: the unfinished campaign keeps its own window');
+  } else if (options.retryFailed) {
+    const latest = store.latestCampaign();
+    const requeued = latest ? store.requeueFailed(latest.id, deps.now()) : 0;
+    if (!latest || requeued === 0) return { ...report, idle: latest ? `campaign ${latest.id} has no failed deliveries to retry` : 'there is no campaign yet' };
+    campaign = store.unfinishedCampaign()!;
+    log.info({ campaign: campaign.id, requeued }, 'retrying failed deliveries');
+  } else {
+    const window = campaignWindow(deps, options);
+    campaign = store.createCampaign(window, deps.now());
+    log.info({ campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), recipients: store.campaignCounts(campaign.id).queued }, 'campaign created');
+  }
+  report.campaignId = campaign.id;
+
+  const renders = new Map<string, Promise<{ digest: Digest; email: RenderedDigestEmail }>>();
+  const renderVariant = (key: string, digest: Digest) => {
+    let pending = renders.get(key);
+    if (!pending) {
+      report.renders++;
+      pending = renderDigestEmail(digest, deps.templates, deps.config).then((email) => ({ digest, email }));
+      renders.set(key, pending);
+    }
+    return pending;
+  };
+
+  let fatal: unknown;
+  const stopNow = () => fatal !== undefined || (deps.shouldStop?.() ?? false);
+  let after = 0;
+  for (;;) {
+    const batch = store.pendingDeliveries(campaign.id, after, BATCH);
+    if (batch.length === 0 || stopNow()) break;
+    after = batch[batch.length - 1]!.subscriberId;
+    let next = 0;
+    // Never more messages in flight than open connections: that bounds what a crash can duplicate.
+    const workers = Array.from({ length: Math.max(1, deps.mailer.maxInFlight) }, async () => {
+      while (next < batch.length && !stopNow()) {
+        const delivery = batch[next++]!;
+        try {
+          await deliverOne(deps, campaign, delivery, renderVariant, report);
+        } catch (err) {
+          fatal ??= err;
+        }
+      }
+    });
+    await Promise.all(workers);
+  }
+  if (fatal !== undefined) {
+    const failure = classifyFailure(fatal);
+    throw new DeliveryError({
+      message: `sending stopped: ${failure.reason}`,
+      hint: 'fix the mail server settings (BROADSHEET_SMTP_URL) and run send again: it resumes where it stopped',
+      cause: fatal,
+    });
+  }
+  const left = store.campaignCounts(campaign.id);
+  if (left.queued + left.sending === 0) {
+    store.finishCampaign(campaign.id, deps.now());
+    log.info({ campaign: campaign.id, ...left }, 'campaign finished');
+  } else {
+    report.stopped = true;
+    log.warn({ campaign: campaign.id, ...left }, 'stopped before the end: run send again to resume');
+  }
+  return report;
+}
+
+function campaignWindow(deps: Pick<SendDeps, 'now' | 'config'>, options: SendOptions): { since: Date; until: Date } {
+  const until = options.until ?? deps.now();
+  const since = options.since ?? new Date(until.getTime() - deps.config.delivery.firstDigestDays * 86_400_000);
+  return { since, until };
+}
+
+/** A subscriber's own slice: posts in their categories, since their watermark (or the campaign start). */
+export function postsFor(subscriber: Subscriber, posts: readonly Post[], since: Date, until: Date): Post[] {
+  const categories = new Set(subscriber.categories);
+  return posts.filter(
+    (p) => p.date >= since && p.date < until && (categories.size === 0 || categories.has(p.category.slug)),
+  );
+}
+
+async function deliverOne(
+  deps: SendDeps,
+  campaign: Campaign,
+  delivery: Delivery,
+  renderVariant: (key: string, digest: Digest) => Promise<{ digest: Digest; email: RenderedDigestEmail }>,
+  report: SendReport,
+): Promise<void> {
+  const { store, log, config } = deps;
+  const skip = (reason: string, watermark?: Date) => {
+    store.markSkipped(campaign.id, delivery.subscriberId, reason, watermark, deps.now());
+    report.skipped++;
+    const key = reason.replace(/ \(.*\)$/, '');
+    report.skipReasons[key] = (report.skipReasons[key] ?? 0) + 1;
+  };
+
+  // Checked now, not when the campaign started: an unsubscribe or a bounce a second ago counts.
+  const subscriber = store.get(delivery.subscriberId);
+  if (!subscriber || subscriber.status !== 'active') return skip(`subscriber is ${subscriber?.status ?? 'gone'}`);
+  const since = subscriber.lastDigestUntil ?? campaign.since;
+  if (since >= campaign.until) return skip('already covered');
+  const theirs = postsFor(subscriber, deps.posts, since, campaign.until);
+  if (theirs.length === 0) {
+    log.info({ subscriber: subscriber.id, since: since.toISOString() }, 'nothing new for this subscriber: no email');
+    return skip('nothing new', campaign.until);
+  }
+
+  const window = { since, until: campaign.until };
+  const variant = `${since.toISOString()}|${campaign.until.toISOString()}|${subscriber.categories.join(',')}`;
+  const { digest, email } = await renderVariant(variant, buildDigest(theirs, window, config));
+  const links = recipientLinks(subscriber.email, deps.signingKey, config);
+  const personal = personalize(email, { email: subscriber.email, name: subscriber.name ?? undefined, ...links });
+  // Recorded before the first attempt, and reused on a resend after a crash.
+  const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config);
+  const message = await buildMessage({ ...personal, digestId: digest.id, messageId }, { email: subscriber.email, name: subscriber.name ?? undefined }, links, deps.now(), config);
+
+  const { attempts, delayMs } = config.delivery.retry;
+  for (let attempt = 1; ; attempt++) {
+    store.markSending(campaign.id, subscriber.id, messageId, deps.now());
+    try {
+      const { response } = await deps.mailer.send(message);
+      store.markSubmitted(campaign.id, subscriber.id, response, campaign.until, deps.now());
+      report.submitted++;
+      return;
+    } catch (err) {
+      const failure = classifyFailure(err);
+      if (failure.kind === 'fatal') throw err; // the row stays "sending": resent, same Message-ID, on resume
+      if (failure.kind === 'permanent' || attempt >= attempts) {
+        store.markFailed(campaign.id, subscriber.id, failure.reason, failure.kind === 'transient', deps.now());
+        if (failure.isRecipientRefused) store.markBounced(subscriber.id, deps.now(), failure.reason);
+        report.failed++;
+        log.warn({ subscriber: subscriber.id, kind: failure.kind, attempts: attempt, reason: failure.reason }, 'delivery failed');
+        return;
+      }
+      log.info({ subscriber: subscriber.id, attempt, reason: failure.reason }, 'temporary failure: retrying');
+      await deps.sleep(delayMs * 2 ** (attempt - 1));
+      if (deps.store.get(subscriber.id)?.status !== 'active') return skip('subscriber left during retries');
+    }
+  }
+}
+
+async function dryRun(deps: SendDeps, options: SendOptions, report: SendReport): Promise<SendReport> {
+  const window = deps.store.unfinishedCampaign() ?? campaignWindow(deps, options);
+  const variants = new Set<string>();
+  for (const subscriber of deps.store.list({ status: 'active' })) {
+    const since = subscriber.lastDigestUntil ?? window.since;
+    const theirs = since >= window.until ? [] : postsFor(subscriber, deps.posts, since, window.until);
+    if (theirs.length === 0) {
+      report.skipped++;
+      report.skipReasons['nothing new'] = (report.skipReasons['nothing new'] ?? 0) + 1;
+      continue;
+    }
+    variants.add(`${since.toISOString()}|${subscriber.categories.join(',')}`);
+    report.submitted++;
+  }
+  report.renders = variants.size;
+  return report;
+}

@@ -1,0 +1,21 @@
+// Email addresses: validate, and normalise so two spellings of one address are one subscriber. Pure.
+import { z } from 'zod';
+
+const EMAIL = z.email();
+
+/**
+ * The normalised form of an address, or undefined when it is not one. Addresses are compared
+ * case-insensitively: the domain always is, and in practice no provider treats the local part's
+ * case as significant, while publishers' lists are full of "Ada@Example.com" duplicates.
+ */
+export function normalizeAddress(raw: string): string | undefined {
+  const trimmed = raw.normalize('NFC').trim().replace(/^<(.*)>$/, '$1').toLowerCase();
+  if (trimmed.length > 254 || /[\s<>",;\r\n]/.test(trimmed)) return undefined;
+  return EMAIL.safeParse(trimmed).success ? trimmed : undefined;
+}
+
+/** Category slugs from a list or a comma/semicolon-separated string; empty means "all categories". */
+export function parseCategoryList(value: string | readonly string[] | undefined, toSlug: (s: string) => string): string[] {
+  const parts = value === undefined ? [] : typeof value === 'string' ? value.split(/[,;]/) : value;
+  return [...new Set(parts.map((p) => p.trim()).filter(Boolean).map(toSlug))].sort();
+}

@@ -1,0 +1,316 @@
+// SubscriberStore on SQLite (better-sqlite3): every SQL statement of Broadsheet lives in this file.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import type {
+  Campaign, CampaignCounts, Delivery, ImportResult, NewSubscriber, Subscriber, SubscriberStatus, SubscriberStore,
+} from './store.js';
+
+/** Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE subscribers (
+     id INTEGER PRIMARY KEY,
+     email TEXT NOT NULL UNIQUE,
+     name TEXT,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed', 'bounced')),
+     categories TEXT NOT NULL DEFAULT '[]',
+     timezone TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     confirmed_at TEXT,
+     unsubscribed_at TEXT,
+     bounced_at TEXT,
+     last_digest_until TEXT
+   );
+   CREATE INDEX subscribers_status ON subscribers (status, id);
+   CREATE TABLE subscriber_events (
+     id INTEGER PRIMARY KEY,
+     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id),
+     event TEXT NOT NULL,
+     detail TEXT,
+     at TEXT NOT NULL
+   );
+   CREATE INDEX subscriber_events_subscriber ON subscriber_events (subscriber_id, id);
+   CREATE TABLE campaigns (
+     id INTEGER PRIMARY KEY,
+     since TEXT NOT NULL,
+     until TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('sending', 'done')),
+     created_at TEXT NOT NULL,
+     finished_at TEXT
+   );
+   CREATE TABLE deliveries (
+     campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id),
+     status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'submitted', 'failed', 'skipped')),
+     message_id TEXT,
+     response TEXT,
+     reason TEXT,
+     transient INTEGER NOT NULL DEFAULT 0,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (campaign_id, subscriber_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX deliveries_status ON deliveries (campaign_id, status, subscriber_id);`,
+];
+
+interface SubscriberRow {
+  id: number;
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  categories: string;
+  timezone: string | null;
+  created_at: string;
+  updated_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  bounced_at: string | null;
+  last_digest_until: string | null;
+}
+
+interface CampaignRow {
+  id: number;
+  since: string;
+  until: string;
+  status: 'sending' | 'done';
+  created_at: string;
+  finished_at: string | null;
+}
+
+const iso = (d: Date) => d.toISOString();
+const date = (s: string | null) => (s === null ? null : new Date(s));
+
+function toSubscriber(row: SubscriberRow): Subscriber {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    categories: JSON.parse(row.categories) as string[],
+    timezone: row.timezone,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    confirmedAt: date(row.confirmed_at),
+    unsubscribedAt: date(row.unsubscribed_at),
+    bouncedAt: date(row.bounced_at),
+    lastDigestUntil: date(row.last_digest_until),
+  };
+}
+
+function toCampaign(row: CampaignRow): Campaign {
+  return { id: row.id, since: new Date(row.since), until: new Date(row.until), status: row.status, createdAt: new Date(row.created_at), finishedAt: date(row.finished_at) };
+}
+
+/** Open (creating and migrating as needed) the database file; ':memory:' for tests. */
+export function openSqliteStore(file: string): SubscriberStore {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // Two processes (scheduler and CLI) may share the file: wait for a lock instead of failing.
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const q = {
+    insert: db.prepare(
+      `INSERT INTO subscribers (email, name, status, categories, timezone, created_at, updated_at, confirmed_at)
+       VALUES (@email, @name, @status, @categories, @timezone, @now, @now, CASE WHEN @status = 'active' THEN @now END)
+       ON CONFLICT (email) DO NOTHING`,
+    ),
+    event: db.prepare('INSERT INTO subscriber_events (subscriber_id, event, detail, at) VALUES (?, ?, ?, ?)'),
+    byId: db.prepare<[number], SubscriberRow>('SELECT * FROM subscribers WHERE id = ?'),
+    byEmail: db.prepare<[string], SubscriberRow>('SELECT * FROM subscribers WHERE email = ?'),
+    all: db.prepare<[], SubscriberRow>('SELECT * FROM subscribers ORDER BY id'),
+    byStatus: db.prepare<[string], SubscriberRow>('SELECT * FROM subscribers WHERE status = ? ORDER BY id'),
+    counts: db.prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status'),
+    activate: db.prepare(`UPDATE subscribers SET status = 'active', confirmed_at = @now, updated_at = @now WHERE id = @id AND status = 'pending'`),
+    unsubscribe: db.prepare(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
+    bounce: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
+    categories: db.prepare('UPDATE subscribers SET categories = @categories, updated_at = @now WHERE id = @id'),
+    watermark: db.prepare(
+      `UPDATE subscribers SET last_digest_until = @until
+       WHERE id = @id AND (last_digest_until IS NULL OR last_digest_until < @until)`,
+    ),
+    unfinished: db.prepare<[], CampaignRow>(`SELECT * FROM campaigns WHERE status = 'sending' ORDER BY id LIMIT 1`),
+    latest: db.prepare<[], CampaignRow>('SELECT * FROM campaigns ORDER BY id DESC LIMIT 1'),
+    recent: db.prepare<[number], CampaignRow>('SELECT * FROM campaigns ORDER BY id DESC LIMIT ?'),
+    campaign: db.prepare<[number], CampaignRow>('SELECT * FROM campaigns WHERE id = ?'),
+    newCampaign: db.prepare(`INSERT INTO campaigns (since, until, status, created_at) VALUES (?, ?, 'sending', ?)`),
+    queueAll: db.prepare(
+      `INSERT INTO deliveries (campaign_id, subscriber_id, status, updated_at)
+       SELECT ?, id, 'queued', ? FROM subscribers WHERE status = 'active'`,
+    ),
+    requeue: db.prepare(
+      `UPDATE deliveries SET status = 'queued', reason = NULL, transient = 0, updated_at = ?
+       WHERE campaign_id = ? AND status = 'failed' AND transient = 1`,
+    ),
+    reopen: db.prepare(`UPDATE campaigns SET status = 'sending', finished_at = NULL WHERE id = ?`),
+    pending: db.prepare<[number, number, number], Record<string, unknown>>(
+      `SELECT * FROM deliveries WHERE campaign_id = ? AND status IN ('queued', 'sending') AND subscriber_id > ?
+       ORDER BY subscriber_id LIMIT ?`,
+    ),
+    sending: db.prepare(
+      `UPDATE deliveries SET status = 'sending', message_id = @messageId, attempts = attempts + 1, updated_at = @now
+       WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
+    ),
+    submitted: db.prepare(
+      `UPDATE deliveries SET status = 'submitted', response = @response, reason = NULL, updated_at = @now
+       WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
+    ),
+    failed: db.prepare(
+      `UPDATE deliveries SET status = 'failed', reason = @reason, transient = @transient, updated_at = @now
+       WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
+    ),
+    skipped: db.prepare(
+      `UPDATE deliveries SET status = 'skipped', reason = @reason, updated_at = @now
+       WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
+    ),
+    finish: db.prepare(`UPDATE campaigns SET status = 'done', finished_at = ? WHERE id = ?`),
+    campaignCounts: db.prepare<[number], { status: keyof CampaignCounts; n: number }>(
+      'SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY status',
+    ),
+  };
+
+  const insertOne = (row: NewSubscriber, now: Date): number | undefined => {
+    const info = q.insert.run({
+      email: row.email,
+      name: row.name ?? null,
+      status: row.status,
+      categories: JSON.stringify(row.categories ?? []),
+      timezone: row.timezone ?? null,
+      now: iso(now),
+    });
+    if (info.changes === 0) return undefined;
+    const id = Number(info.lastInsertRowid);
+    q.event.run(id, row.status === 'active' ? 'added' : 'pending', null, iso(now));
+    return id;
+  };
+
+  const changeStatus = (stmt: Database.Statement, event: string) => (id: number, now: Date, detail?: string) => {
+    const changed = stmt.run({ id, now: iso(now) }).changes > 0;
+    if (changed) q.event.run(id, event, detail ?? null, iso(now));
+    return changed;
+  };
+  const activate = changeStatus(q.activate, 'confirmed');
+  const unsubscribe = changeStatus(q.unsubscribe, 'unsubscribed');
+  const bounce = changeStatus(q.bounce, 'bounced');
+
+  const counts = (campaignId: number): CampaignCounts => {
+    const result: CampaignCounts = { queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 };
+    for (const row of q.campaignCounts.all(campaignId)) result[row.status] = row.n;
+    return result;
+  };
+
+  return {
+    add(input, now) {
+      return db.transaction(() => {
+        const id = insertOne(input, now);
+        const row = id === undefined ? q.byEmail.get(input.email)! : q.byId.get(id)!;
+        return { subscriber: toSubscriber(row), created: id !== undefined };
+      })();
+    },
+    importMany(rows, now): ImportResult {
+      return db.transaction(() => {
+        const addedEmails: string[] = [];
+        for (const row of rows) if (insertOne(row, now) !== undefined) addedEmails.push(row.email);
+        return { added: addedEmails.length, addedEmails, existing: rows.length - addedEmails.length };
+      })();
+    },
+    get: (id) => {
+      const row = q.byId.get(id);
+      return row && toSubscriber(row);
+    },
+    findByEmail: (email) => {
+      const row = q.byEmail.get(email);
+      return row && toSubscriber(row);
+    },
+    list: (filter = {}) => (filter.status ? q.byStatus.all(filter.status) : q.all.all()).map(toSubscriber),
+    counts() {
+      const result: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
+      for (const row of q.counts.all()) result[row.status] = row.n;
+      return result;
+    },
+    activate: (id, now) => db.transaction(() => activate(id, now))(),
+    unsubscribe: (id, now) => db.transaction(() => unsubscribe(id, now))(),
+    markBounced: (id, now, reason) => db.transaction(() => bounce(id, now, reason))(),
+    setCategories(id, categories, now) {
+      db.transaction(() => {
+        q.categories.run({ id, categories: JSON.stringify(categories), now: iso(now) });
+        q.event.run(id, 'categories', JSON.stringify(categories), iso(now));
+      })();
+    },
+
+    unfinishedCampaign: () => {
+      const row = q.unfinished.get();
+      return row && toCampaign(row);
+    },
+    latestCampaign: () => {
+      const row = q.latest.get();
+      return row && toCampaign(row);
+    },
+    listCampaigns: (limit) => q.recent.all(limit).map((row) => ({ ...toCampaign(row), counts: counts(row.id) })),
+    createCampaign(window, now) {
+      return db.transaction(() => {
+        const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
+        q.queueAll.run(id, iso(now));
+        return toCampaign(q.campaign.get(id)!);
+      }).immediate();
+    },
+    requeueFailed(campaignId, now) {
+      return db.transaction(() => {
+        const n = q.requeue.run(iso(now), campaignId).changes;
+        if (n > 0) q.reopen.run(campaignId);
+        return n;
+      }).immediate();
+    },
+    pendingDeliveries: (campaignId, after, limit) =>
+      q.pending.all(campaignId, after, limit).map((row) => ({
+        campaignId: row.campaign_id as number,
+        subscriberId: row.subscriber_id as number,
+        status: row.status as Delivery['status'],
+        messageId: row.message_id as string | null,
+        response: row.response as string | null,
+        reason: row.reason as string | null,
+        attempts: row.attempts as number,
+      })),
+    markSending(campaignId, subscriberId, messageId, now) {
+      q.sending.run({ campaignId, subscriberId, messageId, now: iso(now) });
+    },
+    markSubmitted(campaignId, subscriberId, response, watermark, now) {
+      db.transaction(() => {
+        q.submitted.run({ campaignId, subscriberId, response, now: iso(now) });
+        q.watermark.run({ id: subscriberId, until: iso(watermark) });
+      })();
+    },
+    markFailed(campaignId, subscriberId, reason, transient, now) {
+      q.failed.run({ campaignId, subscriberId, reason, transient: transient ? 1 : 0, now: iso(now) });
+    },
+    markSkipped(campaignId, subscriberId, reason, watermark, now) {
+      db.transaction(() => {
+        q.skipped.run({ campaignId, subscriberId, reason, now: iso(now) });
+        if (watermark) q.watermark.run({ id: subscriberId, until: iso(watermark) });
+      })();
+    },
+    finishCampaign(campaignId, now) {
+      q.finish.run(iso(now), campaignId);
+    },
+    campaignCounts: counts,
+    close: () => db.close(),
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new StoreError({ file: db.name, message: `has schema version ${current}, newer than this Broadsheet knows (${MIGRATIONS.length})`, hint: 'upgrade Broadsheet' });
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,106 @@
+// The subscriber store's interface (the port): the sender, CLI and server depend on this, not on SQLite.
+
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
+
+export interface Subscriber {
+  id: number;
+  /** Normalised address (see normalizeAddress). */
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  /** Category slugs; empty = every category. */
+  categories: string[];
+  /** IANA timezone from the browser at signup, if known. */
+  timezone: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  confirmedAt: Date | null;
+  unsubscribedAt: Date | null;
+  bouncedAt: Date | null;
+  /** Watermark: every post published before this instant has been covered by a digest to them. */
+  lastDigestUntil: Date | null;
+}
+
+export interface NewSubscriber {
+  email: string;
+  name?: string | undefined;
+  categories?: string[] | undefined;
+  timezone?: string | undefined;
+  status: 'active' | 'pending';
+}
+
+export interface ImportResult {
+  added: number;
+  /** Addresses that were new, in file order (for confirmation requests). */
+  addedEmails: string[];
+  /** Already present (whatever their status): left untouched, so an unsubscribe is never undone. */
+  existing: number;
+}
+
+export type DeliveryStatus = 'queued' | 'sending' | 'submitted' | 'failed' | 'skipped';
+
+export interface Campaign {
+  id: number;
+  /** Start of the window for subscribers who never had a digest. */
+  since: Date;
+  /** End of every subscriber's window (exclusive). */
+  until: Date;
+  status: 'sending' | 'done';
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface Delivery {
+  campaignId: number;
+  subscriberId: number;
+  status: DeliveryStatus;
+  messageId: string | null;
+  response: string | null;
+  reason: string | null;
+  attempts: number;
+}
+
+export interface CampaignCounts {
+  queued: number;
+  sending: number;
+  submitted: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface SubscriberStore {
+  /** Add one subscriber; an existing address is returned unchanged with created=false. */
+  add(input: NewSubscriber, now: Date): { subscriber: Subscriber; created: boolean };
+  /** Add many in one transaction; existing addresses are left as they are. */
+  importMany(rows: readonly NewSubscriber[], now: Date): ImportResult;
+  get(id: number): Subscriber | undefined;
+  findByEmail(email: string): Subscriber | undefined;
+  list(filter?: { status?: SubscriberStatus | undefined }): Subscriber[];
+  counts(): Record<SubscriberStatus, number>;
+  /** Status changes; each returns false when nothing changed (idempotent). */
+  activate(id: number, now: Date): boolean;
+  unsubscribe(id: number, now: Date): boolean;
+  markBounced(id: number, now: Date, reason: string): boolean;
+  setCategories(id: number, categories: string[], now: Date): void;
+
+  /** The campaign still sending, if a previous run stopped before finishing. */
+  unfinishedCampaign(): Campaign | undefined;
+  latestCampaign(): Campaign | undefined;
+  listCampaigns(limit: number): Array<Campaign & { counts: CampaignCounts }>;
+  /** Create a campaign and queue one delivery per active subscriber, atomically. */
+  createCampaign(window: { since: Date; until: Date }, now: Date): Campaign;
+  /** Put a campaign's transiently failed deliveries back in the queue and reopen it. Returns how many. */
+  requeueFailed(campaignId: number, now: Date): number;
+  /** Deliveries still to do (queued, or sending when a run was interrupted), by subscriber id. */
+  pendingDeliveries(campaignId: number, afterSubscriberId: number, limit: number): Delivery[];
+  markSending(campaignId: number, subscriberId: number, messageId: string, now: Date): void;
+  /** Submitted: the SMTP server accepted it. Moves the subscriber's watermark in the same transaction. */
+  markSubmitted(campaignId: number, subscriberId: number, response: string, watermark: Date, now: Date): void;
+  markFailed(campaignId: number, subscriberId: number, reason: string, transient: boolean, now: Date): void;
+  /** Skipped (nothing new, unsubscribed…); `watermark` moves the subscriber's watermark when given. */
+  markSkipped(campaignId: number, subscriberId: number, reason: string, watermark: Date | undefined, now: Date): void;
+  finishCampaign(campaignId: number, now: Date): void;
+  campaignCounts(campaignId: number): CampaignCounts;
+  close(): void;
+}
