@@ -7,6 +7,7 @@ import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { AggregateAppError, ConfigError } from './errors.js';
+import { cronProblem } from './schedule/due.js';
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
@@ -55,8 +56,8 @@ export const PathsConfig = z.object({
   out: z.string().min(1).default('public'),
   /** Database, outbox, previews and the generated signing secret. */
   data: z.string().min(1).default('data'),
-  /** MJML and text templates of the digest email. */
-  templates: z.string().min(1).default('templates'),
+  /** Email and page templates; default: the templates/ folder shipped with Broadsheet. */
+  templates: z.string().min(1).optional(),
 });
 
 const mailbox = z.object({ name: z.string().optional(), address: z.email({ error: 'expected an email address' }) });
@@ -94,12 +95,40 @@ export const DeliveryConfig = z.object({
 });
 export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
 
+export const ServerConfig = z.object({
+  /** Loopback by default: put a reverse proxy in front to publish it. */
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Subscribe requests allowed per client IP per minute. */
+  subscribeRateLimit: z.number().int().min(1).default(5),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+
+const cronExpression = z.string().superRefine((expr, ctx) => {
+  const problem = cronProblem(expr, 'UTC');
+  if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron expression ("${expr}"): ${problem}` });
+});
+
+export const ScheduleConfig = z.object({
+  /** When the digest goes out, read in each subscriber's own timezone (default: Mondays 08:00). */
+  digest: cronExpression.default('0 8 * * 1'),
+  /** How often the feeds are rebuilt (they are also rebuilt soon after a content file changes). */
+  rebuild: cronExpression.default('*/15 * * * *'),
+  /** How often the scheduler checks who is due a digest: fine enough for every timezone's local hour. */
+  digestCheck: cronExpression.default('*/5 * * * *'),
+  /** Lease on sending, renewed while a send runs; a crashed holder's lease expires after this. */
+  leaseSeconds: z.number().int().min(10).max(3600).default(120),
+});
+export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
+
 export const Config = z.object({
   site: SiteConfig.default(SiteConfig.parse({})),
   feeds: FeedsConfig.default(FeedsConfig.parse({})),
   paths: PathsConfig.default(PathsConfig.parse({})),
   email: EmailConfig.default(EmailConfig.parse({})),
   delivery: DeliveryConfig.default(DeliveryConfig.parse({})),
+  server: ServerConfig.default(ServerConfig.parse({})),
+  schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -109,7 +138,7 @@ export interface ConfigSources {
   cwd: string;
   env: Record<string, string | undefined>;
   /** Values from command-line flags, highest precedence. */
-  flags?: { content?: string | undefined; out?: string | undefined; data?: string | undefined };
+  flags?: { content?: string | undefined; out?: string | undefined; data?: string | undefined; host?: string | undefined; port?: string | undefined };
 }
 
 const DEFAULT_CONFIG_FILE = 'broadsheet.config.json';
@@ -122,6 +151,7 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[]]> = [
   ['BROADSHEET_CONTENT_DIR', ['paths', 'content']],
   ['BROADSHEET_OUT_DIR', ['paths', 'out']],
   ['BROADSHEET_DATA_DIR', ['paths', 'data']],
+  ['BROADSHEET_HOST', ['server', 'host']],
 ];
 
 /** Secrets: only ever from the environment, never from a file that might be committed. */
@@ -130,6 +160,8 @@ export interface Secrets {
   signingKey: string | undefined;
   /** smtp:// or smtps:// URL, credentials included; unset = write mail to the outbox folder. */
   smtpUrl: string | undefined;
+  /** Lets /preview be opened from other hosts with ?token=…; unset = loopback clients only. */
+  previewToken: string | undefined;
 }
 
 export function readSecrets(env: Record<string, string | undefined>): Secrets {
@@ -138,7 +170,7 @@ export function readSecrets(env: Record<string, string | undefined>): Secrets {
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
     throw new ConfigError({ field: 'BROADSHEET_SMTP_URL', message: 'expected smtp://user:pass@host:port or smtps://…' });
   }
-  return { signingKey: value('BROADSHEET_SECRET'), smtpUrl };
+  return { signingKey: value('BROADSHEET_SECRET'), smtpUrl, previewToken: value('BROADSHEET_PREVIEW_TOKEN') };
 }
 
 export async function loadConfig(sources: ConfigSources): Promise<Readonly<Config>> {
@@ -151,6 +183,8 @@ export async function loadConfig(sources: ConfigSources): Promise<Readonly<Confi
   if (sources.flags?.content) setPath(merged, ['paths', 'content'], sources.flags.content);
   if (sources.flags?.out) setPath(merged, ['paths', 'out'], sources.flags.out);
   if (sources.flags?.data) setPath(merged, ['paths', 'data'], sources.flags.data);
+  if (sources.flags?.host) setPath(merged, ['server', 'host'], sources.flags.host);
+  if (sources.flags?.port) setPath(merged, ['server', 'port'], Number(sources.flags.port));
   return parseConfig(merged, file ?? 'defaults and environment');
 }
 

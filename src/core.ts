@@ -1,26 +1,36 @@
 // The application core: every use case as one function over the pure pipeline, effects injected.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readSecrets, type Config } from './config.js';
 import { loadPosts } from './content/load.js';
 import { publishPosts } from './content/publish.js';
-import { buildDigest, defaultWindow, type Digest, type DigestWindow } from './digest/build.js';
+import { buildDigest, defaultWindow, postsInWindow, type Digest, type DigestWindow } from './digest/build.js';
+import type { Post } from './content/schema.js';
 import { readFile } from 'node:fs/promises';
 import { toSlug } from './content/slug.js';
 import type { Mailer } from './delivery/mailer.js';
 import { sendDigest as runSend, type SendOptions, type SendReport } from './delivery/send-digest.js';
 import { buildMessage, recipientLinks } from './email/message.js';
-import { personalize, renderConfirmationEmail, renderDigestEmail } from './email/render.js';
+import { personalize, renderDigestEmail, renderNoticeEmail } from './email/render.js';
 import { signToken } from './email/tokens.js';
 import { siteUrl } from './feeds/urls.js';
 import { silentLogger, type Logger } from './log.js';
 import { normalizeAddress, parseCategoryList } from './subscribers/address.js';
+import { dueSubscribers, nextSlot } from './schedule/due.js';
 import { parseSubscriberCsv } from './subscribers/import-csv.js';
 import type { Subscriber, SubscriberStatus, SubscriberStore } from './subscribers/store.js';
+import { verifyToken } from './email/tokens.js';
+import type { Category } from './content/schema.js';
+import { DateTime, IANAZone } from 'luxon';
 import { loadSigningKey } from './email/signing-key.js';
 import { loadTemplates } from './email/templates.js';
 import { AppError, InputError, type ContentError } from './errors.js';
 import { buildChannels, buildFeedFiles, type OutputFile } from './feeds/build.js';
 import { saveFiles } from './output/save.js';
+import { loadPages, renderFeedPage, renderIndexPage } from './web/pages.js';
+
+/** The templates/ folder shipped with Broadsheet (next to src/ and dist/). */
+export const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates/', import.meta.url));
 
 export interface CoreDeps {
   /** The clock: "future" posts and the default digest window are relative to it. */
@@ -37,6 +47,8 @@ export interface CoreDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Polled between messages while sending: true stops at a safe point. */
   shouldStop?: () => boolean;
+  /** For WebSub pings; default: global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface AddSubscriberInput {
@@ -121,6 +133,44 @@ export interface Core {
   listSubscribers(status?: SubscriberStatus): Subscriber[];
   importSubscribers(file: string, options?: { pending?: boolean | undefined }): Promise<ImportReport>;
   sendDigest(options?: SendOptions): Promise<SendReport>;
+
+  /** Double opt-in signup. Resolves the same way whether or not the address was known. */
+  subscribe(input: { email: string; categories?: string[] | undefined; timezone?: string | undefined }): Promise<void>;
+  confirmSubscription(token: string): Promise<'confirmed' | 'already' | 'invalid'>;
+  unsubscribeByToken(token: string): Promise<'unsubscribed' | 'already' | 'invalid'>;
+  readPreferences(token: string): Promise<{ email: string; selected: string[]; categories: Category[] } | undefined>;
+  savePreferences(token: string, categories: string[]): Promise<boolean>;
+  /** Categories of the published posts, by name. */
+  categories(): Promise<Category[]>;
+  /** The digest as a subscriber would get it, in memory; falls back to the newest week with posts. */
+  previewInMemory(options?: { since?: Date | undefined; until?: Date | undefined }): Promise<MemoryPreview | undefined>;
+  /** The "view in browser" page of a digest, by its id ("2026-11-23..2026-11-30"). */
+  archivePage(id: string): Promise<string | undefined>;
+
+  /** Build the feeds, record when, and ping the WebSub hub for every feed that changed. */
+  rebuild(): Promise<BuildReport>;
+  /** The scheduler's digest job: resume an unfinished campaign, else send to the subscribers now due. */
+  runDueDigests(): Promise<SendReport>;
+  status(): StatusReport;
+}
+
+export interface StatusReport {
+  next: { rebuild: Date | undefined; digestCheck: Date | undefined; digestInSiteTimezone: Date | undefined };
+  lastBuild: Date | undefined;
+  subscribers: Record<SubscriberStatus, number>;
+  due: number;
+  campaigns: ReturnType<SubscriberStore['listCampaigns']>;
+}
+
+export interface MemoryPreview {
+  window: DigestWindow;
+  /** True when the requested (default) window was empty and the newest week with posts is shown. */
+  fallback: boolean;
+  digest: Digest;
+  subject: string;
+  html: string;
+  text: string;
+  eml: Buffer;
 }
 
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
@@ -129,9 +179,45 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   // Reports name files the way the user wrote the folder: relative to where they ran the command.
   const displayDir = path.relative(deps.cwd, contentDir) || '.';
   const dataDir = path.resolve(deps.cwd, config.paths.data);
-  const templatesDir = path.resolve(deps.cwd, config.paths.templates);
+  const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : BUNDLED_TEMPLATES;
 
   const log = deps.log ?? silentLogger;
+  let keyPromise: Promise<string> | undefined;
+  const signingKey = () => (keyPromise ??= loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey));
+
+  /** The subscriber a token speaks for, or undefined for a forged, altered, expired or stale token. */
+  async function subscriberFor(token: string, purpose: 'unsubscribe' | 'preferences' | 'confirm'): Promise<Subscriber | undefined> {
+    const payload = verifyToken(token, await signingKey(), purpose, deps.now());
+    return payload ? need(deps.store, 'store').findByEmail(payload.email) : undefined;
+  }
+
+  async function sendWelcome(subscriber: Subscriber): Promise<void> {
+    const mailer = need(deps.mailer, 'mailer');
+    const templates = await loadTemplates(templatesDir, config.email.subject);
+    const links = recipientLinks(subscriber.email, await signingKey(), config);
+    const email = await renderNoticeEmail(templates, config, 'welcome', {
+      email: subscriber.email, categories: subscriber.categories,
+      links: { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl },
+    });
+    const now = deps.now();
+    await mailer.send(await buildMessage({ ...email, digestId: `welcome-${now.getTime()}` }, { email: subscriber.email, name: subscriber.name ?? undefined }, links, now, config));
+    log.info({ subscriber: subscriber.id }, 'welcome message submitted');
+  }
+
+  async function renderPreview(window: DigestWindow, posts: Post[], anonymous = false) {
+    const digest = buildDigest(posts, window, config);
+    const templates = await loadTemplates(templatesDir, config.email.subject);
+    const rendered = await renderDigestEmail(digest, templates, config);
+    const to = config.email.from.address;
+    const links = recipientLinks(to, await signingKey(), config);
+    // A public archive page must carry nobody's token: its links lead to pages that ask for the email's own link.
+    const personal = anonymous
+      ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
+      : { email: to, name: undefined, ...links };
+    const email = personalize(rendered, personal);
+    const message = await buildMessage({ ...email, digestId: digest.id }, { email: to }, links, deps.now(), config);
+    return { digest, email, message };
+  }
 
   /** Double opt-in: a signed link that expires, sent to each new pending subscriber. */
   async function sendConfirmations(subscribers: Subscriber[]): Promise<number> {
@@ -143,9 +229,9 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       const now = deps.now();
       const expires = Math.floor(now.getTime() / 1000) + config.delivery.confirmDays * 86_400;
       const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
-      const email = await renderConfirmationEmail(templates, config, {
+      const email = await renderNoticeEmail(templates, config, 'confirm', {
         email: subscriber.email,
-        confirmUrl: siteUrl(config.site.url, `/confirm?token=${token}`),
+        links: { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) },
         categories: subscriber.categories,
         validDays: config.delivery.confirmDays,
       });
@@ -174,9 +260,15 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       const { loaded, published, now } = await loadPublished(options);
       const channels = buildChannels(published.posts, config);
       const digest = buildDigest(published.posts, defaultWindow(now, config.site.timezone), config);
+      const pages = await loadPages(templatesDir);
       const files: OutputFile[] = [
         ...buildFeedFiles(channels, config),
         { path: 'digest.json', body: `${JSON.stringify(digest, null, 2)}\n` },
+        { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
+        { path: 'feed.xsl', body: pages.feedXsl },
+        ...(await Promise.all(
+          channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
+        )),
       ];
       const base = {
         contentDir,
@@ -229,7 +321,7 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       const result = store.importMany(parsed.rows, deps.now());
       let confirmationsSent = 0;
       if (options.pending && result.addedEmails.length > 0) {
-        confirmationsSent = await sendConfirmations(result.addedEmails.map((e) => store.findByEmail(e)!));
+        confirmationsSent = await sendConfirmations(result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === "pending"));
       }
       return { file, added: result.added, existing: result.existing, duplicates: parsed.duplicates, errors: parsed.errors, confirmationsSent };
     },
@@ -248,6 +340,133 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
         },
         options,
       );
+    },
+
+    async subscribe(input) {
+      const store = need(deps.store, 'store');
+      const email = normalizeAddress(input.email);
+      if (!email) throw new InputError({ field: 'email', message: 'expected an email address' });
+      const categories = parseCategoryList(input.categories, toSlug);
+      const timezone = input.timezone && IANAZone.isValidZone(input.timezone) ? input.timezone : undefined;
+      const now = deps.now();
+      const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, now);
+      // Known addresses get the same answer; only a pending or unsubscribed one gets a (new) request.
+      const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, now));
+      if (!wantsRequest) return;
+      if (!created) store.setCategories(subscriber.id, categories, now);
+      await sendConfirmations([store.get(subscriber.id)!]);
+    },
+
+    async confirmSubscription(token) {
+      const subscriber = await subscriberFor(token, 'confirm');
+      if (!subscriber) return 'invalid';
+      if (!need(deps.store, 'store').activate(subscriber.id, deps.now())) return subscriber.status === 'active' ? 'already' : 'invalid';
+      await sendWelcome(subscriber);
+      return 'confirmed';
+    },
+
+    async unsubscribeByToken(token) {
+      const subscriber = await subscriberFor(token, 'unsubscribe');
+      if (!subscriber) return 'invalid';
+      return need(deps.store, 'store').unsubscribe(subscriber.id, deps.now()) ? 'unsubscribed' : 'already';
+    },
+
+    async readPreferences(token) {
+      const subscriber = await subscriberFor(token, 'preferences');
+      if (!subscriber) return undefined;
+      return { email: subscriber.email, selected: subscriber.categories, categories: await this.categories() };
+    },
+
+    async savePreferences(token, categories) {
+      const subscriber = await subscriberFor(token, 'preferences');
+      if (!subscriber) return false;
+      need(deps.store, 'store').setCategories(subscriber.id, parseCategoryList(categories, toSlug), deps.now());
+      return true;
+    },
+
+    async categories() {
+      const { published } = await loadPublished();
+      const seen = new Map<string, Category>();
+      for (const post of published.posts) if (!seen.has(post.category.slug)) seen.set(post.category.slug, post.category);
+      return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    async previewInMemory(options = {}) {
+      const { published, now } = await loadPublished();
+      const fallbackWindow = defaultWindow(now, config.site.timezone);
+      let window = { since: options.since ?? fallbackWindow.since, until: options.until ?? fallbackWindow.until };
+      let fallback = false;
+      if (postsInWindow(published.posts, window).length === 0 && options.since === undefined && options.until === undefined) {
+        const newest = published.posts[0];
+        if (!newest) return undefined;
+        window = defaultWindow(newest.date, config.site.timezone);
+        fallback = true;
+      }
+      const posts = postsInWindow(published.posts, window);
+      if (posts.length === 0) return { window, fallback, digest: buildDigest([], window, config), subject: '', html: '', text: '', eml: Buffer.alloc(0) };
+      const { digest, email, message } = await renderPreview(window, posts);
+      return { window, fallback, digest, subject: email.subject, html: email.html, text: email.text, eml: message.raw };
+    },
+
+    async rebuild() {
+      const report = await this.build();
+      const store = deps.store;
+      store?.setMeta('lastBuild', deps.now().toISOString());
+      const hub = config.feeds.hub;
+      const changedFeeds = report.written.filter((f) => /(^|\/)(feed\.xml|atom\.xml|feed\.json)$/.test(f));
+      if (hub && changedFeeds.length > 0) {
+        const fetchImpl = deps.fetch ?? fetch;
+        for (const file of changedFeeds) {
+          const topic = siteUrl(config.site.url, `/${file}`);
+          try {
+            const res = await fetchImpl(hub, { method: 'POST', body: new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }), signal: AbortSignal.timeout(10_000) });
+            log.info({ hub, topic, status: res.status }, 'WebSub hub pinged');
+          } catch (err) {
+            log.warn({ hub, topic, err: (err as Error).message }, 'WebSub ping failed (readers will still poll)');
+          }
+        }
+      }
+      return report;
+    },
+
+    async runDueDigests() {
+      const store = need(deps.store, 'store');
+      if (store.unfinishedCampaign()) return this.sendDigest();
+      const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, deps.now(), config.site.timezone);
+      if (due.length === 0) {
+        return { campaignId: undefined, resumed: false, dryRun: false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false, idle: 'no subscriber is due' };
+      }
+      return this.sendDigest({ subscriberIds: due.map((s) => s.id) });
+    },
+
+    status() {
+      const store = need(deps.store, 'store');
+      const now = deps.now();
+      const lastBuild = store.getMeta('lastBuild');
+      return {
+        next: {
+          rebuild: nextSlot(config.schedule.rebuild, now, config.site.timezone),
+          digestCheck: nextSlot(config.schedule.digestCheck, now, config.site.timezone),
+          digestInSiteTimezone: nextSlot(config.schedule.digest, now, config.site.timezone),
+        },
+        lastBuild: lastBuild ? new Date(lastBuild) : undefined,
+        subscribers: store.counts(),
+        due: dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
+        campaigns: store.listCampaigns(5),
+      };
+    },
+
+    async archivePage(id) {
+      const match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(id);
+      if (!match) return undefined;
+      const since = DateTime.fromISO(match[1]!, { zone: config.site.timezone });
+      const until = DateTime.fromISO(match[2]!, { zone: config.site.timezone });
+      if (!since.isValid || !until.isValid || until <= since || until.diff(since, 'days').days > 62) return undefined;
+      const { published } = await loadPublished();
+      const window = { since: since.toJSDate(), until: until.toJSDate() };
+      const posts = postsInWindow(published.posts, window);
+      if (posts.length === 0) return undefined;
+      return (await renderPreview(window, posts, true)).email.html;
     },
 
     async previewDigest(options = {}) {

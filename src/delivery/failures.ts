@@ -13,6 +13,8 @@ export interface Failure {
 
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EDNS', 'EPROTOCOL', 'ESTREAM']);
 const FATAL_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS', 'ECONFIG']);
+/** nodemailer's `command` for replies to the session rather than to one message. */
+const SESSION_COMMANDS = /^(CONN|EHLO|HELO|LHLO|RSET|STARTTLS|AUTH)\b/;
 
 export function classifyFailure(err: unknown): Failure {
   const e = (err ?? {}) as { code?: string; responseCode?: number; response?: string; message?: string; command?: string };
@@ -20,8 +22,10 @@ export function classifyFailure(err: unknown): Failure {
   const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   if (e.code && FATAL_CODES.has(e.code)) return { kind: 'fatal', reason, isRecipientRefused: false };
   if (status !== undefined && status >= 500 && status < 600) {
-    // 5xx to RCPT TO or DATA is about this message or recipient; 5xx to MAIL FROM is about us.
-    const aboutSender = e.command === 'MAIL FROM';
+    // 5xx to RCPT TO or DATA is about this message or recipient; 5xx to MAIL FROM is about us, and so
+    // is one to the session itself (a 554 greeting from a blocklist, EHLO, RSET): blaming the recipient
+    // there bounced every subscriber in turn.
+    const aboutSender = e.command === 'MAIL FROM' || SESSION_COMMANDS.test(e.command ?? '');
     return { kind: aboutSender ? 'fatal' : 'permanent', reason, isRecipientRefused: !aboutSender };
   }
   if (status !== undefined && status >= 400 && status < 500) return { kind: 'transient', reason, isRecipientRefused: false };

@@ -36,6 +36,8 @@ export interface SendOptions {
   dryRun?: boolean | undefined;
   /** Retry only the recipients of the latest campaign whose delivery failed transiently. */
   retryFailed?: boolean | undefined;
+  /** Only these subscribers (the scheduler's due ones); default: every active subscriber. */
+  subscriberIds?: readonly number[] | undefined;
 }
 
 export interface SendReport {
@@ -77,7 +79,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
     log.info({ campaign: campaign.id, requeued }, 'retrying failed deliveries');
   } else {
     const window = campaignWindow(deps, options);
-    campaign = store.createCampaign(window, deps.now());
+    campaign = store.createCampaign(window, deps.now(), options.subscriberIds);
     log.info({ campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), recipients: store.campaignCounts(campaign.id).queued }, 'campaign created');
   }
   report.campaignId = campaign.id;
@@ -184,6 +186,10 @@ async function deliverOne(
 
   const { attempts, delayMs } = config.delivery.retry;
   for (let attempt = 1; ; attempt++) {
+    // Looked up again right before every attempt: the variant's render or a backoff takes time, and an
+    // unsubscribe or bounce meanwhile must win (the check above alone let the first of a variant through).
+    const current = store.get(subscriber.id);
+    if (current?.status !== 'active') return skip(`subscriber is ${current?.status ?? 'gone'}`);
     store.markSending(campaign.id, subscriber.id, messageId, deps.now());
     try {
       const { response } = await deps.mailer.send(message);
@@ -202,7 +208,6 @@ async function deliverOne(
       }
       log.info({ subscriber: subscriber.id, attempt, reason: failure.reason }, 'temporary failure: retrying');
       await deps.sleep(delayMs * 2 ** (attempt - 1));
-      if (deps.store.get(subscriber.id)?.status !== 'active') return skip('subscriber left during retries');
     }
   }
 }

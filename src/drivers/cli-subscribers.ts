@@ -90,7 +90,8 @@ export async function subscribersCommand(args: readonly string[], io: CliIo): Pr
         return r.errors.length > 0 ? 1 : 0;
       }
       default: {
-        io.stdout.write(stringify(core.listSubscribers().map(exportRow), { header: true }));
+        // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
+        io.stdout.write(stringify(core.listSubscribers().map(exportRow), { header: true, columns: EXPORT_COLUMNS }));
         return 0;
       }
     }
@@ -98,6 +99,8 @@ export async function subscribersCommand(args: readonly string[], io: CliIo): Pr
     await close();
   }
 }
+
+const EXPORT_COLUMNS = ['email', 'name', 'status', 'categories', 'timezone', 'created_at', 'confirmed_at', 'unsubscribed_at', 'bounced_at', 'last_digest_until'];
 
 function exportRow(s: Subscriber) {
   const at = (d: Date | null) => d?.toISOString() ?? '';

@@ -4,6 +4,8 @@ import { loadConfig } from '../config.js';
 import { createCore, type BuildReport, type PreviewReport } from '../core.js';
 import { parseWindowBound } from '../digest/build.js';
 import { AppError, describeError } from '../errors.js';
+import { serveCommand } from './cli-serve.js';
+import { startCommand, statusCommand } from './cli-start.js';
 import { sendCommand, subscribersCommand, UsageError } from './cli-subscribers.js';
 
 export interface CliIo {
@@ -41,11 +43,14 @@ const DIGEST_OPTIONS = {
 const USAGE = `Usage: broadsheet <command> [options]
 
 Commands:
+  start     The main job: serve feeds and pages, rebuild feeds, send the digest on schedule
+  status    Next runs, recent campaigns, subscriber counts, last feed build
   build     Load the posts and write every feed, the OPML and digest.json
   digest    Preview the digest email: write digest.html, digest.txt and digest.eml
   subscribers add EMAIL [--name N] [--categories a,b] [--pending] | remove EMAIL
             | list [--status S] | import FILE.csv [--pending] | export
   send      Send the digest to every active subscriber [--since] [--until] [--dry-run] [--retry-failed]
+  serve     Serve the built feeds, subscribe/unsubscribe pages and previews [--host] [--port] [--out]
 
 Options for build:
   --content DIR   folder of Markdown posts (default: content/)
@@ -108,6 +113,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await subscribersCommand(rest, io);
       case 'send':
         return await sendCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
+      case 'start':
+        return await startCommand(rest, io);
+      case 'status':
+        return await statusCommand(rest, io);
       default:
         io.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
         return 2;

@@ -159,27 +159,28 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** The double opt-in message: one link that confirms the subscription. Rendered per subscriber (rare). */
-export async function renderConfirmationEmail(
+/** Short transactional messages (double opt-in request, welcome): rendered per subscriber, rarely. */
+export async function renderNoticeEmail(
   templates: Templates,
   config: EmailSettings,
-  input: { email: string; confirmUrl: string; categories: string[]; validDays: number },
+  name: 'confirm' | 'welcome',
+  input: { email: string; categories: string[]; links: Record<string, string>; validDays?: number },
 ): Promise<PersonalizedEmail> {
-  const subject = `Confirm your subscription to ${oneLine(config.site.title)}`;
+  const subject = name === 'confirm' ? `Confirm your subscription to ${oneLine(config.site.title)}` : `Welcome to ${oneLine(config.site.title)}`;
   const view = {
     site: { title: config.site.title, url: config.site.url, language: config.site.language },
     email: { postalAddress: config.email.postalAddress ?? null },
     recipient: { email: input.email, name: null },
-    links: { confirm: input.confirmUrl },
+    links: input.links,
     categories: input.categories.join(', '),
-    validDays: input.validDays,
+    validDays: input.validDays ?? null,
     subject,
   };
   let mjml: string;
   let text: string;
   try {
-    mjml = await templates.mjml.renderFile('confirm', view);
-    text = await templates.text.renderFile('confirm', view);
+    mjml = await templates.mjml.renderFile(name, view);
+    text = await templates.text.renderFile(name, view);
   } catch (cause) {
     throw liquidError(templates.dir, cause);
   }
@@ -187,6 +188,6 @@ export async function renderConfirmationEmail(
     const { html } = await mjml2html(mjml, { validationLevel: 'strict', keepComments: false });
     return { subject, html, text: tidyText(text) };
   } catch (cause) {
-    throw mjmlError(`${templates.dir}/confirm.mjml.liquid (as rendered)`, cause);
+    throw mjmlError(`${templates.dir}/${name}.mjml.liquid (as rendered)`, cause);
   }
 }

@@ -29,7 +29,7 @@ const LIQUID_OPTIONS = {
 
 export async function loadTemplates(dir: string, subject: string): Promise<Templates> {
   const sources = await readTemplateFiles(dir);
-  for (const required of [MAIN_MJML, MAIN_TEXT, 'confirm.mjml.liquid', 'confirm.txt.liquid']) {
+  for (const required of [MAIN_MJML, MAIN_TEXT, 'confirm.mjml.liquid', 'confirm.txt.liquid', 'welcome.mjml.liquid', 'welcome.txt.liquid']) {
     if (!(required in sources)) {
       throw new TemplateError({ file: path.join(dir, required), message: 'is missing', hint: 'restore it from the Broadsheet repository or point paths.templates at a complete folder' });
     }

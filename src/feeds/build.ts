@@ -75,6 +75,7 @@ export function buildChannels(posts: readonly Post[], config: FeedSettings): Fee
       image: site.image,
       author: site.author,
       hub: feeds.hub,
+      stylesheet: siteUrl(site.url, '/feed.xsl'),
       updated: new Date(Math.max(0, ...chosen.map((e) => e.updated.getTime()))),
       entries: chosen,
     };

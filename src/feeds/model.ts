@@ -36,6 +36,8 @@ export interface FeedChannel {
   image: string | undefined;
   author: { name: string; email?: string | undefined; url?: string | undefined };
   hub: string | undefined;
+  /** XSL stylesheet that makes the XML feeds readable in a browser. */
+  stylesheet: string;
   /** Newest entry's date: never the build time, so output is deterministic. */
   updated: Date;
   entries: FeedEntry[];

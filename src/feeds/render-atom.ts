@@ -23,6 +23,7 @@ export function renderAtom(channel: FeedChannel): string {
     // Without `updated`, feed@6 stamps the build time and every build differs.
     updated: channel.updated,
     generator: 'Broadsheet',
+    stylesheet: channel.stylesheet,
     feedLinks: { atom: channel.urls.atom },
     ...(channel.hub === undefined ? {} : { hub: channel.hub }),
   });

@@ -15,6 +15,7 @@ export function renderRss(channel: FeedChannel): string {
     // feed@6 writes lastBuildDate = now unless given: always pass the newest post's date.
     updated: channel.updated,
     generator: 'Broadsheet',
+    stylesheet: channel.stylesheet,
     feedLinks: { rss: channel.urls.rss },
     ...(channel.hub === undefined ? {} : { hub: channel.hub }),
   });

@@ -53,6 +53,15 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (campaign_id, subscriber_id)
    ) WITHOUT ROWID;
    CREATE INDEX deliveries_status ON deliveries (campaign_id, status, subscriber_id);`,
+  `CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE meta (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 interface SubscriberRow {
@@ -116,8 +125,9 @@ export function openSqliteStore(file: string): SubscriberStore {
 
   const q = {
     insert: db.prepare(
-      `INSERT INTO subscribers (email, name, status, categories, timezone, created_at, updated_at, confirmed_at)
-       VALUES (@email, @name, @status, @categories, @timezone, @now, @now, CASE WHEN @status = 'active' THEN @now END)
+      `INSERT INTO subscribers (email, name, status, categories, timezone, created_at, updated_at, confirmed_at, unsubscribed_at, bounced_at)
+       VALUES (@email, @name, @status, @categories, @timezone, @now, @now, CASE WHEN @status = 'active' THEN @now END,
+               CASE WHEN @status = 'unsubscribed' THEN @now END, CASE WHEN @status = 'bounced' THEN @now END)
        ON CONFLICT (email) DO NOTHING`,
     ),
     event: db.prepare('INSERT INTO subscriber_events (subscriber_id, event, detail, at) VALUES (?, ?, ?, ?)'),
@@ -128,6 +138,7 @@ export function openSqliteStore(file: string): SubscriberStore {
     counts: db.prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status'),
     activate: db.prepare(`UPDATE subscribers SET status = 'active', confirmed_at = @now, updated_at = @now WHERE id = @id AND status = 'pending'`),
     unsubscribe: db.prepare(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
+    resubscribe: db.prepare(`UPDATE subscribers SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'unsubscribed'`),
     bounce: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
     categories: db.prepare('UPDATE subscribers SET categories = @categories, updated_at = @now WHERE id = @id'),
     watermark: db.prepare(
@@ -147,6 +158,18 @@ export function openSqliteStore(file: string): SubscriberStore {
       `UPDATE deliveries SET status = 'queued', reason = NULL, transient = 0, updated_at = ?
        WHERE campaign_id = ? AND status = 'failed' AND transient = 1`,
     ),
+    queueSome: db.prepare(
+      `INSERT INTO deliveries (campaign_id, subscriber_id, status, updated_at)
+       SELECT ?, id, 'queued', ? FROM subscribers WHERE status = 'active' AND id = ?`,
+    ),
+    lease: db.prepare(
+      `INSERT INTO leases (name, holder, expires_at) VALUES (@name, @holder, @expires)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.expires_at <= @now OR leases.holder = excluded.holder`,
+    ),
+    release: db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?'),
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     reopen: db.prepare(`UPDATE campaigns SET status = 'sending', finished_at = NULL WHERE id = ?`),
     pending: db.prepare<[number, number, number], Record<string, unknown>>(
       `SELECT * FROM deliveries WHERE campaign_id = ? AND status IN ('queued', 'sending') AND subscriber_id > ?
@@ -185,7 +208,7 @@ export function openSqliteStore(file: string): SubscriberStore {
     });
     if (info.changes === 0) return undefined;
     const id = Number(info.lastInsertRowid);
-    q.event.run(id, row.status === 'active' ? 'added' : 'pending', null, iso(now));
+    q.event.run(id, row.status === 'active' ? 'added' : row.status === 'pending' ? 'pending' : `imported ${row.status}`, null, iso(now));
     return id;
   };
 
@@ -197,6 +220,7 @@ export function openSqliteStore(file: string): SubscriberStore {
   const activate = changeStatus(q.activate, 'confirmed');
   const unsubscribe = changeStatus(q.unsubscribe, 'unsubscribed');
   const bounce = changeStatus(q.bounce, 'bounced');
+  const resubscribe = changeStatus(q.resubscribe, 'resubscribed');
 
   const counts = (campaignId: number): CampaignCounts => {
     const result: CampaignCounts = { queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 };
@@ -236,6 +260,7 @@ export function openSqliteStore(file: string): SubscriberStore {
     activate: (id, now) => db.transaction(() => activate(id, now))(),
     unsubscribe: (id, now) => db.transaction(() => unsubscribe(id, now))(),
     markBounced: (id, now, reason) => db.transaction(() => bounce(id, now, reason))(),
+    resubscribe: (id, now) => db.transaction(() => resubscribe(id, now))(),
     setCategories(id, categories, now) {
       db.transaction(() => {
         q.categories.run({ id, categories: JSON.stringify(categories), now: iso(now) });
@@ -252,10 +277,11 @@ export function openSqliteStore(file: string): SubscriberStore {
       return row && toCampaign(row);
     },
     listCampaigns: (limit) => q.recent.all(limit).map((row) => ({ ...toCampaign(row), counts: counts(row.id) })),
-    createCampaign(window, now) {
+    createCampaign(window, now, subscriberIds) {
       return db.transaction(() => {
         const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
-        q.queueAll.run(id, iso(now));
+        if (subscriberIds === undefined) q.queueAll.run(id, iso(now));
+        else for (const subscriberId of subscriberIds) q.queueSome.run(id, iso(now), subscriberId);
         return toCampaign(q.campaign.get(id)!);
       }).immediate();
     },
@@ -298,6 +324,17 @@ export function openSqliteStore(file: string): SubscriberStore {
       q.finish.run(iso(now), campaignId);
     },
     campaignCounts: counts,
+    acquireLease(name, holder, now, ttlMs) {
+      const expires = new Date(now.getTime() + ttlMs);
+      return q.lease.run({ name, holder, expires: iso(expires), now: iso(now) }).changes > 0;
+    },
+    releaseLease(name, holder) {
+      q.release.run(name, holder);
+    },
+    getMeta: (key) => q.getMeta.get(key)?.value,
+    setMeta(key, value) {
+      q.setMeta.run(key, value);
+    },
     close: () => db.close(),
   };
 }
@@ -305,6 +342,7 @@ export function openSqliteStore(file: string): SubscriberStore {
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
+    db.close();
     throw new StoreError({ file: db.name, message: `has schema version ${current}, newer than this Broadsheet knows (${MIGRATIONS.length})`, hint: 'upgrade Broadsheet' });
   }
   for (let version = current; version < MIGRATIONS.length; version++) {

@@ -27,7 +27,8 @@ export interface NewSubscriber {
   name?: string | undefined;
   categories?: string[] | undefined;
   timezone?: string | undefined;
-  status: 'active' | 'pending';
+  /** unsubscribed/bounced only come from an import of an export: they must stay that way. */
+  status: 'active' | 'pending' | 'unsubscribed' | 'bounced';
 }
 
 export interface ImportResult {
@@ -81,6 +82,8 @@ export interface SubscriberStore {
   /** Status changes; each returns false when nothing changed (idempotent). */
   activate(id: number, now: Date): boolean;
   unsubscribe(id: number, now: Date): boolean;
+  /** An unsubscribed address signing up again goes back to pending (a bounced one does not). */
+  resubscribe(id: number, now: Date): boolean;
   markBounced(id: number, now: Date, reason: string): boolean;
   setCategories(id: number, categories: string[], now: Date): void;
 
@@ -88,8 +91,8 @@ export interface SubscriberStore {
   unfinishedCampaign(): Campaign | undefined;
   latestCampaign(): Campaign | undefined;
   listCampaigns(limit: number): Array<Campaign & { counts: CampaignCounts }>;
-  /** Create a campaign and queue one delivery per active subscriber, atomically. */
-  createCampaign(window: { since: Date; until: Date }, now: Date): Campaign;
+  /** Create a campaign and queue one delivery per active subscriber (or only those listed), atomically. */
+  createCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): Campaign;
   /** Put a campaign's transiently failed deliveries back in the queue and reopen it. Returns how many. */
   requeueFailed(campaignId: number, now: Date): number;
   /** Deliveries still to do (queued, or sending when a run was interrupted), by subscriber id. */
@@ -102,5 +105,15 @@ export interface SubscriberStore {
   markSkipped(campaignId: number, subscriberId: number, reason: string, watermark: Date | undefined, now: Date): void;
   finishCampaign(campaignId: number, now: Date): void;
   campaignCounts(campaignId: number): CampaignCounts;
+
+  /**
+   * Take the named lease for `ttlMs` if it is free, expired, or already ours. Atomic across processes
+   * sharing the database: of two schedulers, one sends.
+   */
+  acquireLease(name: string, holder: string, now: Date, ttlMs: number): boolean;
+  /** Give the lease up (only if we hold it). */
+  releaseLease(name: string, holder: string): void;
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
   close(): void;
 }

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     expect(config.site.url).toBe('http://127.0.0.1:8080/');
     expect(config.feeds.limit).toBe(50);
     expect(config.feeds.postPath).toBe('/posts/:slug/');
-    expect(config.paths).toEqual({ content: 'content', out: 'public', data: 'data', templates: 'templates' });
+    expect(config.paths).toEqual({ content: 'content', out: 'public', data: 'data' });
     expect(Object.isFrozen(config.site)).toBe(true);
   });
 

@@ -165,7 +165,9 @@ describe('build of the adversarial content (default flags)', () => {
       const dir = url.slice(SITE_URL.length).replace(/feed\.xml$/, '');
       return [`${dir}atom.xml`, `${dir}feed.json`, `${dir}feed.xml`];
     });
-    expect(files).toEqual([...expected, 'digest.json', 'feeds.opml'].sort());
+    // Each channel also gets feed.html (the page browsers without XSLT are sent for its feeds).
+    const pages = rssUrls.map((url) => `${url.slice(SITE_URL.length).replace(/feed\.xml$/, '')}feed.html`);
+    expect(files).toEqual([...expected, ...pages, 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort());
     const categories = files.filter((f) => f.startsWith('categories/') && f.endsWith('/feed.xml'));
     expect(categories).toEqual([
       'categories/archive/feed.xml', 'categories/culture/feed.xml', 'categories/engineering/feed.xml',
@@ -185,10 +187,19 @@ describe('build of the adversarial content (default flags)', () => {
     expect(files).toContain('tags/libraries/feed.xml');
   });
 
-  it('writes no script, event handler, javascript: URL, iframe or style anywhere', async () => {
-    for (const file of files) {
+  it('writes no script, event handler, javascript: URL, iframe or style anywhere in feeds and data', async () => {
+    for (const file of files.filter((f) => !f.endsWith('.html') && !f.endsWith('.xsl'))) {
       const body = (await read(site, file)).toLowerCase();
       for (const needle of FORBIDDEN) expect({ file, found: body.includes(needle) ? needle : undefined }).toEqual({ file, found: undefined });
+    }
+  });
+
+  it('lets nothing hostile from posts into the HTML pages (their own style and script aside)', async () => {
+    for (const file of files.filter((f) => f.endsWith('.html'))) {
+      const body = (await read(site, file)).toLowerCase();
+      for (const needle of ['alert(1)', 'onerror', 'javascript:', '<iframe', '<script>alert']) {
+        expect({ file, found: body.includes(needle) ? needle : undefined }).toEqual({ file, found: undefined });
+      }
     }
   });
 

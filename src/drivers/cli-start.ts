@@ -1,0 +1,99 @@
+// `broadsheet start` (server + scheduler: the main job) and `broadsheet status`.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createMailer, openStore } from '../adapters.js';
+import { loadConfig, readSecrets } from '../config.js';
+import { BUNDLED_TEMPLATES, createCore } from '../core.js';
+import { createLogger } from '../log.js';
+import { loadPages } from '../web/pages.js';
+import type { CliIo } from './cli.js';
+import { startScheduler, type Scheduler } from './scheduler.js';
+import { createServer } from './server.js';
+
+const OPTIONS = {
+  config: { type: 'string' },
+  content: { type: 'string' },
+  data: { type: 'string' },
+  out: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export async function startCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
+  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
+  const log = createLogger(io.stderr);
+  const store = openStore(config, io.cwd);
+  const mailer = await createMailer(config, io.cwd, io.env);
+  let scheduler: Scheduler | undefined;
+  const shouldStop = () => Boolean(io.shouldStop?.() || scheduler?.lostLease);
+  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop });
+  const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : BUNDLED_TEMPLATES);
+  const outDir = path.resolve(io.cwd, config.paths.out);
+  const app = await createServer(core, pages, config, { outDir, previewToken: readSecrets(io.env).previewToken });
+  // The feeds exist before the first reader can ask for them (an overdue rebuild runs now).
+  const first = await core.rebuild();
+  for (const e of first.errors) log.warn({ file: e.file, field: e.field }, e.describe());
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  scheduler = startScheduler({
+    core, store, config, log, now: io.now, holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    contentDir: path.resolve(io.cwd, config.paths.content),
+  });
+  const status = core.status();
+  io.stdout.write(
+    [
+      `Broadsheet is running at ${address}/`,
+      `  feeds:      ${address}/feed.xml  ${address}/atom.xml  ${address}/feed.json  (all: ${address}/feeds.opml)`,
+      `  subscribe:  ${address}/`,
+      `  preview:    ${address}/preview`,
+      `  content:    ${path.relative(io.cwd, path.resolve(io.cwd, config.paths.content)) || '.'}/ (rebuilt on change and ${config.schedule.rebuild})`,
+      `  mail:       ${mailer.description}${readSecrets(io.env).smtpUrl ? '' : ' (set BROADSHEET_SMTP_URL to send for real)'}`,
+      `  digest:     "${config.schedule.digest}" in each subscriber's timezone (site: ${config.site.timezone}); next in the site timezone: ${status.next.digestInSiteTimezone?.toISOString() ?? 'never'}`,
+      `  data:       ${path.relative(io.cwd, path.resolve(io.cwd, config.paths.data)) || '.'}/ (database, outbox, signing key)`,
+      'Ctrl-C stops.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (io.shouldStop?.()) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+  });
+  log.info({}, 'stopping: no new jobs; waiting for a running one to reach a safe point');
+  await scheduler.stop();
+  await app.close();
+  await mailer.close();
+  store.close();
+  log.info({}, 'stopped');
+  return 0;
+}
+
+export async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
+  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
+  const store = openStore(config, io.cwd);
+  try {
+    const s = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store }).status();
+    const when = (d: Date | undefined) => d?.toISOString() ?? 'never';
+    const lines = [
+      `Next feed rebuild:   ${when(s.next.rebuild)} (${config.schedule.rebuild})`,
+      `Next digest check:   ${when(s.next.digestCheck)}; next digest slot in ${config.site.timezone}: ${when(s.next.digestInSiteTimezone)} (${config.schedule.digest})`,
+      `Last feed build:     ${when(s.lastBuild)}`,
+      `Subscribers:         ${Object.entries(s.subscribers).map(([k, n]) => `${n} ${k}`).join(', ')}; ${s.due} due now`,
+      'Recent campaigns:',
+      ...(s.campaigns.length === 0
+        ? ['  none yet']
+        : s.campaigns.map((c) => `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`)),
+      '',
+    ];
+    io.stdout.write(lines.join('\n'));
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,119 @@
+// The scheduler (node-cron): rebuild the feeds, and check who is due a digest. Jobs never overlap, and
+// of several processes on one database only the holder of the "digest" lease sends.
+import { watch, type FSWatcher } from 'node:fs';
+import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
+import type { Config } from '../config.js';
+import type { Core } from '../core.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SubscriberStore } from '../subscribers/store.js';
+
+export interface SchedulerDeps {
+  core: Core;
+  store: SubscriberStore;
+  config: Readonly<Config>;
+  log: Logger;
+  now: () => Date;
+  /** This process, as named in the lease table. */
+  holder: string;
+  /** Content folder to watch for changes; undefined = no watching. */
+  contentDir?: string | undefined;
+}
+
+export interface Scheduler {
+  /** True once the digest lease was lost mid-send: the core stops at its next safe point. */
+  readonly lostLease: boolean;
+  /** Stop taking new work and wait for a running job to reach a safe point. */
+  stop(): Promise<void>;
+}
+
+const DIGEST_LEASE = 'digest';
+
+export function startScheduler(deps: SchedulerDeps): Scheduler {
+  const { core, store, config, log } = deps;
+  const ttl = config.schedule.leaseSeconds * 1000;
+  let lostLease = false;
+  let stopping = false;
+  const running = new Set<Promise<unknown>>();
+  const acquire = () => store.acquireLease(DIGEST_LEASE, deps.holder, deps.now(), ttl);
+
+  // node-cron 4's hook for "only one instance runs this slot"; its default is an environment variable.
+  const coordinator: RunCoordinator = {
+    shouldRun: () => acquire(),
+    onComplete: () => store.releaseLease(DIGEST_LEASE, deps.holder),
+  };
+
+  const track = <T>(name: string, job: () => Promise<T>, describe: (r: T) => Record<string, unknown>) => async () => {
+    if (stopping) return;
+    const started = performance.now();
+    const work = job();
+    running.add(work);
+    try {
+      const result = await work;
+      log.info({ job: name, outcome: 'ok', ms: Math.round(performance.now() - started), ...describe(result) }, `${name} finished`);
+    } catch (err) {
+      log.error({ job: name, outcome: 'failed', ms: Math.round(performance.now() - started), error: describeError(err) }, `${name} failed`);
+    } finally {
+      running.delete(work);
+    }
+  };
+
+  const rebuild = track('rebuild', () => core.rebuild(), (r) => ({ posts: r.published, written: r.written.length, errors: r.errors.length }));
+  const digest = track(
+    'digest',
+    async () => {
+      if (!acquire()) return { leaseHeldElsewhere: true as const };
+      // Renew while sending; if renewal fails someone else took over (we stalled): stop at a safe point.
+      const renew = setInterval(() => {
+        if (!acquire()) lostLease = true;
+      }, Math.max(1000, ttl / 3));
+      try {
+        return await core.runDueDigests();
+      } finally {
+        clearInterval(renew);
+        store.releaseLease(DIGEST_LEASE, deps.holder);
+      }
+    },
+    (r) =>
+      'leaseHeldElsewhere' in r
+        ? { idle: 'another process holds the digest lease' }
+        : { campaign: r.campaignId, submitted: r.submitted, skipped: r.skipped, failed: r.failed, ...(r.idle ? { idle: r.idle } : {}) },
+  );
+
+  const tz = config.site.timezone;
+  const tasks: ScheduledTask[] = [
+    cron.schedule(config.schedule.rebuild, () => rebuild(), { name: 'rebuild', timezone: tz, noOverlap: true }),
+    cron.schedule(config.schedule.digestCheck, () => digest(), {
+      name: 'digest', timezone: tz, noOverlap: true, distributed: true, runCoordinator: coordinator, distributedLease: ttl,
+    }),
+  ];
+
+  // node-cron never catches up runs missed while the process was down: any subscriber whose slot
+  // passed meanwhile is handled now, once (the driver rebuilt the feeds before starting us).
+  void digest();
+
+  let watcher: FSWatcher | undefined;
+  if (deps.contentDir) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      watcher = watch(deps.contentDir, { recursive: true }, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => void rebuild(), 2000);
+      });
+    } catch (err) {
+      log.warn({ error: (err as Error).message }, 'cannot watch the content folder: feeds rebuild on schedule only');
+    }
+  }
+
+  return {
+    get lostLease() {
+      return lostLease;
+    },
+    async stop() {
+      stopping = true;
+      watcher?.close();
+      for (const task of tasks) await task.destroy();
+      await Promise.allSettled([...running]);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Schedule maths for the digest: when each subscriber's local delivery slot was and will be, and who is
+// due now. Pure: the clock comes in as an argument.
+import { CronExpressionParser } from 'cron-parser';
+import type { Subscriber } from '../subscribers/store.js';
+
+/** The most recent instant at or before `now` matching `expression` in `timezone`. */
+export function lastSlot(expression: string, now: Date, timezone: string): Date | undefined {
+  // cron-parser's prev() excludes the current instant; a slot at exactly `now` counts as passed.
+  const parsed = CronExpressionParser.parse(expression, { currentDate: new Date(now.getTime() + 1000), tz: timezone });
+  try {
+    const slot = parsed.prev().toDate();
+    return slot.getTime() <= now.getTime() ? slot : parsed.prev().toDate();
+  } catch {
+    return undefined; // an expression that never matched (e.g. 30 February)
+  }
+}
+
+/** The next instant after `now` matching `expression` in `timezone`. */
+export function nextSlot(expression: string, now: Date, timezone: string): Date | undefined {
+  try {
+    return CronExpressionParser.parse(expression, { currentDate: now, tz: timezone }).next().toDate();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A subscriber is due when their latest local slot (the digest schedule read in their own timezone, or
+ * the site's) has passed since their last digest, or since they joined. However long the process was
+ * down, that is one digest, not one per missed slot.
+ */
+export function isDue(subscriber: Subscriber, expression: string, now: Date, siteTimezone: string): boolean {
+  if (subscriber.status !== 'active') return false;
+  const slot = lastSlot(expression, now, subscriber.timezone ?? siteTimezone);
+  if (!slot) return false;
+  const anchor = subscriber.lastDigestUntil ?? subscriber.confirmedAt ?? subscriber.createdAt;
+  return anchor.getTime() < slot.getTime();
+}
+
+export function dueSubscribers(subscribers: readonly Subscriber[], expression: string, now: Date, siteTimezone: string): Subscriber[] {
+  return subscribers.filter((s) => isDue(s, expression, now, siteTimezone));
+}
+
+/** An error message for an invalid cron expression, or undefined when it is valid. */
+export function cronProblem(expression: string, timezone: string): string | undefined {
+  try {
+    CronExpressionParser.parse(expression, { tz: timezone });
+    return expression.trim().split(/\s+/).length === 5 ? undefined : 'expected five fields: minute hour day-of-month month day-of-week';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

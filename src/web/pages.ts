@@ -1,0 +1,115 @@
+// HTML pages for people (index, feed renditions, subscribe/unsubscribe/preferences answers, preview),
+// rendered from Liquid templates in templates/pages/ with every value HTML-escaped. Pure, once loaded.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Liquid } from 'liquidjs';
+import { DateTime } from 'luxon';
+import type { Config } from '../config.js';
+import { liquidError } from '../email/templates.js';
+import type { FeedChannel } from '../feeds/model.js';
+import { siteUrl } from '../feeds/urls.js';
+
+export interface Pages {
+  dir: string;
+  engine: Liquid;
+  /** The XSL stylesheet that makes feeds readable in browsers with XSLT. */
+  feedXsl: string;
+}
+
+export const PAGES_DIR = 'pages';
+
+export async function loadPages(templatesDir: string): Promise<Pages> {
+  const dir = path.join(templatesDir, PAGES_DIR);
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.html.liquid')).sort();
+  const templates: Record<string, string> = {};
+  for (const name of names) templates[name] = await readFile(path.join(dir, name), 'utf8');
+  const engine = new Liquid({ templates, extname: '.html.liquid', outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true });
+  for (const [name, source] of Object.entries(templates)) {
+    try {
+      engine.parse(source, name);
+    } catch (cause) {
+      throw liquidError(dir, cause);
+    }
+  }
+  return { dir, engine, feedXsl: await readFile(path.join(dir, 'feed.xsl'), 'utf8') };
+}
+
+type SiteSettings = Pick<Config, 'site'>;
+
+async function render(pages: Pages, name: string, view: Record<string, unknown>): Promise<string> {
+  try {
+    return await pages.engine.renderFile(name, view);
+  } catch (cause) {
+    throw liquidError(pages.dir, cause);
+  }
+}
+
+const TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml', json: 'application/feed+json' } as const;
+
+function siteView(config: SiteSettings) {
+  return { title: config.site.title, description: config.site.description, language: config.site.language, url: config.site.url };
+}
+
+/** OUT/index.html: every feed with discovery links, and the subscribe form. */
+export function renderIndexPage(pages: Pages, channels: readonly FeedChannel[], config: SiteSettings): Promise<string> {
+  const site = channels.find((c) => c.kind === 'site');
+  const discovery = channels.flatMap((c) => [
+    { type: TYPES.rss, title: `${c.title} (RSS)`, url: c.urls.rss },
+    { type: TYPES.atom, title: `${c.title} (Atom)`, url: c.urls.atom },
+    { type: TYPES.json, title: `${c.title} (JSON Feed)`, url: c.urls.json },
+  ]);
+  return render(pages, 'index', {
+    site: siteView(config),
+    title: config.site.title,
+    discovery,
+    channels: channels.map((c) => ({ title: c.title, rss: c.urls.rss, atom: c.urls.atom, json: c.urls.json })),
+    categories: channels.filter((c) => c.kind === 'category').map((c) => ({ slug: c.dir.split('/').pop(), name: c.title.replace(`${config.site.title}: `, '') })),
+    links: { subscribe: siteUrl(config.site.url, '/subscribe'), opml: siteUrl(config.site.url, '/feeds.opml'), home: site?.homeUrl ?? config.site.url },
+  });
+}
+
+/** A feed as a page: what a browser without XSLT is sent for feed.xml / atom.xml. */
+export function renderFeedPage(pages: Pages, channel: FeedChannel, feedUrl: string, config: SiteSettings): Promise<string> {
+  return render(pages, 'feed', {
+    site: siteView(config),
+    title: channel.title,
+    discovery: [{ type: TYPES.rss, title: channel.title, url: channel.urls.rss }, { type: TYPES.atom, title: channel.title, url: channel.urls.atom }],
+    channel: { title: channel.title, description: channel.description },
+    feedUrl,
+    entries: channel.entries.map((e) => ({
+      url: e.url, title: e.title, author: e.author, summary: e.summary,
+      date: DateTime.fromJSDate(e.published, { zone: 'UTC' }).setLocale(config.site.language).toLocaleString(DateTime.DATE_MED),
+    })),
+    links: { home: siteUrl(config.site.url, '/') },
+  });
+}
+
+export interface MessagePage {
+  heading: string;
+  message: string;
+  form?: { action: string; button: string; fields: Array<{ name: string; value: string }> };
+}
+
+export function renderMessagePage(pages: Pages, page: MessagePage, config: SiteSettings): Promise<string> {
+  return render(pages, 'message', { site: siteView(config), title: `${page.heading} · ${config.site.title}`, discovery: [], ...page, form: page.form ?? null, links: { home: siteUrl(config.site.url, '/') } });
+}
+
+export function renderPreferencesPage(
+  pages: Pages,
+  view: { email: string; action: string; unsubscribeUrl: string; saved: boolean; categories: Array<{ slug: string; name: string; checked: boolean }> },
+  config: SiteSettings,
+): Promise<string> {
+  return render(pages, 'preferences', { site: siteView(config), title: `Your digest · ${config.site.title}`, discovery: [], ...view, links: { unsubscribe: view.unsubscribeUrl } });
+}
+
+export function renderPreviewPage(
+  pages: Pages,
+  view: {
+    subject: string; postCount: number; fallback: boolean; token: string | null;
+    window: { since: string; until: string; label: string };
+    links: { self: string; html: string; text: string; eml: string };
+  },
+  config: SiteSettings,
+): Promise<string> {
+  return render(pages, 'preview', { site: siteView(config), title: `Preview · ${config.site.title}`, discovery: [], ...view });
+}

@@ -1,0 +1,488 @@
+// Sending the digest through the core, end to end on loopback: a real SQLite file, the real templates,
+// a small content folder, and a real SMTP server (test/helpers/smtp-sink.ts) read back with mailparser.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { ParsedMail } from 'mailparser';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { createCore, type Core } from '../../src/core.js';
+import { createSmtpMailer } from '../../src/delivery/mailer.js';
+import { SECRET_FILE } from '../../src/email/signing-key.js';
+import { verifyToken } from '../../src/email/tokens.js';
+import { createLogger } from '../../src/log.js';
+import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
+import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
+import { refuse, startSmtpSink, type SinkMessage, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
+
+// A pass-through recorder around the real mjml2html: the digest render is the only minified call,
+// so counting those counts renders independently of the report's own counter.
+// `beforeRender` lets a test act while a variant renders (it is reset by the test that sets it).
+const mjmlRenders = vi.hoisted(() => ({ count: 0, beforeRender: undefined as (() => void) | undefined }));
+vi.mock('mjml', async (importOriginal) => {
+  const real = (await importOriginal<{ default: typeof import('mjml') }>()).default;
+  const recording: typeof real = async (input, options) => {
+    if (options?.minify) {
+      mjmlRenders.count++;
+      mjmlRenders.beforeRender?.();
+    }
+    return real(input, options);
+  };
+  return { default: recording };
+});
+
+const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+const NOW = new Date('2026-11-29T12:00:00Z');
+const SITE_URL = 'https://news.example.com/';
+const SENDER_DOMAIN = 'news.example.com';
+const HOUR = 3_600_000;
+
+interface PostFile {
+  file: string;
+  title: string;
+  date: string;
+  category: string;
+}
+
+const POSTS: readonly PostFile[] = [
+  { file: '2026-11-24-harbour-cranes.md', title: 'Harbour cranes return', date: '2026-11-24T09:00:00Z', category: 'News' },
+  { file: '2026-11-27-council-budget.md', title: 'Council votes on the budget', date: '2026-11-27T09:00:00Z', category: 'News' },
+  { file: '2026-11-25-comet.md', title: 'A comet brightens over the bay', date: '2026-11-25T10:00:00Z', category: 'Science' },
+  { file: '2026-11-28-river-sensors.md', title: 'River sensors go live', date: '2026-11-28T10:00:00Z', category: 'Science' },
+  { file: '2026-11-26-zines.md', title: 'Zines at the library', date: '2026-11-26T15:00:00Z', category: 'Culture' },
+  // Outside the first digest's seven days: nobody gets it.
+  { file: '2026-11-10-old-story.md', title: 'An old story from the archive', date: '2026-11-10T09:00:00Z', category: 'News' },
+];
+const titlesIn = (category: string) => POSTS.filter((p) => p.category === category && p.date >= '2026-11-22').map((p) => p.title);
+const OLD_TITLE = 'An old story from the archive';
+
+const postSource = (p: PostFile) =>
+  `---\ntitle: ${p.title}\ndate: ${p.date}\ncategory: ${p.category}\n---\n${p.title}: a short post body written for the delivery tests.\n`;
+
+interface World {
+  root: string;
+  content: string;
+  data: string;
+  dbFile: string;
+  store: SubscriberStore;
+  sink: SmtpSink;
+  /** The core's clock; tests move it forward between campaigns. */
+  clock: { now: Date };
+  /** Every backoff the sender asked for, in ms. */
+  sleeps: number[];
+  /** JSON log lines the core wrote. */
+  logs: string[];
+  core: Core;
+  add(email: string, o?: Partial<NewSubscriber>): Subscriber;
+  addPost(p: PostFile): Promise<void>;
+}
+
+interface WorldOptions {
+  sink?: SmtpSinkOptions;
+  maxConnections?: number;
+  attempts?: number;
+  /** Runs inside the injected sleep, after the backoff is recorded. */
+  onSleep?: (ms: number) => void;
+}
+
+/** A fresh site, store, SMTP sink and core for one test; everything is closed when the test ends. */
+async function world(options: WorldOptions = {}): Promise<World> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-send-'));
+  const content = path.join(root, 'content');
+  const data = path.join(root, 'data');
+  const dbFile = path.join(data, 'broadsheet.db');
+  await mkdir(content, { recursive: true });
+  const addPost = (p: PostFile) => writeFile(path.join(content, p.file), postSource(p));
+  await Promise.all(POSTS.map(addPost));
+
+  const config = parseConfig({
+    site: { title: 'The Test Times', url: SITE_URL, timezone: 'UTC' },
+    email: { from: { name: 'The Desk', address: `digest@${SENDER_DOMAIN}` }, postalAddress: '1 Example Street, Testville' },
+    paths: { content, data, templates: TEMPLATES },
+    delivery: { maxConnections: options.maxConnections ?? 2, retry: { attempts: options.attempts ?? 4, delayMs: 1000 } },
+  });
+  const store = openSqliteStore(dbFile);
+  const sink = await startSmtpSink(options.sink);
+  const mailer = createSmtpMailer(sink.url, { maxConnections: config.delivery.maxConnections });
+  const clock = { now: NOW };
+  const sleeps: number[] = [];
+  const logs: string[] = [];
+  const core = createCore(config, {
+    now: () => clock.now,
+    cwd: root,
+    env: {},
+    store,
+    mailer,
+    log: createLogger({ write: (line: string) => logs.push(line) }),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      options.onSleep?.(ms);
+    },
+  });
+  onTestFinished(async () => {
+    await mailer.close();
+    await sink.close();
+    store.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  return {
+    root, content, data, dbFile, store, sink, clock, sleeps, logs, core, addPost,
+    add: (email, o = {}) => store.add({ email, status: 'active', ...o }, new Date(NOW.getTime() - 30 * 24 * HOUR)).subscriber,
+  };
+}
+
+/** A header's value as sent, unfolded. */
+function header(mail: ParsedMail, name: string): string[] {
+  return mail.headerLines
+    .filter((h) => h.key === name.toLowerCase())
+    .map((h) => h.line.replace(/\r?\n(?=[ \t])/g, '').replace(/^[^:]+:\s*/, ''));
+}
+
+function unsubscribeToken(mail: ParsedMail): string {
+  const [value] = header(mail, 'List-Unsubscribe');
+  const token = /<https:\/\/news\.example\.com\/unsubscribe\?token=([A-Za-z0-9_.-]+)>/.exec(value ?? '')?.[1];
+  if (!token) throw new Error(`no https unsubscribe link in List-Unsubscribe: ${value}`);
+  return token;
+}
+
+const recipientsOf = (messages: SinkMessage[]) => messages.flatMap((m) => m.envelope.rcpt).sort();
+
+/** The deliveries table as the sender left it (the store's port has no reader for finished rows). */
+function deliveryRows(dbFile: string, campaignId: number) {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db
+      .prepare<[number], { email: string; status: string; response: string | null; reason: string | null; transient: number; attempts: number; message_id: string | null }>(
+        `SELECT s.email, d.status, d.response, d.reason, d.transient, d.attempts, d.message_id
+         FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.campaign_id = ? ORDER BY s.email`,
+      )
+      .all(campaignId);
+  } finally {
+    db.close();
+  }
+}
+
+describe('sendDigest over SMTP', () => {
+  it('submits one message to every active subscriber, with both parts, list headers and their own signed links', async () => {
+    const w = await world();
+    const emails = ['ada@example.org', 'grace@example.net', 'linus@example.com'];
+    for (const email of emails) w.add(email, { name: email.split('@')[0] });
+
+    const report = await w.core.sendDigest();
+
+    expect(report).toMatchObject({ submitted: 3, skipped: 0, failed: 0, resumed: false, dryRun: false, stopped: false });
+    expect(recipientsOf(w.sink.messages)).toEqual(emails);
+    const key = (await readFile(path.join(w.data, SECRET_FILE), 'utf8')).trim();
+    for (const email of emails) {
+      const [message] = w.sink.to(email);
+      const mail = message!.parsed;
+      expect(mail.html).toEqual(expect.stringContaining('Council votes on the budget'));
+      expect(mail.text).toEqual(expect.stringContaining('River sensors go live'));
+      expect(mail.text).not.toContain(OLD_TITLE);
+      expect(mail.from?.value.map((a) => a.address)).toEqual([`digest@${SENDER_DOMAIN}`]);
+      expect(message!.envelope.from).toBe(`digest@${SENDER_DOMAIN}`);
+
+      const token = unsubscribeToken(mail);
+      expect(verifyToken(token, key, 'unsubscribe', NOW)?.email).toBe(email);
+      const [listUnsubscribe] = header(mail, 'List-Unsubscribe');
+      expect(listUnsubscribe).toMatch(/^<https:\/\/[^>]+>, <mailto:[^>]+>$/);
+      expect(header(mail, 'List-Unsubscribe-Post')).toEqual(['List-Unsubscribe=One-Click']);
+      expect(header(mail, 'List-Id')).toEqual([`The Test Times <digest.${SENDER_DOMAIN}>`]);
+      expect(mail.messageId).toMatch(new RegExp(`^<[^@<>]+@${SENDER_DOMAIN.replace(/\./g, '\\.')}>$`));
+      // The body links are this subscriber's own, in both parts.
+      const ownLink = `${SITE_URL}unsubscribe?token=${token}`;
+      expect(mail.html).toEqual(expect.stringContaining(ownLink));
+      expect(mail.text).toEqual(expect.stringContaining(ownLink));
+      expect(mail.text).toContain(email);
+      expect(mail.text).toContain(`Hello ${email.split('@')[0]},`);
+    }
+    expect(new Set(w.sink.messages.map((m) => m.messageId)).size).toBe(3);
+
+    const rows = deliveryRows(w.dbFile, report.campaignId!);
+    expect(rows.map((r) => r.status)).toEqual(['submitted', 'submitted', 'submitted']);
+    // The server's own answer is kept as proof of submission.
+    for (const row of rows) expect(row.response).toMatch(/^250 .*queued as \d+/);
+    for (const row of rows) expect(row.message_id).toBe(w.sink.to(row.email)[0]!.messageId);
+  });
+
+  it('gives a subscriber only the posts in their categories', async () => {
+    const w = await world();
+    w.add('all@example.org');
+    w.add('science@example.org', { categories: ['science'] });
+
+    await w.core.sendDigest();
+
+    const science = w.sink.to('science@example.org')[0]!.parsed;
+    for (const title of titlesIn('Science')) expect(science.text).toContain(title);
+    for (const title of [...titlesIn('News'), ...titlesIn('Culture')]) {
+      expect(science.text).not.toContain(title);
+      expect(science.html).not.toContain(title);
+    }
+    expect(science.subject).toContain('2 new posts in Science');
+    const all = w.sink.to('all@example.org')[0]!.parsed;
+    for (const title of [...titlesIn('News'), ...titlesIn('Science'), ...titlesIn('Culture')]) expect(all.text).toContain(title);
+  });
+
+  it('mails nobody who is pending, unsubscribed or bounced', async () => {
+    const w = await world();
+    w.add('active@example.org');
+    w.add('pending@example.org', { status: 'pending' });
+    const gone = w.add('gone@example.org');
+    w.store.unsubscribe(gone.id, NOW);
+    const bounced = w.add('bounced@example.org');
+    w.store.markBounced(bounced.id, NOW, '550 no such user');
+
+    const report = await w.core.sendDigest();
+
+    expect(report.submitted).toBe(1);
+    expect(recipientsOf(w.sink.messages)).toEqual(['active@example.org']);
+    expect([...w.sink.rcptCounts.keys()]).toEqual(['active@example.org']);
+  });
+
+  it('never sends a second copy when send runs again, and the next campaign carries only what is new', async () => {
+    const w = await world();
+    w.add('ada@example.org');
+    w.add('grace@example.org', { categories: ['science'] });
+
+    const first = await w.core.sendDigest();
+    const again = await w.core.sendDigest();
+
+    expect(first.submitted).toBe(2);
+    expect(again).toMatchObject({ submitted: 0, failed: 0, skipped: 2 });
+    expect(w.sink.messages).toHaveLength(2);
+
+    // A post published after the first digest, then the next send an hour later.
+    await w.addPost({ file: '2026-11-29-late-news.md', title: 'Late news from the harbour', date: '2026-11-29T13:00:00Z', category: 'Science' });
+    w.clock.now = new Date(NOW.getTime() + 2 * HOUR);
+    const next = await w.core.sendDigest();
+
+    expect(next.submitted).toBe(2);
+    expect(w.sink.messages).toHaveLength(4);
+    for (const email of ['ada@example.org', 'grace@example.org']) {
+      const [, latest] = w.sink.to(email);
+      expect(latest!.parsed.text).toContain('Late news from the harbour');
+      for (const title of [...titlesIn('News'), ...titlesIn('Science'), ...titlesIn('Culture')]) expect(latest!.parsed.text).not.toContain(title);
+      expect(latest!.parsed.subject).toContain('1 new post in');
+    }
+  });
+
+  it('renders once per distinct (categories, window) variant, not once per subscriber', async () => {
+    const w = await world();
+    for (let i = 0; i < 5; i++) w.add(`all${i}@example.org`);
+    for (let i = 0; i < 5; i++) w.add(`science${i}@example.org`, { categories: ['science'] });
+
+    const before = mjmlRenders.count;
+    const report = await w.core.sendDigest();
+
+    expect(report.submitted).toBe(10);
+    expect(report.renders).toBe(2);
+    expect(mjmlRenders.count - before).toBe(2);
+    // Same variant, same body apart from the personal links.
+    const bodies = new Set(w.sink.messages.map((m) => m.parsed.text!.replace(/token=[\w.-]+/g, 'token=T').replace(/\S+@example\.org/g, 'E')));
+    expect(bodies.size).toBe(2);
+  });
+
+  it('sends no email when a subscriber has nothing new, records the skip with its reason and logs it', async () => {
+    const w = await world();
+    w.add('ada@example.org');
+    const sports = w.add('sports@example.org', { categories: ['sports'] });
+
+    const report = await w.core.sendDigest();
+
+    expect(report).toMatchObject({ submitted: 1, skipped: 1, failed: 0, skipReasons: { 'nothing new': 1 } });
+    expect(w.sink.to('sports@example.org')).toEqual([]);
+    const row = deliveryRows(w.dbFile, report.campaignId!).find((r) => r.email === 'sports@example.org');
+    expect(row).toMatchObject({ status: 'skipped', reason: 'nothing new' });
+    const line = w.logs.map((l) => JSON.parse(l) as { msg: string; subscriber?: number }).find((l) => l.msg.includes('nothing new'));
+    expect(line).toMatchObject({ subscriber: sports.id });
+
+    // Later, with no new post anywhere: nobody is mailed.
+    w.clock.now = new Date(NOW.getTime() + 24 * HOUR);
+    const later = await w.core.sendDigest();
+    expect(later).toMatchObject({ submitted: 0, skipped: 2, skipReasons: { 'nothing new': 2 } });
+    expect(w.sink.messages).toHaveLength(1);
+  });
+
+  it('retries a recipient answered 451 with backoff, and submits once the server accepts', async () => {
+    const w = await world({ sink: { rcpt: refuse({ 'busy@example.org': { code: 451, times: 2 } }) } });
+    w.add('ada@example.org');
+    w.add('busy@example.org');
+
+    const report = await w.core.sendDigest();
+
+    expect(report).toMatchObject({ submitted: 2, failed: 0 });
+    expect(w.sink.rcptCounts.get('busy@example.org')).toBe(3);
+    expect(w.sink.to('busy@example.org')).toHaveLength(1);
+    expect(w.sleeps).toEqual([1000, 2000]);
+    const row = deliveryRows(w.dbFile, report.campaignId!).find((r) => r.email === 'busy@example.org');
+    expect(row).toMatchObject({ status: 'submitted', attempts: 3 });
+  });
+
+  it('fails and bounces a recipient answered 550, goes on with the campaign, and never mails them again', async () => {
+    const w = await world({ maxConnections: 1, sink: { rcpt: refuse({ 'nobody@example.org': { code: 550 } }) } });
+    w.add('ada@example.org');
+    const nobody = w.add('nobody@example.org');
+    w.add('zed@example.org');
+
+    const report = await w.core.sendDigest();
+
+    expect(report).toMatchObject({ submitted: 2, failed: 1 });
+    expect(w.sleeps).toEqual([]);
+    expect(recipientsOf(w.sink.messages)).toEqual(['ada@example.org', 'zed@example.org']);
+    expect(w.store.get(nobody.id)).toMatchObject({ status: 'bounced' });
+    const row = deliveryRows(w.dbFile, report.campaignId!).find((r) => r.email === 'nobody@example.org');
+    expect(row).toMatchObject({ status: 'failed', transient: 0, attempts: 1 });
+    expect(row!.reason).toContain('550');
+
+    await w.addPost({ file: '2026-11-30-next.md', title: 'Next week starts', date: '2026-11-30T08:00:00Z', category: 'News' });
+    w.clock.now = new Date('2026-11-30T12:00:00Z');
+    const next = await w.core.sendDigest();
+    expect(next.submitted).toBe(2);
+    expect(w.sink.rcptCounts.get('nobody@example.org')).toBe(1);
+  });
+
+  it('resends a message whose connection dropped mid-DATA, and duplicates nobody', async () => {
+    const w = await world({ sink: { dropDuringData: 2 } });
+    const emails = Array.from({ length: 6 }, (_, i) => `reader${i}@example.org`);
+    for (const email of emails) w.add(email);
+
+    const report = await w.core.sendDigest();
+
+    expect(report).toMatchObject({ submitted: 6, failed: 0 });
+    expect(w.sink.dataCount()).toBe(7);
+    expect(recipientsOf(w.sink.messages)).toEqual(emails);
+    expect(new Set(w.sink.messages.map((m) => m.messageId)).size).toBe(6);
+  });
+
+  it('skips a subscriber who unsubscribed while the campaign was running', async () => {
+    // One connection: the message to `second` is accepted before `third` is looked at.
+    let store: SubscriberStore | undefined;
+    let third: Subscriber | undefined;
+    const w = await world({
+      maxConnections: 1,
+      sink: {
+        onMessage: (message) => {
+          if (message.envelope.rcpt.includes('second@example.org')) store!.unsubscribe(third!.id, NOW);
+        },
+      },
+    });
+    store = w.store;
+    w.add('first@example.org');
+    w.add('second@example.org');
+    third = w.add('third@example.org');
+    w.add('fourth@example.org');
+
+    const report = await w.core.sendDigest();
+
+    expect(report).toMatchObject({ submitted: 3, skipped: 1, skipReasons: { 'subscriber is unsubscribed': 1 } });
+    expect(recipientsOf(w.sink.messages)).toEqual(['first@example.org', 'fourth@example.org', 'second@example.org']);
+    expect(w.sink.rcptCounts.has('third@example.org')).toBe(false);
+  });
+
+  it('does not mail a subscriber who unsubscribed while their variant was rendering', async () => {
+    const w = await world({ maxConnections: 1 });
+    w.add('all@example.org');
+    const science = w.add('science@example.org', { categories: ['science'] });
+    let renders = 0;
+    mjmlRenders.beforeRender = () => {
+      // The second variant is rendered for `science`, after their status was first looked at.
+      if (++renders === 2) w.store.unsubscribe(science.id, NOW);
+    };
+    onTestFinished(() => {
+      mjmlRenders.beforeRender = undefined;
+    });
+
+    const report = await w.core.sendDigest();
+
+    expect(renders).toBe(2);
+    expect(report).toMatchObject({ submitted: 1, skipped: 1, skipReasons: { 'subscriber is unsubscribed': 1 } });
+    expect(recipientsOf(w.sink.messages)).toEqual(['all@example.org']);
+  });
+
+  it('does not retry a subscriber who unsubscribed during the backoff', async () => {
+    let unsubscribeBusy: (() => void) | undefined;
+    const w = await world({ sink: { rcpt: refuse({ 'busy@example.org': { code: 451 } }) }, onSleep: () => unsubscribeBusy?.() });
+    const busy = w.add('busy@example.org');
+    unsubscribeBusy = () => w.store.unsubscribe(busy.id, NOW);
+
+    const report = await w.core.sendDigest();
+
+    expect(w.sleeps).toEqual([1000]);
+    expect(w.sink.rcptCounts.get('busy@example.org')).toBe(1);
+    expect(report).toMatchObject({ submitted: 0, failed: 0, skipped: 1 });
+    expect(deliveryRows(w.dbFile, report.campaignId!)[0]).toMatchObject({ status: 'skipped', attempts: 1 });
+  });
+
+  it('--retry-failed sends again only to recipients that failed transiently', async () => {
+    let refusing = true;
+    const w = await world({
+      attempts: 2,
+      sink: {
+        rcpt: (address) => {
+          if (address === 'nobody@example.org') return { code: 550, message: 'No such user' };
+          if (address === 'busy@example.org' && refusing) return { code: 451, message: 'Greylisted' };
+          return undefined;
+        },
+      },
+    });
+    w.add('ada@example.org');
+    const busy = w.add('busy@example.org');
+    w.add('nobody@example.org');
+
+    const first = await w.core.sendDigest();
+    expect(first).toMatchObject({ submitted: 1, failed: 2 });
+    expect(w.sink.rcptCounts.get('busy@example.org')).toBe(2);
+    expect(w.store.get(busy.id)).toMatchObject({ status: 'active' });
+    expect(deliveryRows(w.dbFile, first.campaignId!).find((r) => r.email === 'busy@example.org')).toMatchObject({ status: 'failed', transient: 1 });
+
+    refusing = false;
+    const retry = await w.core.sendDigest({ retryFailed: true });
+
+    expect(retry).toMatchObject({ campaignId: first.campaignId, submitted: 1, failed: 0 });
+    expect(recipientsOf(w.sink.messages)).toEqual(['ada@example.org', 'busy@example.org']);
+    expect(w.sink.rcptCounts.get('nobody@example.org')).toBe(1);
+    expect(w.sink.rcptCounts.get('ada@example.org')).toBe(1);
+    expect(w.store.latestCampaign()).toMatchObject({ id: first.campaignId, status: 'done' });
+
+    const nothingLeft = await w.core.sendDigest({ retryFailed: true });
+    expect(nothingLeft.idle).toMatch(/no failed deliveries/);
+    expect(w.sink.messages).toHaveLength(2);
+  });
+
+  it('stops, bounces nobody and resumes later when the server refuses the session itself (554 greeting)', async () => {
+    let blocked = true;
+    const w = await world({ sink: { connect: () => (blocked ? { code: 554, message: 'Service unavailable; client host blocked' } : undefined) } });
+    const emails = ['ada@example.org', 'grace@example.org', 'linus@example.org'];
+    const subscribers = emails.map((email) => w.add(email));
+
+    await expect(w.core.sendDigest()).rejects.toMatchObject({ message: expect.stringContaining('554') });
+
+    for (const s of subscribers) expect(w.store.get(s.id)).toMatchObject({ status: 'active' });
+    expect(w.sink.messages).toEqual([]);
+
+    blocked = false;
+    const resumed = await w.core.sendDigest();
+    expect(resumed).toMatchObject({ resumed: true, submitted: 3, failed: 0 });
+    expect(recipientsOf(w.sink.messages)).toEqual(emails);
+  });
+
+  it('a dry run sends nothing and records nothing', async () => {
+    const w = await world();
+    const ada = w.add('ada@example.org');
+    w.add('science@example.org', { categories: ['science'] });
+    w.add('sports@example.org', { categories: ['sports'] });
+
+    const dry = await w.core.sendDigest({ dryRun: true });
+
+    expect(dry).toMatchObject({ dryRun: true, submitted: 2, skipped: 1, renders: 2, campaignId: undefined });
+    expect(w.sink.rcptCounts.size).toBe(0);
+    expect(w.store.latestCampaign()).toBeUndefined();
+    expect(w.store.get(ada.id)?.lastDigestUntil).toBeNull();
+
+    const real = await w.core.sendDigest();
+    expect(real.submitted).toBe(2);
+    expect(w.sink.messages).toHaveLength(2);
+  });
+});

@@ -1,0 +1,509 @@
+// The SQLite SubscriberStore against real database files in temp folders (and ':memory:'): schema and
+// migrations, subscriber status changes with their event log, and the campaign/delivery bookkeeping.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
+import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
+import type { NewSubscriber, SubscriberStore } from '../../src/subscribers/store.js';
+
+const at = (t: string) => new Date(`2026-05-04T${t}Z`);
+const T0 = at('08:00:00');
+const T1 = at('09:00:00');
+const T2 = at('10:00:00');
+const T3 = at('11:00:00');
+
+const subscriber = (o: Partial<NewSubscriber> = {}): NewSubscriber => ({ email: 'ada@example.com', status: 'active', ...o });
+
+// Each test registers what it opened; afterEach closes stores and removes folders, so no test leaks into another.
+let cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-store-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function open(file: string): SubscriberStore {
+  const store = openSqliteStore(file);
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** A store on a fresh file, plus a read-only handle on the same file for looking at the rows directly. */
+async function fileStore() {
+  const file = path.join(await tempDir(), 'broadsheet.db');
+  const store = open(file);
+  const raw = new Database(file, { readonly: true });
+  cleanups.push(() => raw.close());
+  return { file, store, raw };
+}
+
+interface EventRow {
+  subscriber_id: number;
+  event: string;
+  detail: string | null;
+  at: string;
+}
+const eventsOf = (raw: Database.Database, id: number) =>
+  raw.prepare<[number], EventRow>('SELECT subscriber_id, event, detail, at FROM subscriber_events WHERE subscriber_id = ? ORDER BY id').all(id);
+
+/** A store with one subscriber per status, added at T0; returns their ids. */
+function seeded(store: SubscriberStore) {
+  const ids = {
+    active: store.add(subscriber({ email: 'active@example.com' }), T0).subscriber.id,
+    pending: store.add(subscriber({ email: 'pending@example.com', status: 'pending' }), T0).subscriber.id,
+    unsubscribed: store.add(subscriber({ email: 'gone@example.com' }), T0).subscriber.id,
+    bounced: store.add(subscriber({ email: 'bounced@example.com' }), T0).subscriber.id,
+    active2: store.add(subscriber({ email: 'active2@example.com' }), T0).subscriber.id,
+  };
+  store.unsubscribe(ids.unsubscribed, T0);
+  store.markBounced(ids.bounced, T0, '550 no such user');
+  return ids;
+}
+
+describe('schema and migrations', () => {
+  it('creates the file (and its folder), the tables and PRAGMA user_version on first open', async () => {
+    const file = path.join(await tempDir(), 'nested', 'data', 'broadsheet.db');
+    open(file);
+    expect(existsSync(file)).toBe(true);
+    const raw = new Database(file, { readonly: true });
+    cleanups.push(() => raw.close());
+    const tables = raw.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all().map((r) => r.name);
+    expect(tables).toEqual(expect.arrayContaining(['campaigns', 'deliveries', 'subscriber_events', 'subscribers']));
+    expect(raw.pragma('user_version', { simple: true })).toBeGreaterThan(0);
+  });
+
+  it('keeps the data when an existing file is reopened, without re-running the migrations', async () => {
+    const file = path.join(await tempDir(), 'broadsheet.db');
+    const first = openSqliteStore(file);
+    first.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0);
+    first.close();
+    const raw = new Database(file);
+    const version = raw.pragma('user_version', { simple: true });
+    const schema = raw.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all();
+    raw.close();
+
+    // Migrations are plain CREATE TABLE statements: running them again would throw "already exists".
+    const second = open(file);
+    expect(second.findByEmail('ada@example.com')).toMatchObject({ name: 'Ada', status: 'active', categories: ['tech'] });
+    expect(second.list()).toHaveLength(1);
+
+    const after = new Database(file, { readonly: true });
+    cleanups.push(() => after.close());
+    expect(after.pragma('user_version', { simple: true })).toBe(version);
+    expect(after.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all()).toEqual(schema);
+  });
+
+  it('refuses a database written by a newer Broadsheet (higher user_version) with a StoreError naming the file', async () => {
+    const file = path.join(await tempDir(), 'broadsheet.db');
+    const raw = new Database(file);
+    raw.pragma('user_version = 999');
+    raw.close();
+
+    let caught: unknown;
+    try {
+      cleanups.push(openSqliteStore(file).close);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(StoreError);
+    const err = caught as StoreError;
+    expect(err.code).toBe('STORE_FAILED');
+    expect(err.file).toBe(file);
+    expect(err.message).toMatch(/schema version 999/);
+    expect(err.describe()).toMatch(/upgrade Broadsheet/);
+
+    // Nothing was created in the refused file.
+    const check = new Database(file, { readonly: true });
+    cleanups.push(() => check.close());
+    expect(check.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get()).toEqual({ n: 0 });
+  });
+
+  it('works in memory', () => {
+    const store = open(':memory:');
+    store.add(subscriber(), T0);
+    expect(store.counts().active).toBe(1);
+  });
+});
+
+describe('adding subscribers', () => {
+  it('creates a row with every field and the timestamps of an active subscriber', () => {
+    const store = open(':memory:');
+    const { subscriber: s, created } = store.add(
+      subscriber({ name: 'Ada Lovelace', categories: ['news', 'tech'], timezone: 'Europe/London' }),
+      T0,
+    );
+    expect(created).toBe(true);
+    expect(s).toEqual({
+      id: expect.any(Number),
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      status: 'active',
+      categories: ['news', 'tech'],
+      timezone: 'Europe/London',
+      createdAt: T0,
+      updatedAt: T0,
+      confirmedAt: T0,
+      unsubscribedAt: null,
+      bouncedAt: null,
+      lastDigestUntil: null,
+    });
+    expect(store.get(s.id)).toEqual(s);
+    expect(store.findByEmail('ada@example.com')).toEqual(s);
+  });
+
+  it('stores a pending subscriber without a confirmation time, and empty categories as []', () => {
+    const store = open(':memory:');
+    const { subscriber: s } = store.add(subscriber({ status: 'pending' }), T0);
+    expect(s).toMatchObject({ status: 'pending', confirmedAt: null, categories: [], name: null, timezone: null });
+  });
+
+  it('returns an existing address unchanged with created=false, whatever the new input says', () => {
+    const store = open(':memory:');
+    const first = store.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0).subscriber;
+    store.unsubscribe(first.id, T1);
+    const again = store.add(subscriber({ name: 'Someone Else', categories: [], status: 'active' }), T2);
+    expect(again.created).toBe(false);
+    expect(again.subscriber).toMatchObject({ id: first.id, name: 'Ada', categories: ['tech'], status: 'unsubscribed', updatedAt: T1 });
+    expect(store.list()).toHaveLength(1);
+  });
+
+  it('returns undefined for unknown ids and addresses', () => {
+    const store = open(':memory:');
+    expect(store.get(42)).toBeUndefined();
+    expect(store.findByEmail('nobody@example.com')).toBeUndefined();
+  });
+
+  it('imports many rows: new addresses in input order, existing ones counted and left alone', () => {
+    const store = open(':memory:');
+    const gone = store.add(subscriber({ email: 'gone@example.com' }), T0).subscriber;
+    store.unsubscribe(gone.id, T0);
+    store.add(subscriber({ email: 'known@example.com', name: 'Known' }), T0);
+
+    const result = store.importMany(
+      [
+        subscriber({ email: 'c@example.com' }),
+        subscriber({ email: 'gone@example.com' }),
+        subscriber({ email: 'a@example.com', categories: ['news'] }),
+        subscriber({ email: 'known@example.com', name: 'Renamed' }),
+        subscriber({ email: 'b@example.com', name: 'Bee' }),
+      ],
+      T1,
+    );
+    expect(result).toEqual({ added: 3, addedEmails: ['c@example.com', 'a@example.com', 'b@example.com'], existing: 2 });
+    expect(store.findByEmail('gone@example.com')?.status).toBe('unsubscribed');
+    expect(store.findByEmail('known@example.com')?.name).toBe('Known');
+    expect(store.findByEmail('a@example.com')).toMatchObject({ categories: ['news'], createdAt: T1, status: 'active' });
+    expect(store.counts()).toEqual({ pending: 0, active: 4, unsubscribed: 1, bounced: 0 });
+  });
+
+  it('imports in one transaction: a failing row leaves none of the batch behind', () => {
+    const store = open(':memory:');
+    const bad = { email: 'bad@example.com', status: 'confused' } as unknown as NewSubscriber; // violates the CHECK constraint
+    expect(() => store.importMany([subscriber({ email: 'first@example.com' }), bad], T0)).toThrow();
+    expect(store.list()).toEqual([]);
+  });
+
+  it('imports the same rows twice without adding anything the second time', () => {
+    const store = open(':memory:');
+    const rows = [subscriber({ email: 'a@example.com' }), subscriber({ email: 'b@example.com', status: 'pending' })];
+    expect(store.importMany(rows, T0)).toMatchObject({ added: 2, existing: 0 });
+    expect(store.importMany(rows, T1)).toEqual({ added: 0, addedEmails: [], existing: 2 });
+    expect(store.list()).toHaveLength(2);
+  });
+});
+
+describe('status changes', () => {
+  it('activates only a pending subscriber, once, recording the confirmation time', () => {
+    const store = open(':memory:');
+    const ids = seeded(store);
+    expect(store.activate(ids.pending, T1)).toBe(true);
+    expect(store.get(ids.pending)).toMatchObject({ status: 'active', confirmedAt: T1, updatedAt: T1 });
+    expect(store.activate(ids.pending, T2)).toBe(false);
+    expect(store.get(ids.pending)).toMatchObject({ confirmedAt: T1, updatedAt: T1 });
+
+    // A confirmation link must not bring back someone who left or bounced.
+    expect(store.activate(ids.unsubscribed, T1)).toBe(false);
+    expect(store.activate(ids.bounced, T1)).toBe(false);
+    expect(store.activate(ids.active, T1)).toBe(false);
+    expect(store.get(ids.unsubscribed)?.status).toBe('unsubscribed');
+    expect(store.get(ids.bounced)?.status).toBe('bounced');
+    expect(store.get(ids.active)?.confirmedAt).toEqual(T0);
+  });
+
+  it('unsubscribes by keeping the row, with the time; a second unsubscribe changes nothing', () => {
+    const store = open(':memory:');
+    const id = store.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0).subscriber.id;
+    expect(store.unsubscribe(id, T1)).toBe(true);
+    expect(store.get(id)).toMatchObject({ email: 'ada@example.com', name: 'Ada', categories: ['tech'], status: 'unsubscribed', unsubscribedAt: T1, updatedAt: T1, confirmedAt: T0 });
+    expect(store.unsubscribe(id, T2)).toBe(false);
+    expect(store.get(id)).toMatchObject({ unsubscribedAt: T1, updatedAt: T1 });
+    expect(store.list({ status: 'unsubscribed' }).map((s) => s.id)).toEqual([id]);
+  });
+
+  it('unsubscribes a pending subscriber too', () => {
+    const store = open(':memory:');
+    const id = store.add(subscriber({ status: 'pending' }), T0).subscriber.id;
+    expect(store.unsubscribe(id, T1)).toBe(true);
+    expect(store.get(id)?.status).toBe('unsubscribed');
+  });
+
+  it('marks a subscriber bounced once, with the time; unsubscribed ones stay unsubscribed', () => {
+    const store = open(':memory:');
+    const ids = seeded(store);
+    expect(store.markBounced(ids.active, T1, '550 5.1.1 user unknown')).toBe(true);
+    expect(store.get(ids.active)).toMatchObject({ status: 'bounced', bouncedAt: T1, updatedAt: T1 });
+    expect(store.markBounced(ids.active, T2, 'again')).toBe(false);
+    expect(store.get(ids.active)?.bouncedAt).toEqual(T1);
+    expect(store.markBounced(ids.unsubscribed, T1, 'late bounce')).toBe(false);
+    expect(store.get(ids.unsubscribed)?.status).toBe('unsubscribed');
+    expect(store.unsubscribe(ids.bounced, T1)).toBe(false);
+  });
+
+  it('sets categories (sorted slugs as given) and moves updatedAt', () => {
+    const store = open(':memory:');
+    const id = store.add(subscriber({ categories: ['tech'] }), T0).subscriber.id;
+    store.setCategories(id, ['news', 'science'], T1);
+    expect(store.get(id)).toMatchObject({ categories: ['news', 'science'], updatedAt: T1 });
+    store.setCategories(id, [], T2);
+    expect(store.get(id)).toMatchObject({ categories: [], updatedAt: T2 });
+  });
+
+  it('leaves one subscriber_events row per change, none for no-ops', async () => {
+    const { store, raw } = await fileStore();
+    const active = store.add(subscriber({ email: 'a@example.com' }), T0).subscriber.id;
+    const pending = store.add(subscriber({ email: 'p@example.com', status: 'pending' }), T0).subscriber.id;
+    store.add(subscriber({ email: 'a@example.com' }), T1); // existing: no event
+    store.activate(pending, T1);
+    store.activate(pending, T2); // no-op
+    store.setCategories(active, ['news', 'tech'], T1);
+    store.unsubscribe(active, T2);
+    store.unsubscribe(active, T3); // no-op
+    store.markBounced(pending, T3, '550 mailbox unavailable');
+    store.markBounced(pending, T3, 'again'); // no-op
+
+    expect(eventsOf(raw, active)).toEqual([
+      { subscriber_id: active, event: 'added', detail: null, at: T0.toISOString() },
+      { subscriber_id: active, event: 'categories', detail: JSON.stringify(['news', 'tech']), at: T1.toISOString() },
+      { subscriber_id: active, event: 'unsubscribed', detail: null, at: T2.toISOString() },
+    ]);
+    expect(eventsOf(raw, pending)).toEqual([
+      { subscriber_id: pending, event: 'pending', detail: null, at: T0.toISOString() },
+      { subscriber_id: pending, event: 'confirmed', detail: null, at: T1.toISOString() },
+      { subscriber_id: pending, event: 'bounced', detail: '550 mailbox unavailable', at: T3.toISOString() },
+    ]);
+  });
+
+  it('logs an event for each row an import adds, and none for rows it leaves alone', async () => {
+    const { store, raw } = await fileStore();
+    store.add(subscriber({ email: 'known@example.com' }), T0);
+    store.importMany([subscriber({ email: 'known@example.com' }), subscriber({ email: 'new@example.com', status: 'pending' })], T1);
+    const rows = raw.prepare<[], { email: string; event: string; at: string }>(
+      'SELECT s.email, e.event, e.at FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id ORDER BY e.id',
+    ).all();
+    expect(rows).toEqual([
+      { email: 'known@example.com', event: 'added', at: T0.toISOString() },
+      { email: 'new@example.com', event: 'pending', at: T1.toISOString() },
+    ]);
+  });
+
+  it('counts subscribers by status, with zero for the empty ones', () => {
+    const store = open(':memory:');
+    expect(store.counts()).toEqual({ pending: 0, active: 0, unsubscribed: 0, bounced: 0 });
+    seeded(store);
+    expect(store.counts()).toEqual({ pending: 1, active: 2, unsubscribed: 1, bounced: 1 });
+  });
+
+  it('lists every subscriber by id, or those of one status', () => {
+    const store = open(':memory:');
+    const ids = seeded(store);
+    expect(store.list().map((s) => s.id)).toEqual(Object.values(ids).sort((a, b) => a - b));
+    expect(store.list({ status: 'active' }).map((s) => s.email)).toEqual(['active@example.com', 'active2@example.com']);
+    expect(store.list({ status: undefined })).toHaveLength(5);
+    expect(store.list({ status: 'bounced' }).map((s) => s.id)).toEqual([ids.bounced]);
+  });
+});
+
+describe('campaigns and deliveries', () => {
+  const window = { since: at('00:00:00'), until: at('08:00:00') };
+
+  it('creates a campaign that queues one delivery per active subscriber only', () => {
+    const store = open(':memory:');
+    const ids = seeded(store);
+    const campaign = store.createCampaign(window, T1);
+    expect(campaign).toEqual({ id: expect.any(Number), since: window.since, until: window.until, status: 'sending', createdAt: T1, finishedAt: null });
+    const pending = store.pendingDeliveries(campaign.id, 0, 100);
+    expect(pending.map((d) => d.subscriberId)).toEqual([ids.active, ids.active2]);
+    expect(pending[0]).toEqual({ campaignId: campaign.id, subscriberId: ids.active, status: 'queued', messageId: null, response: null, reason: null, attempts: 0 });
+    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+  });
+
+  it('pages pending deliveries by subscriber id', () => {
+    const store = open(':memory:');
+    const emails = Array.from({ length: 7 }, (_, i) => `s${i}@example.com`);
+    store.importMany(emails.map((email) => subscriber({ email })), T0);
+    const campaign = store.createCampaign(window, T1);
+    const pages: number[][] = [];
+    let after = 0;
+    for (;;) {
+      const page = store.pendingDeliveries(campaign.id, after, 3);
+      if (page.length === 0) break;
+      pages.push(page.map((d) => d.subscriberId));
+      after = page[page.length - 1]!.subscriberId;
+    }
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(pages.flat()).toEqual(store.list().map((s) => s.id));
+  });
+
+  it('keeps an interrupted "sending" delivery pending, with its Message-ID and attempt count', () => {
+    const store = open(':memory:');
+    const { active, active2 } = seeded(store);
+    const campaign = store.createCampaign(window, T1);
+    store.markSending(campaign.id, active, '<m1@example.com>', T1);
+    const pending = store.pendingDeliveries(campaign.id, 0, 10);
+    expect(pending.map((d) => [d.subscriberId, d.status, d.messageId, d.attempts])).toEqual([
+      [active, 'sending', '<m1@example.com>', 1],
+      [active2, 'queued', null, 0],
+    ]);
+    expect(store.campaignCounts(campaign.id)).toMatchObject({ queued: 1, sending: 1 });
+  });
+
+  it('marks a delivery submitted and moves the subscriber watermark forward, never backwards', () => {
+    const store = open(':memory:');
+    const { active } = seeded(store);
+    const first = store.createCampaign(window, T1);
+    store.markSending(first.id, active, '<m1@example.com>', T1);
+    store.markSubmitted(first.id, active, '250 2.0.0 OK queued', window.until, T1);
+    expect(store.get(active)?.lastDigestUntil).toEqual(window.until);
+    expect(store.pendingDeliveries(first.id, 0, 10).map((d) => d.subscriberId)).not.toContain(active);
+    expect(store.campaignCounts(first.id)).toMatchObject({ submitted: 1, queued: 1 });
+
+    const second = store.createCampaign({ since: at('00:00:00'), until: at('06:00:00') }, T2);
+    store.markSubmitted(second.id, active, '250 OK', at('06:00:00'), T2);
+    expect(store.get(active)?.lastDigestUntil).toEqual(window.until);
+
+    const third = store.createCampaign({ since: window.until, until: at('12:00:00') }, T3);
+    store.markSkipped(third.id, active, 'nothing new', at('12:00:00'), T3);
+    expect(store.get(active)?.lastDigestUntil).toEqual(at('12:00:00'));
+    store.markSkipped(third.id, active, 'nothing new', at('01:00:00'), T3);
+    expect(store.get(active)?.lastDigestUntil).toEqual(at('12:00:00'));
+  });
+
+  it('marks a delivery skipped without touching the watermark when none is given', () => {
+    const store = open(':memory:');
+    const { active } = seeded(store);
+    const campaign = store.createCampaign(window, T1);
+    store.markSkipped(campaign.id, active, 'unsubscribed meanwhile', undefined, T1);
+    expect(store.get(active)?.lastDigestUntil).toBeNull();
+    expect(store.campaignCounts(campaign.id)).toMatchObject({ skipped: 1, queued: 1 });
+  });
+
+  it('requeues only transient failures, and reopens a finished campaign for them', () => {
+    const store = open(':memory:');
+    const emails = ['t@example.com', 'p@example.com', 'ok@example.com'];
+    store.importMany(emails.map((email) => subscriber({ email })), T0);
+    const [t, p, ok] = emails.map((e) => store.findByEmail(e)!.id) as [number, number, number];
+    const campaign = store.createCampaign(window, T1);
+    for (const id of [t, p, ok]) store.markSending(campaign.id, id, `<${id}@example.com>`, T1);
+    store.markFailed(campaign.id, t, '421 try again later', true, T1);
+    store.markFailed(campaign.id, p, '550 no such user', false, T1);
+    store.markSubmitted(campaign.id, ok, '250 OK', window.until, T1);
+    store.finishCampaign(campaign.id, T2);
+    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 0, submitted: 1, failed: 2, skipped: 0 });
+    expect(store.unfinishedCampaign()).toBeUndefined();
+    expect(store.pendingDeliveries(campaign.id, 0, 10)).toEqual([]);
+    // A failed delivery does not move the watermark.
+    expect(store.get(t)?.lastDigestUntil).toBeNull();
+
+    expect(store.requeueFailed(campaign.id, T3)).toBe(1);
+    const pending = store.pendingDeliveries(campaign.id, 0, 10);
+    expect(pending).toEqual([{ campaignId: campaign.id, subscriberId: t, status: 'queued', messageId: `<${t}@example.com>`, response: null, reason: null, attempts: 1 }]);
+    expect(store.unfinishedCampaign()).toMatchObject({ id: campaign.id, status: 'sending', finishedAt: null });
+    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 1, sending: 0, submitted: 1, failed: 1, skipped: 0 });
+
+    // The requeued failure is no longer transient: a second requeue finds nothing.
+    expect(store.requeueFailed(campaign.id, T3)).toBe(0);
+  });
+
+  it('does not reopen a finished campaign that has only permanent failures', () => {
+    const store = open(':memory:');
+    const { active, active2 } = seeded(store);
+    const campaign = store.createCampaign(window, T1);
+    store.markFailed(campaign.id, active, '550 no such user', false, T1);
+    store.markSubmitted(campaign.id, active2, '250 OK', window.until, T1);
+    store.finishCampaign(campaign.id, T2);
+    expect(store.requeueFailed(campaign.id, T3)).toBe(0);
+    expect(store.latestCampaign()).toMatchObject({ id: campaign.id, status: 'done', finishedAt: T2 });
+  });
+
+  it('finishes a campaign with the time; unfinished/latest/list report campaigns newest first', () => {
+    const store = open(':memory:');
+    const { active } = seeded(store);
+    expect(store.unfinishedCampaign()).toBeUndefined();
+    expect(store.latestCampaign()).toBeUndefined();
+    expect(store.listCampaigns(10)).toEqual([]);
+
+    const first = store.createCampaign(window, T1);
+    expect(store.unfinishedCampaign()?.id).toBe(first.id);
+    store.markSubmitted(first.id, active, '250 OK', window.until, T1);
+    store.finishCampaign(first.id, T2);
+    expect(store.unfinishedCampaign()).toBeUndefined();
+    expect(store.latestCampaign()).toEqual({ ...first, status: 'done', finishedAt: T2 });
+
+    const second = store.createCampaign({ since: window.until, until: at('12:00:00') }, T3);
+    expect(store.unfinishedCampaign()?.id).toBe(second.id);
+    expect(store.latestCampaign()?.id).toBe(second.id);
+
+    const listed = store.listCampaigns(10);
+    expect(listed.map((c) => [c.id, c.status])).toEqual([[second.id, 'sending'], [first.id, 'done']]);
+    expect(listed[1]!.counts).toEqual({ queued: 1, sending: 0, submitted: 1, failed: 0, skipped: 0 });
+    expect(listed[0]!.counts).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+    expect(store.listCampaigns(1).map((c) => c.id)).toEqual([second.id]);
+  });
+
+  it('queues nobody when there are no active subscribers, and counts zeros', () => {
+    const store = open(':memory:');
+    store.add(subscriber({ status: 'pending' }), T0);
+    const campaign = store.createCampaign(window, T1);
+    expect(store.pendingDeliveries(campaign.id, 0, 10)).toEqual([]);
+    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+  });
+});
+
+describe('two stores on one file (two processes)', () => {
+  it('see each other\'s writes', async () => {
+    const file = path.join(await tempDir(), 'broadsheet.db');
+    const cli = open(file);
+    const scheduler = open(file);
+
+    const { subscriber: ada } = cli.add(subscriber(), T0);
+    expect(scheduler.findByEmail('ada@example.com')?.id).toBe(ada.id);
+
+    expect(scheduler.unsubscribe(ada.id, T1)).toBe(true);
+    expect(cli.get(ada.id)?.status).toBe('unsubscribed');
+    // The second process's change is seen by the first: unsubscribing again is a no-op there.
+    expect(cli.unsubscribe(ada.id, T2)).toBe(false);
+
+    cli.importMany([subscriber({ email: 'b@example.com' }), subscriber({ email: 'c@example.com' })], T1);
+    const campaign = scheduler.createCampaign({ since: T0, until: T1 }, T2);
+    expect(cli.unfinishedCampaign()?.id).toBe(campaign.id);
+    expect(cli.pendingDeliveries(campaign.id, 0, 10)).toHaveLength(2);
+    expect(scheduler.counts()).toEqual({ pending: 0, active: 2, unsubscribed: 1, bounced: 0 });
+  });
+
+  it('a second store on the same file does not refuse or re-migrate it', async () => {
+    const file = path.join(await tempDir(), 'broadsheet.db');
+    const a = open(file);
+    a.add(subscriber(), T0);
+    const b = open(file);
+    expect(b.list()).toHaveLength(1);
+  });
+});
