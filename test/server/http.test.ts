@@ -271,6 +271,28 @@ describe('subscribing (double opt-in)', () => {
     expect(site.sink.to('json@example.org')).toHaveLength(1);
   });
 
+  it('ignores category values that are not names (JSON numbers, objects) instead of failing', async () => {
+    const site = await freshSite();
+    const numbers = await postJson(`${site.base}/subscribe`, { email: 'numbers@example.org', categories: [1, 'science', { a: 1 }] });
+    expect(numbers.status).toBe(202);
+    expect(site.store.findByEmail('numbers@example.org')?.categories).toEqual(['science']);
+    const object = await postJson(`${site.base}/subscribe`, { email: 'object@example.org', categories: { a: 1 } });
+    expect(object.status).toBe(202);
+    expect(site.store.findByEmail('object@example.org')?.categories).toEqual([]);
+  });
+
+  it('lets an unsubscribed address sign up again, through a new confirmation', async () => {
+    const site = await freshSite();
+    const { subscriber } = site.store.add({ email: 'again@example.org', categories: [], status: 'active' }, NOW);
+    site.store.unsubscribe(subscriber.id, NOW);
+    const res = await postForm(`${site.base}/subscribe`, { email: 'again@example.org', categories: 'finance' });
+    expect(res.status).toBe(202);
+    expect(site.store.findByEmail('again@example.org')).toMatchObject({ status: 'pending', categories: ['finance'] });
+    const [mail] = site.sink.to('again@example.org');
+    expect((await fetch(site.local(confirmLinkIn(mail!.parsed)))).status).toBe(200);
+    expect(site.store.findByEmail('again@example.org')?.status).toBe('active');
+  });
+
   it('refuses an invalid address with 400 (form and JSON) and stores and mails nothing', async () => {
     const site = await freshSite();
     const form = await postForm(`${site.base}/subscribe`, { email: 'not an address' });
@@ -402,6 +424,31 @@ describe('unsubscribing and preferences', () => {
     expect(second.status).toBe(200);
     expect(await second.text()).toContain('already unsubscribed');
     expect(status(site, 'leaver@example.org')).toBe('unsubscribed');
+  });
+
+  it('takes the one-click POST as multipart/form-data too (RFC 8058 allows both encodings)', async () => {
+    const site = await freshSite();
+    const { unsubscribe } = await subscriber(site, 'multipart@example.org');
+    const boundary = '---FormBoundaryjWmhtjORrn';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
+    const res = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Unsubscribed');
+    expect(status(site, 'multipart@example.org')).toBe('unsubscribed');
+  });
+
+  it('a repeated token parameter is a link that is not valid, not a server error', async () => {
+    const site = await freshSite();
+    const { unsubscribe, preferences } = await subscriber(site, 'twice@example.org', ['science']);
+    const good = new URL(unsubscribe).searchParams.get('token')!;
+    const unsub = await postForm(`${site.base}/unsubscribe?token=${good}&token=nonsense`, { 'List-Unsubscribe': 'One-Click' });
+    expect(unsub.status).toBe(400);
+    expect(await unsub.text()).toContain('not valid');
+    const prefs = await fetch(`${site.base}/preferences?token=${new URL(preferences).searchParams.get('token')}&token=nonsense`);
+    expect(prefs.status).toBe(400);
+    const confirm = await fetch(`${site.base}/confirm?token=a&token=b`);
+    expect(confirm.status).toBe(400);
+    expect(status(site, 'twice@example.org')).toBe('active');
   });
 
   it('an altered or forged token says plainly it is not valid and changes nothing', async () => {
@@ -553,6 +600,23 @@ describe('the publisher preview', () => {
     const frame = await site.app.inject({ ...remote, method: 'GET', url: `/preview/digest.html?token=${PREVIEW_TOKEN}` });
     expect(frame.statusCode).toBe(200);
     expect(frame.body).toContain(POSTS[2]!.title);
+  });
+
+  it('does not take a request forwarded by a reverse proxy on this host for the publisher', async () => {
+    const proxied = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: '/preview', headers: { 'x-forwarded-for': '203.0.113.5' } });
+    expect(proxied.statusCode).toBe(403);
+    const forwarded = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: '/preview/digest.eml', headers: { forwarded: 'for=203.0.113.5' } });
+    expect(forwarded.statusCode).toBe(403);
+    const withToken = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: `/preview?token=${PREVIEW_TOKEN}`, headers: { 'x-forwarded-for': '203.0.113.5' } });
+    expect(withToken.statusCode).toBe(200);
+    const local = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: '/preview' });
+    expect(local.statusCode).toBe(200);
+  });
+
+  it('a repeated window bound is answered, not a server error', async () => {
+    const res = await fetch(`${site.base}/preview?since=2026-11-01&since=2026-11-27`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('1 post(s)');
   });
 
   it('falls back to the most recent week with posts when the last 7 days have none, and says so', async () => {
