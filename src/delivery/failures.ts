@@ -26,7 +26,11 @@ export function classifyFailure(err: unknown): Failure {
     // is one to the session itself (a 554 greeting from a blocklist, EHLO, RSET): blaming the recipient
     // there bounced every subscriber in turn.
     const aboutSender = e.command === 'MAIL FROM' || SESSION_COMMANDS.test(e.command ?? '');
-    return { kind: aboutSender ? 'fatal' : 'permanent', reason, isRecipientRefused: !aboutSender };
+    if (aboutSender) return { kind: 'fatal', reason, isRecipientRefused: false };
+    // A 5xx to DATA may be about the content (a spam filter), not the address: only a "bad
+    // destination" status (RFC 3463 5.1.x, 5.2.1 disabled mailbox) marks the subscriber bounced there.
+    const badAddress = e.command !== 'DATA' || /\b5\.(1\.\d+|2\.1)\b/.test(e.response ?? '');
+    return { kind: 'permanent', reason, isRecipientRefused: badAddress };
   }
   if (status !== undefined && status >= 400 && status < 500) return { kind: 'transient', reason, isRecipientRefused: false };
   if (e.code && TRANSIENT_CODES.has(e.code)) return { kind: 'transient', reason, isRecipientRefused: false };

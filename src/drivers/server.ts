@@ -34,12 +34,20 @@ type Query = { token?: string; since?: string; until?: string };
 type Body = Record<string, string | string[] | undefined> | undefined;
 
 export async function createServer(core: Core, pages: Pages, config: Readonly<Config>, options: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: false });
+  const app = Fastify({
+    logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: false,
+    // One string per name (the last one wins): a repeated ?token=a&token=b would reach the core as an
+    // array and fail as a 500 instead of "this link is not valid".
+    routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
+  });
   const page = async (reply: FastifyReply, status: number, view: MessagePage) =>
     reply.code(status).type('text/html; charset=utf-8').send(await renderMessagePage(pages, view, config));
 
   await app.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'] });
   await app.register(fastifyFormbody);
+  // RFC 8058 lets mail clients send the one-click POST as multipart/form-data; no route reads such a
+  // body (the token is in the URL), so it is accepted (size-limited) and ignored instead of answered 415.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_request, _body, done) => done(null, {}));
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, {
     root: path.resolve(options.outDir),
@@ -78,7 +86,7 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
   app.post<{ Body: Body }>('/subscribe', { config: { rateLimit: { max: config.server.subscribeRateLimit, timeWindow: 60_000 } } }, async (request, reply) => {
     const body = request.body ?? {};
     const email = typeof body.email === 'string' ? body.email : '';
-    const categories = ([] as string[]).concat(body.categories ?? []);
+    const categories = strings(body.categories);
     const timezone = typeof body.timezone === 'string' ? body.timezone : undefined;
     try {
       await core.subscribe({ email, categories, timezone });
@@ -119,7 +127,7 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
 
   const preferences = async (request: FastifyRequest<{ Querystring: Query; Body: Body }>, reply: FastifyReply, saved: boolean) => {
     const token = request.query.token ?? '';
-    if (saved && !(await core.savePreferences(token, ([] as string[]).concat(request.body?.categories ?? [])))) {
+    if (saved && !(await core.savePreferences(token, strings(request.body?.categories)))) {
       return page(reply, 400, { heading: 'Link not valid', message: NOT_VALID });
     }
     const prefs = await core.readPreferences(token);
@@ -134,7 +142,8 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
   app.post<{ Querystring: Query; Body: Body }>('/preferences', (request, reply) => preferences(request, reply, true));
 
   const guard = async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
-    if (isLoopback(request.ip)) return;
+    // A reverse proxy on this host makes every visitor look local: a forwarded request is not the publisher's own.
+    if (isLoopback(request.ip) && !request.headers['x-forwarded-for'] && !request.headers.forwarded) return;
     const given = Buffer.from(request.query.token ?? '');
     const expected = Buffer.from(options.previewToken ?? '');
     if (!options.previewToken || given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -177,6 +186,11 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
   });
 
   return app;
+}
+
+/** Only the strings of a form or JSON value: JSON may send numbers or objects where a list of names belongs. */
+function strings(value: unknown): string[] {
+  return ([] as unknown[]).concat(value ?? []).filter((v): v is string => typeof v === 'string');
 }
 
 function prefersHtml(request: FastifyRequest): boolean {

@@ -115,3 +115,15 @@ describe('classifyFailure on what nodemailer raises against a real SMTP server',
     expect(await failureFrom({ dropDuringData: 1 })).toMatchObject({ kind: 'transient', isRecipientRefused: false });
   });
 });
+
+describe('classifyFailure: 5xx to DATA', () => {
+  it('fails the message without bouncing the subscriber when the content was refused', () => {
+    const f = classifyFailure(Object.assign(new Error('rejected'), { responseCode: 554, command: 'DATA', response: '554 5.7.1 Message rejected as spam' }));
+    expect(f).toMatchObject({ kind: 'permanent', isRecipientRefused: false });
+  });
+
+  it('bounces the subscriber when DATA was refused for a bad destination (5.1.x)', () => {
+    const f = classifyFailure(Object.assign(new Error('rejected'), { responseCode: 550, command: 'DATA', response: '550 5.1.1 User unknown' }));
+    expect(f).toMatchObject({ kind: 'permanent', isRecipientRefused: true });
+  });
+});
