@@ -99,6 +99,11 @@ export const ServerConfig = z.object({
   /** Loopback by default: put a reverse proxy in front to publish it. */
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
+  /**
+   * Behind a reverse proxy, trust its X-Forwarded-For so rate limits and the preview guard see the
+   * visitor's address (true, or the proxy's address/CIDR). Off by default: anyone could forge it.
+   */
+  trustProxy: z.union([z.boolean(), z.string()]).default(false),
   /** Subscribe requests allowed per client IP per minute. */
   subscribeRateLimit: z.number().int().min(1).default(5),
 });

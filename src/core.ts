@@ -24,7 +24,7 @@ import type { Category } from './content/schema.js';
 import { DateTime, IANAZone } from 'luxon';
 import { loadSigningKey } from './email/signing-key.js';
 import { loadTemplates } from './email/templates.js';
-import { AppError, InputError, type ContentError } from './errors.js';
+import { AppError, describeError, InputError, type ContentError } from './errors.js';
 import { buildChannels, buildFeedFiles, type OutputFile } from './feeds/build.js';
 import { saveFiles } from './output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from './web/pages.js';
@@ -138,7 +138,7 @@ export interface Core {
   subscribe(input: { email: string; categories?: string[] | undefined; timezone?: string | undefined }): Promise<void>;
   confirmSubscription(token: string): Promise<'confirmed' | 'already' | 'invalid'>;
   unsubscribeByToken(token: string): Promise<'unsubscribed' | 'already' | 'invalid'>;
-  readPreferences(token: string): Promise<{ email: string; selected: string[]; categories: Category[] } | undefined>;
+  readPreferences(token: string): Promise<{ email: string; selected: string[]; categories: Category[]; unsubscribeUrl: string } | undefined>;
   savePreferences(token: string, categories: string[]): Promise<boolean>;
   /** Categories of the published posts, by name. */
   categories(): Promise<Category[]>;
@@ -152,6 +152,8 @@ export interface Core {
   /** The scheduler's digest job: resume an unfinished campaign, else send to the subscribers now due. */
   runDueDigests(): Promise<SendReport>;
   status(): StatusReport;
+  /** Resolves once mail sent in the background (confirmation requests) has been handed over. */
+  settled(): Promise<void>;
 }
 
 export interface StatusReport {
@@ -182,6 +184,8 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : BUNDLED_TEMPLATES;
 
   const log = deps.log ?? silentLogger;
+  /** Mail sent after a request was answered; settled() waits for it (shutdown, tests). */
+  const background = new Set<Promise<void>>();
   let keyPromise: Promise<string> | undefined;
   const signingKey = () => (keyPromise ??= loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey));
 
@@ -354,7 +358,13 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, now));
       if (!wantsRequest) return;
       if (!created) store.setCategories(subscriber.id, categories, now);
-      await sendConfirmations([store.get(subscriber.id)!]);
+      // Not awaited: an answer that waited for SMTP only for unknown addresses would tell, by its
+      // timing alone, which addresses are already subscribed.
+      const pending: Promise<void> = sendConfirmations([store.get(subscriber.id)!]).then(() => undefined, (err: unknown) => {
+        log.error({ subscriber: subscriber.id, error: describeError(err) }, 'confirmation request failed');
+      });
+      background.add(pending);
+      void pending.finally(() => background.delete(pending));
     },
 
     async confirmSubscription(token) {
@@ -374,7 +384,8 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
     async readPreferences(token) {
       const subscriber = await subscriberFor(token, 'preferences');
       if (!subscriber) return undefined;
-      return { email: subscriber.email, selected: subscriber.categories, categories: await this.categories() };
+      const { unsubscribeUrl } = recipientLinks(subscriber.email, await signingKey(), config);
+      return { email: subscriber.email, selected: subscriber.categories, categories: await this.categories(), unsubscribeUrl };
     },
 
     async savePreferences(token, categories) {
@@ -437,6 +448,10 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
         return { campaignId: undefined, resumed: false, dryRun: false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false, idle: 'no subscriber is due' };
       }
       return this.sendDigest({ subscriberIds: due.map((s) => s.id) });
+    },
+
+    async settled() {
+      await Promise.allSettled([...background]);
     },
 
     status() {

@@ -30,15 +30,24 @@ export function chooseExcerpt(frontMatterExcerpt: string | undefined, body: stri
 }
 
 export function deriveExcerpt(body: string, title: string): string {
-  const paragraphs = paragraphTexts(body);
   const normalisedTitle = title.toLocaleLowerCase('en');
   const isProse = (text: string) => {
     const words = text.split(' ').length;
     return text.toLocaleLowerCase('en') !== normalisedTitle && (words >= 12 || (words >= 6 && /[.!?…]["”’)]?$/u.test(text)));
   };
+  // The first real paragraph is nearly always near the top: parse a prefix ending at a blank line
+  // first, and the whole body only when the prefix holds no prose.
+  const cut = body.length > PREFIX ? body.indexOf('\n\n', PREFIX) : -1;
+  if (cut > 0) {
+    const found = paragraphTexts(body.slice(0, cut)).find(isProse);
+    if (found) return truncateAtWord(found, EXCERPT_MAX);
+  }
+  const paragraphs = paragraphTexts(body);
   const first = paragraphs.find(isProse) ?? paragraphs.find((p) => p.toLocaleLowerCase('en') !== normalisedTitle);
   return first ? truncateAtWord(first, EXCERPT_MAX) : '';
 }
+
+const PREFIX = 2000;
 
 export function truncateAtWord(text: string, max: number): string {
   if (text.length <= max) return text;

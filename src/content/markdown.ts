@@ -10,6 +10,9 @@ const md = new MarkdownIt({ html: true, linkify: true, typographer: false }).dis
 // then drops the bad href (and any image left without a src), keeping only the link text.
 md.validateLink = () => true;
 
+// Excerpts only need paragraph text: no linkify (its URL matching dominated profiles of large builds).
+const mdText = new MarkdownIt({ html: true, linkify: false, typographer: false }).disable('code');
+
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
 /**
@@ -94,7 +97,7 @@ export function markdownToHtml(body: string, baseUrl: string): string {
 
 /** The plain text of each top-level paragraph, in order (for excerpts). */
 export function paragraphTexts(body: string): string[] {
-  const tokens = md.parse(body, {});
+  const tokens = mdText.parse(body, {});
   const texts: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;

@@ -62,13 +62,13 @@ export function parseDateValue(value: unknown, timezone: string): Date | undefin
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
   // Luxon rejects impossible dates (2026-13-45) instead of rolling them over as js-yaml and Date do.
-  const candidates = [
-    DateTime.fromISO(text, { zone: timezone, setZone: true }),
-    DateTime.fromSQL(text, { zone: timezone, setZone: true }),
-    DateTime.fromRFC2822(text, { zone: timezone, setZone: true }),
-  ];
-  const valid = candidates.find((d) => d.isValid);
-  return valid ? valid.toJSDate() : undefined;
+  const options = { zone: timezone, setZone: true };
+  const parsers = [(t: string) => DateTime.fromISO(t, options), (t: string) => DateTime.fromSQL(t, options), (t: string) => DateTime.fromRFC2822(t, options)];
+  for (const parse of parsers) {
+    const date = parse(text);
+    if (date.isValid) return date.toJSDate();
+  }
+  return undefined;
 }
 
 /** Tags as a YAML list or, as found in the wild, one comma-separated string. */

@@ -7,10 +7,17 @@ import slugify from '@sindresorhus/slugify';
  * so the fallback is a short stable hash of the text: never empty, never random.
  */
 export function toSlug(text: string): string {
-  const slug = slugify(text, { decamelize: false });
-  if (slug) return slug;
-  return `x-${createHash('sha256').update(text).digest('hex').slice(0, 10)}`;
+  // Category and tag names repeat across thousands of posts: transliteration runs once per name.
+  let slug = memo.get(text);
+  if (slug === undefined) {
+    slug = /^[a-z0-9]+(-[a-z0-9]+)*$/.test(text) ? text : slugify(text, { decamelize: false }) || `x-${createHash('sha256').update(text).digest('hex').slice(0, 10)}`;
+    if (memo.size > 100_000) memo.clear();
+    memo.set(text, slug);
+  }
+  return slug;
 }
+
+const memo = new Map<string, string>();
 
 /** A post's default slug: its file name without extension and without a leading date (Jekyll-style). */
 export function slugFromFile(file: string): string {

@@ -40,6 +40,7 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
     }, 200);
   });
   await app.close();
+  await core.settled();
   await mailer.close();
   store.close();
   io.stdout.write('Server stopped.\n');

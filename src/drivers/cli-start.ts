@@ -67,6 +67,7 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
   log.info({}, 'stopping: no new jobs; waiting for a running one to reach a safe point');
   await scheduler.stop();
   await app.close();
+  await core.settled();
   await mailer.close();
   store.close();
   log.info({}, 'stopped');

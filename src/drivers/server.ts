@@ -35,7 +35,7 @@ type Body = Record<string, string | string[] | undefined> | undefined;
 
 export async function createServer(core: Core, pages: Pages, config: Readonly<Config>, options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: false,
+    logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: config.server.trustProxy,
     // One string per name (the last one wins): a repeated ?token=a&token=b would reach the core as an
     // array and fail as a 500 instead of "this link is not valid".
     routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
@@ -133,7 +133,7 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
     const prefs = await core.readPreferences(token);
     if (!prefs) return page(reply, 400, { heading: 'Link not valid', message: NOT_VALID });
     const html = await renderPreferencesPage(pages, {
-      email: prefs.email, saved, action: `/preferences?token=${encodeURIComponent(token)}`, unsubscribeUrl: `/unsubscribe`,
+      email: prefs.email, saved, action: `/preferences?token=${encodeURIComponent(token)}`, unsubscribeUrl: prefs.unsubscribeUrl,
       categories: prefs.categories.map((c) => ({ ...c, checked: prefs.selected.includes(c.slug) })),
     }, config);
     return reply.type('text/html; charset=utf-8').send(html);

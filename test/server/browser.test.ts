@@ -73,6 +73,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
 
     // The page script filled in the browser's timezone.
     expect(site.store.findByEmail('browser.reader@example.org')).toMatchObject({ status: 'pending', categories: ['science'], timezone: 'Europe/Lisbon' });
+    await site.core.settled(); // the confirmation goes out after the answer
     const [confirmation] = site.sink.to('browser.reader@example.org');
     const link = /https:\/\/news\.example\.com\/confirm\?token=[\w.-]+/.exec(confirmation?.parsed.text ?? '')?.[0];
     expect(link).toBeDefined();
@@ -120,10 +121,14 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
 
     await desktop.screenshot({ path: path.join(SCREENSHOTS, 'preview-iframe-600.png') });
     await mobile.screenshot({ path: path.join(SCREENSHOTS, 'preview-iframe-375.png') });
-    await page.setViewportSize({ width: 600, height: 1000 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'preview-viewport-600.png'), fullPage: true });
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'preview-viewport-375.png'), fullPage: true });
+    // Viewports tall enough for the whole page: Chromium leaves iframes outside the viewport unpainted in full-page shots.
+    for (const width of [600, 375]) {
+      await page.setViewportSize({ width, height: 3400 });
+      // On a narrow screen the frames overflow; none may start left of the page, where no scrolling reaches.
+      expect((await desktop.boundingBox())!.x).toBeGreaterThanOrEqual(0);
+      expect((await mobile.boundingBox())!.x).toBeGreaterThanOrEqual(0);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `preview-viewport-${width}.png`) });
+    }
     for (const file of ['preview-iframe-600.png', 'preview-iframe-375.png', 'preview-viewport-600.png', 'preview-viewport-375.png']) {
       expect(existsSync(path.join(SCREENSHOTS, file))).toBe(true);
     }
