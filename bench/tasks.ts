@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import matter from 'gray-matter';
 import MarkdownIt from 'markdown-it';
 import { Feed } from 'feed';
-import { parseConfig } from '../src/config.js';
-import { createCore } from '../src/core.js';
+import { parseConfig } from '../dist/config.js';
+import { createCore } from '../dist/core.js';
 
 const [task, corpus, work] = process.argv.slice(2) as [string, string, string];
 const LIMIT = 20;
