@@ -1,6 +1,7 @@
 // Where messages go: an SMTP server through a nodemailer pool, or an outbox folder of .eml files. I/O.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import writeFileAtomic from 'write-file-atomic';
 
@@ -8,6 +9,8 @@ export interface OutgoingMessage {
   messageId: string;
   /** The complete RFC 5322 message, exactly as built by email/message.ts. */
   raw: Buffer;
+  /** The same bytes in pieces, when the builder has them: streamed without joining. */
+  chunks?: readonly Buffer[];
   envelope: { from: string; to: string[] };
 }
 
@@ -45,7 +48,8 @@ export function createSmtpMailer(url: string, options: SmtpOptions): Mailer {
     description: `${safe.protocol}//${safe.hostname}${safe.port ? `:${safe.port}` : ''} (pool of ${options.maxConnections})`,
     maxInFlight: options.maxConnections,
     async send(message) {
-      const info = (await transport.sendMail({ envelope: message.envelope, raw: message.raw })) as { response?: string; messageId?: string };
+      const raw = message.chunks ? Readable.from(message.chunks) : message.raw;
+      const info = (await transport.sendMail({ envelope: message.envelope, raw })) as { response?: string; messageId?: string };
       return { response: info.response ?? 'accepted' };
     },
     async close() {

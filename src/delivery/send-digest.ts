@@ -3,8 +3,8 @@
 import type { Config } from '../config.js';
 import type { Post } from '../content/schema.js';
 import { buildDigest, type Digest } from '../digest/build.js';
-import { buildMessage, messageIdFor, recipientLinks } from '../email/message.js';
-import { personalize, renderDigestEmail, type RenderedDigestEmail } from '../email/render.js';
+import { fillMessage, messageIdFor, prepareMessage, recipientLinks, type MessageTemplate } from '../email/message.js';
+import { greetingName, renderDigestEmail, type RenderedDigestEmail } from '../email/render.js';
 import type { Templates } from '../email/templates.js';
 import { DeliveryError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -59,6 +59,12 @@ export interface SendReport {
 
 const BATCH = 500;
 
+interface Variant {
+  digest: Digest;
+  email: RenderedDigestEmail;
+  template: MessageTemplate;
+}
+
 export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Promise<SendReport> {
   const { store, log } = deps;
   const report: SendReport = {
@@ -84,12 +90,18 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   }
   report.campaignId = campaign.id;
 
-  const renders = new Map<string, Promise<{ digest: Digest; email: RenderedDigestEmail }>>();
+  // Per variant, once: MJML renders the email and nodemailer composes the MIME with slots; each
+  // subscriber's message is then filled in, not composed again.
+  const renders = new Map<string, Promise<Variant>>();
   const renderVariant = (key: string, digest: Digest) => {
     let pending = renders.get(key);
     if (!pending) {
       report.renders++;
-      pending = renderDigestEmail(digest, deps.templates, deps.config).then((email) => ({ digest, email }));
+      pending = renderDigestEmail(digest, deps.templates, deps.config).then(async (email) => ({
+        digest,
+        email,
+        template: await prepareMessage(email, { list: true, date: deps.now(), config: deps.config }),
+      }));
       renders.set(key, pending);
     }
     return pending;
@@ -153,7 +165,7 @@ async function deliverOne(
   deps: SendDeps,
   campaign: Campaign,
   delivery: Delivery,
-  renderVariant: (key: string, digest: Digest) => Promise<{ digest: Digest; email: RenderedDigestEmail }>,
+  renderVariant: (key: string, digest: Digest) => Promise<Variant>,
   report: SendReport,
 ): Promise<void> {
   const { store, log, config } = deps;
@@ -177,12 +189,16 @@ async function deliverOne(
 
   const window = { since, until: campaign.until };
   const variant = `${since.toISOString()}|${campaign.until.toISOString()}|${subscriber.categories.join(',')}`;
-  const { digest, email } = await renderVariant(variant, buildDigest(theirs, window, config));
+  const { digest, template } = await renderVariant(variant, buildDigest(theirs, window, config));
   const links = recipientLinks(subscriber.email, deps.signingKey, config);
-  const personal = personalize(email, { email: subscriber.email, name: subscriber.name ?? undefined, ...links });
   // Recorded before the first attempt, and reused on a resend after a crash.
   const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config);
-  const message = await buildMessage({ ...personal, digestId: digest.id, messageId }, { email: subscriber.email, name: subscriber.name ?? undefined }, links, deps.now(), config);
+  const message = fillMessage(template, {
+    to: { email: subscriber.email, name: subscriber.name ?? undefined },
+    messageId,
+    links,
+    values: { name: greetingName(subscriber.name), email: subscriber.email, unsubscribeUrl: links.unsubscribeUrl, preferencesUrl: links.preferencesUrl },
+  });
 
   const { attempts, delayMs } = config.delivery.retry;
   for (let attempt = 1; ; attempt++) {

@@ -35,16 +35,26 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   let lostLease = false;
   let stopping = false;
   const running = new Set<Promise<unknown>>();
+  /** Jobs with a run in flight in this process. */
+  const busy = new Set<string>();
   const acquire = () => store.acquireLease(DIGEST_LEASE, deps.holder, deps.now(), ttl);
 
   // node-cron 4's hook for "only one instance runs this slot"; its default is an environment variable.
   const coordinator: RunCoordinator = {
-    shouldRun: () => acquire(),
+    // The lease is ours already while the startup check runs (it is re-entrant per holder): without the
+    // busy check a tick would run beside it and its onComplete would release the lease mid-send.
+    shouldRun: () => !busy.has('digest') && acquire(),
     onComplete: () => store.releaseLease(DIGEST_LEASE, deps.holder),
   };
 
   const track = <T>(name: string, job: () => Promise<T>, describe: (r: T) => Record<string, unknown>) => async () => {
     if (stopping) return;
+    // node-cron's noOverlap only sees its own runs, not the startup check or the content watcher's rebuilds.
+    if (busy.has(name)) {
+      log.info({ job: name, outcome: 'skipped' }, `${name} skipped: the previous run is still going`);
+      return;
+    }
+    busy.add(name);
     const started = performance.now();
     const work = job();
     running.add(work);
@@ -55,6 +65,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
       log.error({ job: name, outcome: 'failed', ms: Math.round(performance.now() - started), error: describeError(err) }, `${name} failed`);
     } finally {
       running.delete(work);
+      busy.delete(name);
     }
   };
 
@@ -63,6 +74,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     'digest',
     async () => {
       if (!acquire()) return { leaseHeldElsewhere: true as const };
+      // A loss belongs to the run it happened in; left set, every later send would stop at once.
+      lostLease = false;
       // Renew while sending; if renewal fails someone else took over (we stalled): stop at a safe point.
       const renew = setInterval(() => {
         if (!acquire()) lostLease = true;

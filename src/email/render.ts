@@ -65,10 +65,15 @@ export async function renderDigestEmail(digest: Digest, templates: Templates, co
   return { digestId: digest.id, subject, html, text: tidyText(text), placeholders };
 }
 
+/** The name a greeting uses: one line, or "there" ("Hello there,") when there is none. */
+export function greetingName(name: string | null | undefined): string {
+  return oneLine(name ?? '') || 'there';
+}
+
 /** Substitute one subscriber's values: HTML-escaped in the HTML, as they are in the text. */
 export function personalize(email: RenderedDigestEmail, recipient: Recipient): PersonalizedEmail {
   const values: Record<PersonalField, string> = {
-    name: oneLine(recipient.name ?? '') || 'there',
+    name: greetingName(recipient.name),
     email: recipient.email,
     unsubscribeUrl: recipient.unsubscribeUrl,
     preferencesUrl: recipient.preferencesUrl,

@@ -34,7 +34,10 @@ export function isDue(subscriber: Subscriber, expression: string, now: Date, sit
   const slot = lastSlot(expression, now, subscriber.timezone ?? siteTimezone);
   if (!slot) return false;
   const anchor = subscriber.lastDigestUntil ?? subscriber.confirmedAt ?? subscriber.createdAt;
-  return anchor.getTime() < slot.getTime();
+  // A digest that failed for them since this slot is not retried at every check (every few minutes):
+  // the next slot, or `send --retry-failed`, tries again.
+  const failed = subscriber.lastFailedAt?.getTime() ?? 0;
+  return Math.max(anchor.getTime(), failed) < slot.getTime();
 }
 
 export function dueSubscribers(subscribers: readonly Subscriber[], expression: string, now: Date, siteTimezone: string): Subscriber[] {

@@ -62,6 +62,7 @@ const MIGRATIONS: readonly string[] = [
      key TEXT PRIMARY KEY,
      value TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  `ALTER TABLE subscribers ADD COLUMN last_attempt_at TEXT;`,
 ];
 
 interface SubscriberRow {
@@ -77,6 +78,7 @@ interface SubscriberRow {
   unsubscribed_at: string | null;
   bounced_at: string | null;
   last_digest_until: string | null;
+  last_attempt_at: string | null;
 }
 
 interface CampaignRow {
@@ -105,6 +107,7 @@ function toSubscriber(row: SubscriberRow): Subscriber {
     unsubscribedAt: date(row.unsubscribed_at),
     bouncedAt: date(row.bounced_at),
     lastDigestUntil: date(row.last_digest_until),
+    lastFailedAt: date(row.last_attempt_at),
   };
 }
 
@@ -183,6 +186,7 @@ export function openSqliteStore(file: string): SubscriberStore {
       `UPDATE deliveries SET status = 'submitted', response = @response, reason = NULL, updated_at = @now
        WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
     ),
+    attempted: db.prepare('UPDATE subscribers SET last_attempt_at = @now WHERE id = @id'),
     failed: db.prepare(
       `UPDATE deliveries SET status = 'failed', reason = @reason, transient = @transient, updated_at = @now
        WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
@@ -312,7 +316,10 @@ export function openSqliteStore(file: string): SubscriberStore {
       })();
     },
     markFailed(campaignId, subscriberId, reason, transient, now) {
-      q.failed.run({ campaignId, subscriberId, reason, transient: transient ? 1 : 0, now: iso(now) });
+      db.transaction(() => {
+        q.failed.run({ campaignId, subscriberId, reason, transient: transient ? 1 : 0, now: iso(now) });
+        q.attempted.run({ id: subscriberId, now: iso(now) });
+      })();
     },
     markSkipped(campaignId, subscriberId, reason, watermark, now) {
       db.transaction(() => {

@@ -20,6 +20,8 @@ export interface Subscriber {
   bouncedAt: Date | null;
   /** Watermark: every post published before this instant has been covered by a digest to them. */
   lastDigestUntil: Date | null;
+  /** When a digest to them last failed: the scheduler waits for their next slot (or send --retry-failed). */
+  lastFailedAt?: Date | null;
 }
 
 export interface NewSubscriber {

@@ -155,6 +155,7 @@ describe('adding subscribers', () => {
       unsubscribedAt: null,
       bouncedAt: null,
       lastDigestUntil: null,
+      lastFailedAt: null,
     });
     expect(store.get(s.id)).toEqual(s);
     expect(store.findByEmail('ada@example.com')).toEqual(s);

@@ -1,0 +1,472 @@
+// The scheduler's pieces in-process, on loopback: the SQLite lease shared by two store instances (two
+// processes), core.runDueDigests against a real SMTP sink with a frozen clock, startScheduler's digest
+// job while a run is in flight, and the WebSub ping after a rebuild that changed a feed.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { parseConfig, type Config } from '../../src/config.js';
+import { createCore, type BuildReport, type Core } from '../../src/core.js';
+import { createSmtpMailer } from '../../src/delivery/mailer.js';
+import type { SendReport } from '../../src/delivery/send-digest.js';
+import { startScheduler } from '../../src/drivers/scheduler.js';
+import { createLogger } from '../../src/log.js';
+import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
+import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+
+const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+const SITE_URL = 'https://news.example.com/';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+// Monday 2026-11-30, 07:30Z: Kolkata's 08:00 (02:30Z) and Paris's (07:00Z) have passed, New York's (13:00Z) has not.
+const MONDAY = new Date('2026-11-30T07:30:00Z');
+
+interface PostFile {
+  file: string;
+  title: string;
+  date: string;
+  category: string;
+}
+
+const POSTS: readonly PostFile[] = [
+  { file: 'harbour.md', title: 'Harbour cranes return', date: '2026-11-24T09:00:00Z', category: 'News' },
+  { file: 'comet.md', title: 'A comet brightens over the bay', date: '2026-11-26T10:00:00Z', category: 'Science' },
+  { file: 'budget.md', title: 'Council votes on the budget', date: '2026-11-28T09:00:00Z', category: 'News' },
+];
+
+const postSource = (p: PostFile) => `---\ntitle: ${p.title}\ndate: ${p.date}\ncategory: ${p.category}\n---\n${p.title}, in a few words.\n`;
+
+interface Site {
+  root: string;
+  content: string;
+  dbFile: string;
+  config: Readonly<Config>;
+  addPost(p: PostFile): Promise<void>;
+}
+
+/** A temp site folder with posts and a config; removed when the test ends. */
+async function site(overrides: { feeds?: Record<string, unknown>; schedule?: Record<string, unknown> } = {}): Promise<Site> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-schedule-'));
+  onTestFinished(() => rm(root, { recursive: true, force: true }));
+  const content = path.join(root, 'content');
+  const data = path.join(root, 'data');
+  await mkdir(content, { recursive: true });
+  const addPost = (p: PostFile) => writeFile(path.join(content, p.file), postSource(p));
+  await Promise.all(POSTS.map(addPost));
+  const config = parseConfig({
+    site: { title: 'The Test Times', url: SITE_URL, timezone: 'UTC' },
+    email: { from: { name: 'The Desk', address: 'digest@news.example.com' } },
+    paths: { content, data, out: path.join(root, 'public'), templates: TEMPLATES },
+    delivery: { maxConnections: 2, retry: { attempts: 2, delayMs: 0 } },
+    feeds: overrides.feeds ?? {},
+    schedule: { digest: '0 8 * * 1', ...overrides.schedule },
+  });
+  return { root, content, dbFile: path.join(data, 'broadsheet.db'), config, addPost };
+}
+
+/** One "process": its own store instance on the shared file, a mailer to the sink, a core on the shared clock. */
+function node(s: Site, sink: SmtpSink, clock: { now: Date }, logs: string[] = []): { store: SubscriberStore; core: Core; logs: string[] } {
+  const store = openSqliteStore(s.dbFile);
+  const mailer = createSmtpMailer(sink.url, { maxConnections: s.config.delivery.maxConnections });
+  onTestFinished(async () => {
+    await mailer.close();
+    store.close();
+  });
+  const core = createCore(s.config, {
+    now: () => clock.now, cwd: s.root, env: {}, store, mailer, sleep: async () => {},
+    log: createLogger({ write: (line: string) => logs.push(line) }),
+  });
+  return { store, core, logs };
+}
+
+async function sink(): Promise<SmtpSink> {
+  const started = await startSmtpSink();
+  onTestFinished(() => started.close());
+  return started;
+}
+
+const add = (store: SubscriberStore, email: string, joined: Date, o: Partial<NewSubscriber> = {}): Subscriber =>
+  store.add({ email, status: 'active', ...o }, joined).subscriber;
+
+const recipients = (s: SmtpSink) => s.messages.flatMap((m) => m.envelope.rcpt).sort();
+
+describe('the digest lease', () => {
+  const TTL = 30_000;
+  const t0 = new Date('2026-11-30T08:00:00Z');
+  const later = (ms: number) => new Date(t0.getTime() + ms);
+
+  async function twoStores() {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-lease-'));
+    const file = path.join(root, 'data', 'broadsheet.db');
+    const a = openSqliteStore(file);
+    const b = openSqliteStore(file);
+    onTestFinished(async () => {
+      a.close();
+      b.close();
+      await rm(root, { recursive: true, force: true });
+    });
+    return { a, b };
+  }
+
+  it('is held by one process at a time; the holder renews it', async () => {
+    const { a, b } = await twoStores();
+    expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
+    expect(b.acquireLease('digest', 'B', later(1), TTL)).toBe(false);
+    // Renewed at +20 s: it now runs to +50 s, past the first expiry at +30 s.
+    expect(a.acquireLease('digest', 'A', later(20_000), TTL)).toBe(true);
+    expect(b.acquireLease('digest', 'B', later(35_000), TTL)).toBe(false);
+    // Another lease name is independent.
+    expect(b.acquireLease('rebuild', 'B', later(35_000), TTL)).toBe(true);
+  });
+
+  it('passes to the other process once a crashed holder\'s lease expired, and not back', async () => {
+    const { a, b } = await twoStores();
+    expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
+    expect(b.acquireLease('digest', 'B', later(TTL - 1), TTL)).toBe(false);
+    expect(b.acquireLease('digest', 'B', later(TTL), TTL)).toBe(true);
+    // A wakes up: the lease is B's now.
+    expect(a.acquireLease('digest', 'A', later(TTL + 1), TTL)).toBe(false);
+  });
+
+  it('is freed by its holder\'s release only', async () => {
+    const { a, b } = await twoStores();
+    expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
+    b.releaseLease('digest', 'B'); // not B's to give up
+    expect(b.acquireLease('digest', 'B', later(1), TTL)).toBe(false);
+    a.releaseLease('digest', 'A');
+    expect(b.acquireLease('digest', 'B', later(2), TTL)).toBe(true);
+  });
+});
+
+describe('core.runDueDigests', () => {
+  it('sends only to subscribers whose local slot passed, and a second run at the same now sends nothing', async () => {
+    const s = await site();
+    const mail = await sink();
+    const clock = { now: MONDAY };
+    const { store, core, logs } = node(s, mail, clock);
+    // Joined last Monday after every timezone's 08:00: this Monday's slot is the first each is owed.
+    const joined = new Date('2026-11-23T23:00:00Z');
+    add(store, 'paris@example.org', joined, { timezone: 'Europe/Paris' });
+    add(store, 'kolkata@example.org', joined, { timezone: 'Asia/Kolkata' });
+    add(store, 'ny@example.org', joined, { timezone: 'America/New_York' });
+    add(store, 'site-tz@example.org', joined); // the site's UTC: 08:00Z
+    add(store, 'late@example.org', new Date('2026-11-30T07:10:00Z'), { timezone: 'Europe/Paris' }); // after the Paris slot
+    add(store, 'gone@example.org', joined, { timezone: 'Asia/Kolkata', status: 'unsubscribed' });
+
+    const first = await core.runDueDigests();
+    expect(first).toMatchObject({ submitted: 2, failed: 0, resumed: false });
+    expect(recipients(mail)).toEqual(['kolkata@example.org', 'paris@example.org']);
+    // A new subscriber's first digest covers the last seven days: all three posts.
+    const text = mail.to('paris@example.org')[0]!.parsed.text ?? '';
+    for (const p of POSTS) expect(text).toContain(p.title);
+
+    const again = await core.runDueDigests();
+    expect(again.campaignId).toBeUndefined();
+    expect(again.idle).toMatch(/no subscriber is due/);
+    expect(mail.messages).toHaveLength(2);
+
+    // 13:00Z: New York's 08:00 and the site's (UTC) have come; Paris and Kolkata already had this week's.
+    clock.now = new Date('2026-11-30T13:00:00Z');
+    const afternoon = await core.runDueDigests();
+    expect(afternoon).toMatchObject({ submitted: 2, resumed: false });
+    expect(recipients(mail)).toEqual(['kolkata@example.org', 'ny@example.org', 'paris@example.org', 'site-tz@example.org']);
+    expect(logs.filter((l) => l.includes('campaign created'))).toHaveLength(2);
+  });
+
+  it('covers exactly the posts since each subscriber\'s last digest: none twice, none missed', async () => {
+    const s = await site();
+    const mail = await sink();
+    const clock = { now: MONDAY };
+    const { store, core } = node(s, mail, clock);
+    add(store, 'paris@example.org', new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Europe/Paris' });
+    await core.runDueDigests();
+    expect(mail.messages).toHaveLength(1);
+
+    // Published after that digest went out (07:30Z), before next Monday.
+    await s.addPost({ file: 'late-monday.md', title: 'Late on Monday', date: '2026-11-30T07:45:00Z', category: 'News' });
+    await s.addPost({ file: 'wednesday.md', title: 'Wednesday market', date: '2026-12-02T09:00:00Z', category: 'Culture' });
+    clock.now = new Date('2026-12-07T07:30:00Z');
+    const next = await core.runDueDigests();
+    expect(next.submitted).toBe(1);
+    expect(mail.messages).toHaveLength(2);
+    const text = mail.messages[1]!.parsed.text ?? '';
+    expect(text).toContain('Late on Monday');
+    expect(text).toContain('Wednesday market');
+    for (const p of POSTS) expect(text).not.toContain(p.title);
+  });
+
+  it('sends no email and logs it when a due subscriber has nothing new, and they are not due again this week', async () => {
+    const s = await site();
+    const mail = await sink();
+    const clock = { now: MONDAY };
+    const { store, core, logs } = node(s, mail, clock);
+    add(store, 'gardener@example.org', new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Europe/Paris', categories: ['gardening'] });
+
+    const report = await core.runDueDigests();
+    expect(report).toMatchObject({ submitted: 0, skipped: 1, skipReasons: { 'nothing new': 1 } });
+    expect(mail.messages).toHaveLength(0);
+    expect(logs.some((l) => l.includes('nothing new for this subscriber'))).toBe(true);
+    expect((await core.runDueDigests()).idle).toMatch(/no subscriber is due/);
+  });
+
+  it('resumes an unfinished campaign before starting a new one', async () => {
+    const s = await site();
+    const mail = await sink();
+    const clock = { now: MONDAY };
+    const { store, core } = node(s, mail, clock);
+    const weeksAgo = new Date(MONDAY.getTime() - 21 * DAY);
+    const interrupted = add(store, 'interrupted@example.org', weeksAgo, { timezone: 'Europe/Paris' });
+    add(store, 'waiting@example.org', weeksAgo, { timezone: 'Europe/Paris' });
+    // A previous run created this campaign, for one subscriber, an hour ago, and died before sending.
+    const window = { since: new Date(MONDAY.getTime() - HOUR - 7 * DAY), until: new Date(MONDAY.getTime() - HOUR) };
+    const unfinished = store.createCampaign(window, window.until, [interrupted.id]);
+
+    const resumed = await core.runDueDigests();
+    expect(resumed).toMatchObject({ campaignId: unfinished.id, resumed: true, submitted: 1 });
+    expect(recipients(mail)).toEqual(['interrupted@example.org']);
+    expect(store.get(interrupted.id)!.lastDigestUntil).toEqual(window.until);
+
+    const fresh = await core.runDueDigests();
+    expect(fresh).toMatchObject({ resumed: false, submitted: 1 });
+    expect(fresh.campaignId).not.toBe(unfinished.id);
+    expect(recipients(mail)).toEqual(['interrupted@example.org', 'waiting@example.org']);
+  });
+
+  it('guarded by the lease, two processes running the check at once send each digest once', async () => {
+    const s = await site({ schedule: { leaseSeconds: 60 } });
+    const mail = await startSmtpSink({ dataDelayMs: 5 });
+    onTestFinished(() => mail.close());
+    const clock = { now: MONDAY };
+    const a = node(s, mail, clock);
+    const b = node(s, mail, clock);
+    const emails = Array.from({ length: 12 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
+    for (const email of emails) add(a.store, email, new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Asia/Kolkata' });
+
+    // What the scheduler's digest job does around core.runDueDigests().
+    const ttl = s.config.schedule.leaseSeconds * 1000;
+    const guarded = async (n: { store: SubscriberStore; core: Core }, holder: string): Promise<SendReport | 'lease held elsewhere'> => {
+      if (!n.store.acquireLease('digest', holder, clock.now, ttl)) return 'lease held elsewhere';
+      try {
+        return await n.core.runDueDigests();
+      } finally {
+        n.store.releaseLease('digest', holder);
+      }
+    };
+    const results = await Promise.all([guarded(a, 'A'), guarded(b, 'B')]);
+
+    expect(results.filter((r) => r === 'lease held elsewhere')).toHaveLength(1);
+    expect(recipients(mail)).toEqual(emails);
+    expect(a.store.listCampaigns(10)).toHaveLength(1);
+    // And once the lease is free again, the other process finds nobody due.
+    const after = await guarded(b, 'B');
+    expect(after).toMatchObject({ idle: expect.stringMatching(/no subscriber is due/) });
+    expect(mail.messages).toHaveLength(emails.length);
+  });
+});
+
+describe('startScheduler', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function deferred<T>() {
+    let resolve!: (value: T) => void;
+    const promise = new Promise<T>((r) => (resolve = r));
+    return { promise, resolve };
+  }
+
+  const idleReport = (campaignId: number | undefined): SendReport => ({
+    campaignId, resumed: false, dryRun: false, submitted: campaignId ? 3 : 0, skipped: 0, failed: 0, renders: 1, skipReasons: {}, stopped: false,
+  });
+
+  it('skips a digest check that fires while a run is in flight, and keeps the lease until that run ends', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-30T07:59:30Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const s = await site({ schedule: { digestCheck: '* * * * *', rebuild: '0 0 1 1 *', leaseSeconds: 60 } });
+    const store = openSqliteStore(s.dbFile);
+    const other = openSqliteStore(s.dbFile); // a second process on the same database
+    onTestFinished(() => {
+      store.close();
+      other.close();
+    });
+    const runs: Array<ReturnType<typeof deferred<SendReport>>> = [];
+    // A hand-written fake of the core: only the two jobs the scheduler calls.
+    const core = {
+      runDueDigests: () => {
+        const run = deferred<SendReport>();
+        runs.push(run);
+        return run.promise;
+      },
+      rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
+    } as unknown as Core;
+    const logs: string[] = [];
+    const scheduler = startScheduler({
+      core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: (l: string) => logs.push(l) }),
+    });
+
+    // The startup check runs at once (runs missed while down are caught up) and holds the lease.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toHaveLength(1);
+    expect(other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(false);
+
+    // 08:00:00 and 08:01:00: node-cron's checks fire while the startup run is still sending.
+    await vi.advanceTimersByTimeAsync(95_000);
+    expect(runs).toHaveLength(1);
+    expect(other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(false);
+
+    runs[0]!.resolve(idleReport(7));
+    await vi.advanceTimersByTimeAsync(0);
+    const done = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.job === 'digest' && l.outcome === 'ok');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ campaign: 7, submitted: 3, ms: expect.any(Number) });
+    // Released at the end: the other process may take it, and this one's next check steps aside.
+    expect(other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs).toHaveLength(1);
+    other.releaseLease('digest', 'B');
+
+    // Free again: the next minute's check runs.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs).toHaveLength(2);
+    runs[1]!.resolve(idleReport(undefined));
+    await vi.advanceTimersByTimeAsync(0);
+    await scheduler.stop();
+  });
+
+  it('stops a run whose lease was taken over during a stall, and sends again on the next run', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-30T07:59:30Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const s = await site({ schedule: { digestCheck: '* * * * *', rebuild: '0 0 1 1 *', leaseSeconds: 10 } });
+    const store = openSqliteStore(s.dbFile);
+    const other = openSqliteStore(s.dbFile);
+    onTestFinished(() => {
+      store.close();
+      other.close();
+    });
+    const runs: Array<ReturnType<typeof deferred<SendReport>>> = [];
+    const core = {
+      runDueDigests: () => {
+        const run = deferred<SendReport>();
+        runs.push(run);
+        return run.promise;
+      },
+      rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
+    } as unknown as Core;
+    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: () => {} }) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toHaveLength(1);
+    expect(scheduler.lostLease).toBe(false);
+
+    // The process stalls for 15 s (no timers run): the lease expires and the other process takes it.
+    vi.setSystemTime(new Date('2026-11-30T07:59:45Z'));
+    expect(other.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
+    // The next renewal fails: the core's shouldStop sees lostLease and stops at a safe point.
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(scheduler.lostLease).toBe(true);
+    runs[0]!.resolve({ ...idleReport(1), stopped: true });
+    await vi.advanceTimersByTimeAsync(0);
+    other.releaseLease('digest', 'B');
+
+    // The 08:00 check was missed during the stall (node-cron does not catch up); the 08:01 one holds
+    // the lease again, and its run must not be stopped by the old loss.
+    await vi.advanceTimersByTimeAsync(75_000);
+    expect(runs).toHaveLength(2);
+    expect(scheduler.lostLease).toBe(false);
+    runs[1]!.resolve(idleReport(undefined));
+    await vi.advanceTimersByTimeAsync(0);
+    await scheduler.stop();
+  });
+
+  it('stop() waits for the running job and starts no new one', async () => {
+    const s = await site({ schedule: { digestCheck: '* * * * *', rebuild: '0 0 1 1 *' } });
+    const store = openSqliteStore(s.dbFile);
+    onTestFinished(() => store.close());
+    const run = deferred<SendReport>();
+    let calls = 0;
+    const core = {
+      runDueDigests: () => (calls++, run.promise),
+      rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
+    } as unknown as Core;
+    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: () => {} }) });
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    run.resolve(idleReport(undefined));
+    await stopping;
+    expect(calls).toBe(1);
+    // The lease was given back.
+    expect(store.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
+  });
+});
+
+describe('core.rebuild and WebSub', () => {
+  interface Ping {
+    method: string | undefined;
+    headers: IncomingHttpHeaders;
+    body: URLSearchParams;
+  }
+
+  async function hub(): Promise<{ url: string; pings: Ping[] }> {
+    const pings: Ping[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        pings.push({ method: req.method, headers: req.headers, body: new URLSearchParams(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hub`, pings };
+  }
+
+  it('pings the hub for each feed a rebuild changed, and not when nothing changed', async () => {
+    const h = await hub();
+    const s = await site({ feeds: { hub: h.url } });
+    const store = openSqliteStore(s.dbFile);
+    onTestFinished(() => store.close());
+    const clock = { now: MONDAY };
+    const core = createCore(s.config, { now: () => clock.now, cwd: s.root, env: {}, store });
+
+    const first = await core.rebuild();
+    expect(first.written).toContain('feed.xml');
+    const topics = h.pings.map((p) => p.body.get('hub.url'));
+    for (const feed of ['feed.xml', 'atom.xml', 'feed.json']) expect(topics).toContain(`${SITE_URL}${feed}`);
+    for (const ping of h.pings) {
+      expect(ping.method).toBe('POST');
+      expect(ping.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+      expect(ping.body.get('hub.mode')).toBe('publish');
+      expect(ping.body.get('hub.url')).toMatch(/^https:\/\/news\.example\.com\/.*(feed\.xml|atom\.xml|feed\.json)$/);
+    }
+    expect(new Set(topics).size).toBe(topics.length);
+    expect(core.status().lastBuild).toEqual(MONDAY);
+
+    const pingsAfterFirst = h.pings.length;
+    clock.now = new Date(MONDAY.getTime() + 15 * 60_000);
+    const second = await core.rebuild();
+    expect(second.written.filter((f) => /(feed\.xml|atom\.xml|feed\.json)$/.test(f))).toEqual([]);
+    expect(h.pings).toHaveLength(pingsAfterFirst);
+    expect(core.status().lastBuild).toEqual(clock.now);
+
+    // A new post in Science: the site feeds and the Science feeds change, the News feeds do not.
+    await s.addPost({ file: 'tides.md', title: 'Tide tables for December', date: '2026-11-29T08:00:00Z', category: 'Science' });
+    await core.rebuild();
+    const newTopics = h.pings.slice(pingsAfterFirst).map((p) => p.body.get('hub.url') ?? '');
+    expect(newTopics).toContain(`${SITE_URL}feed.xml`);
+    expect(newTopics.some((t) => t.includes('science'))).toBe(true);
+    expect(newTopics.some((t) => t.includes('news/'))).toBe(false);
+  });
+
+  it('does not ping anything when no hub is configured', async () => {
+    const s = await site();
+    const fetchSpy = vi.fn<typeof fetch>();
+    const core = createCore(s.config, { now: () => MONDAY, cwd: s.root, env: {}, fetch: fetchSpy });
+    const report = await core.rebuild();
+    expect(report.written).toContain('feed.xml');
+    expect(fetchSpy).not.toHaveBeenCalled();
+  });
+});

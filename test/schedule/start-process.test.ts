@@ -1,0 +1,374 @@
+// `broadsheet start` as a real process (dist/main.js): the startup digest check sends to whoever is due,
+// two processes on one database never both send, a SIGKILL mid-send is resumed by the next start, SIGTERM
+// stops cleanly, and `broadsheet status` reports it all. Mail goes to an in-process SMTP sink.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
+import type { NewSubscriber } from '../../src/subscribers/store.js';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = path.join(REPO, 'dist', 'main.js');
+const TEMPLATES = path.join(REPO, 'templates');
+const DAY = 86_400_000;
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves on exit, however it exits. */
+  exited: Promise<Exit>;
+  /** JSON log lines (pino on stderr) parsed so far. */
+  logs(): Array<Record<string, unknown>>;
+}
+
+const children = new Set<ChildProcess>();
+const cleanups: Array<() => Promise<unknown>> = [];
+
+afterEach(async () => {
+  // No process outlives its test, whatever the test did.
+  await Promise.all(
+    [...children].map(async (child) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await gone;
+      }
+    }),
+  );
+  children.clear();
+  await Promise.all(cleanups.splice(0).map((fn) => fn()));
+});
+
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` before these tests (npm test does)`);
+});
+
+/** Spawn the built CLI with a clean environment (nothing from the developer's shell leaks in). */
+function launch(args: string[], env: Record<string, string>, cwd: string): Running {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    logs: () =>
+      stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000, describe: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${describe()}`);
+    await delay(25);
+  }
+}
+
+interface Site {
+  root: string;
+  data: string;
+  dbFile: string;
+  sink: SmtpSink;
+  emails: string[];
+  /** `start` arguments; `status` takes the same. */
+  args(command: 'start' | 'status'): string[];
+  env: Record<string, string>;
+}
+
+interface SiteOptions {
+  due: number;
+  maxConnections?: number;
+  schedule?: Record<string, unknown>;
+  sink?: SmtpSinkOptions;
+  /** Extra subscribers, added now (after the last slot). */
+  extra?: NewSubscriber[];
+}
+
+/** A temp site: posts from the last two days, `due` subscribers who joined three weeks ago, a config, a sink. */
+async function site(options: SiteOptions): Promise<Site> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-start-'));
+  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  const content = path.join(root, 'content');
+  const data = path.join(root, 'data');
+  const out = path.join(root, 'public');
+  const configFile = path.join(root, 'broadsheet.config.json');
+  await mkdir(content, { recursive: true });
+  // The child runs on the real clock: these are inside a first digest's seven days.
+  const recent = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+  const posts = [
+    { file: 'harbour.md', title: 'Harbour cranes return', date: recent(2), category: 'News' },
+    { file: 'comet.md', title: 'A comet brightens over the bay', date: recent(1), category: 'Science' },
+  ];
+  for (const p of posts) {
+    await writeFile(path.join(content, p.file), `---\ntitle: ${p.title}\ndate: ${p.date}\ncategory: ${p.category}\n---\n${p.title}, in a few words.\n`);
+  }
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      site: { title: 'The Test Times', url: 'https://news.example.com/', timezone: 'UTC' },
+      email: { from: { name: 'The Desk', address: 'digest@news.example.com' } },
+      paths: { templates: TEMPLATES },
+      delivery: { maxConnections: options.maxConnections ?? 2, retry: { attempts: 3, delayMs: 10 } },
+      // Daily at 08:00: a slot has passed since anyone who joined weeks ago, whenever the test runs.
+      schedule: { digest: '0 8 * * *', ...options.schedule },
+    }),
+  );
+  const emails = Array.from({ length: options.due }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
+  const dbFile = path.join(data, 'broadsheet.db');
+  const store = openSqliteStore(dbFile);
+  store.importMany(emails.map((email) => ({ email, status: 'active' })), new Date(Date.now() - 21 * DAY));
+  if (options.extra) store.importMany(options.extra, new Date());
+  store.close();
+  const sink = await startSmtpSink(options.sink);
+  cleanups.push(() => sink.close());
+  return {
+    root, data, dbFile, sink, emails,
+    args: (command) => [command, ...(command === 'start' ? ['--port', '0'] : []), '--config', configFile, '--content', content, '--data', data, '--out', out],
+    env: { BROADSHEET_SMTP_URL: sink.url },
+  };
+}
+
+const addressOf = (p: Running) => /running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(p.stdout())?.[1];
+const digestRuns = (p: Running) => p.logs().filter((l) => l.job === 'digest');
+const everything = (...ps: Running[]) => () => ps.map((p, i) => `--- process ${i} stdout:\n${p.stdout()}--- stderr:\n${p.stderr()}`).join('\n');
+
+function byRecipient(sink: SmtpSink): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const m of sink.messages) for (const rcpt of m.envelope.rcpt) map.set(rcpt, [...(map.get(rcpt) ?? []), m.messageId ?? '']);
+  return map;
+}
+
+function campaigns(dbFile: string): Array<{ id: number; status: string; submitted: number }> {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db
+      .prepare<[], { id: number; status: string; submitted: number }>(
+        `SELECT c.id, c.status, (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = 'submitted') AS submitted
+         FROM campaigns c ORDER BY c.id`,
+      )
+      .all();
+  } finally {
+    db.close();
+  }
+}
+
+/** SIGTERM, and how long the process took to exit. */
+async function terminate(p: Running): Promise<Exit & { ms: number }> {
+  const started = Date.now();
+  p.child.kill('SIGTERM');
+  const exit = await p.exited;
+  return { ...exit, ms: Date.now() - started };
+}
+
+describe('broadsheet start', () => {
+  it('serves the feeds, sends the digest to each due subscriber at startup, and stops cleanly on SIGTERM', async () => {
+    const s = await site({ due: 3, extra: [{ email: 'newcomer@example.org', status: 'active' }] });
+    const p = launch(s.args('start'), s.env, s.root);
+    await waitFor('the startup digest run', () => digestRuns(p).length > 0 && s.sink.messages.length >= 3, 15_000, everything(p));
+
+    const address = addressOf(p);
+    expect(address, p.stdout()).toBeDefined();
+    const feed = await fetch(`${address}/feed.xml`);
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('A comet brightens over the bay');
+
+    // One message per due subscriber; the newcomer joined after the last slot and waits for the next.
+    await delay(300);
+    expect([...byRecipient(s.sink).keys()].sort()).toEqual(s.emails);
+    expect(s.sink.messages).toHaveLength(3);
+    expect(s.sink.to('newcomer@example.org')).toHaveLength(0);
+    // One structured line per job run, with its outcome and duration.
+    expect(digestRuns(p)).toEqual([expect.objectContaining({ job: 'digest', outcome: 'ok', submitted: 3, failed: 0, ms: expect.any(Number) })]);
+
+    const exit = await terminate(p);
+    expect(exit, everything(p)()).toMatchObject({ code: 0, signal: null });
+    expect(exit.ms).toBeLessThan(5_000);
+    expect(p.stderr()).toContain('SIGTERM: stopping');
+    expect(p.logs().at(-1)).toMatchObject({ msg: 'stopped' });
+    expect(p.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
+  it('of two processes on one database, only one sends: every subscriber gets exactly one message', async () => {
+    const s = await site({ due: 40, maxConnections: 2, sink: { dataDelayMs: 20 } });
+    const a = launch(s.args('start'), s.env, s.root);
+    const b = launch(s.args('start'), s.env, s.root);
+    await waitFor(
+      'both startup digest runs and every message',
+      () => digestRuns(a).length > 0 && digestRuns(b).length > 0 && s.sink.messages.length >= 40,
+      20_000,
+      everything(a, b),
+    );
+    await delay(300);
+
+    const received = byRecipient(s.sink);
+    expect([...received.keys()].sort()).toEqual(s.emails);
+    expect([...received.values()].every((ids) => ids.length === 1)).toBe(true);
+    expect(s.sink.messages).toHaveLength(40);
+    expect(campaigns(s.dbFile)).toEqual([{ id: 1, status: 'done', submitted: 40 }]);
+    // One process created the campaign; the other found the lease taken or nobody left due.
+    const senders = [a, b].filter((p) => p.logs().some((l) => l.msg === 'campaign created'));
+    expect(senders).toHaveLength(1);
+    const other = senders[0] === a ? b : a;
+    expect(digestRuns(other)).toEqual([
+      expect.objectContaining({ outcome: 'ok', idle: expect.stringMatching(/another process holds the digest lease|no subscriber is due/) }),
+    ]);
+    expect(addressOf(a)).not.toBe(addressOf(b));
+
+    const [exitA, exitB] = await Promise.all([terminate(a), terminate(b)]);
+    expect(exitA.code).toBe(0);
+    expect(exitB.code).toBe(0);
+  });
+
+  it('after a SIGKILL mid-send, the next start resumes: everyone has a copy, duplicates only in flight, same Message-ID', async () => {
+    const MAX_CONNECTIONS = 2;
+    const KILL_AT = 10;
+    let first: Running | undefined;
+    let inFlightAtKill: string | undefined;
+    const s = await site({
+      due: 40,
+      maxConnections: MAX_CONNECTIONS,
+      schedule: { leaseSeconds: 10 },
+      sink: {
+        dataDelayMs: 20,
+        // The KILL_AT-th message arrives, and its 250 only goes out once the sender is dead.
+        onMessage: async (message) => {
+          if (message.seq !== KILL_AT || !first) return;
+          inFlightAtKill = message.envelope.rcpt[0];
+          first.child.kill('SIGKILL');
+          await first.exited;
+        },
+      },
+    });
+    first = launch(s.args('start'), s.env, s.root);
+    const killed = await first.exited;
+    expect(killed.signal, everything(first)()).toBe('SIGKILL');
+    expect(new Set(s.sink.messages.map((m) => m.envelope.rcpt[0])).size).toBeLessThan(40);
+
+    // The dead holder's lease runs out (schedule.leaseSeconds after its last renewal); then start again.
+    const expires = (() => {
+      const db = new Database(s.dbFile, { readonly: true });
+      try {
+        return db.prepare<[], { expires_at: string }>(`SELECT expires_at FROM leases WHERE name = 'digest'`).get()?.expires_at;
+      } finally {
+        db.close();
+      }
+    })();
+    expect(expires).toBeDefined();
+    await delay(Math.max(0, new Date(expires!).getTime() - Date.now()) + 200);
+
+    const second = launch(s.args('start'), s.env, s.root);
+    await waitFor('the resumed campaign', () => digestRuns(second).length > 0, 20_000, everything(second));
+    expect(digestRuns(second)[0]).toMatchObject({ outcome: 'ok', campaign: 1, failed: 0 });
+    expect(second.logs().some((l) => l.msg === 'resuming the unfinished campaign')).toBe(true);
+
+    const received = byRecipient(s.sink);
+    expect([...received.keys()].sort()).toEqual(s.emails);
+    expect(s.sink.messages.length - 40).toBeLessThanOrEqual(MAX_CONNECTIONS);
+    for (const ids of received.values()) expect(new Set(ids).size).toBe(1);
+    expect(received.get(inFlightAtKill!)).toHaveLength(2);
+    expect(campaigns(s.dbFile)).toEqual([{ id: 1, status: 'done', submitted: 40 }]);
+
+    const exit = await terminate(second);
+    expect(exit.code).toBe(0);
+  }, 60_000);
+
+  it('on SIGTERM mid-send, stops at a safe point and exits 0; the next start resumes without a duplicate', async () => {
+    let first: Running | undefined;
+    const s = await site({
+      due: 30,
+      maxConnections: 2,
+      sink: {
+        dataDelayMs: 30,
+        onMessage: (message) => {
+          if (message.seq === 5) first?.child.kill('SIGTERM');
+        },
+      },
+    });
+    first = launch(s.args('start'), s.env, s.root);
+    const started = Date.now();
+    await waitFor('the SIGTERM', () => s.sink.messages.length >= 5, 15_000, everything(first));
+    const exit = await first.exited;
+    expect(exit, everything(first)()).toMatchObject({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const sentBeforeStop = s.sink.messages.length;
+    expect(sentBeforeStop).toBeLessThan(30);
+    expect(digestRuns(first)[0]).toMatchObject({ outcome: 'ok', campaign: 1 });
+    expect(campaigns(s.dbFile)[0]).toMatchObject({ status: 'sending' });
+
+    // The lease was released on the way out: the next start resumes at once.
+    const second = launch(s.args('start'), s.env, s.root);
+    await waitFor('the resumed campaign', () => digestRuns(second).length > 0, 15_000, everything(second));
+    expect(second.logs().some((l) => l.msg === 'resuming the unfinished campaign')).toBe(true);
+    const received = byRecipient(s.sink);
+    expect([...received.keys()].sort()).toEqual(s.emails);
+    // A clean stop leaves nothing in flight: no one gets a second copy.
+    expect(s.sink.messages).toHaveLength(30);
+    expect(campaigns(s.dbFile)).toEqual([{ id: 1, status: 'done', submitted: 30 }]);
+    expect((await terminate(second)).code).toBe(0);
+  }, 30_000);
+
+  it('refuses to start with an invalid cron expression, naming schedule.digest', async () => {
+    const s = await site({ due: 1, schedule: { digest: '61 8 * * 1' } });
+    const started = Date.now();
+    const p = launch(s.args('start'), s.env, s.root);
+    const exit = await p.exited;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(exit.code).toBe(1);
+    expect(p.stderr()).toMatch(/schedule\.digest/);
+    expect(p.stderr()).toMatch(/61 8 \* \* 1/);
+    expect(p.stdout()).not.toMatch(/running at/);
+    expect(s.sink.messages).toHaveLength(0);
+  });
+});
+
+describe('broadsheet status', () => {
+  it('prints the next runs, subscriber counts, the last feed build and the campaign', async () => {
+    const s = await site({
+      due: 3,
+      extra: [
+        { email: 'pending@example.org', status: 'pending' },
+        { email: 'left@example.org', status: 'unsubscribed' },
+      ],
+    });
+    const p = launch(s.args('start'), s.env, s.root);
+    await waitFor('the startup digest run', () => digestRuns(p).length > 0, 15_000, everything(p));
+    expect((await terminate(p)).code).toBe(0);
+
+    const status = launch(s.args('status'), s.env, s.root);
+    const exit = await status.exited;
+    expect(exit.code, status.stderr()).toBe(0);
+    expect(status.stderr()).toBe('');
+    const out = status.stdout();
+    const iso = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
+    expect(out).toMatch(new RegExp(`Next feed rebuild: +${iso} \\(\\*/15 \\* \\* \\* \\*\\)`));
+    expect(out).toMatch(new RegExp(`Next digest check: +${iso}; next digest slot in UTC: ${iso} \\(0 8 \\* \\* \\*\\)`));
+    expect(out).toMatch(new RegExp(`Last feed build: +${iso}`));
+    expect(out).toMatch(/Subscribers: .*\b3 active\b/);
+    expect(out).toMatch(/Subscribers: .*\b1 pending\b/);
+    expect(out).toMatch(/Subscribers: .*\b1 unsubscribed\b/);
+    expect(out).toMatch(/; 0 due now/);
+    expect(out).toMatch(/#1 done +until .*: 3 submitted, 0 failed, 0 skipped, 0 to go/);
+  });
+});
