@@ -2,7 +2,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSecrets, type Config } from './config.js';
-import { loadPosts } from './content/load.js';
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { loadPostsCached, scanPostFiles, type Scan } from './content/cache.js';
+import { EntryCache } from './output/entry-cache.js';
+import { outputsIntact, readBuildState, statOutputs, writeBuildState } from './output/build-state.js';
+import { FEED_FILES, type FeedChannel } from './feeds/model.js';
 import { publishPosts } from './content/publish.js';
 import { buildDigest, defaultWindow, postsInWindow, type Digest, type DigestWindow } from './digest/build.js';
 import type { Post } from './content/schema.js';
@@ -24,8 +29,8 @@ import type { Category } from './content/schema.js';
 import { DateTime, IANAZone } from 'luxon';
 import { loadSigningKey } from './email/signing-key.js';
 import { loadTemplates } from './email/templates.js';
-import { AppError, describeError, InputError, type ContentError } from './errors.js';
-import { buildChannels, buildFeedFiles, type OutputFile } from './feeds/build.js';
+import { AppError, ContentError, describeError, InputError } from './errors.js';
+import { buildChannels, buildFeedFiles, toEntry, type OutputFile } from './feeds/build.js';
 import { saveFiles } from './output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from './web/pages.js';
 
@@ -180,6 +185,7 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   const outDir = path.resolve(deps.cwd, config.paths.out);
   // Reports name files the way the user wrote the folder: relative to where they ran the command.
   const displayDir = path.relative(deps.cwd, contentDir) || '.';
+  const cacheDir = path.join(path.resolve(deps.cwd, config.paths.data), 'cache');
   const dataDir = path.resolve(deps.cwd, config.paths.data);
   const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : BUNDLED_TEMPLATES;
 
@@ -247,8 +253,14 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
     return sent;
   }
 
-  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}) {
-    const loaded = await loadPosts(contentDir, { timezone: config.site.timezone, displayDir });
+  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
+    const scan = scanned ?? (await scanPostFiles(contentDir));
+    const loaded = await loadPostsCached(contentDir, scan, {
+      timezone: config.site.timezone,
+      displayDir,
+      cacheFile: path.join(cacheDir, `posts-${short(contentDir)}.json`),
+      log: (message) => log.warn({}, message),
+    });
     const now = deps.now();
     const published = publishPosts(loaded.posts, {
       drafts: options.drafts ?? false,
@@ -259,14 +271,50 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
     return { loaded, published, now };
   }
 
+
   return {
     async build(options = {}) {
-      const { loaded, published, now } = await loadPublished(options);
-      const channels = buildChannels(published.posts, config);
-      const digest = buildDigest(published.posts, defaultWindow(now, config.site.timezone), config);
+      const now = deps.now();
+      const scan = await scanPostFiles(contentDir);
+      const window = defaultWindow(now, config.site.timezone);
+      const pagesDir = path.join(templatesDir, 'pages');
+      const key = createHash('sha1')
+        .update(JSON.stringify([scan.fingerprint, config.site, config.feeds, outDir, options, window.since.toISOString(), statFingerprint(pagesDir)]))
+        .digest('hex');
+      const stateFile = path.join(cacheDir, `build-${short(`${contentDir}\n${outDir}`)}.json`);
+      const state = readBuildState<BuildSummary>(stateFile);
+      const base = { contentDir, outDir };
+      // Nothing changed since the last build, and its output is intact: stat-ing the posts was the build.
+      if (state && state.key === key && (state.nextChangeAt === null || now < new Date(state.nextChangeAt)) && outputsIntact(outDir, state.outputs)) {
+        return { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false };
+      }
+
+      const { loaded, published } = await loadPublished(options, scan);
+      const entries = new EntryCache(path.join(cacheDir, `entries-${short(`${contentDir}\n${outDir}`)}.json`));
+      const entryConfig = short(JSON.stringify([config.site, config.feeds]));
+      const channels = buildChannels(published.posts, config, (post) =>
+        entries.get(`${loaded.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config)),
+      );
+      const digest = buildDigest(published.posts, window, config);
+      const summary: BuildSummary = {
+        files: loaded.files,
+        published: published.posts.length,
+        errors: loaded.errors.map(toStoredError),
+        warnings: published.warnings.map(toStoredError),
+        skipped: published.skipped,
+        channels: channels.length,
+        digest,
+      };
+      if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
+        return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true };
+      }
+      const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
+      const feedFiles = (c: FeedChannel) => [FEED_FILES.rss, FEED_FILES.atom, FEED_FILES.json].map((f) => (c.dir ? `${c.dir}/${f}` : f));
+      // A channel whose content is the same as last time, with its files still in place, is not rendered again.
+      const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
       const pages = await loadPages(templatesDir);
       const files: OutputFile[] = [
-        ...buildFeedFiles(channels, config),
+        ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
         { path: 'digest.json', body: `${JSON.stringify(digest, null, 2)}\n` },
         { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
         { path: 'feed.xsl', body: pages.feedXsl },
@@ -274,22 +322,19 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
           channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
         )),
       ];
-      const base = {
-        contentDir,
-        outDir,
-        files: loaded.files,
-        published: published.posts.length,
-        errors: loaded.errors,
-        warnings: published.warnings,
-        skipped: published.skipped,
-        channels: channels.length,
-        digest,
-      };
-      if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
-        return { ...base, written: [], unchanged: [], aborted: true };
-      }
       const saved = await saveFiles(outDir, files);
-      return { ...base, ...saved, aborted: false };
+      const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
+      const outputs = [...files.map((f) => f.path), ...kept];
+      const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
+      await entries.save();
+      await writeBuildState(stateFile, {
+        key,
+        nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+        outputs: statOutputs(outDir, outputs),
+        channelPrints: prints,
+        summary,
+      });
+      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], aborted: false };
     },
 
     async addSubscriber(input) {
@@ -521,6 +566,50 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       };
     },
   };
+}
+
+/** What a build reports, in a form the build state can keep between runs. */
+interface BuildSummary {
+  files: number;
+  published: number;
+  errors: StoredError[];
+  warnings: StoredError[];
+  skipped: { drafts: number; future: number };
+  channels: number;
+  digest: Digest;
+}
+
+interface StoredError {
+  file?: string | undefined;
+  field?: string | undefined;
+  message: string;
+  hint?: string | undefined;
+}
+
+function toStoredError(e: ContentError): StoredError {
+  return { file: e.file, field: e.field, message: e.message, hint: e.hint };
+}
+
+function fromSummary(summary: BuildSummary) {
+  const rebuild = (e: StoredError) => new ContentError({ message: e.message, ...(e.file ? { file: e.file } : {}), ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: e.hint } : {}) });
+  return { ...summary, errors: summary.errors.map(rebuild), warnings: summary.warnings.map(rebuild) };
+}
+
+/** A short stable name for a folder (or pair of folders) in cache file names. */
+function short(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 12);
+}
+
+/** Names, sizes and mtimes of a folder's files: page template edits invalidate the build state. */
+function statFingerprint(dir: string): string {
+  try {
+    return readdirSync(dir).sort().map((name) => {
+      const stat = statSync(path.join(dir, name));
+      return `${name}:${stat.size}:${stat.mtimeMs}`;
+    }).join('|');
+  } catch {
+    return '';
+  }
 }
 
 function need<T>(value: T | undefined, what: string): T {

@@ -30,8 +30,7 @@ function schemaFor(timezone: string) {
 
 /** Parse one post. `file` is its path relative to the content folder, used in messages and slugs. */
 export function parsePost(file: string, source: string, options: ParseOptions): ParseResult {
-  const unBommed = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  const text = unBommed.includes('\r') ? unBommed.replace(/\r\n?/g, '\n') : unBommed;
+  const text = normalizeNewlines(source);
   if (!/^---[ \t]*\n/.test(text)) {
     return {
       ok: false,
@@ -40,9 +39,7 @@ export function parsePost(file: string, source: string, options: ParseOptions): 
   }
   // gray-matter parses the front matter block only: handing it whole 2 MB bodies made it the
   // slowest step of large builds, and the body needs nothing from it.
-  const close = text.indexOf('\n---', 3);
-  const lineEnd = close < 0 ? -1 : text.indexOf('\n', close + 4);
-  const headEnd = close < 0 ? text.length : lineEnd < 0 ? text.length : lineEnd + 1;
+  const headEnd = frontMatterEnd(text);
   let data: unknown;
   let content: string;
   try {
@@ -91,23 +88,55 @@ export function parsePost(file: string, source: string, options: ParseOptions): 
   lazy(post, 'wordCount', () => countWords(post.body));
   lazy(post, 'readingMinutes', () => readingMinutes(post.wordCount));
   lazy(post, 'excerpt', () => chooseExcerpt(fm.excerpt, post.body, fm.title));
+  frontMatterExcerpts.set(post, fm.excerpt);
   return { ok: true, post };
 }
 
-/** Define `key` as computed once on first read, then an ordinary (enumerable, writable) value. */
+/**
+ * Define `key` as computed once on first read, then an ordinary (enumerable, writable) value. The value
+ * lands on the object read from, so a copy made with withChanges() keeps the laziness.
+ */
 export function lazy<T extends object, K extends keyof T>(target: T, key: K, compute: () => T[K]): void {
   Object.defineProperty(target, key, {
     configurable: true,
     enumerable: true,
-    get() {
+    get(this: T) {
       const value = compute();
-      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
       return value;
     },
-    set(value: T[K]) {
-      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    set(this: T, value: T[K]) {
+      Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
     },
   });
+}
+
+/** A copy of a post with some fields changed, that neither evaluates nor drops lazily derived fields. */
+export function withChanges(post: Post, changes: Partial<Post>): Post {
+  const copy = Object.create(Object.getPrototypeOf(post), Object.getOwnPropertyDescriptors(post)) as Post;
+  return Object.assign(copy, changes);
+}
+
+/** The front matter's own excerpt of each parsed post (the build cache keeps it, to derive lazily). */
+export const frontMatterExcerpts = new WeakMap<Post, string | undefined>();
+
+/** BOM dropped, CRLF and CR turned into LF. */
+export function normalizeNewlines(source: string): string {
+  const unBommed = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  return unBommed.includes('\r') ? unBommed.replace(/\r\n?/g, '\n') : unBommed;
+}
+
+/** Index just past the closing "---" line of the front matter (the text's length when there is none). */
+export function frontMatterEnd(text: string): number {
+  const close = text.indexOf('\n---', 3);
+  const lineEnd = close < 0 ? -1 : text.indexOf('\n', close + 4);
+  return close < 0 ? text.length : lineEnd < 0 ? text.length : lineEnd + 1;
+}
+
+/** The cleaned Markdown body of a post file's text. */
+export function bodyOfSource(source: string): string {
+  const text = normalizeNewlines(source);
+  return cleanBody(stripControlChars(text.slice(frontMatterEnd(text))));
 }
 
 function yamlError(file: string, cause: unknown): ContentError {

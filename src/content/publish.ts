@@ -1,5 +1,6 @@
 // Which parsed posts are published, in what order, under which unique slugs. Pure.
 import { ContentError } from '../errors.js';
+import { withChanges } from './parse.js';
 import type { Category, Post } from './schema.js';
 
 export interface PublishOptions {
@@ -67,7 +68,7 @@ function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[], des
         hint: 'set a distinct `slug:` in one of the two files',
       }),
     );
-    result.push({ ...post, slug });
+    result.push(withChanges(post, { slug }));
   }
   return result;
 }
@@ -87,7 +88,7 @@ function unifyCategoryNames(posts: readonly Post[]): Post[] {
   }
   return posts.map((post) => {
     const category = canonical.get(post.category.slug)!;
-    return category.name === post.category.name ? post : { ...post, category };
+    return category.name === post.category.name ? post : withChanges(post, { category });
   });
 }
 

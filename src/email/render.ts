@@ -2,7 +2,7 @@
 // with placeholders where each subscriber's own values go. Pure, given loaded templates.
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import mjml2html from 'mjml';
+import { mjml2html } from './mjml.js';
 import type { Config } from '../config.js';
 import type { Digest } from '../digest/build.js';
 import { siteUrl } from '../feeds/urls.js';

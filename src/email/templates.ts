@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Liquid } from 'liquidjs';
-import mjml2html from 'mjml';
+import { mjml2html } from './mjml.js';
 import { TemplateError } from '../errors.js';
 
 /** The parsed templates: one engine for the MJML (HTML-escaping), one for the plain text. */

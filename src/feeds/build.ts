@@ -22,7 +22,11 @@ export interface OutputFile {
 export type FeedSettings = Pick<Config, 'site' | 'feeds'>;
 
 /** The channels to publish: the site, each category and (when enabled) each tag, newest first. */
-export function buildChannels(posts: readonly Post[], config: FeedSettings): FeedChannel[] {
+/**
+ * The channels to publish. `makeEntry` turns a post into its feed entry (rendering its body); a caller
+ * with a cache of rendered entries passes its own, by default every entry is rendered here.
+ */
+export function buildChannels(posts: readonly Post[], config: FeedSettings, makeEntry: (post: Post) => FeedEntry = (post) => toEntry(post, config)): FeedChannel[] {
   const { site, feeds } = config;
   // Sorted here, not trusted from the caller: `feeds.limit` must keep the newest posts, whatever the input order.
   const sorted = [...posts].sort(compareNewestFirst);
@@ -55,7 +59,7 @@ export function buildChannels(posts: readonly Post[], config: FeedSettings): Fee
   const entries = new Map<string, FeedEntry>();
   const entryFor = (post: Post) => {
     let entry = entries.get(post.slug);
-    if (!entry) entries.set(post.slug, (entry = toEntry(post, config)));
+    if (!entry) entries.set(post.slug, (entry = makeEntry(post)));
     return entry;
   };
 
@@ -105,9 +109,9 @@ export function toEntry(post: Post, config: FeedSettings): FeedEntry {
 }
 
 /** Every feed file for the channels, plus OUT/feeds.opml listing them all. */
-export function buildFeedFiles(channels: readonly FeedChannel[], config: FeedSettings): OutputFile[] {
+export function buildFeedFiles(channels: readonly FeedChannel[], config: FeedSettings, shouldRender: (channel: FeedChannel) => boolean = () => true): OutputFile[] {
   const files: OutputFile[] = [];
-  for (const channel of channels) {
+  for (const channel of channels.filter(shouldRender)) {
     const prefix = channel.dir ? `${channel.dir}/` : '';
     files.push({ path: `${prefix}${FEED_FILES.rss}`, body: renderRss(channel) });
     files.push({ path: `${prefix}${FEED_FILES.atom}`, body: renderAtom(channel) });

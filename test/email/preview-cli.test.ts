@@ -83,7 +83,8 @@ describe('broadsheet digest', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^No posts were published in 2026-01-01T00:00:00\.000Z – 2026-01-08T00:00:00\.000Z .*no files written/);
     expect(await filesIn(run.out)).toEqual([]);
-    expect(await filesIn(run.data)).toEqual([]);
+    // Only the post cache (data/cache/) is there: no preview, no signing key, no message.
+    expect(await filesIn(run.data)).toEqual(['cache']);
   });
 
   it('exits 2 naming --since when it is not a date, and writes nothing', async () => {

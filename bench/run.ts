@@ -1,0 +1,61 @@
+// `npm run bench`: generate the corpora, run every measurement in its own process, print a table of
+// medians (each beside its reference from the same run) and write bench/results/latest.json.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureCorpus } from './corpus.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const corpusRoot = path.join(here, '.corpus');
+const work = path.join(os.tmpdir(), 'broadsheet-bench');
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const repeats = (n: number) => (n >= 50_000 ? 1 : 3);
+
+type Result = Record<string, number | string>;
+function run(script: string, args: string[]): Result {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Result;
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+function measure(task: string, corpus: string, n: number): { ms: number; maxRssMb: number } {
+  const runs = Array.from({ length: repeats(n) }, () => run('tasks.ts', [task, corpus, path.join(work, String(n))]));
+  return { ms: median(runs.map((r) => Number(r.ms))), maxRssMb: median(runs.map((r) => Number(r.maxRssMb))) };
+}
+
+const results: Record<string, unknown> = { machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`, date: new Date().toISOString() };
+const rows: string[][] = [];
+for (const n of sizes) {
+  const corpus = ensureCorpus(corpusRoot, n);
+  const readFloor = measure('read-floor', corpus, n);
+  const statFloor = measure('stat-floor', corpus, n);
+  const plain = n <= 10_000 ? measure('straightforward', corpus, n) : run('tasks.ts', ['straightforward', corpus, path.join(work, String(n))]) as unknown as { ms: number; maxRssMb: number };
+  // Cold: every run starts from an empty cache (the task deletes it).
+  const cold = measure('ours-cold', corpus, n);
+  const warm = measure('ours-warm', corpus, n);
+  const changed = measure('ours-one-changed', corpus, n);
+  results[`posts-${n}`] = { readFloor, statFloor, straightforward: plain, cold, warm, oneChanged: changed };
+  const x = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+  rows.push([`${n}`, 'cold build, all feeds', `${cold.ms.toFixed(0)} ms`, `${plain.ms.toFixed(0)} ms straightforward (${x(plain.ms, cold.ms)} faster); read floor ${readFloor.ms.toFixed(0)} ms (${x(cold.ms, readFloor.ms)})`, `${cold.maxRssMb} MB (straightforward ${plain.maxRssMb} MB)`]);
+  rows.push([`${n}`, 'warm rebuild, nothing changed', `${warm.ms.toFixed(0)} ms`, `stat floor ${statFloor.ms.toFixed(0)} ms (${x(warm.ms, statFloor.ms)})`, `${warm.maxRssMb} MB`]);
+  rows.push([`${n}`, 'rebuild, one post changed', `${changed.ms.toFixed(0)} ms`, `warm ${warm.ms.toFixed(0)} ms`, `${changed.maxRssMb} MB`]);
+}
+
+const personalise = run('mail-tasks.ts', ['personalise', path.join(work, 'mail')]);
+const sendOurs = run('mail-tasks.ts', ['send-ours', path.join(work, 'send-ours')]);
+const sendPlain = run('mail-tasks.ts', ['send-plain', path.join(work, 'send-plain')]);
+const importRun = run('mail-tasks.ts', ['import', path.join(work, 'import')]);
+results.mail = { personalise, sendOurs, sendPlain, import: importRun };
+rows.push(['-', 'personalise a 30-post digest (sign links, fill the MIME)', `${personalise.perSecond} msg/s`, `MJML renders: 1 per variant`, `${personalise.maxRssMb} MB`]);
+rows.push(['-', 'send 10,000 messages to a local SMTP sink', `${sendOurs.perSecond} msg/s (${sendOurs.renders} MJML render)`, `plain nodemailer pool, one sendMail at a time: ${sendPlain.perSecond} msg/s (${(Number(sendOurs.perSecond) / Number(sendPlain.perSecond)).toFixed(1)}×)`, `${sendOurs.maxRssMb} MB`]);
+rows.push(['-', 'import a 100,000-row CSV', `${importRun.ms} ms`, 'target < 5,000 ms', `${importRun.maxRssMb} MB`]);
+
+const header = ['posts', 'what', 'Broadsheet', 'reference (same run)', 'peak memory'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+process.stdout.write(`${results.machine}\n\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+mkdirSync(path.join(here, 'results'), { recursive: true });
+writeFileSync(path.join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\nJSON: bench/results/latest.json\n`);

@@ -1,0 +1,59 @@
+// What the last build wrote and from which inputs, so a rebuild where nothing changed stops after
+// stat-ing the post files. Never trusted blindly: a missing or altered output file means a full build. I/O.
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+
+const FORMAT = 1;
+
+export interface OutputStat {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface BuildState<Summary> {
+  format: number;
+  /** Hash of every input: post files' stats, configuration, options, the digest window, templates. */
+  key: string;
+  /** The build goes stale at this instant even with no file changed (a future post comes due). */
+  nextChangeAt: string | null;
+  outputs: OutputStat[];
+  /** Hash of each feed channel's content, by output folder: unchanged channels are not re-rendered. */
+  channelPrints: Record<string, string>;
+  summary: Summary;
+}
+
+export function readBuildState<Summary>(file: string): BuildState<Summary> | undefined {
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as BuildState<Summary>;
+    return state?.format === FORMAT && typeof state.key === 'string' && Array.isArray(state.outputs) ? state : undefined;
+  } catch {
+    return undefined; // missing or corrupt: a full build writes a new one
+  }
+}
+
+export async function writeBuildState<Summary>(file: string, state: Omit<BuildState<Summary>, 'format'>): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify({ format: FORMAT, ...state }));
+}
+
+export function statOutputs(outDir: string, paths: readonly string[]): OutputStat[] {
+  return paths.map((p) => {
+    const stat = statSync(path.join(outDir, ...p.split('/')));
+    return { path: p, size: stat.size, mtimeMs: stat.mtimeMs };
+  });
+}
+
+/** True when every recorded output is still on disk exactly as written. */
+export function outputsIntact(outDir: string, outputs: readonly OutputStat[]): boolean {
+  for (const o of outputs) {
+    try {
+      const stat = statSync(path.join(outDir, ...o.path.split('/')));
+      if (stat.size !== o.size || stat.mtimeMs !== o.mtimeMs) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
