@@ -4,8 +4,7 @@ import { loadConfig } from '../config.js';
 import { createCore, type BuildReport, type PreviewReport } from '../core.js';
 import { parseWindowBound } from '../digest/build.js';
 import { AppError, describeError } from '../errors.js';
-import { serveCommand } from './cli-serve.js';
-import { startCommand, statusCommand } from './cli-start.js';
+import { serveCommand, startCommand, statusCommand } from './cli-start.js';
 import { sendCommand, subscribersCommand, UsageError } from './cli-subscribers.js';
 
 export interface CliIo {
