@@ -90,7 +90,9 @@ export async function loadPostsCached(
   for (const [i, { file, size, mtimeMs }] of scan.files.entries()) {
     if (i > 0 && i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     const absolute = path.join(dir, file);
-    let entry = previous?.entries[file];
+    // An entry of the wrong shape (hand-edited, or half-written by a bug) is parsed again, not trusted:
+    // one without a post or errors silently dropped its post, one with half a post crashed the feeds.
+    let entry = isEntry(previous?.entries[file]) ? previous?.entries[file] : undefined;
     if (!entry || entry.size !== size || entry.mtimeMs !== mtimeMs) {
       dirty = true;
       let bytes: Buffer;
@@ -125,6 +127,24 @@ export async function loadPostsCached(
     await writeFileAtomic(options.cacheFile, JSON.stringify(next));
   }
   return { posts, errors, files: scan.files.length, hashes, parsed };
+}
+
+function isEntry(value: unknown): value is CacheEntry {
+  const e = value as Partial<CacheEntry> | null | undefined;
+  if (typeof e !== 'object' || e === null || typeof e.size !== 'number' || typeof e.mtimeMs !== 'number' || typeof e.hash !== 'string') return false;
+  if (e.post !== undefined) return isSerializedPost(e.post);
+  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => typeof x?.message === 'string');
+}
+
+function isSerializedPost(value: unknown): value is SerializedPost {
+  const p = value as Partial<SerializedPost> | null;
+  const text = (v: unknown) => typeof v === 'string';
+  const optionalText = (v: unknown) => v === null || typeof v === 'string';
+  return (
+    typeof p === 'object' && p !== null && text(p.slug) && text(p.title) && text(p.date) && optionalText(p.updated) &&
+    optionalText(p.fmExcerpt) && optionalText(p.coverImage) && optionalText(p.author) && optionalText(p.source) &&
+    Array.isArray(p.tags) && p.tags.every(text) && text(p.category?.name) && text(p.category?.slug) && typeof p.draft === 'boolean'
+  );
 }
 
 /** The file's text up to the end of its front matter (all of it when it has none, for the error). */
@@ -212,30 +232,36 @@ class CachedPost implements Post {
     this[DERIVED] = {};
   }
 
+  // A value assigned (withChanges(post, { excerpt })) becomes the object's own: written into the shared
+  // derived values, it changed the original post and every other copy too.
   get body(): string {
     return (this[DERIVED].body ??= bodyOfSource(readFileSync(this[SOURCE].absolute, 'utf8')));
   }
   set body(value: string) {
-    this[DERIVED].body = value;
+    ownValue(this, 'body', value);
   }
   get excerpt(): string {
     return (this[DERIVED].excerpt ??= excerptOrDerived(this[SOURCE].fmExcerpt, () => this.body, this.title));
   }
   set excerpt(value: string) {
-    this[DERIVED].excerpt = value;
+    ownValue(this, 'excerpt', value);
   }
   get wordCount(): number {
     return (this[DERIVED].wordCount ??= countWords(this.body));
   }
   set wordCount(value: number) {
-    this[DERIVED].wordCount = value;
+    ownValue(this, 'wordCount', value);
   }
   get readingMinutes(): number {
     return (this[DERIVED].readingMinutes ??= readingMinutes(this.wordCount));
   }
   set readingMinutes(value: number) {
-    this[DERIVED].readingMinutes = value;
+    ownValue(this, 'readingMinutes', value);
   }
+}
+
+function ownValue(post: CachedPost, key: 'body' | 'excerpt' | 'wordCount' | 'readingMinutes', value: string | number): void {
+  Object.defineProperty(post, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function fromSerialized(file: string, absolute: string, s: SerializedPost): Post {

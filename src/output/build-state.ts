@@ -27,10 +27,25 @@ export interface BuildState<Summary> {
 export function readBuildState<Summary>(file: string): BuildState<Summary> | undefined {
   try {
     const state = JSON.parse(readFileSync(file, 'utf8')) as BuildState<Summary>;
-    return state?.format === FORMAT && typeof state.key === 'string' && Array.isArray(state.outputs) ? state : undefined;
+    return isBuildState(state) ? (state as BuildState<Summary>) : undefined;
   } catch {
     return undefined; // missing or corrupt: a full build writes a new one
   }
+}
+
+// Every field the build reads is checked: a state of the wrong shape (a hand edit, a half-written file)
+// made build() throw on `state.channelPrints[dir]` or `output.path` instead of building in full.
+function isBuildState(value: unknown): boolean {
+  const state = value as Partial<BuildState<unknown>> | null;
+  return (
+    typeof state === 'object' && state !== null && state.format === FORMAT && typeof state.key === 'string' &&
+    (state.nextChangeAt === null || typeof state.nextChangeAt === 'string') &&
+    Array.isArray(state.outputs) &&
+    state.outputs.every((o: Partial<OutputStat> | null) => typeof o?.path === 'string' && typeof o.size === 'number' && typeof o.mtimeMs === 'number') &&
+    typeof state.channelPrints === 'object' && state.channelPrints !== null &&
+    Object.values(state.channelPrints).every((print) => typeof print === 'string') &&
+    typeof state.summary === 'object' && state.summary !== null
+  );
 }
 
 export async function writeBuildState<Summary>(file: string, state: Omit<BuildState<Summary>, 'format'>): Promise<void> {

@@ -1,0 +1,309 @@
+// Rebuilds through core.build() on a temp copy of content/: nothing changed → nothing written; one post
+// changed → only the feeds it appears in are rendered again; a damaged state or output → a correct full build.
+import { statSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { createCore, type BuildOptions, type BuildReport } from '../../src/core.js';
+
+const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
+const NOW = new Date('2026-11-29T12:00:00Z');
+const SITE = { title: 'The Rebuild Times', url: 'https://news.example.com/', timezone: 'UTC' };
+
+/** Category "Culture": this post and the Athens museums one. */
+const ZINES_FILE = '2026-09-03-why-photocopied-zines-refuse-to-die.md';
+const ZINES_TITLE = 'Why photocopied zines refuse to die';
+const FEED_FILE = /(^|\/)(feed\.xml|atom\.xml|feed\.json)$/;
+
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
+interface Site {
+  root: string;
+  content: string;
+  out: string;
+  data: string;
+  build(options?: BuildOptions, at?: Date, site?: Partial<typeof SITE>): Promise<BuildReport>;
+}
+
+async function makeSite(): Promise<Site> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-rebuild-'));
+  roots.push(root);
+  const content = path.join(root, 'content');
+  await cp(CONTENT, content, { recursive: true });
+  const site: Site = {
+    root,
+    content,
+    out: path.join(root, 'public'),
+    data: path.join(root, 'data'),
+    build: (options = {}, at = NOW, overrides = {}) => {
+      const config = parseConfig({ site: { ...SITE, ...overrides }, paths: { content: 'content', out: 'public', data: 'data' } });
+      return createCore(config, { now: () => at, cwd: root }).build(options);
+    },
+  };
+  return site;
+}
+
+/** Every file under `dir`, `/`-separated, with its modification time. */
+async function mtimes(dir: string): Promise<Map<string, number>> {
+  const names = (await readdir(dir, { recursive: true })).map((n) => n.split(path.sep).join('/'));
+  const result = new Map<string, number>();
+  for (const name of names.sort()) {
+    const stat = statSync(path.join(dir, name));
+    if (stat.isFile()) result.set(name, stat.mtimeMs);
+  }
+  return result;
+}
+
+/** The one cache file in data/cache whose name starts with `prefix` ("posts-", "build-", "entries-"). */
+async function cacheFile(site: Site, prefix: string): Promise<string> {
+  const names = (await readdir(path.join(site.data, 'cache'))).filter((n) => n.startsWith(prefix));
+  expect(names, prefix).toHaveLength(1);
+  return path.join(site.data, 'cache', names[0]!);
+}
+
+function changed(before: Map<string, number>, after: Map<string, number>): string[] {
+  return [...after].filter(([name, mtime]) => before.get(name) !== mtime).map(([name]) => name);
+}
+
+/** What a build reports about the content, minus what it did on disk. */
+function outcome(report: BuildReport) {
+  return {
+    files: report.files, published: report.published, channels: report.channels, skipped: report.skipped,
+    errors: report.errors.map((e) => e.describe()), warnings: report.warnings.map((e) => e.describe()), digest: report.digest,
+  };
+}
+
+async function editTitle(site: Site, file: string, from: string, to: string): Promise<void> {
+  const absolute = path.join(site.content, file);
+  const source = await readFile(absolute, 'utf8');
+  expect(source).toContain(`title: ${from}\n`);
+  await writeFile(absolute, source.replace(`title: ${from}\n`, `title: ${to}\n`));
+}
+
+describe('core.build: a rebuild with nothing changed', () => {
+  it('writes nothing, reports every output unchanged, and leaves every output mtime alone', async () => {
+    const site = await makeSite();
+    const first = await site.build();
+    expect(first.errors).toEqual([]);
+    expect(first.aborted).toBe(false);
+    expect(first.written).toContain('feed.xml');
+    const before = await mtimes(site.out);
+    await sleep(20);
+
+    const second = await site.build();
+    expect(second.written).toEqual([]);
+    expect([...second.unchanged].sort()).toEqual([...first.written, ...first.unchanged].sort());
+    expect([...second.unchanged].sort()).toEqual([...before.keys()]);
+    expect(outcome(second)).toEqual(outcome(first));
+    expect(await mtimes(site.out)).toEqual(before);
+  });
+
+  it('takes the fast path: the posts cache, entry cache and build state are not even rewritten', async () => {
+    const site = await makeSite();
+    await site.build();
+    const caches = await mtimes(path.join(site.data, 'cache'));
+    expect([...caches.keys()].map((n) => n.replace(/-[0-9a-f]{12}\.json$/, ''))).toEqual(['build', 'entries', 'posts']);
+    await sleep(20);
+    await site.build();
+    expect(await mtimes(path.join(site.data, 'cache'))).toEqual(caches);
+  });
+
+  it('writes nothing when a post file is only touched (same bytes, new mtime)', async () => {
+    const site = await makeSite();
+    await site.build();
+    const before = await mtimes(site.out);
+    await sleep(20);
+    await writeFile(path.join(site.content, ZINES_FILE), await readFile(path.join(site.content, ZINES_FILE)));
+    const report = await site.build();
+    expect(report.written).toEqual([]);
+    expect(await mtimes(site.out)).toEqual(before);
+  });
+});
+
+describe('core.build: one post changed', () => {
+  it('rewrites the site feeds and that post’s category feeds only, with the new title', async () => {
+    const site = await makeSite();
+    const first = await site.build();
+    const categoryFeeds = first.written.filter((p) => p.startsWith('categories/') && FEED_FILE.test(p));
+    expect(categoryFeeds).toContain('categories/culture/feed.xml');
+    expect(categoryFeeds.length).toBeGreaterThan(6);
+    const before = await mtimes(site.out);
+    await sleep(20);
+
+    await editTitle(site, ZINES_FILE, ZINES_TITLE, 'Zines, still alive and stapled');
+    const report = await site.build();
+    expect(report.written.filter((p) => FEED_FILE.test(p)).sort()).toEqual(
+      ['atom.xml', 'categories/culture/atom.xml', 'categories/culture/feed.json', 'categories/culture/feed.xml', 'feed.json', 'feed.xml'],
+    );
+    const touched = changed(before, await mtimes(site.out));
+    expect(touched.sort()).toEqual([...report.written].sort());
+    for (const feed of categoryFeeds.filter((p) => !p.startsWith('categories/culture/'))) {
+      expect(touched, feed).not.toContain(feed);
+    }
+    const feed = await readFile(path.join(site.out, 'feed.xml'), 'utf8');
+    expect(feed).toContain('Zines, still alive and stapled');
+    expect(feed).not.toContain(ZINES_TITLE);
+    expect(await readFile(path.join(site.out, 'categories/culture/feed.xml'), 'utf8')).toContain('Zines, still alive and stapled');
+    expect(outcome(report).published).toBe(first.published);
+
+    await sleep(20);
+    const after = await mtimes(site.out);
+    expect((await site.build()).written).toEqual([]);
+    expect(await mtimes(site.out)).toEqual(after);
+  });
+
+  it('drops a deleted post from the feeds it was in', async () => {
+    const site = await makeSite();
+    const first = await site.build();
+    await rm(path.join(site.content, ZINES_FILE));
+    const report = await site.build();
+    expect(report.files).toBe(first.files - 1);
+    expect(report.published).toBe(first.published - 1);
+    expect(report.written).toEqual(expect.arrayContaining(['feed.xml', 'categories/culture/feed.xml']));
+    expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).not.toContain(ZINES_TITLE);
+    expect(await readFile(path.join(site.out, 'categories/culture/feed.xml'), 'utf8')).not.toContain(ZINES_TITLE);
+  });
+});
+
+describe('core.build: outputs and state it cannot vouch for', () => {
+  it('writes feed.xml again when it was deleted from the output folder, and only it among the feeds', async () => {
+    const site = await makeSite();
+    await site.build();
+    const original = await readFile(path.join(site.out, 'feed.xml'), 'utf8');
+    await rm(path.join(site.out, 'feed.xml'));
+    const before = await mtimes(site.out);
+    await sleep(20);
+
+    const report = await site.build();
+    expect(report.written).toEqual(['feed.xml']);
+    expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).toBe(original);
+    expect(changed(before, await mtimes(site.out))).toEqual(['feed.xml']);
+  });
+
+  it('writes feed.xml again when it was edited by hand in the output folder', async () => {
+    const site = await makeSite();
+    await site.build();
+    const original = await readFile(path.join(site.out, 'feed.xml'), 'utf8');
+    await writeFile(path.join(site.out, 'feed.xml'), original.replace(SITE.title, 'Hijacked'));
+    const report = await site.build();
+    expect(report.written).toEqual(['feed.xml']);
+    expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).toBe(original);
+  });
+
+  const damaged: Array<[string, (state: Record<string, unknown>) => string]> = [
+    ['garbage bytes', () => '\u0000\u00ff{{not json'],
+    ['truncated JSON', (state) => JSON.stringify(state).slice(0, 40)],
+    ['JSON of the wrong shape', (state) => JSON.stringify({ format: state.format, key: 'stale', outputs: [] })],
+    ['outputs of the wrong shape under the right key', (state) => JSON.stringify({ ...state, outputs: [{ path: 5 }, null] })],
+    ['channel prints of the wrong shape', (state) => JSON.stringify({ ...state, key: 'stale', channelPrints: null })],
+  ];
+
+  for (const [name, damage] of damaged) {
+    it(`makes a correct full build when the build state holds ${name}`, async () => {
+      const site = await makeSite();
+      const first = await site.build();
+      const stateFile = await cacheFile(site, 'build-');
+      const state = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, unknown>;
+      const outputs = new Map<string, string>();
+      for (const name of (await mtimes(site.out)).keys()) outputs.set(name, await readFile(path.join(site.out, name), 'utf8'));
+      await writeFile(stateFile, damage(state));
+
+      const report = await site.build();
+      expect(report.aborted).toBe(false);
+      expect(outcome(report)).toEqual(outcome(first));
+      expect([...report.written, ...report.unchanged].sort()).toEqual([...outputs.keys()]);
+      for (const [name, body] of outputs) expect(await readFile(path.join(site.out, name), 'utf8'), name).toBe(body);
+      // A fresh state was written: the next build is the fast one again.
+      expect(JSON.parse(await readFile(stateFile, 'utf8'))).toMatchObject({ format: state.format, key: state.key });
+      const before = await mtimes(site.out);
+      await sleep(20);
+      expect((await site.build()).written).toEqual([]);
+      expect(await mtimes(site.out)).toEqual(before);
+    });
+  }
+});
+
+describe('core.build: time and configuration', () => {
+  it('leaves out a post dated after now, and publishes it once now passes its date though no file changed', async () => {
+    const site = await makeSite();
+    const title = 'Harbour lights switched on at one o’clock';
+    await writeFile(
+      path.join(site.content, '2026-11-29-harbour-lights.md'),
+      `---\ntitle: ${title}\ndate: '2026-11-29T13:00:00Z'\ncategory: Science\n---\nThe harbour lights come on at one, as the council promised last week in its notice.\n`,
+    );
+    const early = await site.build({}, NOW);
+    expect(early.skipped.future).toBe(1);
+    expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).not.toContain('Harbour lights');
+
+    // Still before its date, in the same digest window: the fast path.
+    const before = await mtimes(site.out);
+    await sleep(20);
+    const stillEarly = await site.build({}, new Date('2026-11-29T12:59:59Z'));
+    expect(stillEarly.written).toEqual([]);
+    expect(stillEarly.skipped.future).toBe(1);
+    expect(await mtimes(site.out)).toEqual(before);
+
+    const later = await site.build({}, new Date('2026-11-29T13:00:01Z'));
+    expect(later.skipped.future).toBe(0);
+    expect(later.published).toBe(early.published + 1);
+    expect(later.written).toEqual(expect.arrayContaining(['feed.xml', 'categories/science/feed.xml', 'digest.json']));
+    expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).toContain('Harbour lights');
+    expect(later.digest.postCount).toBe(early.digest.postCount + 1);
+
+    await sleep(20);
+    const after = await mtimes(site.out);
+    expect((await site.build({}, new Date('2026-11-29T14:00:00Z'))).written).toEqual([]);
+    expect(await mtimes(site.out)).toEqual(after);
+  });
+
+  it('rebuilds everything with the new title when site.title changes', async () => {
+    const site = await makeSite();
+    const first = await site.build();
+    const feeds = [...first.written, ...first.unchanged].filter((p) => FEED_FILE.test(p));
+    const report = await site.build({}, NOW, { title: 'The Renamed Gazette' });
+    expect(report.written.filter((p) => FEED_FILE.test(p)).sort()).toEqual(feeds.sort());
+    const feed = await readFile(path.join(site.out, 'feed.xml'), 'utf8');
+    expect(feed).toContain('The Renamed Gazette');
+    expect(feed).not.toContain(SITE.title);
+    expect(await readFile(path.join(site.out, 'categories/culture/feed.xml'), 'utf8')).toContain('The Renamed Gazette: Culture');
+  });
+});
+
+describe('core.build --strict after an earlier build', () => {
+  async function breakZines(site: Site): Promise<void> {
+    const file = path.join(site.content, ZINES_FILE);
+    await writeFile(file, (await readFile(file, 'utf8')).replace("date: '2026-09-03'", 'date: soon'));
+  }
+
+  for (const earlier of [{}, { strict: true }] as BuildOptions[]) {
+    it(`aborts with nothing written when a post became invalid (earlier build: ${JSON.stringify(earlier)})`, async () => {
+      const site = await makeSite();
+      const first = await site.build(earlier);
+      expect(first.aborted).toBe(false);
+      await breakZines(site);
+      const before = await mtimes(site.out);
+      await sleep(20);
+
+      for (let run = 0; run < 2; run++) {
+        const report = await site.build({ strict: true });
+        expect(report.aborted).toBe(true);
+        expect(report.written).toEqual([]);
+        expect(report.errors.map((e) => [e.file, e.field])).toEqual([[path.join('content', ZINES_FILE), 'date']]);
+        expect(await mtimes(site.out)).toEqual(before);
+      }
+      expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).toContain(ZINES_TITLE);
+
+      const lenient = await site.build();
+      expect(lenient.aborted).toBe(false);
+      expect(lenient.errors).toHaveLength(1);
+      expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).not.toContain(ZINES_TITLE);
+    });
+  }
+});
