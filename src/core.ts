@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { readSecrets, type Config } from './config.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { loadPostsCached, scanPostFiles, type Scan } from './content/cache.js';
 import { EntryCache } from './output/entry-cache.js';
 import { outputsIntact, readBuildState, statOutputs, writeBuildState } from './output/build-state.js';
@@ -124,6 +125,8 @@ export interface BuildReport {
   channels: number;
   written: string[];
   unchanged: string[];
+  /** Files an earlier build wrote that this one no longer produces (a category without posts), deleted. */
+  removed?: string[];
   /** True when --strict stopped the build before anything was written. */
   aborted: boolean;
   digest: Digest;
@@ -325,6 +328,10 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
       const saved = await saveFiles(outDir, files);
       const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
       const outputs = [...files.map((f) => f.path), ...kept];
+      // A category or tag that lost its last post: the files the previous build wrote for it go, so
+      // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
+      const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
+      for (const stale of removed) await rm(path.join(outDir, ...stale.split('/')), { force: true });
       const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
       await entries.save();
       await writeBuildState(stateFile, {
@@ -334,7 +341,7 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
         channelPrints: prints,
         summary,
       });
-      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], aborted: false };
+      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
     },
 
     async addSubscriber(input) {

@@ -172,6 +172,22 @@ describe('core.build: one post changed', () => {
   });
 });
 
+describe('core.build: a category that lost its last post', () => {
+  it('removes the feeds an earlier build wrote for it, and nothing else', async () => {
+    const site = await makeSite();
+    await site.build();
+    // Both Culture posts go: the category has no post left.
+    for (const file of await readdir(site.content)) {
+      const text = await readFile(path.join(site.content, file), 'utf8');
+      if (/^category:\s*culture\s*$/im.test(text)) await rm(path.join(site.content, file));
+    }
+    const report = await site.build();
+    expect(report.removed).toEqual(expect.arrayContaining(['categories/culture/feed.xml', 'categories/culture/atom.xml', 'categories/culture/feed.json', 'categories/culture/feed.html']));
+    await expect(readFile(path.join(site.out, 'categories/culture/feed.xml'))).rejects.toThrow();
+    expect(statSync(path.join(site.out, 'categories/science/feed.xml')).isFile()).toBe(true);
+  });
+});
+
 describe('core.build: outputs and state it cannot vouch for', () => {
   it('writes feed.xml again when it was deleted from the output folder, and only it among the feeds', async () => {
     const site = await makeSite();
