@@ -100,6 +100,9 @@ export async function startServedSite(options: ServedSiteOptions = {}): Promise<
       return `${base}/${url.slice(SITE_URL.length)}`;
     },
     async close() {
+      // Tests often read only a response's status: its connection then stays busy, and a graceful
+      // close would wait for it. The test is over; drop every connection.
+      app.server.closeAllConnections();
       await app.close();
       await mailer.close();
       await sink.close();

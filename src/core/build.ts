@@ -1,0 +1,138 @@
+// Use cases that write the site: build() and the scheduler's rebuild() (with its WebSub ping).
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { scanPostFiles } from '../content/cache.js';
+import { EntryCache } from '../output/entry-cache.js';
+import { outputsIntact, readBuildState, statOutputs, writeBuildState } from '../output/build-state.js';
+import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
+import { buildDigest, defaultWindow, type Digest } from '../digest/build.js';
+import { siteUrl } from '../feeds/urls.js';
+import { ContentError } from '../errors.js';
+import { buildChannels, buildFeedFiles, toEntry, type OutputFile } from '../feeds/build.js';
+import { saveFiles } from '../output/save.js';
+import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
+import { filesFingerprint, short, type CoreContext } from './context.js';
+import type { Core } from '../core.js';
+
+export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'> {
+  const { config, deps, contentDir, outDir, cacheDir, templatesDir, log, loadPublished } = ctx;
+
+  return {
+    async build(options = {}) {
+      const now = deps.now();
+      const scan = await scanPostFiles(contentDir);
+      const window = defaultWindow(now, config.site.timezone);
+      const pagesDir = path.join(templatesDir, 'pages');
+      const key = createHash('sha1')
+        .update(JSON.stringify([scan.fingerprint, config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]))
+        .digest('hex');
+      const stateFile = path.join(cacheDir, `build-${short(`${contentDir}\n${outDir}`)}.json`);
+      const state = readBuildState<BuildSummary>(stateFile);
+      const base = { contentDir, outDir };
+      // Nothing changed since the last build, and its output is intact: stat-ing the posts was the build.
+      if (state && state.key === key && (state.nextChangeAt === null || now < new Date(state.nextChangeAt)) && outputsIntact(outDir, state.outputs)) {
+        return { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false };
+      }
+
+      const { loaded, published } = await loadPublished(options, scan);
+      const entries = new EntryCache(path.join(cacheDir, `entries-${short(`${contentDir}\n${outDir}`)}.json`));
+      const entryConfig = short(JSON.stringify([config.site, config.feeds]));
+      const channels = buildChannels(published.posts, config, (post) =>
+        entries.get(`${loaded.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config)),
+      );
+      const digest = buildDigest(published.posts, window, config);
+      const summary: BuildSummary = {
+        files: loaded.files,
+        published: published.posts.length,
+        errors: loaded.errors.map(toStoredError),
+        warnings: published.warnings.map(toStoredError),
+        skipped: published.skipped,
+        channels: channels.length,
+        digest,
+      };
+      if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
+        return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true };
+      }
+      const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
+      const feedFiles = (c: FeedChannel) => [FEED_FILES.rss, FEED_FILES.atom, FEED_FILES.json].map((f) => (c.dir ? `${c.dir}/${f}` : f));
+      // A channel whose content is the same as last time, with its files still in place, is not rendered again.
+      const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
+      const pages = await loadPages(templatesDir);
+      const files: OutputFile[] = [
+        ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
+        { path: 'digest.json', body: `${JSON.stringify(digest, null, 2)}\n` },
+        { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
+        { path: 'feed.xsl', body: pages.feedXsl },
+        ...(await Promise.all(
+          channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
+        )),
+      ];
+      const saved = await saveFiles(outDir, files);
+      const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
+      const outputs = [...files.map((f) => f.path), ...kept];
+      // A category or tag that lost its last post: the files the previous build wrote for it go, so
+      // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
+      const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
+      for (const stale of removed) await rm(path.join(outDir, ...stale.split('/')), { force: true });
+      const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
+      await entries.save();
+      await writeBuildState(stateFile, {
+        key,
+        nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+        outputs: statOutputs(outDir, outputs),
+        channelPrints: prints,
+        summary,
+      });
+      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
+    },
+    async rebuild() {
+      const report = await this.build();
+      const store = deps.store;
+      store?.setMeta('lastBuild', deps.now().toISOString());
+      const hub = config.feeds.hub;
+      const changedFeeds = report.written.filter((f) => /(^|\/)(feed\.xml|atom\.xml|feed\.json)$/.test(f));
+      if (hub && changedFeeds.length > 0) {
+        const fetchImpl = deps.fetch ?? fetch;
+        for (const file of changedFeeds) {
+          const topic = siteUrl(config.site.url, `/${file}`);
+          try {
+            const res = await fetchImpl(hub, { method: 'POST', body: new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }), signal: AbortSignal.timeout(10_000) });
+            log.info({ hub, topic, status: res.status }, 'WebSub hub pinged');
+          } catch (err) {
+            log.warn({ hub, topic, err: (err as Error).message }, 'WebSub ping failed (readers will still poll)');
+          }
+        }
+      }
+      return report;
+    },
+  };
+}
+/** What a build reports, in a form the build state can keep between runs. */
+interface BuildSummary {
+  files: number;
+  published: number;
+  errors: StoredError[];
+  warnings: StoredError[];
+  skipped: { drafts: number; future: number };
+  channels: number;
+  digest: Digest;
+}
+
+interface StoredError {
+  file?: string | undefined;
+  field?: string | undefined;
+  message: string;
+  hint?: string | undefined;
+}
+
+function toStoredError(e: ContentError): StoredError {
+  return { file: e.file, field: e.field, message: e.message, hint: e.hint };
+}
+
+function fromSummary(summary: BuildSummary) {
+  const rebuild = (e: StoredError) => new ContentError({ message: e.message, ...(e.file ? { file: e.file } : {}), ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: e.hint } : {}) });
+  return { ...summary, errors: summary.errors.map(rebuild), warnings: summary.warnings.map(rebuild) };
+}
+
+

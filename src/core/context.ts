@@ -1,0 +1,93 @@
+// What every use case shares: resolved folders, the logger, the signing key, and the published posts.
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSecrets, type Config } from '../config.js';
+import { loadPostsCached, scanPostFiles, type Scan } from '../content/cache.js';
+import { publishPosts } from '../content/publish.js';
+import { loadSigningKey } from '../email/signing-key.js';
+import { loadTemplates, type Templates } from '../email/templates.js';
+import { AppError } from '../errors.js';
+import { silentLogger } from '../log.js';
+import type { CoreDeps } from '../core.js';
+
+/** The templates/ folder shipped with Broadsheet (next to src/ and dist/). */
+export const BUNDLED_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export type CoreContext = ReturnType<typeof createContext>;
+
+export function createContext(config: Readonly<Config>, deps: CoreDeps) {
+  const contentDir = path.resolve(deps.cwd, config.paths.content);
+  const outDir = path.resolve(deps.cwd, config.paths.out);
+  // Reports name files the way the user wrote the folder: relative to where they ran the command.
+  const displayDir = path.relative(deps.cwd, contentDir) || '.';
+  const dataDir = path.resolve(deps.cwd, config.paths.data);
+  const cacheDir = path.join(dataDir, 'cache');
+  const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : BUNDLED_TEMPLATES;
+  const log = deps.log ?? silentLogger;
+  /** Mail sent after a request was answered; settled() waits for it (shutdown, tests). */
+  const background = new Set<Promise<void>>();
+  let keyPromise: Promise<string> | undefined;
+  const signingKey = () => (keyPromise ??= loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey));
+
+  /** Every post (through the post cache), and which of them are published now. */
+  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
+    const scan = scanned ?? (await scanPostFiles(contentDir));
+    const loaded = await loadPostsCached(contentDir, scan, {
+      timezone: config.site.timezone,
+      displayDir,
+      cacheFile: path.join(cacheDir, `posts-${short(contentDir)}.json`),
+      log: (message) => log.warn({}, message),
+    });
+    const now = deps.now();
+    const published = publishPosts(loaded.posts, {
+      drafts: options.drafts ?? false,
+      future: options.future ?? false,
+      now,
+      describeFile: (file) => path.join(displayDir, file),
+    });
+    return { loaded, published, now };
+  }
+
+  // Loading checks every template's MJML (slow): done once, and again only when a template file changes.
+  let loadedTemplates: { key: string; templates: Promise<Templates> } | undefined;
+  const templates = () => {
+    const key = filesFingerprint(templatesDir);
+    if (loadedTemplates?.key !== key) loadedTemplates = { key, templates: loadTemplates(templatesDir, config.email.subject) };
+    const current = loadedTemplates;
+    // A failed load (a broken template) is not kept: the next use tries again.
+    current.templates.catch(() => {
+      if (loadedTemplates === current) loadedTemplates = undefined;
+    });
+    return current.templates;
+  };
+
+  return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, background, signingKey, loadPublished, templates };
+}
+
+/** A short stable name for a folder (or pair of folders) in cache file names. */
+export function short(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 12);
+}
+
+/** Names, sizes and mtimes of the files below a folder: a change to any of them changes the result. */
+export function filesFingerprint(dir: string): string {
+  try {
+    return (readdirSync(dir, { recursive: true }) as string[])
+      .sort()
+      .map((name) => {
+        const stat = statSync(path.join(dir, name));
+        return `${name}:${stat.size}:${stat.mtimeMs}`;
+      })
+      .join('|');
+  } catch {
+    return '';
+  }
+}
+
+export function need<T>(value: T | undefined, what: string): T {
+  // A wiring mistake in a driver, not a user error.
+  if (value === undefined) throw new AppError('CORE_MISCONFIGURED', { message: `the core was created without a ${what}: the driver must pass one` });
+  return value;
+}

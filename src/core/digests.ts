@@ -1,0 +1,139 @@
+// Use cases for the digest: previews (files, in memory, archive), sending, the scheduler's due run, status.
+import path from 'node:path';
+import { readSecrets } from '../config.js';
+import { buildDigest, defaultWindow, postsInWindow, type DigestWindow } from '../digest/build.js';
+import type { Post } from '../content/schema.js';
+import { sendDigest as runSend } from '../delivery/send-digest.js';
+import { buildMessage, recipientLinks } from '../email/message.js';
+import { personalize, renderDigestEmail } from '../email/render.js';
+import { siteUrl } from '../feeds/urls.js';
+import { dueSubscribers, nextSlot } from '../schedule/due.js';
+import { DateTime } from 'luxon';
+import { loadSigningKey } from '../email/signing-key.js';
+import { saveFiles } from '../output/save.js';
+import { need, type CoreContext } from './context.js';
+import type { Core } from '../core.js';
+
+export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'previewInMemory' | 'runDueDigests' | 'status' | 'archivePage' | 'previewDigest'> {
+  const { config, deps, dataDir, log, signingKey, loadPublished } = ctx;
+  async function renderPreview(window: DigestWindow, posts: Post[], anonymous = false) {
+    const digest = buildDigest(posts, window, config);
+    const templates = await ctx.templates();
+    const rendered = await renderDigestEmail(digest, templates, config);
+    const to = config.email.from.address;
+    const links = recipientLinks(to, await signingKey(), config);
+    // A public archive page must carry nobody's token: its links lead to pages that ask for the email's own link.
+    const personal = anonymous
+      ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
+      : { email: to, name: undefined, ...links };
+    const email = personalize(rendered, personal);
+    const message = await buildMessage({ ...email, digestId: digest.id }, { email: to }, links, deps.now(), config);
+    return { digest, email, message };
+  }
+  return {
+    async sendDigest(options = {}) {
+      const store = need(deps.store, 'store');
+      const mailer = need(deps.mailer, 'mailer');
+      const { published } = await loadPublished();
+      const templates = await ctx.templates();
+      const signingKey = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
+      return runSend(
+        {
+          store, mailer, templates, signingKey, config, posts: published.posts, now: deps.now, log,
+          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+        },
+        options,
+      );
+    },
+    async previewInMemory(options = {}) {
+      const { published, now } = await loadPublished();
+      const fallbackWindow = defaultWindow(now, config.site.timezone);
+      let window = { since: options.since ?? fallbackWindow.since, until: options.until ?? fallbackWindow.until };
+      let fallback = false;
+      if (postsInWindow(published.posts, window).length === 0 && options.since === undefined && options.until === undefined) {
+        const newest = published.posts[0];
+        if (!newest) return undefined;
+        window = defaultWindow(newest.date, config.site.timezone);
+        fallback = true;
+      }
+      const posts = postsInWindow(published.posts, window);
+      if (posts.length === 0) return { window, fallback, digest: buildDigest([], window, config), subject: '', html: '', text: '', eml: Buffer.alloc(0) };
+      const { digest, email, message } = await renderPreview(window, posts);
+      return { window, fallback, digest, subject: email.subject, html: email.html, text: email.text, eml: message.raw };
+    },
+    async runDueDigests() {
+      const store = need(deps.store, 'store');
+      if (store.unfinishedCampaign()) return this.sendDigest();
+      const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, deps.now(), config.site.timezone);
+      if (due.length === 0) {
+        return { campaignId: undefined, resumed: false, dryRun: false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false, idle: 'no subscriber is due' };
+      }
+      return this.sendDigest({ subscriberIds: due.map((s) => s.id) });
+    },
+    status() {
+      const store = need(deps.store, 'store');
+      const now = deps.now();
+      const lastBuild = store.getMeta('lastBuild');
+      return {
+        next: {
+          rebuild: nextSlot(config.schedule.rebuild, now, config.site.timezone),
+          digestCheck: nextSlot(config.schedule.digestCheck, now, config.site.timezone),
+          digestInSiteTimezone: nextSlot(config.schedule.digest, now, config.site.timezone),
+        },
+        lastBuild: lastBuild ? new Date(lastBuild) : undefined,
+        subscribers: store.counts(),
+        due: dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
+        campaigns: store.listCampaigns(5),
+      };
+    },
+    async archivePage(id) {
+      const match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(id);
+      if (!match) return undefined;
+      const since = DateTime.fromISO(match[1]!, { zone: config.site.timezone });
+      const until = DateTime.fromISO(match[2]!, { zone: config.site.timezone });
+      if (!since.isValid || !until.isValid || until <= since || until.diff(since, 'days').days > 62) return undefined;
+      const { published } = await loadPublished();
+      const window = { since: since.toJSDate(), until: until.toJSDate() };
+      const posts = postsInWindow(published.posts, window);
+      if (posts.length === 0) return undefined;
+      return (await renderPreview(window, posts, true)).email.html;
+    },
+    async previewDigest(options = {}) {
+      const { published, now } = await loadPublished();
+      const fallback = defaultWindow(now, config.site.timezone);
+      const until = options.until ?? fallback.until;
+      const since = options.since ?? new Date(until.getTime() - (fallback.until.getTime() - fallback.since.getTime()));
+      const window = { since, until };
+      const digest = buildDigest(published.posts, window, config);
+      if (digest.postCount === 0) return { empty: true, window, digest };
+
+      const templates = await ctx.templates();
+      const key = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
+      const rendered = await renderDigestEmail(digest, templates, config);
+      const to = (options.to ?? config.email.from.address).trim().toLowerCase();
+      const links = recipientLinks(to, key, config);
+      const email = personalize(rendered, { email: to, name: undefined, ...links });
+      const message = await buildMessage({ ...email, digestId: digest.id }, { email: to }, links, now, config);
+      const previewDir = options.outDir ? path.resolve(deps.cwd, options.outDir) : path.join(dataDir, 'preview');
+      await saveFiles(previewDir, [
+        { path: 'digest.html', body: email.html },
+        { path: 'digest.txt', body: email.text },
+        { path: 'digest.eml', body: message.raw.toString('utf8') },
+      ]);
+      const notes = config.email.postalAddress ? [] : ['email.postalAddress is not set: bulk email law in many places requires the sender\'s postal address in every message.'];
+      return {
+        empty: false,
+        window,
+        digest,
+        subject: email.subject,
+        to,
+        messageId: message.messageId,
+        outDir: previewDir,
+        files: { html: path.join(previewDir, 'digest.html'), text: path.join(previewDir, 'digest.txt'), eml: path.join(previewDir, 'digest.eml') },
+        htmlBytes: Buffer.byteLength(email.html),
+        notes,
+      };
+    },
+  };
+}

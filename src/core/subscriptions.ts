@@ -1,0 +1,153 @@
+// Use cases for subscribers: the CLI's add/remove/list/import and the server's double opt-in,
+// one-click unsubscribe and preferences.
+import path from 'node:path';
+import { readSecrets } from '../config.js';
+import { readFile } from 'node:fs/promises';
+import { toSlug } from '../content/slug.js';
+import { buildMessage, recipientLinks } from '../email/message.js';
+import { renderNoticeEmail } from '../email/render.js';
+import { signToken } from '../email/tokens.js';
+import { siteUrl } from '../feeds/urls.js';
+import { normalizeAddress, parseCategoryList } from '../subscribers/address.js';
+import { parseSubscriberCsv } from '../subscribers/import-csv.js';
+import type { Subscriber } from '../subscribers/store.js';
+import { verifyToken } from '../email/tokens.js';
+import type { Category } from '../content/schema.js';
+import { IANAZone } from 'luxon';
+import { loadSigningKey } from '../email/signing-key.js';
+import { describeError, InputError } from '../errors.js';
+import { need, type CoreContext } from './context.js';
+import type { Core } from '../core.js';
+
+export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'listSubscribers' | 'importSubscribers' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
+  const { config, deps, dataDir, log, background, signingKey, loadPublished } = ctx;
+  /** The subscriber a token speaks for, or undefined for a forged, altered, expired or stale token. */
+  async function subscriberFor(token: string, purpose: 'unsubscribe' | 'preferences' | 'confirm'): Promise<Subscriber | undefined> {
+    const payload = verifyToken(token, await signingKey(), purpose, deps.now());
+    return payload ? need(deps.store, 'store').findByEmail(payload.email) : undefined;
+  }
+  async function sendWelcome(subscriber: Subscriber): Promise<void> {
+    const mailer = need(deps.mailer, 'mailer');
+    const templates = await ctx.templates();
+    const links = recipientLinks(subscriber.email, await signingKey(), config);
+    const email = await renderNoticeEmail(templates, config, 'welcome', {
+      email: subscriber.email, categories: subscriber.categories,
+      links: { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl },
+    });
+    const now = deps.now();
+    await mailer.send(await buildMessage({ ...email, digestId: `welcome-${now.getTime()}` }, { email: subscriber.email, name: subscriber.name ?? undefined }, links, now, config));
+    log.info({ subscriber: subscriber.id }, 'welcome message submitted');
+  }
+  /** Double opt-in: a signed link that expires, sent to each new pending subscriber. */
+  async function sendConfirmations(subscribers: Subscriber[]): Promise<number> {
+    const mailer = need(deps.mailer, 'mailer');
+    const templates = await ctx.templates();
+    const key = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
+    let sent = 0;
+    for (const subscriber of subscribers) {
+      const now = deps.now();
+      const expires = Math.floor(now.getTime() / 1000) + config.delivery.confirmDays * 86_400;
+      const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
+      const email = await renderNoticeEmail(templates, config, 'confirm', {
+        email: subscriber.email,
+        links: { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) },
+        categories: subscriber.categories,
+        validDays: config.delivery.confirmDays,
+      });
+      const message = await buildMessage({ ...email, digestId: `confirm-${now.getTime()}` }, { email: subscriber.email, name: subscriber.name ?? undefined }, undefined, now, config);
+      await mailer.send(message);
+      sent++;
+      log.info({ subscriber: subscriber.id }, 'confirmation request submitted');
+    }
+    return sent;
+  }
+  return {
+    async addSubscriber(input) {
+      const store = need(deps.store, 'store');
+      const email = normalizeAddress(input.email);
+      if (!email) throw new InputError({ field: 'email', message: `"${input.email}" is not an email address` });
+      const status = input.pending ? 'pending' : 'active';
+      const categories = parseCategoryList(input.categories, toSlug);
+      const { subscriber, created } = store.add({ email, name: input.name, categories, timezone: input.timezone, status }, deps.now());
+      const confirmationSent = created && status === 'pending' ? (await sendConfirmations([subscriber]), true) : false;
+      return { subscriber, created, confirmationSent };
+    },
+    async removeSubscriber(raw) {
+      const store = need(deps.store, 'store');
+      const email = normalizeAddress(raw);
+      const subscriber = email ? store.findByEmail(email) : undefined;
+      if (!subscriber) return { found: false, changed: false };
+      return { found: true, changed: store.unsubscribe(subscriber.id, deps.now()) };
+    },
+    listSubscribers(status) {
+      return need(deps.store, 'store').list({ status });
+    },
+    async importSubscribers(file, options = {}) {
+      const store = need(deps.store, 'store');
+      const absolute = path.resolve(deps.cwd, file);
+      const text = await readFile(absolute, 'utf8').catch((cause: unknown) => {
+        throw new InputError({ file, message: 'cannot read the CSV file', cause });
+      });
+      const parsed = parseSubscriberCsv(text, file, options.pending ? 'pending' : 'active', toSlug);
+      const result = store.importMany(parsed.rows, deps.now());
+      let confirmationsSent = 0;
+      if (options.pending && result.addedEmails.length > 0) {
+        confirmationsSent = await sendConfirmations(result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === "pending"));
+      }
+      return { file, added: result.added, existing: result.existing, duplicates: parsed.duplicates, errors: parsed.errors, confirmationsSent };
+    },
+    async subscribe(input) {
+      const store = need(deps.store, 'store');
+      const email = normalizeAddress(input.email);
+      if (!email) throw new InputError({ field: 'email', message: 'expected an email address' });
+      const categories = parseCategoryList(input.categories, toSlug);
+      const timezone = input.timezone && IANAZone.isValidZone(input.timezone) ? input.timezone : undefined;
+      const now = deps.now();
+      const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, now);
+      // Known addresses get the same answer; only a pending or unsubscribed one gets a (new) request.
+      const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, now));
+      if (!wantsRequest) return;
+      if (!created) store.setCategories(subscriber.id, categories, now);
+      // Not awaited: an answer that waited for SMTP only for unknown addresses would tell, by its
+      // timing alone, which addresses are already subscribed.
+      const pending: Promise<void> = sendConfirmations([store.get(subscriber.id)!]).then(() => undefined, (err: unknown) => {
+        log.error({ subscriber: subscriber.id, error: describeError(err) }, 'confirmation request failed');
+      });
+      background.add(pending);
+      void pending.finally(() => background.delete(pending));
+    },
+    async confirmSubscription(token) {
+      const subscriber = await subscriberFor(token, 'confirm');
+      if (!subscriber) return 'invalid';
+      if (!need(deps.store, 'store').activate(subscriber.id, deps.now())) return subscriber.status === 'active' ? 'already' : 'invalid';
+      await sendWelcome(subscriber);
+      return 'confirmed';
+    },
+    async unsubscribeByToken(token) {
+      const subscriber = await subscriberFor(token, 'unsubscribe');
+      if (!subscriber) return 'invalid';
+      return need(deps.store, 'store').unsubscribe(subscriber.id, deps.now()) ? 'unsubscribed' : 'already';
+    },
+    async readPreferences(token) {
+      const subscriber = await subscriberFor(token, 'preferences');
+      if (!subscriber) return undefined;
+      const { unsubscribeUrl } = recipientLinks(subscriber.email, await signingKey(), config);
+      return { email: subscriber.email, selected: subscriber.categories, categories: await this.categories(), unsubscribeUrl };
+    },
+    async savePreferences(token, categories) {
+      const subscriber = await subscriberFor(token, 'preferences');
+      if (!subscriber) return false;
+      need(deps.store, 'store').setCategories(subscriber.id, parseCategoryList(categories, toSlug), deps.now());
+      return true;
+    },
+    async categories() {
+      const { published } = await loadPublished();
+      const seen = new Map<string, Category>();
+      for (const post of published.posts) if (!seen.has(post.category.slug)) seen.set(post.category.slug, post.category);
+      return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+    },
+    async settled() {
+      await Promise.allSettled([...background]);
+    },
+  };
+}
