@@ -1,4 +1,5 @@
 // Use cases for the digest: previews (files, in memory, archive), sending, the scheduler's due run, status.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { readSecrets } from '../config.js';
 import { buildDigest, defaultWindow, postsInWindow, type DigestWindow } from '../digest/build.js';
@@ -81,7 +82,8 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
           digestCheck: nextSlot(config.schedule.digestCheck, now, config.site.timezone),
           digestInSiteTimezone: nextSlot(config.schedule.digest, now, config.site.timezone),
         },
-        lastBuild: lastBuild ? new Date(lastBuild) : undefined,
+        // `broadsheet build` has no database: its last build is the site feed's modification time.
+        lastBuild: lastBuild ? new Date(lastBuild) : feedMtime(path.join(ctx.outDir, 'feed.xml')),
         subscribers: store.counts(),
         due: dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
         campaigns: store.listCampaigns(5),
@@ -136,4 +138,12 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       };
     },
   };
+}
+
+function feedMtime(file: string): Date | undefined {
+  try {
+    return statSync(file).mtime;
+  } catch {
+    return undefined;
+  }
 }
