@@ -3,21 +3,20 @@
 // messages that were in flight at the kill, resent with the same Message-ID, at most one per connection.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
+import { DAY, RECENT_POSTS, writeChildSite } from '../helpers/child-site.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(REPO, 'dist', 'main.js');
-const TEMPLATES = path.join(REPO, 'templates');
 const SUBSCRIBERS = 60;
 const MAX_CONNECTIONS = 2;
 const KILL_AFTER = 15;
-const DAY = 86_400_000;
 
 interface Exit {
   code: number | null;
@@ -60,29 +59,7 @@ describe('broadsheet send after SIGKILL', () => {
   it('resumes: everyone gets the digest, and only in-flight messages are resent, with the same Message-ID', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-kill-'));
     roots.push(root);
-    const content = path.join(root, 'content');
-    const data = path.join(root, 'data');
-    const configFile = path.join(root, 'broadsheet.config.json');
-    await mkdir(content, { recursive: true });
-    // The child runs on the real clock: posts from the last two days are in its first digest.
-    const recent = (days: number) => new Date(Date.now() - days * DAY).toISOString();
-    const posts = [
-      { file: 'harbour.md', title: 'Harbour cranes return', date: recent(2), category: 'News' },
-      { file: 'comet.md', title: 'A comet brightens over the bay', date: recent(1), category: 'Science' },
-      { file: 'zines.md', title: 'Zines at the library', date: recent(1.5), category: 'Culture' },
-    ];
-    for (const p of posts) {
-      await writeFile(path.join(content, p.file), `---\ntitle: ${p.title}\ndate: ${p.date}\ncategory: ${p.category}\n---\n${p.title}, in a few words.\n`);
-    }
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        site: { title: 'The Test Times', url: 'https://news.example.com/', timezone: 'UTC' },
-        email: { from: { name: 'The Desk', address: 'digest@news.example.com' } },
-        paths: { templates: TEMPLATES },
-        delivery: { maxConnections: MAX_CONNECTIONS, retry: { attempts: 3, delayMs: 10 } },
-      }),
-    );
+    const { content, data, configFile } = await writeChildSite(root, { posts: RECENT_POSTS, maxConnections: MAX_CONNECTIONS });
     const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
     const store = openSqliteStore(path.join(data, 'broadsheet.db'));
     store.importMany(emails.map((email, i) => ({ email, status: 'active', categories: i % 3 === 0 ? ['science'] : [] })), new Date(Date.now() - 30 * DAY));

@@ -3,7 +3,7 @@
 // stops cleanly, and `broadsheet status` reports it all. Mail goes to an in-process SMTP sink.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -12,12 +12,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber } from '../../src/subscribers/store.js';
+import { DAY, RECENT_POSTS, writeChildSite } from '../helpers/child-site.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(REPO, 'dist', 'main.js');
-const TEMPLATES = path.join(REPO, 'templates');
-const DAY = 86_400_000;
 
 interface Exit {
   code: number | null;
@@ -110,31 +109,12 @@ interface SiteOptions {
 async function site(options: SiteOptions): Promise<Site> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-start-'));
   cleanups.push(() => rm(root, { recursive: true, force: true }));
-  const content = path.join(root, 'content');
-  const data = path.join(root, 'data');
-  const out = path.join(root, 'public');
-  const configFile = path.join(root, 'broadsheet.config.json');
-  await mkdir(content, { recursive: true });
-  // The child runs on the real clock: these are inside a first digest's seven days.
-  const recent = (days: number) => new Date(Date.now() - days * DAY).toISOString();
-  const posts = [
-    { file: 'harbour.md', title: 'Harbour cranes return', date: recent(2), category: 'News' },
-    { file: 'comet.md', title: 'A comet brightens over the bay', date: recent(1), category: 'Science' },
-  ];
-  for (const p of posts) {
-    await writeFile(path.join(content, p.file), `---\ntitle: ${p.title}\ndate: ${p.date}\ncategory: ${p.category}\n---\n${p.title}, in a few words.\n`);
-  }
-  await writeFile(
-    configFile,
-    JSON.stringify({
-      site: { title: 'The Test Times', url: 'https://news.example.com/', timezone: 'UTC' },
-      email: { from: { name: 'The Desk', address: 'digest@news.example.com' } },
-      paths: { templates: TEMPLATES },
-      delivery: { maxConnections: options.maxConnections ?? 2, retry: { attempts: 3, delayMs: 10 } },
-      // Daily at 08:00: a slot has passed since anyone who joined weeks ago, whenever the test runs.
-      schedule: { digest: '0 8 * * *', ...options.schedule },
-    }),
-  );
+  const { content, data, out, configFile } = await writeChildSite(root, {
+    posts: RECENT_POSTS.slice(0, 2),
+    maxConnections: options.maxConnections ?? 2,
+    // Daily at 08:00: a slot has passed since anyone who joined weeks ago, whenever the test runs.
+    config: { schedule: { digest: '0 8 * * *', ...options.schedule } },
+  });
   const emails = Array.from({ length: options.due }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
   const dbFile = path.join(data, 'broadsheet.db');
   const store = openSqliteStore(dbFile);
