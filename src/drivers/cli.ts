@@ -26,6 +26,7 @@ const SHARED_OPTIONS = {
 
 const BUILD_OPTIONS = {
   ...SHARED_OPTIONS,
+  data: { type: 'string' },
   strict: { type: 'boolean' },
   drafts: { type: 'boolean' },
   future: { type: 'boolean' },
@@ -54,6 +55,7 @@ Commands:
 Options for build:
   --content DIR   folder of Markdown posts (default: content/)
   --out DIR       where feeds are written (default: public/)
+  --data DIR      data folder: the build cache lives in DIR/cache (default: data/)
   --config FILE   config file (default: broadsheet.config.json if present)
   --strict        fail (exit 1) on any invalid post or warning; write nothing
   --drafts        include posts marked draft: true

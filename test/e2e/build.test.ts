@@ -292,6 +292,15 @@ describe('build of the adversarial content (default flags)', () => {
 });
 
 describe('build flags', () => {
+  it('keeps its cache under --data, and nothing under the default data/ folder', async () => {
+    const site = await makeSite();
+    const data = path.join(site.root, 'elsewhere');
+    const { code } = await build(site, '--data', data);
+    expect(code).toBe(0);
+    expect((await readdir(path.join(data, 'cache'))).sort().map((f) => f.replace(/-[0-9a-f]{12}\.json$/, ''))).toEqual(['build', 'entries', 'posts']);
+    await expect(readdir(path.join(site.root, 'data'))).rejects.toThrow();
+  });
+
   it('includes the draft with --drafts (and still not the future post)', async () => {
     const site = await makeSite();
     const { code } = await build(site, '--drafts');
