@@ -124,7 +124,8 @@ export async function loadPostsCached(
   }
   if (dirty) {
     mkdirSync(path.dirname(options.cacheFile), { recursive: true });
-    await writeFileAtomic(options.cacheFile, JSON.stringify(next));
+    // Renamed into place (never half-written) but not fsynced: a cache lost to a power cut is rebuilt.
+    await writeFileAtomic(options.cacheFile, JSON.stringify(next), { fsync: false });
   }
   return { posts, errors, files: scan.files.length, hashes, parsed };
 }

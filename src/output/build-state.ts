@@ -50,7 +50,7 @@ function isBuildState(value: unknown): boolean {
 
 export async function writeBuildState<Summary>(file: string, state: Omit<BuildState<Summary>, 'format'>): Promise<void> {
   mkdirSync(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, JSON.stringify({ format: FORMAT, ...state }));
+  await writeFileAtomic(file, JSON.stringify({ format: FORMAT, ...state }), { fsync: false });
 }
 
 export function statOutputs(outDir: string, paths: readonly string[]): OutputStat[] {

@@ -43,6 +43,6 @@ export class EntryCache {
   async save(): Promise<void> {
     if (this.rendered === 0 && this.used.size === this.previous.size) return;
     mkdirSync(path.dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.used) }));
+    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.used) }), { fsync: false });
   }
 }
