@@ -86,6 +86,28 @@ export class AggregateAppError extends AppError {
   }
 }
 
+/** An error as plain data, for caches that keep reports between runs. */
+export interface ErrorRecord {
+  file?: string | undefined;
+  field?: string | undefined;
+  message: string;
+  hint?: string | undefined;
+}
+
+export function toErrorRecord(error: AppError): ErrorRecord {
+  return { message: error.message, ...(error.file ? { file: error.file } : {}), ...(error.field ? { field: error.field } : {}), ...(error.hint ? { hint: error.hint } : {}) };
+}
+
+export function contentErrorFrom(record: ErrorRecord, cause?: unknown): ContentError {
+  return new ContentError({
+    message: record.message,
+    ...(record.file ? { file: record.file } : {}),
+    ...(record.field ? { field: record.field } : {}),
+    ...(record.hint ? { hint: record.hint } : {}),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof AppError) return err.describe();
   if (err instanceof Error) return err.message;

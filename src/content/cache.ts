@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { ContentError } from '../errors.js';
+import { contentErrorFrom, ContentError, toErrorRecord, type ErrorRecord } from '../errors.js';
 import { excerptOrDerived, countWords, readingMinutes } from './excerpt.js';
 import { listPostFiles, inContentDir, type LoadedPosts } from './load.js';
 import { bodyOfSource, frontMatterExcerpts, parsePost } from './parse.js';
@@ -58,7 +58,8 @@ interface CacheEntry {
   /** sha1 of the file's bytes. */
   hash: string;
   post?: SerializedPost;
-  errors?: Array<{ field?: string; message: string; hint?: string; file?: string }>;
+  /** The post's problems; `file` only when it is not the post's own file. */
+  errors?: ErrorRecord[];
 }
 
 interface CacheFile {
@@ -77,9 +78,10 @@ export interface CachedLoad extends LoadedPosts {
 export async function loadPostsCached(
   dir: string,
   scan: Scan,
-  options: { timezone: string; displayDir: string; cacheFile: string; log?: (message: string) => void },
+  /** Without `cacheFile`, every file is read and parsed and nothing is kept. */
+  options: { timezone: string; displayDir: string; cacheFile?: string | undefined; log?: (message: string) => void },
 ): Promise<CachedLoad> {
-  const previous = readCache(options.cacheFile, options.timezone, options.log);
+  const previous = options.cacheFile === undefined ? undefined : readCache(options.cacheFile, options.timezone, options.log);
   const next: CacheFile = { format: FORMAT, timezone: options.timezone, entries: {} };
   const posts: Post[] = [];
   const errors: ContentError[] = [];
@@ -118,11 +120,11 @@ export async function loadPostsCached(
       hashes.set(file, entry.hash);
     } else {
       for (const e of entry.errors ?? []) {
-        errors.push(inContentDir(new ContentError({ file: e.file ?? file, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: e.hint } : {}) }), options.displayDir));
+        errors.push(inContentDir(contentErrorFrom({ ...e, file: e.file ?? file }), options.displayDir));
       }
     }
   }
-  if (dirty) {
+  if (dirty && options.cacheFile !== undefined) {
     mkdirSync(path.dirname(options.cacheFile), { recursive: true });
     // Renamed into place (never half-written) but not fsynced: a cache lost to a power cut is rebuilt.
     await writeFileAtomic(options.cacheFile, JSON.stringify(next), { fsync: false });
@@ -181,7 +183,7 @@ function readCache(file: string, timezone: string, log?: (message: string) => vo
 function toEntry(file: string, source: string, size: number, mtimeMs: number, hash: string, timezone: string): CacheEntry {
   const result = parsePost(file, source, { timezone });
   if (!result.ok) {
-    return { size, mtimeMs, hash, errors: result.errors.map((e) => ({ message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: e.hint } : {}), ...(e.file && e.file !== file ? { file: e.file } : {}) })) };
+    return { size, mtimeMs, hash, errors: result.errors.map((e) => ({ ...toErrorRecord(e), file: e.file !== file ? e.file : undefined })) };
   }
   const post = result.post;
   return {

@@ -1,9 +1,8 @@
 // Read every post file under the content folder and parse them all (I/O at the edge of the pipeline).
-import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ContentError } from '../errors.js';
-import { parsePost } from './parse.js';
+import { contentErrorFrom, ContentError, toErrorRecord } from '../errors.js';
+import { loadPostsCached, scanPostFiles } from './cache.js';
 import type { Post } from './schema.js';
 
 export interface LoadedPosts {
@@ -37,45 +36,14 @@ export interface LoadOptions {
   displayDir?: string;
 }
 
+/** Every post under `dir`, read and parsed afresh (no cache): the build's loader, minus the cache. */
 export async function loadPosts(dir: string, options: LoadOptions): Promise<LoadedPosts> {
-  const files = await listPostFiles(dir);
-  const shownDir = options.displayDir ?? dir;
-  const posts: Post[] = [];
-  const errors: ContentError[] = [];
-  // Plain synchronous reads, a batch at a time: for thousands of small files they cost a fraction of
-  // fs/promises' open/fstat/read/close round trips; yielding between batches keeps a server that shares
-  // the process (broadsheet start) answering while a large archive is read.
-  const sources: Array<{ ok: true; text: string } | { ok: false; cause: unknown }> = [];
-  for (let i = 0; i < files.length; i++) {
-    if (i > 0 && i % READ_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
-    try {
-      sources.push({ ok: true, text: readFileSync(path.join(dir, files[i]!), 'utf8') });
-    } catch (cause) {
-      sources.push({ ok: false, cause });
-    }
-  }
-  files.forEach((file, i) => {
-    const source = sources[i]!;
-    if (!source.ok) {
-      errors.push(new ContentError({ file: path.join(shownDir, file), message: 'cannot be read', cause: source.cause }));
-      return;
-    }
-    const result = parsePost(file, source.text, { timezone: options.timezone });
-    if (result.ok) posts.push(result.post);
-    else errors.push(...result.errors.map((e) => inContentDir(e, shownDir)));
-  });
-  return { posts, errors, files: files.length };
+  const scan = await scanPostFiles(dir);
+  const { posts, errors, files } = await loadPostsCached(dir, scan, { timezone: options.timezone, displayDir: options.displayDir ?? dir });
+  return { posts, errors, files };
 }
 
 /** Messages name the file as the user knows it: content folder included. */
 export function inContentDir(error: ContentError, dir: string): ContentError {
-  return new ContentError({
-    file: error.file === undefined ? dir : path.join(dir, error.file),
-    ...(error.field === undefined ? {} : { field: error.field }),
-    message: error.message,
-    ...(error.hint === undefined ? {} : { hint: error.hint }),
-    cause: error.cause,
-  });
+  return contentErrorFrom({ ...toErrorRecord(error), file: error.file === undefined ? dir : path.join(dir, error.file) }, error.cause);
 }
-
-const READ_BATCH = 500;

@@ -8,7 +8,7 @@ import { outputsIntact, readBuildState, statOutputs, writeBuildState } from '../
 import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
 import { buildDigest, defaultWindow, type Digest } from '../digest/build.js';
 import { siteUrl } from '../feeds/urls.js';
-import { ContentError } from '../errors.js';
+import { contentErrorFrom, toErrorRecord, type ErrorRecord } from '../errors.js';
 import { buildChannels, buildFeedFiles, toEntry, type OutputFile } from '../feeds/build.js';
 import { saveFiles } from '../output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
@@ -45,8 +45,8 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       const summary: BuildSummary = {
         files: loaded.files,
         published: published.posts.length,
-        errors: loaded.errors.map(toStoredError),
-        warnings: published.warnings.map(toStoredError),
+        errors: loaded.errors.map(toErrorRecord),
+        warnings: published.warnings.map(toErrorRecord),
         skipped: published.skipped,
         channels: channels.length,
         digest,
@@ -55,7 +55,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true };
       }
       const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
-      const feedFiles = (c: FeedChannel) => [FEED_FILES.rss, FEED_FILES.atom, FEED_FILES.json].map((f) => (c.dir ? `${c.dir}/${f}` : f));
+      const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
       // A channel whose content is the same as last time, with its files still in place, is not rendered again.
       const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
       const pages = await loadPages(templatesDir);
@@ -91,7 +91,8 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       const store = deps.store;
       store?.setMeta('lastBuild', deps.now().toISOString());
       const hub = config.feeds.hub;
-      const changedFeeds = report.written.filter((f) => /(^|\/)(feed\.xml|atom\.xml|feed\.json)$/.test(f));
+      const feedNames: string[] = Object.values(FEED_FILES);
+      const changedFeeds = report.written.filter((f) => feedNames.includes(f.split('/').pop()!));
       if (hub && changedFeeds.length > 0) {
         const fetchImpl = deps.fetch ?? fetch;
         for (const file of changedFeeds) {
@@ -112,27 +113,15 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
 interface BuildSummary {
   files: number;
   published: number;
-  errors: StoredError[];
-  warnings: StoredError[];
+  errors: ErrorRecord[];
+  warnings: ErrorRecord[];
   skipped: { drafts: number; future: number };
   channels: number;
   digest: Digest;
 }
 
-interface StoredError {
-  file?: string | undefined;
-  field?: string | undefined;
-  message: string;
-  hint?: string | undefined;
-}
-
-function toStoredError(e: ContentError): StoredError {
-  return { file: e.file, field: e.field, message: e.message, hint: e.hint };
-}
-
 function fromSummary(summary: BuildSummary) {
-  const rebuild = (e: StoredError) => new ContentError({ message: e.message, ...(e.file ? { file: e.file } : {}), ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: e.hint } : {}) });
-  return { ...summary, errors: summary.errors.map(rebuild), warnings: summary.warnings.map(rebuild) };
+  return { ...summary, errors: summary.errors.map((e) => contentErrorFrom(e)), warnings: summary.warnings.map((e) => contentErrorFrom(e)) };
 }
 
 

@@ -54,13 +54,15 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
   let loadedTemplates: { key: string; templates: Promise<Templates> } | undefined;
   const templates = () => {
     const key = filesFingerprint(templatesDir);
-    if (loadedTemplates?.key !== key) loadedTemplates = { key, templates: loadTemplates(templatesDir, config.email.subject) };
-    const current = loadedTemplates;
-    // A failed load (a broken template) is not kept: the next use tries again.
-    current.templates.catch(() => {
-      if (loadedTemplates === current) loadedTemplates = undefined;
-    });
-    return current.templates;
+    if (loadedTemplates?.key !== key) {
+      const current = { key, templates: loadTemplates(templatesDir, config.email.subject) };
+      // A failed load (a broken template) is not kept: the next use tries again.
+      current.templates.catch(() => {
+        if (loadedTemplates === current) loadedTemplates = undefined;
+      });
+      loadedTemplates = current;
+    }
+    return loadedTemplates.templates;
   };
 
   return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, background, signingKey, loadPublished, templates };

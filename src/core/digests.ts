@@ -1,46 +1,45 @@
 // Use cases for the digest: previews (files, in memory, archive), sending, the scheduler's due run, status.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { readSecrets } from '../config.js';
-import { buildDigest, defaultWindow, postsInWindow, type DigestWindow } from '../digest/build.js';
-import type { Post } from '../content/schema.js';
+import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
 import { sendDigest as runSend } from '../delivery/send-digest.js';
 import { buildMessage, recipientLinks } from '../email/message.js';
 import { personalize, renderDigestEmail } from '../email/render.js';
+import type { Templates } from '../email/templates.js';
 import { siteUrl } from '../feeds/urls.js';
 import { dueSubscribers, nextSlot } from '../schedule/due.js';
 import { DateTime } from 'luxon';
-import { loadSigningKey } from '../email/signing-key.js';
 import { saveFiles } from '../output/save.js';
 import { need, type CoreContext } from './context.js';
 import type { Core } from '../core.js';
 
 export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'previewInMemory' | 'runDueDigests' | 'status' | 'archivePage' | 'previewDigest'> {
   const { config, deps, dataDir, log, signingKey, loadPublished } = ctx;
-  async function renderPreview(window: DigestWindow, posts: Post[], anonymous = false) {
-    const digest = buildDigest(posts, window, config);
-    const templates = await ctx.templates();
-    const rendered = await renderDigestEmail(digest, templates, config);
-    const to = config.email.from.address;
-    const links = recipientLinks(to, await signingKey(), config);
-    // A public archive page must carry nobody's token: its links lead to pages that ask for the email's own link.
-    const personal = anonymous
+  /**
+   * The digest email as one recipient gets it: `to` (default: the sender's own address), or nobody's
+   * (`anonymous`): a public archive page must carry no token, its links lead to pages asking for the
+   * email's own link.
+   */
+  async function renderPreview(digest: Digest, to: string | 'anonymous' = config.email.from.address) {
+    const rendered = await renderDigestEmail(digest, await ctx.templates(), config);
+    const address = to === 'anonymous' ? config.email.from.address : to;
+    const links = recipientLinks(address, await signingKey(), config);
+    const personal = to === 'anonymous'
       ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
-      : { email: to, name: undefined, ...links };
+      : { email: address, name: undefined, ...links };
     const email = personalize(rendered, personal);
-    const message = await buildMessage({ ...email, digestId: digest.id }, { email: to }, links, deps.now(), config);
-    return { digest, email, message };
+    const message = await buildMessage({ ...email, digestId: digest.id }, { email: address }, links, deps.now(), config);
+    return { email, message };
   }
+  let lastPreview: { key: string; templates: Templates; rendered: ReturnType<typeof renderPreview> } | undefined;
   return {
     async sendDigest(options = {}) {
       const store = need(deps.store, 'store');
       const mailer = need(deps.mailer, 'mailer');
       const { published } = await loadPublished();
-      const templates = await ctx.templates();
-      const signingKey = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
       return runSend(
         {
-          store, mailer, templates, signingKey, config, posts: published.posts, now: deps.now, log,
+          store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, now: deps.now, log,
           sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
           ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
         },
@@ -58,9 +57,19 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
         window = defaultWindow(newest.date, config.site.timezone);
         fallback = true;
       }
-      const posts = postsInWindow(published.posts, window);
-      if (posts.length === 0) return { window, fallback, digest: buildDigest([], window, config), subject: '', html: '', text: '', eml: Buffer.alloc(0) };
-      const { digest, email, message } = await renderPreview(window, posts);
+      const digest = buildDigest(published.posts, window, config);
+      if (digest.postCount === 0) return { window, fallback, digest, subject: '', html: '', text: '', eml: Buffer.alloc(0) };
+      // The preview page and its two frames ask for the same digest at once: it is rendered once.
+      const templates = await ctx.templates();
+      const key = JSON.stringify(digest);
+      if (lastPreview?.key !== key || lastPreview.templates !== templates) {
+        const current = { key, templates, rendered: renderPreview(digest) };
+        current.rendered.catch(() => {
+          if (lastPreview === current) lastPreview = undefined; // a failed render is not kept
+        });
+        lastPreview = current;
+      }
+      const { email, message } = await lastPreview.rendered;
       return { window, fallback, digest, subject: email.subject, html: email.html, text: email.text, eml: message.raw };
     },
     async runDueDigests() {
@@ -97,9 +106,9 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       if (!since.isValid || !until.isValid || until <= since || until.diff(since, 'days').days > 62) return undefined;
       const { published } = await loadPublished();
       const window = { since: since.toJSDate(), until: until.toJSDate() };
-      const posts = postsInWindow(published.posts, window);
-      if (posts.length === 0) return undefined;
-      return (await renderPreview(window, posts, true)).email.html;
+      const digest = buildDigest(published.posts, window, config);
+      if (digest.postCount === 0) return undefined;
+      return (await renderPreview(digest, 'anonymous')).email.html;
     },
     async previewDigest(options = {}) {
       const { published, now } = await loadPublished();
@@ -110,13 +119,8 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       const digest = buildDigest(published.posts, window, config);
       if (digest.postCount === 0) return { empty: true, window, digest };
 
-      const templates = await ctx.templates();
-      const key = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
-      const rendered = await renderDigestEmail(digest, templates, config);
       const to = (options.to ?? config.email.from.address).trim().toLowerCase();
-      const links = recipientLinks(to, key, config);
-      const email = personalize(rendered, { email: to, name: undefined, ...links });
-      const message = await buildMessage({ ...email, digestId: digest.id }, { email: to }, links, now, config);
+      const { email, message } = await renderPreview(digest, to);
       const previewDir = options.outDir ? path.resolve(deps.cwd, options.outDir) : path.join(dataDir, 'preview');
       await saveFiles(previewDir, [
         { path: 'digest.html', body: email.html },

@@ -1,65 +1,56 @@
 // Use cases for subscribers: the CLI's add/remove/list/import and the server's double opt-in,
 // one-click unsubscribe and preferences.
 import path from 'node:path';
-import { readSecrets } from '../config.js';
 import { readFile } from 'node:fs/promises';
 import { toSlug } from '../content/slug.js';
 import { buildMessage, recipientLinks } from '../email/message.js';
 import { renderNoticeEmail } from '../email/render.js';
-import { signToken } from '../email/tokens.js';
 import { siteUrl } from '../feeds/urls.js';
 import { normalizeAddress, parseCategoryList } from '../subscribers/address.js';
 import { parseSubscriberCsv } from '../subscribers/import-csv.js';
 import type { Subscriber } from '../subscribers/store.js';
-import { verifyToken } from '../email/tokens.js';
+import { signToken, verifyToken } from '../email/tokens.js';
 import type { Category } from '../content/schema.js';
 import { IANAZone } from 'luxon';
-import { loadSigningKey } from '../email/signing-key.js';
 import { describeError, InputError } from '../errors.js';
 import { need, type CoreContext } from './context.js';
 import type { Core } from '../core.js';
 
 export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'listSubscribers' | 'importSubscribers' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
-  const { config, deps, dataDir, log, background, signingKey, loadPublished } = ctx;
+  const { config, deps, log, background, signingKey, loadPublished } = ctx;
   /** The subscriber a token speaks for, or undefined for a forged, altered, expired or stale token. */
   async function subscriberFor(token: string, purpose: 'unsubscribe' | 'preferences' | 'confirm'): Promise<Subscriber | undefined> {
     const payload = verifyToken(token, await signingKey(), purpose, deps.now());
     return payload ? need(deps.store, 'store').findByEmail(payload.email) : undefined;
   }
-  async function sendWelcome(subscriber: Subscriber): Promise<void> {
-    const mailer = need(deps.mailer, 'mailer');
-    const templates = await ctx.templates();
-    const links = recipientLinks(subscriber.email, await signingKey(), config);
-    const email = await renderNoticeEmail(templates, config, 'welcome', {
-      email: subscriber.email, categories: subscriber.categories,
-      links: { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl },
+  /** A transactional message (confirm, welcome) to one subscriber; list headers only when `links` are given. */
+  async function sendNotice(
+    subscriber: Subscriber,
+    kind: 'confirm' | 'welcome',
+    links: Record<string, string>,
+    listLinks?: { unsubscribeUrl: string; unsubscribeMailto: string },
+  ): Promise<void> {
+    const email = await renderNoticeEmail(await ctx.templates(), config, kind, {
+      email: subscriber.email, categories: subscriber.categories, links, validDays: config.delivery.confirmDays,
     });
     const now = deps.now();
-    await mailer.send(await buildMessage({ ...email, digestId: `welcome-${now.getTime()}` }, { email: subscriber.email, name: subscriber.name ?? undefined }, links, now, config));
-    log.info({ subscriber: subscriber.id }, 'welcome message submitted');
+    const to = { email: subscriber.email, name: subscriber.name ?? undefined };
+    await need(deps.mailer, 'mailer').send(await buildMessage({ ...email, digestId: `${kind}-${now.getTime()}` }, to, listLinks, now, config));
+    log.info({ subscriber: subscriber.id }, kind === 'confirm' ? 'confirmation request submitted' : 'welcome message submitted');
+  }
+  async function sendWelcome(subscriber: Subscriber): Promise<void> {
+    const links = recipientLinks(subscriber.email, await signingKey(), config);
+    await sendNotice(subscriber, 'welcome', { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl }, links);
   }
   /** Double opt-in: a signed link that expires, sent to each new pending subscriber. */
   async function sendConfirmations(subscribers: Subscriber[]): Promise<number> {
-    const mailer = need(deps.mailer, 'mailer');
-    const templates = await ctx.templates();
-    const key = await loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey);
-    let sent = 0;
+    const key = await signingKey();
     for (const subscriber of subscribers) {
-      const now = deps.now();
-      const expires = Math.floor(now.getTime() / 1000) + config.delivery.confirmDays * 86_400;
+      const expires = Math.floor(deps.now().getTime() / 1000) + config.delivery.confirmDays * 86_400;
       const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
-      const email = await renderNoticeEmail(templates, config, 'confirm', {
-        email: subscriber.email,
-        links: { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) },
-        categories: subscriber.categories,
-        validDays: config.delivery.confirmDays,
-      });
-      const message = await buildMessage({ ...email, digestId: `confirm-${now.getTime()}` }, { email: subscriber.email, name: subscriber.name ?? undefined }, undefined, now, config);
-      await mailer.send(message);
-      sent++;
-      log.info({ subscriber: subscriber.id }, 'confirmation request submitted');
+      await sendNotice(subscriber, 'confirm', { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) });
     }
-    return sent;
+    return subscribers.length;
   }
   return {
     async addSubscriber(input) {
@@ -92,7 +83,7 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const result = store.importMany(parsed.rows, deps.now());
       let confirmationsSent = 0;
       if (options.pending && result.addedEmails.length > 0) {
-        confirmationsSent = await sendConfirmations(result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === "pending"));
+        confirmationsSent = await sendConfirmations(result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === 'pending'));
       }
       return { file, added: result.added, existing: result.existing, duplicates: parsed.duplicates, errors: parsed.errors, confirmationsSent };
     },

@@ -1,5 +1,6 @@
 // Classify a send failure: retry it (transient), give up on this recipient (permanent), or stop the
 // whole run because nothing can succeed (fatal: bad credentials, bad configuration). Pure.
+import { oneLine } from '../email/render.js';
 
 export type FailureKind = 'transient' | 'permanent' | 'fatal';
 
@@ -18,7 +19,7 @@ const SESSION_COMMANDS = /^(CONN|EHLO|HELO|LHLO|RSET|STARTTLS|AUTH)\b/;
 
 export function classifyFailure(err: unknown): Failure {
   const e = (err ?? {}) as { code?: string; responseCode?: number; response?: string; message?: string; command?: string };
-  const reason = oneLine(e.response ?? e.message ?? String(err));
+  const reason = oneLine(e.response ?? e.message ?? String(err)).slice(0, 500);
   const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   if (e.code && FATAL_CODES.has(e.code)) return { kind: 'fatal', reason, isRecipientRefused: false };
   if (status !== undefined && status >= 500 && status < 600) {
@@ -37,8 +38,4 @@ export function classifyFailure(err: unknown): Failure {
   // Unknown errors (a socket closed mid-DATA, a timeout without a code) are retried: retrying a
   // message is safe (same Message-ID), dropping a subscriber is not.
   return { kind: 'transient', reason, isRecipientRefused: false };
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 500);
 }

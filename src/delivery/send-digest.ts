@@ -93,10 +93,11 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   // Per variant, once: MJML renders the email and nodemailer composes the MIME with slots; each
   // subscriber's message is then filled in, not composed again.
   const renders = new Map<string, Promise<Variant>>();
-  const renderVariant = (key: string, digest: Digest) => {
+  const renderVariant = (key: string, makeDigest: () => Digest) => {
     let pending = renders.get(key);
     if (!pending) {
       report.renders++;
+      const digest = makeDigest();
       pending = renderDigestEmail(digest, deps.templates, deps.config).then(async (email) => ({
         digest,
         email,
@@ -107,6 +108,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
     return pending;
   };
 
+  const slices = variantSlices(deps.posts);
   let fatal: unknown;
   const stopNow = () => fatal !== undefined || (deps.shouldStop?.() ?? false);
   let after = 0;
@@ -120,7 +122,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
       while (next < batch.length && !stopNow()) {
         const delivery = batch[next++]!;
         try {
-          await deliverOne(deps, campaign, delivery, renderVariant, report);
+          await deliverOne(deps, campaign, delivery, slices, renderVariant, report);
         } catch (err) {
           fatal ??= err;
         }
@@ -161,11 +163,25 @@ export function postsFor(subscriber: Subscriber, posts: readonly Post[], since: 
   );
 }
 
+/** A subscriber's variant: their window and categories, and its posts (filtered once per variant, not per subscriber). */
+type Slices = (subscriber: Subscriber, since: Date, until: Date) => { key: string; posts: Post[] };
+
+function variantSlices(posts: readonly Post[]): Slices {
+  const memo = new Map<string, Post[]>();
+  return (subscriber, since, until) => {
+    const key = `${since.toISOString()}|${until.toISOString()}|${subscriber.categories.join(',')}`;
+    let slice = memo.get(key);
+    if (!slice) memo.set(key, (slice = postsFor(subscriber, posts, since, until)));
+    return { key, posts: slice };
+  };
+}
+
 async function deliverOne(
   deps: SendDeps,
   campaign: Campaign,
   delivery: Delivery,
-  renderVariant: (key: string, digest: Digest) => Promise<Variant>,
+  slices: Slices,
+  renderVariant: (key: string, makeDigest: () => Digest) => Promise<Variant>,
   report: SendReport,
 ): Promise<void> {
   const { store, log, config } = deps;
@@ -181,15 +197,13 @@ async function deliverOne(
   if (!subscriber || subscriber.status !== 'active') return skip(`subscriber is ${subscriber?.status ?? 'gone'}`);
   const since = subscriber.lastDigestUntil ?? campaign.since;
   if (since >= campaign.until) return skip('already covered');
-  const theirs = postsFor(subscriber, deps.posts, since, campaign.until);
+  const { key: variant, posts: theirs } = slices(subscriber, since, campaign.until);
   if (theirs.length === 0) {
     log.info({ subscriber: subscriber.id, since: since.toISOString() }, 'nothing new for this subscriber: no email');
     return skip('nothing new', campaign.until);
   }
 
-  const window = { since, until: campaign.until };
-  const variant = `${since.toISOString()}|${campaign.until.toISOString()}|${subscriber.categories.join(',')}`;
-  const { digest, template } = await renderVariant(variant, buildDigest(theirs, window, config));
+  const { digest, template } = await renderVariant(variant, () => buildDigest(theirs, { since, until: campaign.until }, config));
   const links = recipientLinks(subscriber.email, deps.signingKey, config);
   // Recorded before the first attempt, and reused on a resend after a crash.
   const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config);
@@ -231,15 +245,16 @@ async function deliverOne(
 async function dryRun(deps: SendDeps, options: SendOptions, report: SendReport): Promise<SendReport> {
   const window = deps.store.unfinishedCampaign() ?? campaignWindow(deps, options);
   const variants = new Set<string>();
+  const slices = variantSlices(deps.posts);
   for (const subscriber of deps.store.list({ status: 'active' })) {
     const since = subscriber.lastDigestUntil ?? window.since;
-    const theirs = since >= window.until ? [] : postsFor(subscriber, deps.posts, since, window.until);
+    const { key, posts: theirs } = since >= window.until ? { key: '', posts: [] } : slices(subscriber, since, window.until);
     if (theirs.length === 0) {
       report.skipped++;
       report.skipReasons['nothing new'] = (report.skipReasons['nothing new'] ?? 0) + 1;
       continue;
     }
-    variants.add(`${since.toISOString()}|${subscriber.categories.join(',')}`);
+    variants.add(key);
     report.submitted++;
   }
   report.renders = variants.size;

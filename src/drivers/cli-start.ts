@@ -10,13 +10,12 @@ import { BUNDLED_TEMPLATES, createCore } from '../core.js';
 import { createLogger } from '../log.js';
 import { loadPages } from '../web/pages.js';
 import type { CliIo } from './cli.js';
+import { PATH_OPTIONS } from './cli-args.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { createServer } from './server.js';
 
 const OPTIONS = {
-  config: { type: 'string' },
-  content: { type: 'string' },
-  data: { type: 'string' },
+  ...PATH_OPTIONS,
   out: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },

@@ -4,22 +4,13 @@ import { stringify } from 'csv-stringify/sync';
 import { createMailer, openStore } from '../adapters.js';
 import { loadConfig } from '../config.js';
 import { createCore } from '../core.js';
-import { parseWindowBound } from '../digest/build.js';
 import { createLogger } from '../log.js';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../subscribers/store.js';
 import type { CliIo } from './cli.js';
-
-export class UsageError extends Error {}
-
-const COMMON = {
-  config: { type: 'string' },
-  content: { type: 'string' },
-  data: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
+import { COMMON_OPTIONS, UsageError, windowFlag } from './cli-args.js';
 
 const SUBSCRIBER_OPTIONS = {
-  ...COMMON,
+  ...COMMON_OPTIONS,
   name: { type: 'string' },
   categories: { type: 'string' },
   pending: { type: 'boolean' },
@@ -27,7 +18,7 @@ const SUBSCRIBER_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 const SEND_OPTIONS = {
-  ...COMMON,
+  ...COMMON_OPTIONS,
   since: { type: 'string' },
   until: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -114,16 +105,10 @@ function exportRow(s: Subscriber) {
 export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: SEND_OPTIONS, strict: true, allowPositionals: false });
   const { config, core, mailer, close } = await open(io, values, true);
-  const bound = (text: string | undefined, which: 'since' | 'until') => {
-    if (text === undefined) return undefined;
-    const date = parseWindowBound(text, which, config.site.timezone);
-    if (!date) throw new UsageError(`--${which} expects a date like 2026-11-23 or 2026-11-23T08:00:00+01:00, got "${text}"`);
-    return date;
-  };
   try {
     const report = await core.sendDigest({
-      since: bound(values.since, 'since'),
-      until: bound(values.until, 'until'),
+      since: windowFlag(values.since, 'since', config.site.timezone),
+      until: windowFlag(values.until, 'until', config.site.timezone),
       dryRun: values['dry-run'],
       retryFailed: values['retry-failed'],
     });

@@ -2,10 +2,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createCore, type BuildReport, type PreviewReport } from '../core.js';
-import { parseWindowBound } from '../digest/build.js';
 import { AppError, describeError } from '../errors.js';
 import { serveCommand, startCommand, statusCommand } from './cli-start.js';
-import { sendCommand, subscribersCommand, UsageError } from './cli-subscribers.js';
+import { COMMON_OPTIONS, UsageError, windowFlag } from './cli-args.js';
+import { sendCommand, subscribersCommand } from './cli-subscribers.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -18,15 +18,12 @@ export interface CliIo {
 }
 
 const SHARED_OPTIONS = {
-  config: { type: 'string' },
-  content: { type: 'string' },
+  ...COMMON_OPTIONS,
   out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 const BUILD_OPTIONS = {
   ...SHARED_OPTIONS,
-  data: { type: 'string' },
   strict: { type: 'boolean' },
   drafts: { type: 'boolean' },
   future: { type: 'boolean' },
@@ -34,7 +31,6 @@ const BUILD_OPTIONS = {
 
 const DIGEST_OPTIONS = {
   ...SHARED_OPTIONS,
-  data: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
   to: { type: 'string' },
@@ -95,15 +91,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const { values } = parseArgs({ args: [...rest], options: DIGEST_OPTIONS, strict: true, allowPositionals: false });
         if (values.help) return (io.stdout.write(USAGE), 0);
         const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
-        const bound = (text: string | undefined, which: 'since' | 'until') => {
-          if (text === undefined) return undefined;
-          const date = parseWindowBound(text, which, config.site.timezone);
-          if (!date) throw new UsageError(`--${which} expects a date like 2026-11-23 or 2026-11-23T08:00:00+01:00, got "${text}"`);
-          return date;
-        };
         const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).previewDigest({
-          since: bound(values.since, 'since'),
-          until: bound(values.until, 'until'),
+          since: windowFlag(values.since, 'since', config.site.timezone),
+          until: windowFlag(values.until, 'until', config.site.timezone),
           to: values.to,
           outDir: values.out,
         });

@@ -5,6 +5,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import * as qp from 'nodemailer/lib/qp';
 import type { Config } from '../config.js';
+import { escapeHtml } from '../feeds/text.js';
 import { siteUrl } from '../feeds/urls.js';
 import { oneLine, type PersonalizedEmail } from './render.js';
 import { signToken } from './tokens.js';
@@ -269,10 +270,6 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function escapeHtml(text: string): string {
-  if (!/[&<>"']/.test(text)) return text;
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 export function senderDomain(config: MessageSettings): string {
   return config.email.from.address.split('@').pop()!.toLowerCase();

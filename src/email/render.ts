@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import { mjml2html } from './mjml.js';
 import type { Config } from '../config.js';
 import type { Digest } from '../digest/build.js';
+import { escapeHtml } from '../feeds/text.js';
 import { siteUrl } from '../feeds/urls.js';
 import { liquidError, MAIN_MJML, MAIN_NAME, mjmlError, type Templates } from './templates.js';
 
@@ -160,9 +161,6 @@ function tidyText(text: string): string {
   return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 /** Short transactional messages (double opt-in request, welcome): rendered per subscriber, rarely. */
 export async function renderNoticeEmail(

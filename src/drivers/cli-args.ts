@@ -1,0 +1,26 @@
+// What every command shares on the command line: the folder options, usage errors, window dates.
+import type { ParseArgsConfig } from 'node:util';
+import { parseWindowBound } from '../digest/build.js';
+
+/** A mistake in how the command was typed: exit code 2. */
+export class UsageError extends Error {}
+
+/** Where things are: every command takes these. */
+export const PATH_OPTIONS = {
+  config: { type: 'string' },
+  content: { type: 'string' },
+  data: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const COMMON_OPTIONS = {
+  ...PATH_OPTIONS,
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** A --since/--until value as a window bound (see parseWindowBound), or a UsageError naming the flag. */
+export function windowFlag(text: string | undefined, which: 'since' | 'until', timezone: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const date = parseWindowBound(text, which, timezone);
+  if (!date) throw new UsageError(`--${which} expects a date like 2026-11-23 or 2026-11-23T08:00:00+01:00, got "${text}"`);
+  return date;
+}
