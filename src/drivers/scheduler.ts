@@ -106,8 +106,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   void digest();
 
   let watcher: FSWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
   if (deps.contentDir) {
-    let timer: NodeJS.Timeout | undefined;
     try {
       watcher = watch(deps.contentDir, { recursive: true }, () => {
         clearTimeout(timer);
@@ -125,6 +125,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     async stop() {
       stopping = true;
       watcher?.close();
+      clearTimeout(timer); // a rebuild waiting on a content change would otherwise keep the process up
       for (const task of tasks) await task.destroy();
       await Promise.allSettled([...running]);
     },
