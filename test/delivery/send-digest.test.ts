@@ -1,6 +1,6 @@
 // Sending the digest through the core, end to end on loopback: a real SQLite file, the real templates,
 // a small content folder, and a real SMTP server (test/helpers/smtp-sink.ts) read back with mailparser.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
 import { refuse, startSmtpSink, type SinkMessage, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
+import { writePostFile, type PostFile } from '../helpers/post-files.js';
 
 // A pass-through recorder around the real mjml2html: the digest render is the only minified call,
 // so counting those counts renders independently of the report's own counter.
@@ -39,12 +40,6 @@ const SITE_URL = 'https://news.example.com/';
 const SENDER_DOMAIN = 'news.example.com';
 const HOUR = 3_600_000;
 
-interface PostFile {
-  file: string;
-  title: string;
-  date: string;
-  category: string;
-}
 
 const POSTS: readonly PostFile[] = [
   { file: '2026-11-24-harbour-cranes.md', title: 'Harbour cranes return', date: '2026-11-24T09:00:00Z', category: 'News' },
@@ -58,8 +53,6 @@ const POSTS: readonly PostFile[] = [
 const titlesIn = (category: string) => POSTS.filter((p) => p.category === category && p.date >= '2026-11-22').map((p) => p.title);
 const OLD_TITLE = 'An old story from the archive';
 
-const postSource = (p: PostFile) =>
-  `---\ntitle: ${p.title}\ndate: ${p.date}\ncategory: ${p.category}\n---\n${p.title}: a short post body written for the delivery tests.\n`;
 
 interface World {
   root: string;
@@ -94,7 +87,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
   const data = path.join(root, 'data');
   const dbFile = path.join(data, 'broadsheet.db');
   await mkdir(content, { recursive: true });
-  const addPost = (p: PostFile) => writeFile(path.join(content, p.file), postSource(p));
+  const addPost = (p: PostFile) => writePostFile(content, p);
   await Promise.all(POSTS.map(addPost));
 
   const config = parseConfig({

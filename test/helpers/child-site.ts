@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writePostFile } from './post-files.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 export const DAY = 86_400_000;
@@ -31,8 +32,7 @@ export async function writeChildSite(
   const configFile = path.join(root, 'broadsheet.config.json');
   await mkdir(content, { recursive: true });
   for (const p of options.posts) {
-    const date = new Date(Date.now() - p.daysAgo * DAY).toISOString();
-    await writeFile(path.join(content, p.file), `---\ntitle: ${p.title}\ndate: ${date}\ncategory: ${p.category}\n---\n${p.title}, in a few words.\n`);
+    await writePostFile(content, { ...p, date: new Date(Date.now() - p.daysAgo * DAY).toISOString() });
   }
   await writeFile(
     configFile,

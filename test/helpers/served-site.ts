@@ -14,6 +14,7 @@ import { loadSigningKey } from '../../src/email/signing-key.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { SubscriberStore } from '../../src/subscribers/store.js';
 import { loadPages } from '../../src/web/pages.js';
+import type { PostFile } from './post-files.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 export const SITE_URL = 'https://news.example.com/';
@@ -21,12 +22,7 @@ export const SITE_URL = 'https://news.example.com/';
 export const NOW = new Date('2026-11-29T12:00:00Z');
 export const PREVIEW_TOKEN = 'preview-token-for-tests-0123456789';
 
-export interface PostFile {
-  file: string;
-  title: string;
-  date: string;
-  category: string;
-}
+export type { PostFile } from './post-files.js';
 
 /** Three posts in the default window (three categories) and one older post. */
 export const POSTS: readonly PostFile[] = [

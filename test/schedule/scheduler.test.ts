@@ -3,7 +3,7 @@
 // job while a run is in flight, and the WebSub ping after a rebuild that changed a feed.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { createLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { writePostFile, type PostFile } from '../helpers/post-files.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 const SITE_URL = 'https://news.example.com/';
@@ -25,12 +26,6 @@ const DAY = 24 * HOUR;
 // Monday 2026-11-30, 07:30Z: Kolkata's 08:00 (02:30Z) and Paris's (07:00Z) have passed, New York's (13:00Z) has not.
 const MONDAY = new Date('2026-11-30T07:30:00Z');
 
-interface PostFile {
-  file: string;
-  title: string;
-  date: string;
-  category: string;
-}
 
 const POSTS: readonly PostFile[] = [
   { file: 'harbour.md', title: 'Harbour cranes return', date: '2026-11-24T09:00:00Z', category: 'News' },
@@ -38,7 +33,6 @@ const POSTS: readonly PostFile[] = [
   { file: 'budget.md', title: 'Council votes on the budget', date: '2026-11-28T09:00:00Z', category: 'News' },
 ];
 
-const postSource = (p: PostFile) => `---\ntitle: ${p.title}\ndate: ${p.date}\ncategory: ${p.category}\n---\n${p.title}, in a few words.\n`;
 
 interface Site {
   root: string;
@@ -55,7 +49,7 @@ async function site(overrides: { feeds?: Record<string, unknown>; schedule?: Rec
   const content = path.join(root, 'content');
   const data = path.join(root, 'data');
   await mkdir(content, { recursive: true });
-  const addPost = (p: PostFile) => writeFile(path.join(content, p.file), postSource(p));
+  const addPost = (p: PostFile) => writePostFile(content, p);
   await Promise.all(POSTS.map(addPost));
   const config = parseConfig({
     site: { title: 'The Test Times', url: SITE_URL, timezone: 'UTC' },
