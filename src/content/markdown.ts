@@ -2,6 +2,8 @@
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 
+export { cleanBody } from './clean.js';
+
 // Indented code blocks are disabled: scraped bodies indent ordinary lines with tabs, and a reader
 // must see paragraphs, not <pre><code>. Genuine code survives in fenced blocks (``` or ~~~).
 const md = new MarkdownIt({ html: true, linkify: true, typographer: false }).disable('code');
@@ -12,42 +14,6 @@ md.validateLink = () => true;
 
 // Excerpts only need paragraph text: no linkify (its URL matching dominated profiles of large builds).
 const mdText = new MarkdownIt({ html: true, linkify: false, typographer: false }).disable('code');
-
-const FENCE = /^ {0,3}(`{3,}|~{3,})/;
-
-/**
- * Clean a scraped Markdown body: normalise line endings, blank out whitespace-only lines,
- * collapse runs of blank lines, and drop leading indentation (outside fenced blocks) that would
- * otherwise nest lines into lists or blockquotes they never belonged to.
- */
-export function cleanBody(body: string): string {
-  const lines = body.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
-  const out: string[] = [];
-  let fence: string | undefined;
-  for (const line of lines) {
-    const opener = FENCE.exec(line)?.[1];
-    if (fence !== undefined) {
-      out.push(line);
-      if (opener && opener[0] === fence[0] && opener.length >= fence.length && line.trim() === opener) fence = undefined;
-      continue;
-    }
-    if (opener) {
-      fence = opener;
-      out.push(line);
-      continue;
-    }
-    if (line.trim() === '') {
-      if (out.length > 0 && out[out.length - 1] !== '') out.push('');
-      continue;
-    }
-    // Tab indentation is scraper noise; space-indented list continuations (up to 3+ spaces) are kept.
-    // Trailing white space goes on every line (tab-indented ones kept theirs), except a two-space hard break.
-    const unindented = /^\t/.test(line) ? line.replace(/^\s+/, '') : line;
-    out.push(unindented.replace(/\s+$/, (ws) => (ws === '  ' ? ws : '')));
-  }
-  while (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return out.join('\n');
-}
 
 const ALLOWED_TAGS = [
   ...sanitizeHtml.defaults.allowedTags.filter((t) => t !== 'style'),
