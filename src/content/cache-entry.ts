@@ -1,7 +1,7 @@
 // One post file's bytes → its post-cache entry: content hash plus validated front matter (or its
 // problems), in plain JSON-ready form. Pure. Shared by the loader and its parallel parser, so it stays
 // light: no Markdown, no sanitizer.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { toErrorRecord, type ErrorRecord } from '../errors.js';
 import { parseFrontMatter } from './front-matter.js';
 
@@ -29,8 +29,9 @@ export interface CacheEntry {
   errors?: ErrorRecord[];
 }
 
+/** sha1 of a file's bytes, hex (the one-shot form: a Hash object per file cost more than the hashing). */
 export function contentHash(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('hex');
+  return hash('sha1', bytes, 'hex');
 }
 
 /** The entry for a file whose bytes (and their hash) are known. */

@@ -8,8 +8,9 @@ import writeFileAtomic from 'write-file-atomic';
 import { contentErrorFrom, ContentError } from '../errors.js';
 import { excerptOrDerived, countWords, readingMinutes } from './excerpt.js';
 import { listPostFiles, inContentDir, type LoadedPosts } from './load.js';
-import { cacheEntryOf, contentHash, type CacheEntry, type SerializedPost } from './cache-entry.js';
+import type { CacheEntry, SerializedPost } from './cache-entry.js';
 import { bodyOfSource } from './parse.js';
+import { readEntries, type ReadJob } from './read-entries.js';
 import type { Post } from './schema.js';
 
 /** Bumped whenever what is stored changes meaning: an older cache is then ignored and rewritten. */
@@ -56,7 +57,12 @@ export async function loadPostsCached(
   dir: string,
   scan: Scan,
   /** Without `cacheFile`, every file is read and parsed and nothing is kept. */
-  options: { timezone: string; displayDir: string; cacheFile?: string | undefined; log?: (message: string) => void },
+  options: {
+    timezone: string;
+    displayDir: string;
+    cacheFile?: string | undefined;
+    log?: (message: string) => void;
+  },
 ): Promise<CachedLoad> {
   const previous = options.cacheFile === undefined ? undefined : readCache(options.cacheFile, options.timezone, options.log);
   const next: CacheFile = { format: FORMAT, timezone: options.timezone, entries: {} };
@@ -66,30 +72,32 @@ export async function loadPostsCached(
   let parsed = 0;
   let dirty = previous === undefined || Object.keys(previous.entries).length !== scan.files.length;
 
-  for (const [i, { file, size, mtimeMs }] of scan.files.entries()) {
-    if (i > 0 && i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
-    const absolute = path.join(dir, file);
-    // An entry of the wrong shape (hand-edited, or half-written by a bug) is parsed again, not trusted:
-    // one without a post or errors silently dropped its post, one with half a post crashed the feeds.
-    let entry = isEntry(previous?.entries[file]) ? previous?.entries[file] : undefined;
-    if (!entry || entry.size !== size || entry.mtimeMs !== mtimeMs) {
-      dirty = true;
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(absolute);
-      } catch (cause) {
-        errors.push(new ContentError({ file: path.join(options.displayDir, file), message: 'cannot be read', cause }));
-        continue;
-      }
-      const hash = contentHash(bytes);
-      if (entry && entry.hash === hash) {
-        entry = { ...entry, size, mtimeMs }; // touched, not changed
-      } else {
-        parsed++;
-        entry = cacheEntryOf(file, bytes, { size, mtimeMs }, hash, options.timezone);
-      }
+  // An entry of the wrong shape (hand-edited, or half-written by a bug) is parsed again, not trusted:
+  // one without a post or errors silently dropped its post, one with half a post crashed the feeds.
+  const cachedEntry = (file: string) => (isEntry(previous?.entries[file]) ? previous?.entries[file] : undefined);
+  const jobs: ReadJob[] = [];
+  for (const { file, size, mtimeMs } of scan.files) {
+    const entry = cachedEntry(file);
+    if (!entry || entry.size !== size || entry.mtimeMs !== mtimeMs) jobs.push({ file, size, mtimeMs, ...(entry ? { previousHash: entry.hash } : {}) });
+  }
+  const read = await readEntries(dir, jobs, options.timezone);
+  const outcomes = new Map(jobs.map((job, i) => [job.file, read[i]!]));
+  if (jobs.length > 0) dirty = true;
+
+  for (const { file, size, mtimeMs } of scan.files) {
+    const outcome = outcomes.get(file);
+    let entry: CacheEntry;
+    if (outcome === undefined) entry = cachedEntry(file)!;
+    else if ('same' in outcome) entry = { ...cachedEntry(file)!, size, mtimeMs }; // touched, not changed
+    else if ('entry' in outcome) {
+      parsed++;
+      entry = outcome.entry;
+    } else {
+      errors.push(new ContentError({ file: path.join(options.displayDir, file), message: 'cannot be read', cause: outcome.unreadable }));
+      continue;
     }
     next.entries[file] = entry;
+    const absolute = path.join(dir, file);
     if (entry.post) {
       posts.push(fromSerialized(file, absolute, entry.post));
       hashes.set(file, entry.hash);

@@ -40,14 +40,30 @@ const scalarText = z
   .union([z.string(), z.number(), z.boolean()], { error: (i) => `expected text, got ${describeValue(i.input)}` })
   .transform((v) => String(v));
 
+/** A required single line of text: `missing` is the error when it is left out. */
+function textField(missing: string) {
+  return z
+    .union([z.string(), z.number(), z.boolean()], { error: (i) => (i.input === undefined ? missing : `expected text, got ${describeValue(i.input)}`) })
+    .transform((v) => oneLine(String(v)));
+}
+
+const oneLine = (s: string) => stripControlChars(s).replace(/\s+/gu, ' ').trim();
+
 /** A single line of text: line breaks and runs of white space become one space. */
-export const singleLine = scalarText.transform((s) => stripControlChars(s).replace(/\s+/gu, ' ').trim());
+export const singleLine = scalarText.transform(oneLine);
 
 const DATE_HINT = 'expected a date like 2026-01-29 or an ISO 8601 date-time like 2026-01-29T14:11:00-08:00';
 
-/** A date field read in `timezone` when it carries no offset of its own. */
-export function dateField(timezone: string) {
+/**
+ * A date field read in `timezone` when it carries no offset of its own. Left out, it is undefined,
+ * or an error saying `missing` when the field is required.
+ */
+export function dateField(timezone: string, missing?: string) {
   return z.unknown().transform((value, ctx) => {
+    if (value === undefined) {
+      if (missing !== undefined) ctx.addIssue({ code: 'custom', message: missing });
+      return missing === undefined ? undefined : z.NEVER;
+    }
     const parsed = parseDateValue(value, timezone);
     if (parsed === undefined) {
       ctx.addIssue({ code: 'custom', message: `${DATE_HINT}, got ${describeValue(value)}` });
@@ -133,29 +149,45 @@ const booleanField = z.union([z.boolean(), z.enum(['true', 'false', 'yes', 'no']
 
 const slugField = z.string().trim().min(1, 'expected a non-empty slug');
 
-/** The front matter as written, before derived fields (slug, excerpt fallback) are worked out. */
+/** Fields where a blank value (empty, white space only, `~`/null) means the field was left out. */
+const BLANK_MEANS_MISSING = ['title', 'date', 'updated', 'excerpt', 'coverImage', 'author', 'category', 'source', 'slug'] as const;
+
+/**
+ * The front matter as written, before derived fields (slug, excerpt fallback) are worked out.
+ * Blank values are made missing in one pass over the object, not by a preprocess step on each field:
+ * every post of an archive goes through this schema on a cold build, and the per-field wrappers were
+ * most of its cost.
+ */
 export function frontMatterSchema(timezone: string) {
-  const optionalText = z.preprocess(emptyToUndefined, singleLine.optional());
-  return z.looseObject({
-    title: z.preprocess(
-      emptyToUndefined,
-      // Without its own error the union reports a bare "Invalid input" for, say, a list.
-      z.union([singleLine, z.undefined()], { error: (i) => `expected text, got ${describeValue(i.input)}` }).refine((t) => t !== undefined && t !== '', { error: 'is missing: every post needs a title' }),
-    ).transform((t) => t!),
-    date: z.preprocess(emptyToUndefined, dateField(timezone).optional()).refine((d) => d !== undefined, {
-      error: `is missing: ${DATE_HINT}`,
+  return z.preprocess(
+    (data) => {
+      if (typeof data !== 'object' || data === null) return data;
+      const input = data as Record<string, unknown>;
+      const blank = BLANK_MEANS_MISSING.filter((key) => input[key] !== undefined && emptyToUndefined(input[key]) === undefined);
+      if (blank.length === 0 && input.tags !== null && input.draft !== null) return data; // the usual case: nothing to change
+      const copy: Record<string, unknown> = { ...input };
+      for (const key of blank) copy[key] = undefined;
+      if (copy.tags === null) copy.tags = undefined;
+      if (copy.draft === null) copy.draft = undefined;
+      return copy;
+    },
+    // Unknown keys are left out of the result (nothing reads them).
+    z.object({
+      // Without its own error the union would report a bare "Invalid input" for, say, a list.
+      title: textField('is missing: every post needs a title').refine((t) => t !== '', { error: 'is missing: every post needs a title' }),
+      date: dateField(timezone, `is missing: ${DATE_HINT}`),
+      updated: dateField(timezone).optional(),
+      // Escaped control characters ("\u0007" in a quoted value) survive YAML; drop them like the other text fields.
+      excerpt: scalarText.transform(stripControlChars).optional(),
+      coverImage: imageUrl.optional(),
+      author: singleLine.optional(),
+      tags: tagsField.optional().transform((tags) => tags ?? []),
+      category: singleLine.optional(),
+      source: absoluteUrl.optional(),
+      slug: slugField.optional(),
+      draft: booleanField.optional().transform((draft) => draft ?? false),
     }),
-    updated: z.preprocess(emptyToUndefined, dateField(timezone).optional()),
-    // Escaped control characters ("\u0007" in a quoted value) survive YAML; drop them like the other text fields.
-    excerpt: z.preprocess(emptyToUndefined, scalarText.transform(stripControlChars).optional()),
-    coverImage: z.preprocess(emptyToUndefined, imageUrl.optional()),
-    author: optionalText,
-    tags: z.preprocess((v) => v ?? null, tagsField),
-    category: optionalText,
-    source: z.preprocess(emptyToUndefined, absoluteUrl.optional()),
-    slug: z.preprocess(emptyToUndefined, slugField.optional()),
-    draft: z.preprocess((v) => v ?? false, booleanField),
-  });
+  );
 }
 export type FrontMatter = z.infer<ReturnType<typeof frontMatterSchema>>;
 
