@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 // Use cases that write the site: build() and the scheduler's rebuild() (with its WebSub ping).
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -22,7 +21,6 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
   return {
     async build(options = {}) {
       const now = deps.now();
-      const T0 = performance.now(); const T = (l: string) => console.error(l, (performance.now() - T0).toFixed(0));
       const scan = await scanPostFiles(contentDir);
       const window = defaultWindow(now, config.site.timezone);
       const pagesDir = path.join(templatesDir, 'pages');
@@ -37,15 +35,12 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         return { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false };
       }
 
-      T('scanned');
       const { loaded, published } = await loadPublished(options, scan);
-      T('loaded');
       const entries = new EntryCache(path.join(cacheDir, `entries-${short(`${contentDir}\n${outDir}`)}.json`));
       const entryConfig = short(JSON.stringify([config.site, config.feeds]));
       const channels = buildChannels(published.posts, config, (post) =>
         entries.get(`${loaded.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config)),
       );
-      T('channels');
       const digest = buildDigest(published.posts, window, config);
       const summary: BuildSummary = {
         files: loaded.files,
@@ -63,9 +58,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
       // A channel whose content is the same as last time, with its files still in place, is not rendered again.
       const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
-      T('digest+prints');
       const pages = await loadPages(templatesDir);
-      T('pages loaded');
       const files: OutputFile[] = [
         ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
         { path: 'digest.json', body: `${JSON.stringify(digest, null, 2)}\n` },
@@ -75,9 +68,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
           channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
         )),
       ];
-      T('files rendered');
       const saved = await saveFiles(outDir, files);
-      T('saved');
       const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
       const outputs = [...files.map((f) => f.path), ...kept];
       // A category or tag that lost its last post: the files the previous build wrote for it go, so
@@ -85,9 +76,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
       for (const stale of removed) await rm(path.join(outDir, ...stale.split('/')), { force: true });
       const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
-      T('removed');
       await entries.save();
-      T('entries saved');
       await writeBuildState(stateFile, {
         key,
         nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
@@ -95,7 +84,6 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         channelPrints: prints,
         summary,
       });
-      T('state written');
       return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
     },
     async rebuild() {

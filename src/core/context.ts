@@ -34,14 +34,12 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
   /** Every post (through the post cache), and which of them are published now. */
   async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
     const scan = scanned ?? (await scanPostFiles(contentDir));
-    console.error('  load start', performance.now().toFixed(0));
     const loaded = await loadPostsCached(contentDir, scan, {
       timezone: config.site.timezone,
       displayDir,
       cacheFile: path.join(cacheDir, `posts-${short(contentDir)}.json`),
       log: (message) => log.warn({}, message),
     });
-    console.error('  cache loaded', performance.now().toFixed(0));
     const now = deps.now();
     const published = publishPosts(loaded.posts, {
       drafts: options.drafts ?? false,
