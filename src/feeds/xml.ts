@@ -43,7 +43,7 @@ function write(node: Element, depth: number, out: string[]): void {
       out.push(escapeText(String(node.text ?? '')));
       return;
     case 'cdata':
-      out.push(`<![CDATA[${String(node.cdata ?? '').split(']]>').join(']]]]><![CDATA[>')}]]>`);
+      out.push(cdataSection(String(node.cdata ?? '')));
       return;
     default: {
       const children = node.elements ?? [];
@@ -63,6 +63,11 @@ function write(node: Element, depth: number, out: string[]): void {
       out.push(`</${node.name}>\n`);
     }
   }
+}
+
+/** A CDATA section holding `text` exactly: every "]]>" inside is split across two sections. */
+export function cdataSection(text: string): string {
+  return `<![CDATA[${text.split(']]>').join(']]]]><![CDATA[>')}]]>`;
 }
 
 export function element(name: string, attributes: Record<string, string>, text?: string): Element {
