@@ -106,6 +106,11 @@ export interface BuildReport {
   removed?: string[];
   /** True when --strict stopped the build before anything was written. */
   aborted: boolean;
+  /**
+   * How much was done: nothing ('up-to-date': no input changed), only the changed post files read
+   * ('incremental': none of them shows in any output, before or after), or a full build from the caches.
+   */
+  mode: 'up-to-date' | 'incremental' | 'full';
   digest: Digest;
 }
 

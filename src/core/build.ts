@@ -1,15 +1,19 @@
 // Use cases that write the site: build() and the scheduler's rebuild() (with its WebSub ping).
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { scanPostFiles } from '../content/cache.js';
 import { EntryCache } from '../output/entry-cache.js';
 import { outputsIntact, readBuildState, statOutputs, writeBuildState } from '../output/build-state.js';
 import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
-import { buildDigest, defaultWindow, type Digest } from '../digest/build.js';
+import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
 import { siteUrl } from '../feeds/urls.js';
 import { contentErrorFrom, toErrorRecord, type ErrorRecord } from '../errors.js';
-import { buildChannels, buildFeedFiles, toEntry, type OutputFile } from '../feeds/build.js';
+import { buildFeedFiles, channelsOf, groupChannels, toEntry, type OutputFile } from '../feeds/build.js';
+import { indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex } from '../output/build-index.js';
+import { parseFrontMatter, type PostFields } from '../content/front-matter.js';
+import type { Post } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
 import { filesFingerprint, short, type CoreContext } from './context.js';
@@ -24,23 +28,46 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       const scan = await scanPostFiles(contentDir);
       const window = defaultWindow(now, config.site.timezone);
       const pagesDir = path.join(templatesDir, 'pages');
-      const key = createHash('sha1')
-        .update(JSON.stringify([scan.fingerprint, config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]))
-        .digest('hex');
-      const stateFile = path.join(cacheDir, `build-${short(`${contentDir}\n${outDir}`)}.json`);
+      // Every input but the post files; with their stats it makes the key of the whole build.
+      const inputsKey = sha1(JSON.stringify([config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]));
+      const key = sha1(JSON.stringify([scan.fingerprint, inputsKey]));
+      const id = short(`${contentDir}\n${outDir}`);
+      const stateFile = path.join(cacheDir, `build-${id}.json`);
+      const indexFile = path.join(cacheDir, `index-${id}.json`);
       const state = readBuildState<BuildSummary>(stateFile);
       const base = { contentDir, outDir };
-      // Nothing changed since the last build, and its output is intact: stat-ing the posts was the build.
-      if (state && state.key === key && (state.nextChangeAt === null || now < new Date(state.nextChangeAt)) && outputsIntact(outDir, state.outputs)) {
-        return { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false };
+      // The last build's outputs hold (they are on disk as written, and no future post has come due)...
+      if (state && (state.nextChangeAt === null || now < new Date(state.nextChangeAt)) && outputsIntact(outDir, state.outputs)) {
+        // ...and nothing changed since: stat-ing the posts was the build.
+        if (state.key === key) {
+          return { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'up-to-date' as const };
+        }
+        // ...or only posts that no output shows changed, and still show nowhere: only they are read.
+        const index = options.strict ? undefined : readBuildIndex(indexFile);
+        if (index && index.inputsKey === inputsKey) {
+          const plan = planIncremental(index, scan.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
+          if (plan.ok) {
+            const summary: BuildSummary = { ...state.summary, files: scan.files.length, published: plan.published };
+            await writeBuildIndex(indexFile, plan.index);
+            await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
+            return { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' as const };
+          }
+          log.debug({ reason: plan.reason }, 'full build');
+        }
       }
 
       const { loaded, published } = await loadPublished(options, scan);
-      const entries = new EntryCache(path.join(cacheDir, `entries-${short(`${contentDir}\n${outDir}`)}.json`));
+      const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
       const entryConfig = short(JSON.stringify([config.site, config.feeds]));
-      const channels = buildChannels(published.posts, config, (post) =>
-        entries.get(`${loaded.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config)),
-      );
+      const groups = groupChannels(published.posts, config.feeds);
+      // Posts an output shows, or a slug warning names: an incremental build never skips past them.
+      const pinned = new Set<string>();
+      const channels = channelsOf(groups, config, (post) => {
+        pinned.add(post.file);
+        return entries.get(`${loaded.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config));
+      });
+      for (const post of postsInWindow(published.posts, window)) pinned.add(post.file);
+      for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
       const digest = buildDigest(published.posts, window, config);
       const summary: BuildSummary = {
         files: loaded.files,
@@ -52,7 +79,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         digest,
       };
       if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
-        return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true };
+        return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full' as const };
       }
       const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
       const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
@@ -84,7 +111,8 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         channelPrints: prints,
         summary,
       });
-      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
+      await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
+      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false, mode: 'full' as const };
     },
     async rebuild() {
       const report = await this.build();
@@ -125,3 +153,29 @@ function fromSummary(summary: BuildSummary) {
 }
 
 
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/** A changed post's front matter, for the incremental check (undefined: unreadable or invalid). */
+function parseChangedPost(contentDir: string, file: string, timezone: string): PostFields | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(contentDir, ...file.split('/')), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const result = parseFrontMatter(file, text, { timezone });
+  return result.ok ? result.fields : undefined;
+}
+
+/** Files of posts whose slugs collided: those that got a suffix, and those that kept the slug. */
+function slugCollisionFiles(parsed: readonly Post[], published: readonly Post[]): string[] {
+  const parsedSlug = new Map(parsed.map((p) => [p.file, p.slug]));
+  const owner = new Map(published.map((p) => [p.slug, p.file]));
+  return published.flatMap((p) => {
+    const slug = parsedSlug.get(p.file);
+    return slug === undefined || slug === p.slug ? [] : [p.file, owner.get(slug) ?? p.file];
+  });
+}

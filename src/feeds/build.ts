@@ -21,18 +21,24 @@ export interface OutputFile {
 
 export type FeedSettings = Pick<Config, 'site' | 'feeds'>;
 
+/** A channel before rendering: its folder, kind, display name and every post in it, newest first. */
+export interface ChannelGroup {
+  dir: string;
+  kind: FeedChannel['kind'];
+  name?: string;
+  posts: Post[];
+}
+
+/** The output folder of each channel a post belongs to: the site's, its category's, and its tags'. */
+export function channelDirsOf(post: Pick<Post, 'category' | 'tags'>, feeds: FeedSettings['feeds']): string[] {
+  return ['', `categories/${post.category.slug}`, ...(feeds.perTag ? post.tags.map((tag) => `tags/${toSlug(tag)}`) : [])];
+}
+
 /** The channels to publish: the site, each category and (when enabled) each tag, newest first. */
-/**
- * The channels to publish. `makeEntry` turns a post into its feed entry (rendering its body); a caller
- * with a cache of rendered entries passes its own, by default every entry is rendered here.
- */
-export function buildChannels(posts: readonly Post[], config: FeedSettings, makeEntry: (post: Post) => FeedEntry = (post) => toEntry(post, config)): FeedChannel[] {
-  const { site, feeds } = config;
+export function groupChannels(posts: readonly Post[], feeds: FeedSettings['feeds']): ChannelGroup[] {
   // Sorted here, not trusted from the caller: `feeds.limit` must keep the newest posts, whatever the input order.
   const sorted = [...posts].sort(compareNewestFirst);
-  const groups: Array<{ dir: string; kind: FeedChannel['kind']; name?: string; posts: Post[] }> = [
-    { dir: '', kind: 'site', posts: sorted },
-  ];
+  const groups: ChannelGroup[] = [{ dir: '', kind: 'site', posts: sorted }];
   const byCategory = new Map<string, { name: string; posts: Post[] }>();
   const byTag = new Map<string, { name: string; posts: Post[] }>();
   for (const post of sorted) {
@@ -54,6 +60,20 @@ export function buildChannels(posts: readonly Post[], config: FeedSettings, make
   for (const [slug, group] of [...byTag].sort(([a], [b]) => (a < b ? -1 : 1))) {
     groups.push({ dir: `tags/${slug}`, kind: 'tag', name: group.name, posts: group.posts });
   }
+  return groups;
+}
+
+/**
+ * The channels to publish. `makeEntry` turns a post into its feed entry (rendering its body); a caller
+ * with a cache of rendered entries passes its own, by default every entry is rendered here.
+ */
+export function buildChannels(posts: readonly Post[], config: FeedSettings, makeEntry: (post: Post) => FeedEntry = (post) => toEntry(post, config)): FeedChannel[] {
+  return channelsOf(groupChannels(posts, config.feeds), config, makeEntry);
+}
+
+/** The channels of already grouped posts (see buildChannels). */
+export function channelsOf(groups: readonly ChannelGroup[], config: FeedSettings, makeEntry: (post: Post) => FeedEntry): FeedChannel[] {
+  const { site, feeds } = config;
 
   // Each post's body is rendered once, and only if it appears in some feed.
   const entries = new Map<string, FeedEntry>();

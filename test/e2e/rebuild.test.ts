@@ -109,7 +109,7 @@ describe('core.build: a rebuild with nothing changed', () => {
     const site = await makeSite();
     await site.build();
     const caches = await mtimes(path.join(site.data, 'cache'));
-    expect([...caches.keys()].map((n) => n.replace(/-[0-9a-f]{12}\.json$/, ''))).toEqual(['build', 'entries', 'posts']);
+    expect([...caches.keys()].map((n) => n.replace(/-[0-9a-f]{12}\.json$/, ''))).toEqual(['build', 'entries', 'index', 'posts']);
     await sleep(20);
     await site.build();
     expect(await mtimes(path.join(site.data, 'cache'))).toEqual(caches);

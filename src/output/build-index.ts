@@ -1,0 +1,193 @@
+// What a later build needs to tell, from the few post files that changed, that no output changes:
+// each post file's stat, published slug and category; the posts some output shows; where each feed's
+// newest-N list ends; and the category spellings in use. Pure, but for reading and writing it.
+//
+// The rule it serves: a post that no output shows, edited (or added, or removed) so that it still
+// shows nowhere, changes nothing but counts. Anything less certain is left to a full build.
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { compareStrings } from '../content/publish.js';
+import type { Post } from '../content/schema.js';
+import type { PostFields } from '../content/front-matter.js';
+import type { DigestWindow } from '../digest/build.js';
+import { channelDirsOf, type ChannelGroup, type FeedSettings } from '../feeds/build.js';
+import type { ScannedFile } from '../content/cache.js';
+import { toSlug } from '../content/slug.js';
+
+const FORMAT = 1;
+
+/** [file, size, mtimeMs, published slug (null: draft, future, invalid or unreadable), category name]. */
+export type IndexedFile = [file: string, size: number, mtimeMs: number, slug: string | null, category: string | null];
+
+/** The last post a full feed shows, [date ms, slug, file]; null when the feed has room for more. */
+export type Cutoff = [dateMs: number, slug: string, file: string] | null;
+
+export interface BuildIndex {
+  format: number;
+  /** Hash of every input but the post files (configuration, options, templates, digest window). */
+  inputsKey: string;
+  files: IndexedFile[];
+  /** Post files that some output shows (a feed's newest N, the digest) or that a warning names. */
+  pinned: string[];
+  /** By channel folder ("" for the site). */
+  cutoffs: Record<string, Cutoff>;
+  /** Published posts per category slug, per spelling of its name (the most used one names it). */
+  spellings: Record<string, Record<string, number>>;
+}
+
+export function indexOfBuild(input: {
+  inputsKey: string;
+  files: readonly ScannedFile[];
+  published: readonly Post[];
+  /** Every valid post as parsed: its category name as written (publishing gives it the most used spelling). */
+  parsed: readonly Post[];
+  groups: readonly ChannelGroup[];
+  limit: number;
+  /** Files shown by an output or named by a warning. */
+  pinned: Iterable<string>;
+}): BuildIndex {
+  const byFile = new Map(input.published.map((p) => [p.file, p]));
+  const written = new Map(input.parsed.map((p) => [p.file, p.category.name]));
+  const writtenCategory = (post: Post) => written.get(post.file) ?? post.category.name;
+  const spellings: Record<string, Record<string, number>> = {};
+  for (const post of input.published) {
+    const counts = (spellings[post.category.slug] ??= {});
+    counts[writtenCategory(post)] = (counts[writtenCategory(post)] ?? 0) + 1;
+  }
+  const cutoffs: Record<string, Cutoff> = {};
+  for (const group of input.groups) {
+    const last = group.posts.length > input.limit ? group.posts[input.limit - 1]! : undefined;
+    cutoffs[group.dir] = last === undefined ? null : [last.date.getTime(), last.slug, last.file];
+  }
+  return {
+    format: FORMAT,
+    inputsKey: input.inputsKey,
+    files: input.files.map(({ file, size, mtimeMs }) => {
+      const post = byFile.get(file);
+      return [file, size, mtimeMs, post?.slug ?? null, post ? writtenCategory(post) : null];
+    }),
+    pinned: [...new Set(input.pinned)].sort(),
+    cutoffs,
+    spellings,
+  };
+}
+
+export interface ChangeContext {
+  now: Date;
+  options: { drafts?: boolean | undefined; future?: boolean | undefined };
+  window: DigestWindow;
+  feeds: FeedSettings['feeds'];
+}
+
+export type IncrementalPlan =
+  | { ok: true; index: BuildIndex; published: number }
+  | { ok: false; reason: string };
+
+/** Most files a build tries to account for one by one before it simply rebuilds. */
+const MAX_CHANGES = 200;
+
+/**
+ * Whether the outputs of the indexed build still hold for the post files now on disk, and the index
+ * and published count after the change. `parse` reads one changed or added file (undefined: invalid or
+ * unreadable). Any doubt answers `ok: false` with the reason, and the caller builds in full.
+ */
+export function planIncremental(
+  index: BuildIndex,
+  files: readonly ScannedFile[],
+  parse: (file: string) => PostFields | undefined,
+  context: ChangeContext,
+): IncrementalPlan {
+  const previous = new Map(index.files.map((f) => [f[0], f]));
+  const current = new Set(files.map((f) => f.file));
+  const changed = files.filter((f) => {
+    const before = previous.get(f.file);
+    return before === undefined || before[1] !== f.size || before[2] !== f.mtimeMs;
+  });
+  const removed = index.files.filter((f) => !current.has(f[0]));
+  if (changed.length + removed.length > MAX_CHANGES) return { ok: false, reason: 'many post files changed' };
+
+  const pinned = new Set(index.pinned);
+  const spellings = structuredClone(index.spellings);
+  let slugsInUse: Set<string> | undefined; // only an added post needs them
+  const slugs = () => (slugsInUse ??= new Set(index.files.map((f) => f[3]).filter((s): s is string => s !== null)));
+  let published = index.files.filter((f) => f[3] !== null).length;
+  const updated = new Map<string, IndexedFile>();
+
+  for (const [file, , , slug, category] of removed) {
+    if (slug === null || category === null) return { ok: false, reason: `${file} was not published` };
+    if (pinned.has(file)) return { ok: false, reason: `${file} was shown` };
+    const categorySlug = toSlug(category);
+    const before = canonicalSpelling(spellings, categorySlug);
+    const counts = spellings[categorySlug];
+    if (counts?.[category] === undefined) return { ok: false, reason: `${file} has a category the index does not know` };
+    counts[category] -= 1;
+    if (counts[category] === 0) delete counts[category];
+    if (canonicalSpelling(spellings, categorySlug) !== before) {
+      return { ok: false, reason: `removing ${file} renames its category` };
+    }
+    slugs().delete(slug);
+    published--;
+  }
+
+  for (const { file, size, mtimeMs } of changed) {
+    const before = previous.get(file);
+    if (before !== undefined && (before[3] === null || pinned.has(file))) {
+      return { ok: false, reason: `${file} was ${before[3] === null ? 'not published' : 'shown'}` };
+    }
+    const fields = parse(file);
+    if (fields === undefined) return { ok: false, reason: `${file} is not a valid post` };
+    const isPublished = !(fields.draft && !context.options.drafts) && !(fields.date > context.now && !context.options.future);
+    if (!isPublished) return { ok: false, reason: `${file} is not published` };
+    if (before !== undefined) {
+      if (fields.slug !== before[3] || fields.category.name !== before[4]) return { ok: false, reason: `${file} changed its slug or category` };
+    } else {
+      if (slugs().has(fields.slug)) return { ok: false, reason: `${file} takes a slug already in use` };
+      const counts = spellings[fields.category.slug];
+      if (counts === undefined || canonicalSpelling(spellings, fields.category.slug) !== fields.category.name) {
+        return { ok: false, reason: `${file} adds a category or a spelling of one` };
+      }
+      counts[fields.category.name] = (counts[fields.category.name] ?? 0) + 1;
+      slugs().add(fields.slug);
+      published++;
+    }
+    const at = fields.date.getTime();
+    if (at >= context.window.since.getTime() && at < context.window.until.getTime()) return { ok: false, reason: `${file} is in the digest window` };
+    for (const dir of channelDirsOf(fields, context.feeds)) {
+      const cutoff = index.cutoffs[dir];
+      // A channel that does not exist yet, or has room: the post would show there.
+      if (cutoff === undefined || cutoff === null || !sortsAfter([at, fields.slug, file], cutoff)) return { ok: false, reason: `${file} would show in the feed of ${dir || 'the site'}` };
+    }
+    updated.set(file, [file, size, mtimeMs, fields.slug, fields.category.name]);
+  }
+
+  const records = files.map((f) => updated.get(f.file) ?? previous.get(f.file)!);
+  return { ok: true, published, index: { ...index, files: records, spellings } };
+}
+
+/** compareNewestFirst over [date ms, slug, file]: true when `a` comes after `b`. */
+function sortsAfter(a: [number, string, string], b: [number, string, string]): boolean {
+  return (b[0] - a[0] || compareStrings(a[1], b[1]) || compareStrings(a[2], b[2])) > 0;
+}
+
+function canonicalSpelling(spellings: BuildIndex['spellings'], slug: string): string | undefined {
+  const counts = Object.entries(spellings[slug] ?? {});
+  return counts.sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]))[0]?.[0];
+}
+
+export function readBuildIndex(file: string): BuildIndex | undefined {
+  try {
+    const index = JSON.parse(readFileSync(file, 'utf8')) as BuildIndex;
+    const ok = index?.format === FORMAT && typeof index.inputsKey === 'string' && Array.isArray(index.files) && Array.isArray(index.pinned) &&
+      typeof index.cutoffs === 'object' && index.cutoffs !== null && typeof index.spellings === 'object' && index.spellings !== null &&
+      index.files.every((f) => Array.isArray(f) && f.length === 5 && typeof f[0] === 'string' && typeof f[1] === 'number' && typeof f[2] === 'number');
+    return ok ? index : undefined;
+  } catch {
+    return undefined; // missing or corrupt: the next build is a full one
+  }
+}
+
+export async function writeBuildIndex(file: string, index: BuildIndex): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(index), { fsync: false });
+}

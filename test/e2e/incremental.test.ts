@@ -1,0 +1,212 @@
+// The incremental path must never differ from a full build. A seeded random walk of edits (bodies,
+// dates, categories and their spellings, tags, slugs that collide, drafts, broken YAML, added, removed
+// and touched files) runs against one site that keeps its caches; after every step its output folder
+// and report are compared, byte for byte, with a cold build of the same posts in fresh folders.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { createCore, type BuildReport } from '../../src/core.js';
+
+const NOW = new Date('2026-11-29T12:00:00Z');
+// Two spellings of one category, near a tie: an edit can change which one names it.
+const CATEGORIES = ['Finance', 'finance', 'Finance', 'finance', 'Science'];
+const TAGS = ['alpha', 'beta', 'gamma', 'delta'];
+
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
+/** Mulberry32: the same walk on every run. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Spec {
+  title: string;
+  /** Days before NOW (negative: in the future). */
+  age: number;
+  category: string;
+  tags: string[];
+  draft: boolean;
+  broken: boolean;
+  body: string;
+}
+
+const source = (s: Spec) => {
+  const date = new Date(NOW.getTime() - s.age * 86_400_000).toISOString();
+  if (s.broken) return `---\ntitle: [unclosed\ndate: ${date}\n---\n${s.body}\n`;
+  return `---\ntitle: ${JSON.stringify(s.title)}\ndate: ${date}\ncategory: ${s.category}\ntags: [${s.tags.join(', ')}]\n${s.draft ? 'draft: true\n' : ''}---\n${s.body}\n`;
+};
+
+function build(content: string, out: string, data: string): Promise<BuildReport> {
+  const config = parseConfig({
+    site: { title: 'Walk', url: 'https://walk.example.com/', timezone: 'UTC' },
+    feeds: { limit: 4, perTag: true },
+    paths: { content, out, data },
+  });
+  return createCore(config, { now: () => NOW, cwd: '/' }).build();
+}
+
+/** Every file under `dir` with its bytes. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of (readdirSync(dir, { recursive: true }) as string[]).sort()) {
+    const full = path.join(dir, name);
+    if (statSync(full).isFile()) files[name.split(path.sep).join('/')] = readFileSync(full, 'utf8');
+  }
+  return files;
+}
+
+const summary = (r: BuildReport) => ({
+  files: r.files,
+  published: r.published,
+  errors: r.errors.map((e) => e.describe()),
+  warnings: r.warnings.map((e) => e.describe()),
+  skipped: r.skipped,
+  channels: r.channels,
+  digest: r.digest,
+});
+
+describe('incremental builds', () => {
+  // Walks over an archive where the feeds' newest posts are the week's, and over busy weeks with more
+  // posts than the feeds show (so the digest window and the feeds' cut-offs each decide on their own).
+  // Each rule of the incremental check was removed in turn, and some walk here then failed.
+  it.each([
+    ['an archive', 7, 0.02],
+    ['a busy week', 12, 0.33],
+    ['another busy week', 11, 0.33],
+  ])('give exactly the outputs and report of a full build, step after step of a random walk of edits (%s)', async (_name, seed, weekShare) => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-walk-'));
+    roots.push(root);
+    const content = path.join(root, 'content');
+    await mkdir(path.join(content, 'more'), { recursive: true });
+    const rand = prng(seed);
+    const pick = <T,>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+    const posts = new Map<string, Spec>();
+    let clock = Date.UTC(2026, 0, 1) / 1000;
+    const save = async (file: string) => {
+      await writeFile(path.join(content, file), source(posts.get(file)!));
+      // A distinct mtime for every write, whatever the file system's clock resolution.
+      await utimes(path.join(content, file), ++clock, clock);
+    };
+    const randomAge = () => (rand() < weekShare ? Math.floor(rand() * 7) : rand() < 0.03 ? -2 : 7 + Math.floor(rand() * 300));
+    const newSpec = (): Spec => ({
+      title: `Post ${Math.floor(rand() * 1e6)}`,
+      age: randomAge(),
+      category: pick(CATEGORIES),
+      tags: TAGS.filter(() => rand() < 0.25),
+      draft: rand() < 0.05,
+      broken: false,
+      body: `Body ${rand()}.`,
+    });
+    for (let i = 0; i < 60; i++) {
+      const file = `post-${i}.md`;
+      posts.set(file, newSpec());
+      await save(file);
+    }
+
+    const edits: Array<[string, () => Promise<void>]> = [
+      ['edit a body', async () => { const f = pick([...posts.keys()]); posts.get(f)!.body += ' More.'; await save(f); }],
+      ['edit a body', async () => { const f = pick([...posts.keys()]); posts.get(f)!.body += ' Again.'; await save(f); }],
+      ['move a date', async () => { const f = pick([...posts.keys()]); posts.get(f)!.age = randomAge(); await save(f); }],
+      ['change a category', async () => { const f = pick([...posts.keys()]); posts.get(f)!.category = pick(CATEGORIES); await save(f); }],
+      ['change tags', async () => { const f = pick([...posts.keys()]); posts.get(f)!.tags = TAGS.filter(() => rand() < 0.25); await save(f); }],
+      ['add a post', async () => { const f = `post-${100 + Math.floor(rand() * 1e6)}.md`; posts.set(f, newSpec()); await save(f); }],
+      // Same file name in a subfolder: the same slug, so the two collide.
+      ['add a colliding post', async () => { const f = `more/${pick([...posts.keys()].filter((k) => !k.includes('/')))}`; posts.set(f, newSpec()); await save(f); }],
+      ['remove a post', async () => { const f = pick([...posts.keys()]); posts.delete(f); await unlink(path.join(content, f)); }],
+      ['toggle a draft', async () => { const f = pick([...posts.keys()]); posts.get(f)!.draft = !posts.get(f)!.draft; await save(f); }],
+      ['break or mend a post', async () => { const f = pick([...posts.keys()]); posts.get(f)!.broken = !posts.get(f)!.broken; await save(f); }],
+      ['touch a post', async () => { const f = pick([...posts.keys()]); await utimes(path.join(content, f), ++clock, clock); }],
+    ];
+
+    const out = path.join(root, 'out');
+    const data = path.join(root, 'data');
+    await build(content, out, data);
+    const modes: Record<string, number> = {};
+    for (let step = 0; step < 120; step++) {
+      const count = rand() < 0.2 ? 2 : 1;
+      const done: string[] = [];
+      for (let k = 0; k < count; k++) {
+        const [name, edit] = pick(edits);
+        await edit();
+        done.push(name);
+      }
+      const report = await build(content, out, data);
+      modes[report.mode] = (modes[report.mode] ?? 0) + 1;
+      const fresh = path.join(root, `fresh-${step}`);
+      const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
+      expect(reference.mode).toBe('full');
+      const context = `step ${step} (${done.join(', ')}), ${report.mode} build`;
+      expect(summary(report), context).toEqual(summary(reference));
+      expect(snapshot(out), context).toEqual(snapshot(path.join(fresh, 'out')));
+      await rm(fresh, { recursive: true, force: true });
+    }
+    // Not vacuous: the walk took the incremental path often, and full builds too.
+    expect(modes.incremental ?? 0).toBeGreaterThanOrEqual(15);
+    expect(modes.full ?? 0).toBeGreaterThanOrEqual(15);
+  }, 120_000);
+
+  it('builds in full when removing a post nobody sees would rename its category (the other spelling takes the lead)', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-spelling-'));
+    roots.push(root);
+    const content = path.join(root, 'content');
+    await mkdir(content, { recursive: true });
+    const spec = (category: string, age: number): Spec => ({ title: `${category} ${age}`, age, category, tags: [], draft: false, broken: false, body: 'Body.' });
+    // Newer posts fill every feed (limit 4), so the 200-day-old ones show nowhere.
+    const files: Array<[string, Spec]> = [
+      ...[10, 11, 12, 13].map((age): [string, Spec] => [`new-${age}.md`, spec('Finance', age)]),
+      ...[200, 201, 202, 203, 204].map((age): [string, Spec] => [`upper-${age}.md`, spec('Finance', age)]),
+      ...[300, 301, 302, 303, 304, 305, 306, 307, 308].map((age): [string, Spec] => [`lower-${age}.md`, spec('finance', age)]),
+    ];
+    for (const [file, s] of files) await writeFile(path.join(content, file), source(s));
+    const out = path.join(root, 'out');
+    const data = path.join(root, 'data');
+    expect((await build(content, out, data)).mode).toBe('full');
+    const modes: string[] = [];
+    // 9 "Finance" and 9 "finance": a tie the name sorted first wins. One fewer "Finance" and the name changes.
+    for (const file of ['upper-200.md']) {
+      await unlink(path.join(content, file));
+      const report = await build(content, out, data);
+      modes.push(report.mode);
+      const fresh = path.join(root, `fresh-${file}`);
+      const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
+      expect(summary(report)).toEqual(summary(reference));
+      expect(snapshot(out)).toEqual(snapshot(path.join(fresh, 'out')));
+      expect(JSON.parse(snapshot(out)['categories/finance/feed.json']!).title).toBe('Walk: finance');
+    }
+    expect(modes).toEqual(['full']);
+  });
+
+  it('reads only the edited post when no output shows it: nothing written, post cache untouched, the next build is up to date', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-old-edit-'));
+    roots.push(root);
+    const content = path.join(root, 'content');
+    await mkdir(content, { recursive: true });
+    for (let age = 10; age < 30; age++) {
+      await writeFile(path.join(content, `p-${age}.md`), source({ title: `P ${age}`, age, category: 'Science', tags: [], draft: false, broken: false, body: 'Body.' }));
+    }
+    const out = path.join(root, 'out');
+    const data = path.join(root, 'data');
+    await build(content, out, data);
+    const cache = (name: string) => readdirSync(path.join(data, 'cache')).find((f) => f.startsWith(name))!;
+    const postCache = statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs;
+    const outputs = snapshot(out);
+    await writeFile(path.join(content, 'p-29.md'), source({ title: 'P 29, edited', age: 29, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    const edited = await build(content, out, data);
+    expect(edited.mode).toBe('incremental');
+    expect(edited.written).toEqual([]);
+    expect(snapshot(out)).toEqual(outputs);
+    expect(statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs).toBe(postCache);
+    expect((await build(content, out, data)).mode).toBe('up-to-date');
+  });
+});
