@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { contentErrorFrom, ContentError, toErrorRecord } from '../errors.js';
-import { loadPostsCached, scanPostFiles } from './cache.js';
+import { loadPostsCached } from './cache.js';
 import type { Post } from './schema.js';
 
 export interface LoadedPosts {
@@ -38,8 +38,7 @@ export interface LoadOptions {
 
 /** Every post under `dir`, read and parsed afresh (no cache): the build's loader, minus the cache. */
 export async function loadPosts(dir: string, options: LoadOptions): Promise<LoadedPosts> {
-  const scan = await scanPostFiles(dir);
-  const { posts, errors, files } = await loadPostsCached(dir, scan, { timezone: options.timezone, displayDir: options.displayDir ?? dir });
+  const { posts, errors, files } = await loadPostsCached(dir, undefined, { timezone: options.timezone, displayDir: options.displayDir ?? dir });
   return { posts, errors, files };
 }
 

@@ -25,19 +25,20 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
   return {
     async build(options = {}) {
       const now = deps.now();
-      const scan = await scanPostFiles(contentDir);
       const window = defaultWindow(now, config.site.timezone);
       const pagesDir = path.join(templatesDir, 'pages');
       // Every input but the post files; with their stats it makes the key of the whole build.
       const inputsKey = sha1(JSON.stringify([config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]));
-      const key = sha1(JSON.stringify([scan.fingerprint, inputsKey]));
       const id = short(`${contentDir}\n${outDir}`);
       const stateFile = path.join(cacheDir, `build-${id}.json`);
       const indexFile = path.join(cacheDir, `index-${id}.json`);
       const state = readBuildState<BuildSummary>(stateFile);
       const base = { contentDir, outDir };
+      // Without a last build to compare with, the posts are stat-ed as they are read, not before.
+      const scanned = state ? await scanPostFiles(contentDir) : undefined;
       // The last build's outputs hold (they are on disk as written, and no future post has come due)...
-      if (state && (state.nextChangeAt === null || now < new Date(state.nextChangeAt)) && outputsIntact(outDir, state.outputs)) {
+      if (state && scanned && (state.nextChangeAt === null || now < new Date(state.nextChangeAt)) && outputsIntact(outDir, state.outputs)) {
+        const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
         // ...and nothing changed since: stat-ing the posts was the build.
         if (state.key === key) {
           return { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'up-to-date' as const };
@@ -45,9 +46,9 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         // ...or only posts that no output shows changed, and still show nowhere: only they are read.
         const index = options.strict ? undefined : readBuildIndex(indexFile);
         if (index && index.inputsKey === inputsKey) {
-          const plan = planIncremental(index, scan.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
+          const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
           if (plan.ok) {
-            const summary: BuildSummary = { ...state.summary, files: scan.files.length, published: plan.published };
+            const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
             await writeBuildIndex(indexFile, plan.index);
             await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
             return { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' as const };
@@ -56,7 +57,9 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         }
       }
 
-      const { loaded, published } = await loadPublished(options, scan);
+      const { loaded, published } = await loadPublished(options, scanned);
+      const { scan } = loaded;
+      const key = sha1(JSON.stringify([scan.fingerprint, inputsKey]));
       const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
       const entryConfig = short(JSON.stringify([config.site, config.feeds]));
       const groups = groupChannels(published.posts, config.feeds);

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSecrets, type Config } from '../config.js';
-import { loadPostsCached, scanPostFiles, type Scan } from '../content/cache.js';
+import { loadPostsCached, type Scan } from '../content/cache.js';
 import { publishPosts } from '../content/publish.js';
 import { loadSigningKey } from '../email/signing-key.js';
 import { loadTemplates, type Templates } from '../email/templates.js';
@@ -33,8 +33,7 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
 
   /** Every post (through the post cache), and which of them are published now. */
   async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
-    const scan = scanned ?? (await scanPostFiles(contentDir));
-    const loaded = await loadPostsCached(contentDir, scan, {
+    const loaded = await loadPostsCached(contentDir, scanned, {
       timezone: config.site.timezone,
       displayDir,
       cacheFile: path.join(cacheDir, `posts-${short(contentDir)}.json`),
