@@ -49,7 +49,7 @@ async function ours(out: string, data: string): Promise<Record<string, unknown>>
     paths: { content: corpus, out, data },
   });
   const report = await createCore(config, { now: () => new Date('2027-01-01T00:00:00Z'), cwd: process.cwd() }).build();
-  return { posts: report.published, written: report.written.length, unchanged: report.unchanged.length };
+  return { posts: report.published, written: report.written.length, unchanged: report.unchanged.length, mode: report.mode };
 }
 
 const out = path.join(work, 'out');
@@ -57,8 +57,15 @@ const data = path.join(work, 'data');
 if (task === 'ours-cold' || task === 'straightforward') rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 if (task === 'ours-one-changed') {
+  // An old post (the archive's first file): no feed or digest shows it, before or after the edit.
   const first = files(corpus)[0]!;
   appendFileSync(first, `\nEdited at ${Date.now()}.\n`);
+}
+if (task === 'ours-newest-changed') {
+  // The newest post, which every feed it belongs to shows: its feeds must be rendered again.
+  const dated = files(corpus).map((f) => ({ f, date: /^date: '?([^'\n]+)/m.exec(readFileSync(f, 'utf8'))?.[1] ?? '' }));
+  const newest = dated.reduce((a, b) => (b.date > a.date || (b.date === a.date && b.f > a.f) ? b : a));
+  appendFileSync(newest.f, `\nEdited at ${Date.now()}.\n`);
 }
 
 const started = performance.now();
@@ -76,6 +83,7 @@ switch (task) {
   case 'ours-cold':
   case 'ours-warm':
   case 'ours-one-changed':
+  case 'ours-newest-changed':
     extra = await ours(out, data);
     break;
   default:

@@ -49,7 +49,6 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
           const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
           if (plan.ok) {
             const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
-            await writeBuildIndex(indexFile, plan.index);
             await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
             return { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' as const };
           }

@@ -30,11 +30,27 @@ export type MessageSettings = Pick<Config, 'site' | 'email'>;
 export function recipientLinks(email: string, key: string, config: MessageSettings) {
   const unsubscribeToken = signToken({ purpose: 'unsubscribe', email }, key);
   const preferencesToken = signToken({ purpose: 'preferences', email }, key);
+  const bases = linkBases(config);
+  // Tokens are base64url and ".", which a URL keeps as they are: appending them to the parsed base
+  // gives the URL that parsing the whole string would (twice per subscriber, at 100,000 subscribers).
   return {
-    unsubscribeUrl: siteUrl(config.site.url, `/unsubscribe?token=${unsubscribeToken}`),
-    preferencesUrl: siteUrl(config.site.url, `/preferences?token=${preferencesToken}`),
-    unsubscribeMailto: `mailto:${unsubscribeMailbox(config)}?subject=${encodeURIComponent(`unsubscribe ${unsubscribeToken}`)}`,
+    unsubscribeUrl: `${bases.unsubscribe}${unsubscribeToken}`,
+    preferencesUrl: `${bases.preferences}${preferencesToken}`,
+    unsubscribeMailto: `${bases.mailto}${encodeURIComponent(`unsubscribe ${unsubscribeToken}`)}`,
   };
+}
+
+const bases = new Map<string, { unsubscribe: string; preferences: string; mailto: string }>();
+function linkBases(config: MessageSettings) {
+  const mailbox = unsubscribeMailbox(config);
+  const key = `${config.site.url}\n${mailbox}`;
+  let found = bases.get(key);
+  if (!found) {
+    if (bases.size > 100) bases.clear();
+    found = { unsubscribe: siteUrl(config.site.url, '/unsubscribe?token='), preferences: siteUrl(config.site.url, '/preferences?token='), mailto: `mailto:${mailbox}?subject=` };
+    bases.set(key, found);
+  }
+  return found;
 }
 
 /**

@@ -27,7 +27,10 @@ export interface BuildIndex {
   format: number;
   /** Hash of every input but the post files (configuration, options, templates, digest window). */
   inputsKey: string;
+  /** Sorted by file name, as the post files are listed. */
   files: IndexedFile[];
+  /** Published posts. */
+  published: number;
   /** Post files that some output shows (a feed's newest N, the digest) or that a warning names. */
   pinned: string[];
   /** By channel folder ("" for the site). */
@@ -63,6 +66,7 @@ export function indexOfBuild(input: {
   return {
     format: FORMAT,
     inputsKey: input.inputsKey,
+    published: input.published.length,
     files: input.files.map(({ file, size, mtimeMs }) => {
       const post = byFile.get(file);
       return [file, size, mtimeMs, post?.slug ?? null, post ? writtenCategory(post) : null];
@@ -80,17 +84,17 @@ export interface ChangeContext {
   feeds: FeedSettings['feeds'];
 }
 
-export type IncrementalPlan =
-  | { ok: true; index: BuildIndex; published: number }
-  | { ok: false; reason: string };
+export type IncrementalPlan = { ok: true; published: number } | { ok: false; reason: string };
 
 /** Most files a build tries to account for one by one before it simply rebuilds. */
 const MAX_CHANGES = 200;
 
 /**
- * Whether the outputs of the indexed build still hold for the post files now on disk, and the index
- * and published count after the change. `parse` reads one changed or added file (undefined: invalid or
- * unreadable). Any doubt answers `ok: false` with the reason, and the caller builds in full.
+ * Whether the outputs of the indexed (full) build still hold for the post files now on disk, and how
+ * many posts are published now. The index is never updated here: every check weighs all the changes
+ * since that build, so it holds however many incremental builds came between. `parse` reads one
+ * changed or added file (undefined: invalid or unreadable). Any doubt answers `ok: false` with the
+ * reason, and the caller builds in full (which writes a new index).
  */
 export function planIncremental(
   index: BuildIndex,
@@ -98,21 +102,24 @@ export function planIncremental(
   parse: (file: string) => PostFields | undefined,
   context: ChangeContext,
 ): IncrementalPlan {
-  const previous = new Map(index.files.map((f) => [f[0], f]));
-  const current = new Set(files.map((f) => f.file));
-  const changed = files.filter((f) => {
-    const before = previous.get(f.file);
-    return before === undefined || before[1] !== f.size || before[2] !== f.mtimeMs;
-  });
-  const removed = index.files.filter((f) => !current.has(f[0]));
+  // Both lists are sorted by file name: one merge finds what changed, without a map of every file.
+  const changed: Array<{ file: string; before: IndexedFile | undefined }> = [];
+  const removed: IndexedFile[] = [];
+  let i = 0;
+  for (const { file, size, mtimeMs } of files) {
+    while (i < index.files.length && index.files[i]![0] < file) removed.push(index.files[i++]!);
+    const before = index.files[i]?.[0] === file ? index.files[i++] : undefined;
+    if (before === undefined || before[1] !== size || before[2] !== mtimeMs) changed.push({ file, before });
+    if (changed.length + removed.length > MAX_CHANGES) return { ok: false, reason: 'many post files changed' };
+  }
+  while (i < index.files.length) removed.push(index.files[i++]!);
   if (changed.length + removed.length > MAX_CHANGES) return { ok: false, reason: 'many post files changed' };
 
   const pinned = new Set(index.pinned);
   const spellings = structuredClone(index.spellings);
   let slugsInUse: Set<string> | undefined; // only an added post needs them
   const slugs = () => (slugsInUse ??= new Set(index.files.map((f) => f[3]).filter((s): s is string => s !== null)));
-  let published = index.files.filter((f) => f[3] !== null).length;
-  const updated = new Map<string, IndexedFile>();
+  let published = index.published;
 
   for (const [file, , , slug, category] of removed) {
     if (slug === null || category === null) return { ok: false, reason: `${file} was not published` };
@@ -130,8 +137,7 @@ export function planIncremental(
     published--;
   }
 
-  for (const { file, size, mtimeMs } of changed) {
-    const before = previous.get(file);
+  for (const { file, before } of changed) {
     if (before !== undefined && (before[3] === null || pinned.has(file))) {
       return { ok: false, reason: `${file} was ${before[3] === null ? 'not published' : 'shown'}` };
     }
@@ -158,11 +164,8 @@ export function planIncremental(
       // A channel that does not exist yet, or has room: the post would show there.
       if (cutoff === undefined || cutoff === null || !sortsAfter([at, fields.slug, file], cutoff)) return { ok: false, reason: `${file} would show in the feed of ${dir || 'the site'}` };
     }
-    updated.set(file, [file, size, mtimeMs, fields.slug, fields.category.name]);
   }
-
-  const records = files.map((f) => updated.get(f.file) ?? previous.get(f.file)!);
-  return { ok: true, published, index: { ...index, files: records, spellings } };
+  return { ok: true, published };
 }
 
 /** compareNewestFirst over [date ms, slug, file]: true when `a` comes after `b`. */
@@ -180,7 +183,10 @@ export function readBuildIndex(file: string): BuildIndex | undefined {
     const index = JSON.parse(readFileSync(file, 'utf8')) as BuildIndex;
     const ok = index?.format === FORMAT && typeof index.inputsKey === 'string' && Array.isArray(index.files) && Array.isArray(index.pinned) &&
       typeof index.cutoffs === 'object' && index.cutoffs !== null && typeof index.spellings === 'object' && index.spellings !== null &&
-      index.files.every((f) => Array.isArray(f) && f.length === 5 && typeof f[0] === 'string' && typeof f[1] === 'number' && typeof f[2] === 'number');
+      typeof index.published === 'number' &&
+      index.files.every((f, i) => Array.isArray(f) && f.length === 5 && typeof f[0] === 'string' && typeof f[1] === 'number' && typeof f[2] === 'number' &&
+        // The change check merges sorted lists: an index out of order would hide changes.
+        (i === 0 || index.files[i - 1]![0] < f[0]));
     return ok ? index : undefined;
   } catch {
     return undefined; // missing or corrupt: the next build is a full one

@@ -209,4 +209,32 @@ describe('incremental builds', () => {
     expect(statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs).toBe(postCache);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
   });
+
+  it.each([
+    ['garbage bytes', () => 'not json at all {'],
+    ['its files out of order (a change could hide in a merge)', (text: string) => {
+      const index = JSON.parse(text) as { files: unknown[] };
+      index.files.reverse();
+      return JSON.stringify(index);
+    }],
+    ['another format', (text: string) => JSON.stringify({ ...JSON.parse(text), format: 99 })],
+  ])('does not trust a build index holding %s: the build is a full one', async (_name, damage) => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-bad-index-'));
+    roots.push(root);
+    const content = path.join(root, 'content');
+    await mkdir(content, { recursive: true });
+    for (let age = 10; age < 30; age++) {
+      await writeFile(path.join(content, `p-${age}.md`), source({ title: `P ${age}`, age, category: 'Science', tags: [], draft: false, broken: false, body: 'Body.' }));
+    }
+    const out = path.join(root, 'out');
+    const data = path.join(root, 'data');
+    await build(content, out, data);
+    const indexFile = path.join(data, 'cache', readdirSync(path.join(data, 'cache')).find((f) => f.startsWith('index-'))!);
+    await writeFile(indexFile, damage(readFileSync(indexFile, 'utf8')));
+    await writeFile(path.join(content, 'p-29.md'), source({ title: 'P 29, edited', age: 29, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    expect((await build(content, out, data)).mode).toBe('full');
+    // The full build wrote a good index again: the next such edit is incremental.
+    await writeFile(path.join(content, 'p-28.md'), source({ title: 'P 28, edited', age: 28, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    expect((await build(content, out, data)).mode).toBe('incremental');
+  });
 });
