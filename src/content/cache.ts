@@ -1,10 +1,9 @@
 // The post cache under the data folder: each file's parse, keyed by path, size and modification time
 // and verified by content hash, so a rebuild reads only what changed. A corrupt or stale-format cache is
 // detected and rebuilt, never trusted. I/O.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { contentErrorFrom, ContentError } from '../errors.js';
 import { excerptOrDerived, countWords, readingMinutes } from './excerpt.js';
 import { listPostFiles, inContentDir, type LoadedPosts } from './load.js';
@@ -119,11 +118,7 @@ export async function loadPostsCached(
       }
     }
   }
-  if (dirty && options.cacheFile !== undefined) {
-    mkdirSync(path.dirname(options.cacheFile), { recursive: true });
-    // Renamed into place (never half-written) but not fsynced: a cache lost to a power cut is rebuilt.
-    await writeFileAtomic(options.cacheFile, JSON.stringify(next), { fsync: false });
-  }
+  if (dirty && options.cacheFile !== undefined) writeCache(options.cacheFile, next);
   return { posts, errors, files: scan.files.length, hashes, parsed, scan };
 }
 
@@ -157,6 +152,41 @@ function isSerializedPost(value: unknown): value is SerializedPost {
     optionalText(p.fmExcerpt) && optionalText(p.coverImage) && optionalText(p.author) && optionalText(p.source) &&
     Array.isArray(p.tags) && p.tags.every(text) && text(p.category?.name) && text(p.category?.slug) && typeof p.draft === 'boolean'
   );
+}
+
+/**
+ * Written in pieces to a temporary file, then renamed into place (never half-written; not fsynced: a
+ * cache lost to a power cut is rebuilt). One JSON string of 50,000 entries was the peak of a cold build's
+ * memory.
+ */
+function writeCache(file: string, cache: CacheFile): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let fd: number | undefined = openSync(temporary, 'w');
+  try {
+    writeSync(fd, `{"format":${cache.format},"timezone":${JSON.stringify(cache.timezone)},"entries":{`);
+    let piece: string[] = [];
+    let written = false;
+    const flush = () => {
+      if (piece.length === 0) return;
+      writeSync(fd!, `${written ? ',' : ''}${piece.join(',')}`);
+      written = true;
+      piece = [];
+    };
+    for (const [name, entry] of Object.entries(cache.entries)) {
+      piece.push(`${JSON.stringify(name)}:${JSON.stringify(entry)}`);
+      if (piece.length === 1000) flush();
+    }
+    flush();
+    writeSync(fd, '}}');
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temporary, file);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 function readCache(file: string, timezone: string, log?: (message: string) => void): CacheFile | undefined {
