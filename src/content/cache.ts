@@ -2,7 +2,7 @@
 // and verified by content hash, so a rebuild reads only what changed. A corrupt or stale-format cache is
 // detected and rebuilt, never trusted. I/O.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { contentErrorFrom, ContentError } from '../errors.js';
 import { excerptOrDerived, countWords, readingMinutes } from './excerpt.js';
@@ -79,7 +79,7 @@ export async function loadPostsCached(
   const errors: ContentError[] = [];
   const hashes = new Map<string, string>();
   let parsed = 0;
-  let dirty = previous === undefined || Object.keys(previous.entries).length !== given?.files.length;
+  const changes: JournalLine[] = [];
 
   // An entry of the wrong shape (hand-edited, or half-written by a bug) is parsed again, not trusted:
   // one without a post or errors silently dropped its post, one with half a post crashed the feeds.
@@ -92,7 +92,6 @@ export async function loadPostsCached(
   for (const file of names ?? []) jobs.push({ file });
   const read = await readEntries(dir, jobs, options.timezone);
   const outcomes = new Map(jobs.map((job, i) => [job.file, read[i]!]));
-  if (jobs.length > 0) dirty = true;
   const scan = given ?? scanOf(statsOf(dir, names!, outcomes));
 
   for (const { file, size, mtimeMs } of scan.files) {
@@ -108,6 +107,7 @@ export async function loadPostsCached(
       continue;
     }
     next.entries[file] = entry;
+    if (outcome !== undefined) changes.push({ file, entry });
     const absolute = path.join(dir, file);
     if (entry.post) {
       posts.push(fromSerialized(file, absolute, entry.post));
@@ -118,7 +118,11 @@ export async function loadPostsCached(
       }
     }
   }
-  if (dirty && options.cacheFile !== undefined) writeCache(options.cacheFile, next);
+  // Files gone since, or unreadable now: their entries go too.
+  for (const file of Object.keys(previous?.entries ?? {})) if (!(file in next.entries)) changes.push({ file });
+  if (options.cacheFile !== undefined) {
+    saveCache(options.cacheFile, next, changes, previous && { journalLines: previous.journalLines, entries: Object.keys(previous.entries).length });
+  }
   return { posts, errors, files: scan.files.length, hashes, parsed, scan };
 }
 
@@ -189,24 +193,70 @@ function writeCache(file: string, cache: CacheFile): void {
   }
 }
 
-function readCache(file: string, timezone: string, log?: (message: string) => void): CacheFile | undefined {
+function readCache(file: string, timezone: string, log?: (message: string) => void): (CacheFile & { journalLines: number }) | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
+  let cache: CacheFile;
   try {
-    const cache = JSON.parse(text) as CacheFile;
+    cache = JSON.parse(text) as CacheFile;
     if (cache?.format !== FORMAT || cache.timezone !== timezone || typeof cache.entries !== 'object' || cache.entries === null) {
       log?.(`post cache ${file} is from another version or timezone: rebuilding it`);
       return undefined;
     }
-    return cache;
   } catch {
     log?.(`post cache ${file} is corrupt: rebuilding it`);
     return undefined;
   }
+  // Then the journal: entries written since, one JSON line each, later lines winning. A line that does
+  // not parse (the end of an append cut short) ends it. Entries are checked against the files anyway.
+  let journalLines = 0;
+  let journal = '';
+  try {
+    journal = readFileSync(journalOf(file), 'utf8');
+  } catch {
+    // no journal
+  }
+  for (const line of journal.split('\n')) {
+    if (line === '') continue;
+    let change: JournalLine;
+    try {
+      change = JSON.parse(line) as JournalLine;
+    } catch {
+      break;
+    }
+    if (typeof change?.file !== 'string') break;
+    if (change.entry === undefined) delete cache.entries[change.file];
+    else cache.entries[change.file] = change.entry;
+    journalLines++;
+  }
+  return { ...cache, journalLines };
+}
+
+/** One change to the post cache since it was last written whole: an entry, or none (the file is gone). */
+interface JournalLine {
+  file: string;
+  entry?: CacheEntry;
+}
+
+const journalOf = (cacheFile: string) => `${cacheFile.replace(/\.json$/, '')}.journal`;
+
+/**
+ * Save the entries: a few changes are appended to the journal (a rebuild after one new post wrote the
+ * whole cache, 30 MB at 50,000 posts); many, or a long journal, rewrite the cache and drop the journal.
+ */
+function saveCache(file: string, next: CacheFile, changes: JournalLine[], previous: { journalLines: number; entries: number } | undefined): void {
+  if (changes.length === 0) return;
+  const limit = Math.max(1000, Math.floor((previous?.entries ?? 0) / 10));
+  if (previous !== undefined && previous.journalLines + changes.length <= limit) {
+    appendFileSync(journalOf(file), changes.map((c) => `${JSON.stringify(c)}\n`).join(''));
+    return;
+  }
+  writeCache(file, next);
+  rmSync(journalOf(file), { force: true });
 }
 
 const SOURCE = Symbol('source');

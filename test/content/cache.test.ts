@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPostsCached, scanPostFiles } from '../../src/content/cache.js';
@@ -82,9 +83,19 @@ async function touch(file: string, seconds = 60): Promise<void> {
   await utimes(file, at, at);
 }
 
+/** What the cache holds: the cache file, then its journal's lines applied in order. */
 async function readCacheJson(site: Site): Promise<{ format: number; timezone: string; entries: Record<string, Record<string, unknown>> }> {
-  return JSON.parse(await readFile(site.cacheFile, 'utf8'));
+  const cache = JSON.parse(await readFile(site.cacheFile, 'utf8'));
+  const journal = await readFile(journalFile(site), 'utf8').catch(() => '');
+  for (const line of journal.split('\n').filter(Boolean)) {
+    const change = JSON.parse(line) as { file: string; entry?: Record<string, unknown> };
+    if (change.entry === undefined) delete cache.entries[change.file];
+    else cache.entries[change.file] = change.entry;
+  }
+  return cache;
 }
+
+const journalFile = (site: Site) => site.cacheFile.replace(/\.json$/, '.journal');
 
 describe('loadPostsCached: what a rebuild re-reads', () => {
   it('parses every file on the first run and writes the cache file', async () => {
@@ -153,6 +164,42 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Zines, still alive');
     expect(loaded.posts).toHaveLength(site.files.length);
     expect((await site.load()).parsed).toBe(0);
+  });
+
+  it('appends a few changed entries to a journal instead of rewriting the cache file, and rewrites it (dropping the journal) when the cache is rebuilt', async () => {
+    const site = await makeSite();
+    await site.load();
+    const written = statSync(site.cacheFile).mtimeMs;
+    const file = path.join(site.content, ZINES_FILE);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('title: Why photocopied zines refuse to die', 'title: Zines, journaled'));
+    await touch(file);
+    await sleep(20);
+    expect((await site.load()).parsed).toBe(1);
+    expect(statSync(site.cacheFile).mtimeMs).toBe(written);
+    expect((await readFile(journalFile(site), 'utf8')).trim().split('\n')).toHaveLength(1);
+    // Read back through the journal: nothing to parse, and the new title.
+    const again = await site.load();
+    expect(again.parsed).toBe(0);
+    expect(byFile(again.posts, ZINES_FILE).title).toBe('Zines, journaled');
+    // Another timezone means a new cache: written whole, journal gone.
+    await site.load('Europe/Paris');
+    expect(statSync(site.cacheFile).mtimeMs).not.toBe(written);
+    await expect(readFile(journalFile(site), 'utf8')).rejects.toThrow();
+  });
+
+  it('ignores a journal line cut short (a crash mid-append): that file is parsed again, the rest still comes from the cache', async () => {
+    const site = await makeSite();
+    await site.load();
+    const file = path.join(site.content, ZINES_FILE);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('title: Why photocopied zines refuse to die', 'title: Zines, cut short'));
+    await touch(file);
+    await site.load();
+    const line = await readFile(journalFile(site), 'utf8');
+    await writeFile(journalFile(site), line.slice(0, Math.floor(line.length / 2)));
+    const loaded = await site.load();
+    expect(loaded.parsed).toBe(1);
+    expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Zines, cut short');
+    expect(loaded.posts).toHaveLength(site.files.length);
   });
 
   it('drops the post of a deleted file, from the posts and from the cache file', async () => {
