@@ -25,6 +25,8 @@ const LIQUID_OPTIONS = {
   strictVariables: true,
   lenientIf: true,
   ownPropertyOnly: true,
+  // Parsed once per load (a changed template file means a new load), not once per render.
+  cache: true,
 } as const;
 
 export async function loadTemplates(dir: string, subject: string): Promise<Templates> {

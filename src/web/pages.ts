@@ -23,7 +23,8 @@ export async function loadPages(templatesDir: string): Promise<Pages> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.html.liquid')).sort();
   const templates: Record<string, string> = {};
   for (const name of names) templates[name] = await readFile(path.join(dir, name), 'utf8');
-  const engine = new Liquid({ templates, extname: '.html.liquid', outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true });
+  // cache: a page template is parsed once per load, not once per page rendered from it (one per channel).
+  const engine = new Liquid({ templates, extname: '.html.liquid', outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true, cache: true });
   for (const [name, source] of Object.entries(templates)) {
     try {
       engine.parse(source, name);
