@@ -111,6 +111,8 @@ export interface BuildReport {
    * ('incremental': none of them shows in any output, before or after), or a full build from the caches.
    */
   mode: 'up-to-date' | 'incremental' | 'full';
+  /** Why a full build could not stop earlier ("no earlier build", "posts/x.md would show in the feed of …"). */
+  reason?: string;
   digest: Digest;
 }
 

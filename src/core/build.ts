@@ -36,8 +36,11 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       const base = { contentDir, outDir };
       // Without a last build to compare with, the posts are stat-ed as they are read, not before.
       const scanned = state ? await scanPostFiles(contentDir) : undefined;
+      // Why this build cannot stop early: reported, so a publisher can tell why a rebuild took long.
+      let reason = 'no earlier build';
       // The last build's outputs hold (they are on disk as written, and no future post has come due)...
-      if (state && scanned && (state.nextChangeAt === null || now < new Date(state.nextChangeAt)) && outputsIntact(outDir, state.outputs)) {
+      const dueAt = state?.nextChangeAt ? new Date(state.nextChangeAt) : undefined;
+      if (state && scanned && !(dueAt && now >= dueAt) && outputsIntact(outDir, state.outputs)) {
         const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
         // ...and nothing changed since: stat-ing the posts was the build.
         if (state.key === key) {
@@ -45,16 +48,22 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         }
         // ...or only posts that no output shows changed, and still show nowhere: only they are read.
         const index = options.strict ? undefined : readBuildIndex(indexFile);
-        if (index && index.inputsKey === inputsKey) {
+        if (options.strict) reason = '--strict checks every post';
+        else if (!index) reason = 'no build index';
+        else if (index.inputsKey !== inputsKey) reason = 'settings, options, page templates or the digest week changed';
+        else {
           const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
           if (plan.ok) {
             const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
             await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
             return { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' as const };
           }
-          log.debug({ reason: plan.reason }, 'full build');
+          reason = plan.reason;
         }
+      } else if (state) {
+        reason = dueAt && now >= dueAt ? 'a post dated in the future came due' : 'output files were changed or removed since the last build';
       }
+      log.debug({ reason }, 'full build');
 
       const { loaded, published } = await loadPublished(options, scanned);
       const { scan } = loaded;
@@ -81,7 +90,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         digest,
       };
       if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
-        return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full' as const };
+        return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full' as const, reason };
       }
       const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
       const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
@@ -114,7 +123,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         summary,
       });
       await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
-      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false, mode: 'full' as const };
+      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false, mode: 'full' as const, reason };
     },
     async rebuild() {
       const report = await this.build();

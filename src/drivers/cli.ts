@@ -169,7 +169,7 @@ function formatBuild(report: BuildReport, ms: number, cwd: string): string {
     `${report.channels} feed channel(s) × RSS, Atom, JSON Feed → ${rel(report.outDir)}/ (${report.written.length} written, ${report.unchanged.length} unchanged${report.removed?.length ? `, ${report.removed.length} stale removed` : ''})`,
     `  site feeds: ${rel(report.outDir)}/feed.xml, atom.xml, feed.json; all feeds: ${rel(report.outDir)}/feeds.opml`,
     `  digest ${report.digest.id}: ${report.digest.postCount} post(s) → ${rel(report.outDir)}/digest.json`,
-    `Done in ${Math.round(ms)} ms${MODE_NOTE[report.mode]}${report.errors.length + report.warnings.length ? `, with ${report.errors.length} error(s) and ${report.warnings.length} warning(s)` : ''}.`,
+    `Done in ${Math.round(ms)} ms${report.mode === 'full' && report.reason ? ` (full build: ${report.reason})` : MODE_NOTE[report.mode]}${report.errors.length + report.warnings.length ? `, with ${report.errors.length} error(s) and ${report.warnings.length} warning(s)` : ''}.`,
     '',
   ].join('\n');
 }

@@ -110,10 +110,10 @@ export function planIncremental(
     while (i < index.files.length && index.files[i]![0] < file) removed.push(index.files[i++]!);
     const before = index.files[i]?.[0] === file ? index.files[i++] : undefined;
     if (before === undefined || before[1] !== size || before[2] !== mtimeMs) changed.push({ file, before });
-    if (changed.length + removed.length > MAX_CHANGES) return { ok: false, reason: 'many post files changed' };
+    if (changed.length + removed.length > MAX_CHANGES) return { ok: false, reason: `more than ${MAX_CHANGES} post files changed` };
   }
   while (i < index.files.length) removed.push(index.files[i++]!);
-  if (changed.length + removed.length > MAX_CHANGES) return { ok: false, reason: 'many post files changed' };
+  if (changed.length + removed.length > MAX_CHANGES) return { ok: false, reason: `more than ${MAX_CHANGES} post files changed` };
 
   const pinned = new Set(index.pinned);
   const spellings = structuredClone(index.spellings);
@@ -122,8 +122,8 @@ export function planIncremental(
   let published = index.published;
 
   for (const [file, , , slug, category] of removed) {
-    if (slug === null || category === null) return { ok: false, reason: `${file} was not published` };
-    if (pinned.has(file)) return { ok: false, reason: `${file} was shown` };
+    if (slug === null || category === null) return { ok: false, reason: `${file} (removed) was a draft, a future or an invalid post` };
+    if (pinned.has(file)) return { ok: false, reason: `${file} (removed) was shown in a feed or the digest` };
     const categorySlug = toSlug(category);
     const before = canonicalSpelling(spellings, categorySlug);
     const counts = spellings[categorySlug];
@@ -139,26 +139,26 @@ export function planIncremental(
 
   for (const { file, before } of changed) {
     if (before !== undefined && (before[3] === null || pinned.has(file))) {
-      return { ok: false, reason: `${file} was ${before[3] === null ? 'not published' : 'shown'}` };
+      return { ok: false, reason: `${file} was ${before[3] === null ? 'a draft, a future or an invalid post' : 'shown in a feed or the digest'}` };
     }
     const fields = parse(file);
-    if (fields === undefined) return { ok: false, reason: `${file} is not a valid post` };
+    if (fields === undefined) return { ok: false, reason: `${file} is not a valid post now` };
     const isPublished = !(fields.draft && !context.options.drafts) && !(fields.date > context.now && !context.options.future);
-    if (!isPublished) return { ok: false, reason: `${file} is not published` };
+    if (!isPublished) return { ok: false, reason: `${file} is a draft or dated in the future now` };
     if (before !== undefined) {
-      if (fields.slug !== before[3] || fields.category.name !== before[4]) return { ok: false, reason: `${file} changed its slug or category` };
+      if (fields.slug !== before[3] || fields.category.name !== before[4]) return { ok: false, reason: `${file} changed its slug or its category` };
     } else {
       if (slugs().has(fields.slug)) return { ok: false, reason: `${file} takes a slug already in use` };
       const counts = spellings[fields.category.slug];
       if (counts === undefined || canonicalSpelling(spellings, fields.category.slug) !== fields.category.name) {
-        return { ok: false, reason: `${file} adds a category or a spelling of one` };
+        return { ok: false, reason: `${file} brings a new category, or a spelling of one that could rename it` };
       }
       counts[fields.category.name] = (counts[fields.category.name] ?? 0) + 1;
       slugs().add(fields.slug);
       published++;
     }
     const at = fields.date.getTime();
-    if (at >= context.window.since.getTime() && at < context.window.until.getTime()) return { ok: false, reason: `${file} is in the digest window` };
+    if (at >= context.window.since.getTime() && at < context.window.until.getTime()) return { ok: false, reason: `${file} is dated in the digest's week` };
     for (const dir of channelDirsOf(fields, context.feeds)) {
       const cutoff = index.cutoffs[dir];
       // A channel that does not exist yet, or has room: the post would show there.

@@ -208,6 +208,11 @@ describe('incremental builds', () => {
     expect(snapshot(out)).toEqual(outputs);
     expect(statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs).toBe(postCache);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
+    // An edit that makes it the newest: a full build, saying why.
+    await writeFile(path.join(content, 'p-29.md'), source({ title: 'P 29, news', age: 1, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    const shown = await build(content, out, data);
+    expect(shown.mode).toBe('full');
+    expect(shown.reason).toBe("p-29.md is dated in the digest's week");
   });
 
   it.each([
