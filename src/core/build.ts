@@ -39,8 +39,8 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       // Why this build cannot stop early: reported, so a publisher can tell why a rebuild took long.
       let reason = 'no earlier build';
       // The last build's outputs hold (they are on disk as written, and no future post has come due)...
-      const dueAt = state?.nextChangeAt ? new Date(state.nextChangeAt) : undefined;
-      if (state && scanned && !(dueAt && now >= dueAt) && outputsIntact(outDir, state.outputs)) {
+      const notDue = state?.nextChangeAt === null || (state !== undefined && now < new Date(state.nextChangeAt));
+      if (state && scanned && notDue && outputsIntact(outDir, state.outputs)) {
         const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
         // ...and nothing changed since: stat-ing the posts was the build.
         if (state.key === key) {
@@ -61,7 +61,7 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
           reason = plan.reason;
         }
       } else if (state) {
-        reason = dueAt && now >= dueAt ? 'a post dated in the future came due' : 'output files were changed or removed since the last build';
+        reason = notDue ? 'output files were changed or removed since the last build' : 'a post dated in the future came due';
       }
       log.debug({ reason }, 'full build');
 
