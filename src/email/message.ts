@@ -215,6 +215,13 @@ export function fillMessage(template: MessageTemplate, fill: MessageFill): Built
   if (template.hasList && !fill.links) throw new TypeError('a list message needs List-Unsubscribe links');
   const out: Buffer[] = [];
   const push = (text: string) => out.push(Buffer.from(text, 'utf8'));
+  // A value that needs no HTML escaping is the same in both parts: encoded once per message.
+  const encoded = new Map<string, Buffer>();
+  const qp = (value: string) => {
+    let bytes = encoded.get(value);
+    if (!bytes) encoded.set(value, (bytes = Buffer.from(encodeQpValue(value), 'utf8')));
+    return bytes;
+  };
   for (const piece of template.pieces) {
     if (Buffer.isBuffer(piece)) {
       out.push(piece);
@@ -238,8 +245,7 @@ export function fillMessage(template: MessageTemplate, fill: MessageFill): Built
         break;
       }
       default:
-        if (slot.startsWith('html:')) push(encodeQpValue(escaped[slot.slice(5) as PlaceholderField]));
-        else push(encodeQpValue(values[slot.slice(5) as PlaceholderField]));
+        out.push(qp(slot.startsWith('html:') ? escaped[slot.slice(5) as PlaceholderField] : values[slot.slice(5) as PlaceholderField]));
     }
   }
   let raw: Buffer | undefined;
