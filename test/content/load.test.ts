@@ -86,3 +86,30 @@ describe('a post file that cannot be read', () => {
     }
   });
 });
+
+describe('a post bigger than the read buffer', () => {
+  it('is read whole (the buffer grows), hashed and parsed like any other', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-big-'));
+    try {
+      // 1 MB of body, well past the 256 KB buffer the reader starts with, ending in a marker.
+      const body = `${'A long paragraph of scraped text. '.repeat(30_000)}\n\nThe very end.\n`;
+      await writeFile(path.join(root, 'big.md'), `---\ntitle: Big\ndate: 2026-01-01\n---\n${body}`);
+      await writeFile(path.join(root, 'small.md'), '---\ntitle: Small\ndate: 2026-01-02\n---\nShort.\n');
+      const { loadPostsCached } = await import('../../src/content/cache.js');
+      const { createHash } = await import('node:crypto');
+      const { readFileSync } = await import('node:fs');
+      const loaded = await loadPostsCached(root, undefined, { timezone: 'UTC', displayDir: 'content' });
+      expect(loaded.errors).toEqual([]);
+      // The hash covers every byte: the reader did not stop at its first buffer's end.
+      expect(loaded.hashes.get('big.md')).toBe(createHash('sha1').update(readFileSync(path.join(root, 'big.md'))).digest('hex'));
+      const big = loaded.posts.find((p) => p.title === 'Big')!;
+      expect(big.body.endsWith('The very end.')).toBe(true);
+      expect(big.body.length).toBeGreaterThan(1_000_000);
+      expect(loaded.posts.map((p) => p.title).sort()).toEqual(['Big', 'Small']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
