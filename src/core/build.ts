@@ -10,7 +10,7 @@ import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
 import { siteUrl } from '../feeds/urls.js';
 import { contentErrorFrom, toErrorRecord, type ErrorRecord } from '../errors.js';
-import { buildFeedFiles, channelsOf, groupChannels, toEntry, type OutputFile } from '../feeds/build.js';
+import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
 import { indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex } from '../output/build-index.js';
 import { parseFrontMatter, type PostFields } from '../content/front-matter.js';
 import type { Post } from '../content/schema.js';
@@ -67,63 +67,81 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
 
       const { loaded, published } = await loadPublished(options, scanned);
       const { scan } = loaded;
-      const key = sha1(JSON.stringify([scan.fingerprint, inputsKey]));
-      const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
-      const entryConfig = short(JSON.stringify([config.site, config.feeds]));
       const groups = groupChannels(published.posts, config.feeds);
-      // Posts an output shows, or a slug warning names: an incremental build never skips past them.
-      const pinned = new Set<string>();
-      const channels = channelsOf(groups, config, (post) => {
-        pinned.add(post.file);
-        return entries.get(`${loaded.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config));
-      });
-      for (const post of postsInWindow(published.posts, window)) pinned.add(post.file);
-      for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
-      const digest = buildDigest(published.posts, window, config);
       const summary: BuildSummary = {
         files: loaded.files,
         published: published.posts.length,
         errors: loaded.errors.map(toErrorRecord),
         warnings: published.warnings.map(toErrorRecord),
         skipped: published.skipped,
-        channels: channels.length,
-        digest,
+        channels: groups.length,
+        digest: buildDigest(published.posts, window, config),
       };
       if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
         return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full' as const, reason };
       }
-      const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
-      const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
-      // A channel whose content is the same as last time, with its files still in place, is not rendered again.
-      const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
-      const pages = await loadPages(templatesDir);
-      const files: OutputFile[] = [
-        ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
-        { path: 'digest.json', body: `${JSON.stringify(digest, null, 2)}\n` },
-        { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
-        { path: 'feed.xsl', body: pages.feedXsl },
-        ...(await Promise.all(
-          channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
-        )),
-      ];
-      const saved = await saveFiles(outDir, files);
-      const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
-      const outputs = [...files.map((f) => f.path), ...kept];
-      // A category or tag that lost its last post: the files the previous build wrote for it go, so
-      // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
-      const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
-      for (const stale of removed) await rm(path.join(outDir, ...stale.split('/')), { force: true });
       const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
-      await entries.save();
-      await writeBuildState(stateFile, {
-        key,
-        nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
-        outputs: statOutputs(outDir, outputs),
-        channelPrints: prints,
+      const { report, pinned } = await renderSite({
+        posts: published.posts,
+        groups,
+        hashes: loaded.hashes,
         summary,
+        key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
+        nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
       });
+      for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
       await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
-      return { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false, mode: 'full' as const, reason };
+      return { ...report, mode: 'full' as const, reason };
+
+      /**
+       * Render and save every output from the published posts (all of them, or on a partial build the
+       * shown and changed ones), then record the build state. Channels whose content is unchanged, with
+       * their files in place, are not rendered again. Returns the posts some output shows.
+       */
+      async function renderSite(input: {
+        posts: readonly Post[];
+        groups: readonly ChannelGroup[];
+        hashes: ReadonlyMap<string, string>;
+        summary: BuildSummary;
+        key: string;
+        nextChangeAt: string | null;
+      }) {
+        const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
+        const entryConfig = short(JSON.stringify([config.site, config.feeds]));
+        // Posts an output shows: an incremental build never skips past them.
+        const pinned = new Set<string>();
+        const channels = channelsOf(input.groups, config, (post) => {
+          pinned.add(post.file);
+          return entries.get(`${input.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config));
+        });
+        for (const post of postsInWindow(input.posts, window)) pinned.add(post.file);
+        const summary = { ...input.summary, channels: channels.length };
+        const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
+        const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
+        // A channel whose content is the same as last time, with its files still in place, is not rendered again.
+        const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
+        const pages = await loadPages(templatesDir);
+        const files: OutputFile[] = [
+          ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
+          { path: 'digest.json', body: `${JSON.stringify(summary.digest, null, 2)}\n` },
+          { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
+          { path: 'feed.xsl', body: pages.feedXsl },
+          ...(await Promise.all(
+            channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
+          )),
+        ];
+        const saved = await saveFiles(outDir, files);
+        const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
+        const outputs = [...files.map((f) => f.path), ...kept];
+        // A category or tag that lost its last post: the files the previous build wrote for it go, so
+        // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
+        const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
+        for (const stale of removed) await rm(path.join(outDir, ...stale.split('/')), { force: true });
+        await entries.save();
+        await writeBuildState(stateFile, { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary });
+        const report = { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
+        return { report, pinned };
+      }
     },
     async rebuild() {
       const report = await this.build();
