@@ -36,7 +36,8 @@ export async function scanPostFiles(dir: string): Promise<Scan> {
   }));
 }
 
-function scanOf(files: ScannedFile[]): Scan {
+/** A scan of the given files (their fingerprint covers just them). */
+export function scanOf(files: ScannedFile[]): Scan {
   const hash = createHash('sha1');
   for (const { file, size, mtimeMs } of files) hash.update(`${file}\t${size}\t${mtimeMs}\n`);
   return { files, fingerprint: hash.digest('hex') };

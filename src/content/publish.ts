@@ -11,6 +11,8 @@ export interface PublishOptions {
   now: Date;
   /** How reports name a post's file (e.g. with the content folder in front); default: as stored. */
   describeFile?: (file: string) => string;
+  /** Category names by slug, decided over more posts than these (a partial build reads only some). */
+  categoryNames?: ReadonlyMap<string, string>;
 }
 
 export interface Published {
@@ -35,7 +37,7 @@ export function publishPosts(parsed: readonly Post[], options: PublishOptions): 
   });
   const warnings: ContentError[] = [];
   const deduped = assignUniqueSlugs(kept, warnings, options.describeFile ?? ((f) => f));
-  const categorised = unifyCategoryNames(deduped);
+  const categorised = unifyCategoryNames(deduped, options.categoryNames);
   return { posts: categorised.sort(compareNewestFirst), warnings, skipped };
 }
 
@@ -74,7 +76,7 @@ function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[], des
 }
 
 /** "finance" and "Finance" are one category: its name is the most used spelling (ties: sorted first). */
-function unifyCategoryNames(posts: readonly Post[]): Post[] {
+function unifyCategoryNames(posts: readonly Post[], given?: ReadonlyMap<string, string>): Post[] {
   const spellings = new Map<string, Map<string, number>>();
   for (const post of posts) {
     const counts = spellings.get(post.category.slug) ?? new Map<string, number>();
@@ -84,7 +86,7 @@ function unifyCategoryNames(posts: readonly Post[]): Post[] {
   const canonical = new Map<string, Category>();
   for (const [slug, counts] of spellings) {
     const [name] = [...counts].sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]))[0]!;
-    canonical.set(slug, { name, slug });
+    canonical.set(slug, { name: given?.get(slug) ?? name, slug });
   }
   return posts.map((post) => {
     const category = canonical.get(post.category.slug)!;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { scanPostFiles } from '../content/cache.js';
+import { loadPostsCached, scanOf, scanPostFiles } from '../content/cache.js';
+import { publishPosts } from '../content/publish.js';
 import { EntryCache } from '../output/entry-cache.js';
 import { outputsIntact, readBuildState, statOutputs, writeBuildState } from '../output/build-state.js';
 import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
@@ -11,7 +12,7 @@ import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../diges
 import { siteUrl } from '../feeds/urls.js';
 import { contentErrorFrom, toErrorRecord, type ErrorRecord } from '../errors.js';
 import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
-import { indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex } from '../output/build-index.js';
+import { incompleteChannel, indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex } from '../output/build-index.js';
 import { parseFrontMatter, type PostFields } from '../content/front-matter.js';
 import type { Post } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
@@ -20,7 +21,7 @@ import { filesFingerprint, short, type CoreContext } from './context.js';
 import type { Core } from '../core.js';
 
 export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'> {
-  const { config, deps, contentDir, outDir, cacheDir, templatesDir, log, loadPublished } = ctx;
+  const { config, deps, contentDir, outDir, displayDir, cacheDir, templatesDir, log, loadPublished } = ctx;
 
   return {
     async build(options = {}) {
@@ -53,12 +54,35 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
         else if (index.inputsKey !== inputsKey) reason = 'settings, options, page templates or the digest week changed';
         else {
           const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
-          if (plan.ok) {
+          if (plan.ok && plan.unseen) {
             const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
             await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
             return { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' as const };
           }
-          reason = plan.reason;
+          if (plan.ok) {
+            // Some changed post is, or was, shown: a partial build over the posts any output showed plus
+            // the changed ones. Every post it does not read sorts below every full channel's cut-off.
+            const removed = new Set(plan.removed);
+            const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
+            const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file))), { timezone: config.site.timezone, displayDir });
+            const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
+            const groups = groupChannels(published.posts, config.feeds);
+            // Slug collisions are settled over every post ("-2" may be taken by one not read here).
+            const incomplete = part.errors.length > 0 ? 'a shown post cannot be read' : published.warnings.length > 0 ? 'posts share a slug' : incompleteChannel(index, groups, config.feeds.limit);
+            if (incomplete === undefined) {
+              const summary: BuildSummary = {
+                ...state.summary,
+                files: scanned.files.length,
+                published: plan.published,
+                warnings: published.warnings.map(toErrorRecord),
+                channels: groups.length,
+                digest: buildDigest(published.posts, window, config),
+              };
+              const { report } = await renderSite({ posts: published.posts, groups, hashes: part.hashes, summary, key, nextChangeAt: state.nextChangeAt });
+              return { ...report, mode: 'incremental' as const };
+            }
+            reason = incomplete === 'a shown post cannot be read' || incomplete === 'posts share a slug' ? incomplete : `a post left the feed of ${incomplete}, and the next one down was not read`;
+          } else reason = plan.reason;
         }
       } else if (state) {
         reason = notDue ? 'output files were changed or removed since the last build' : 'a post dated in the future came due';

@@ -84,17 +84,36 @@ export interface ChangeContext {
   feeds: FeedSettings['feeds'];
 }
 
-export type IncrementalPlan = { ok: true; published: number } | { ok: false; reason: string };
+export type IncrementalPlan =
+  | {
+      ok: true;
+      /** Published posts now. */
+      published: number;
+      /** True when no changed post was shown, or would be: no output changes at all. */
+      unseen: boolean;
+      /** Files changed or added since the indexed build (all now published posts). */
+      changed: string[];
+      /** Files removed since the indexed build. */
+      removed: string[];
+      /** Each category's name (its most used spelling over every published post), by slug. */
+      categoryNames: Map<string, string>;
+    }
+  | { ok: false; reason: string };
 
 /** Most files a build tries to account for one by one before it simply rebuilds. */
 const MAX_CHANGES = 200;
 
 /**
- * Whether the outputs of the indexed (full) build still hold for the post files now on disk, and how
- * many posts are published now. The index is never updated here: every check weighs all the changes
- * since that build, so it holds however many incremental builds came between. `parse` reads one
- * changed or added file (undefined: invalid or unreadable). Any doubt answers `ok: false` with the
- * reason, and the caller builds in full (which writes a new index).
+ * What changed since the indexed (full) build, and whether a build may stop short of a full one:
+ * every changed post published before and after, keeping its slug and category spelling; added
+ * posts taking no slug in use and no new spelling; removals renaming no category. Then `unseen` says
+ * whether the changed posts are shown nowhere, before or after (older than the cut-off of every
+ * channel they belong to, outside the digest window): if so, no output changes.
+ *
+ * The index is never updated here: every check weighs all the changes since that build, so it holds
+ * however many incremental builds came between. `parse` reads one changed or added file (undefined:
+ * invalid or unreadable). Any doubt answers `ok: false` with the reason, and the caller builds in full
+ * (which writes a new index).
  */
 export function planIncremental(
   index: BuildIndex,
@@ -120,10 +139,11 @@ export function planIncremental(
   let slugsInUse: Set<string> | undefined; // only an added post needs them
   const slugs = () => (slugsInUse ??= new Set(index.files.map((f) => f[3]).filter((s): s is string => s !== null)));
   let published = index.published;
+  let unseen = true;
 
   for (const [file, , , slug, category] of removed) {
     if (slug === null || category === null) return { ok: false, reason: `${file} (removed) was a draft, a future or an invalid post` };
-    if (pinned.has(file)) return { ok: false, reason: `${file} (removed) was shown in a feed or the digest` };
+    if (pinned.has(file)) unseen = false;
     const categorySlug = toSlug(category);
     const before = canonicalSpelling(spellings, categorySlug);
     const counts = spellings[categorySlug];
@@ -138,9 +158,8 @@ export function planIncremental(
   }
 
   for (const { file, before } of changed) {
-    if (before !== undefined && (before[3] === null || pinned.has(file))) {
-      return { ok: false, reason: `${file} was ${before[3] === null ? 'a draft, a future or an invalid post' : 'shown in a feed or the digest'}` };
-    }
+    if (before !== undefined && before[3] === null) return { ok: false, reason: `${file} was a draft, a future or an invalid post` };
+    if (before !== undefined && pinned.has(file)) unseen = false;
     const fields = parse(file);
     if (fields === undefined) return { ok: false, reason: `${file} is not a valid post now` };
     const isPublished = !(fields.draft && !context.options.drafts) && !(fields.date > context.now && !context.options.future);
@@ -158,14 +177,31 @@ export function planIncremental(
       published++;
     }
     const at = fields.date.getTime();
-    if (at >= context.window.since.getTime() && at < context.window.until.getTime()) return { ok: false, reason: `${file} is dated in the digest's week` };
+    if (at >= context.window.since.getTime() && at < context.window.until.getTime()) unseen = false;
     for (const dir of channelDirsOf(fields, context.feeds)) {
       const cutoff = index.cutoffs[dir];
       // A channel that does not exist yet, or has room: the post would show there.
-      if (cutoff === undefined || cutoff === null || !sortsAfter([at, fields.slug, file], cutoff)) return { ok: false, reason: `${file} would show in the feed of ${dir || 'the site'}` };
+      if (cutoff === undefined || cutoff === null || !sortsAfter([at, fields.slug, file], cutoff)) unseen = false;
     }
   }
-  return { ok: true, published };
+  const categoryNames = new Map(Object.keys(spellings).map((slug) => [slug, canonicalSpelling(spellings, slug)!] as const).filter(([, name]) => name !== undefined));
+  return { ok: true, published, unseen, changed: changed.map((c) => c.file), removed: removed.map((r) => r[0]), categoryNames };
+}
+
+/**
+ * On a partial build (the shown and changed posts only), whether each channel still got its true
+ * newest posts: a channel that was full must again be full, and reach no further down than its old
+ * cut-off (below it are posts the partial build did not read). Returns the first channel that fails.
+ */
+export function incompleteChannel(index: BuildIndex, groups: ReadonlyArray<{ dir: string; posts: ReadonlyArray<Pick<Post, 'date' | 'slug' | 'file'>> }>, limit: number): string | undefined {
+  const byDir = new Map(groups.map((g) => [g.dir, g]));
+  for (const [dir, cutoff] of Object.entries(index.cutoffs)) {
+    if (cutoff === null) continue;
+    const group = byDir.get(dir);
+    const last = group?.posts[limit - 1];
+    if (last === undefined || sortsAfter([last.date.getTime(), last.slug, last.file], cutoff)) return dir || 'the site';
+  }
+  return undefined;
 }
 
 /** compareNewestFirst over [date ms, slug, file]: true when `a` comes after `b`. */

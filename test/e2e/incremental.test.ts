@@ -208,11 +208,19 @@ describe('incremental builds', () => {
     expect(snapshot(out)).toEqual(outputs);
     expect(statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs).toBe(postCache);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
-    // An edit that makes it the newest: a full build, saying why.
+    // An edit that makes it the newest: a partial build (the shown posts and this one) rewrites its feeds.
     await writeFile(path.join(content, 'p-29.md'), source({ title: 'P 29, news', age: 1, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
     const shown = await build(content, out, data);
-    expect(shown.mode).toBe('full');
-    expect(shown.reason).toBe("p-29.md is dated in the digest's week");
+    expect(shown.mode).toBe('incremental');
+    expect(shown.written).toEqual(expect.arrayContaining(['feed.xml', 'categories/science/feed.xml', 'digest.json']));
+    expect(JSON.parse(snapshot(out)['feed.json']!).items[0].title).toBe('P 29, news');
+    // Two shown posts removed: the edited one fills one place, but the post that moves up into the other
+    // was never read by a partial build, so a full build, saying why.
+    await unlink(path.join(content, 'p-10.md'));
+    await unlink(path.join(content, 'p-11.md'));
+    const gap = await build(content, out, data);
+    expect(gap.mode).toBe('full');
+    expect(gap.reason).toBe('a post left the feed of the site, and the next one down was not read');
   });
 
   it.each([
@@ -241,5 +249,31 @@ describe('incremental builds', () => {
     // The full build wrote a good index again: the next such edit is incremental.
     await writeFile(path.join(content, 'p-28.md'), source({ title: 'P 28, edited', age: 28, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
     expect((await build(content, out, data)).mode).toBe('incremental');
+  });
+
+  it('builds in full when posts share a slug: the suffix ("-2", "-3") depends on every slug in use, shown or not', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-collide-'));
+    roots.push(root);
+    const content = path.join(root, 'content');
+    await mkdir(path.join(content, 'more'), { recursive: true });
+    const spec = (title: string, age: number): Spec => ({ title, age, category: 'Science', tags: [], draft: false, broken: false, body: 'Body.' });
+    for (let age = 10; age < 20; age++) await writeFile(path.join(content, `p-${age}.md`), source(spec(`P ${age}`, age)));
+    // "foo-2" is taken by an old post nobody sees, so the second "foo" must become "foo-3".
+    await writeFile(path.join(content, 'foo-2.md'), source(spec('Old foo-2', 300)));
+    await writeFile(path.join(content, 'foo.md'), source(spec('Foo', 5)));
+    await writeFile(path.join(content, 'more', 'foo.md'), source(spec('Another foo', 4)));
+    const out = path.join(root, 'out');
+    const data = path.join(root, 'data');
+    await build(content, out, data);
+    // A shown post edited: a partial build would not know "foo-2" is taken.
+    await writeFile(path.join(content, 'p-10.md'), source(spec('P 10, edited', 10)));
+    const report = await build(content, out, data);
+    const fresh = path.join(root, 'fresh');
+    const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
+    expect(summary(report)).toEqual(summary(reference));
+    expect(snapshot(out)).toEqual(snapshot(path.join(fresh, 'out')));
+    expect(JSON.parse(snapshot(out)['feed.json']!).items.map((i: { url: string }) => i.url)).toContain('https://walk.example.com/posts/foo-3/');
+    expect(report.mode).toBe('full');
+    expect(report.reason).toBe('posts share a slug');
   });
 });
