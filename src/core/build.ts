@@ -3,22 +3,22 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { loadPostsCached, scanOf, scanPostFiles } from '../content/cache.js';
+import { loadPostsCached, scanOf, scanPostFiles, type Scan } from '../content/cache.js';
 import { publishPosts } from '../content/publish.js';
 import { EntryCache } from '../output/entry-cache.js';
-import { outputsIntact, readBuildState, statOutputs, writeBuildState } from '../output/build-state.js';
+import { outputsIntact, readBuildState, statOutputs, writeBuildState, type BuildState } from '../output/build-state.js';
 import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
 import { siteUrl } from '../feeds/urls.js';
 import { contentErrorFrom, toErrorRecord, type ErrorRecord } from '../errors.js';
 import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
-import { incompleteChannel, indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex } from '../output/build-index.js';
+import { incompleteChannel, indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
 import { parseFrontMatter, type PostFields } from '../content/front-matter.js';
 import type { Post } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
 import { filesFingerprint, short, type CoreContext } from './context.js';
-import type { Core } from '../core.js';
+import type { BuildReport, Core } from '../core.js';
 
 export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'> {
   const { config, deps, contentDir, outDir, displayDir, cacheDir, templatesDir, log, loadPublished } = ctx;
@@ -37,85 +37,98 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
       const base = { contentDir, outDir };
       // Without a last build to compare with, the posts are stat-ed as they are read, not before.
       const scanned = state ? await scanPostFiles(contentDir) : undefined;
-      // Why this build cannot stop early: reported, so a publisher can tell why a rebuild took long.
-      let reason = 'no earlier build';
-      // The last build's outputs hold (they are on disk as written, and no future post has come due)...
-      const notDue = state?.nextChangeAt === null || (state !== undefined && now < new Date(state.nextChangeAt));
-      if (state && scanned && notDue && outputsIntact(outDir, state.outputs)) {
-        const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
-        // ...and nothing changed since: stat-ing the posts was the build.
-        if (state.key === key) {
-          return { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'up-to-date' as const };
-        }
-        // ...or only posts that no output shows changed, and still show nowhere: only they are read.
-        const index = options.strict ? undefined : readBuildIndex(indexFile);
-        if (options.strict) reason = '--strict checks every post';
-        else if (!index) reason = 'no build index';
-        else if (index.inputsKey !== inputsKey) reason = 'settings, options, page templates or the digest week changed';
-        else {
-          const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
-          if (plan.ok && plan.unseen) {
-            const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
-            await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
-            return { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' as const };
-          }
-          if (plan.ok) {
-            // Some changed post is, or was, shown: a partial build over the posts any output showed plus
-            // the changed ones. Every post it does not read sorts below every full channel's cut-off.
-            const removed = new Set(plan.removed);
-            const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
-            const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file))), { timezone: config.site.timezone, displayDir });
-            const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
-            const groups = groupChannels(published.posts, config.feeds);
-            // Slug collisions are settled over every post ("-2" may be taken by one not read here).
-            const incomplete = part.errors.length > 0 ? 'a shown post cannot be read' : published.warnings.length > 0 ? 'posts share a slug' : incompleteChannel(index, groups, config.feeds.limit);
-            if (incomplete === undefined) {
-              const summary: BuildSummary = {
-                ...state.summary,
-                files: scanned.files.length,
-                published: plan.published,
-                warnings: published.warnings.map(toErrorRecord),
-                channels: groups.length,
-                digest: buildDigest(published.posts, window, config),
-              };
-              const { report } = await renderSite({ posts: published.posts, groups, hashes: part.hashes, summary, key, nextChangeAt: state.nextChangeAt });
-              return { ...report, mode: 'incremental' as const };
-            }
-            reason = incomplete === 'a shown post cannot be read' || incomplete === 'posts share a slug' ? incomplete : `a post left the feed of ${incomplete}, and the next one down was not read`;
-          } else reason = plan.reason;
-        }
-      } else if (state) {
-        reason = notDue ? 'output files were changed or removed since the last build' : 'a post dated in the future came due';
-      }
-      log.debug({ reason }, 'full build');
 
-      const { loaded, published } = await loadPublished(options, scanned);
-      const { scan } = loaded;
-      const groups = groupChannels(published.posts, config.feeds);
-      const summary: BuildSummary = {
-        files: loaded.files,
-        published: published.posts.length,
-        errors: loaded.errors.map(toErrorRecord),
-        warnings: published.warnings.map(toErrorRecord),
-        skipped: published.skipped,
-        channels: groups.length,
-        digest: buildDigest(published.posts, window, config),
-      };
-      if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
-        return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full' as const, reason };
+      const early = state && scanned ? await fromLastBuild(state, scanned) : { reason: 'no earlier build' };
+      if ('report' in early) return early.report;
+      // The reason is reported, so a publisher can tell why a rebuild took long.
+      log.debug({ reason: early.reason }, 'full build');
+      return fullBuild(early.reason);
+
+      /** Up to date, incremental or partial, when the last build allows: else why not. */
+      async function fromLastBuild(state: BuildState<BuildSummary>, scanned: Scan): Promise<{ report: BuildReport } | { reason: string }> {
+        // The last build's outputs must hold: on disk as written, and no future post come due since.
+        const notDue = state.nextChangeAt === null || now < new Date(state.nextChangeAt);
+        if (!notDue) return { reason: 'a post dated in the future came due' };
+        if (!outputsIntact(outDir, state.outputs)) return { reason: 'output files were changed or removed since the last build' };
+        const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
+        // Nothing changed since: stat-ing the posts was the build.
+        if (state.key === key) {
+          return { report: { ...base, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'up-to-date' } };
+        }
+        if (options.strict) return { reason: '--strict checks every post' };
+        const index = readBuildIndex(indexFile);
+        if (!index) return { reason: 'no build index' };
+        if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };
+        const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
+        if (!plan.ok) return { reason: plan.reason };
+        if (plan.unseen) {
+          // No changed post is, or was, shown anywhere: no output changes, only the counts.
+          const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
+          await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
+          return { report: { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' } };
+        }
+        return partialBuild(state, scanned, index, plan, key);
       }
-      const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
-      const { report, pinned } = await renderSite({
-        posts: published.posts,
-        groups,
-        hashes: loaded.hashes,
-        summary,
-        key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
-        nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
-      });
-      for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
-      await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
-      return { ...report, mode: 'full' as const, reason };
+
+      /**
+       * Some changed post is, or was, shown: build over the posts any output showed plus the changed
+       * ones. Every post it does not read sorts below every full channel's cut-off; it checks that every
+       * full channel still reaches that cut-off.
+       */
+      async function partialBuild(state: BuildState<BuildSummary>, scanned: Scan, index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>, key: string): Promise<{ report: BuildReport } | { reason: string }> {
+        const removed = new Set(plan.removed);
+        const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
+        const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file))), { timezone: config.site.timezone, displayDir });
+        if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
+        const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
+        // Slug collisions are settled over every post ("-2" may be taken by one not read here).
+        if (published.warnings.length > 0) return { reason: 'posts share a slug' };
+        const groups = groupChannels(published.posts, config.feeds);
+        const incomplete = incompleteChannel(index, groups, config.feeds.limit);
+        if (incomplete !== undefined) return { reason: `a post left the feed of ${incomplete}, and the next one down was not read` };
+        const summary: BuildSummary = {
+          ...state.summary,
+          files: scanned.files.length,
+          published: plan.published,
+          // None (see above): any the last build had went with the posts that caused them.
+          warnings: [],
+          channels: groups.length,
+          digest: buildDigest(published.posts, window, config),
+        };
+        const { report } = await renderSite({ posts: published.posts, groups, hashes: part.hashes, summary, key, nextChangeAt: state.nextChangeAt });
+        return { report: { ...report, mode: 'incremental' } };
+      }
+
+      /** Every post (changed ones read and parsed, the rest from the post cache), every output, a new index. */
+      async function fullBuild(reason: string): Promise<BuildReport> {
+        const { loaded, published } = await loadPublished(options, scanned);
+        const { scan } = loaded;
+        const groups = groupChannels(published.posts, config.feeds);
+        const summary: BuildSummary = {
+          files: loaded.files,
+          published: published.posts.length,
+          errors: loaded.errors.map(toErrorRecord),
+          warnings: published.warnings.map(toErrorRecord),
+          skipped: published.skipped,
+          channels: groups.length,
+          digest: buildDigest(published.posts, window, config),
+        };
+        if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
+          return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full', reason };
+        }
+        const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
+        const { report, pinned } = await renderSite({
+          posts: published.posts,
+          groups,
+          hashes: loaded.hashes,
+          summary,
+          key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
+          nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+        });
+        for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
+        await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
+        return { ...report, mode: 'full', reason };
+      }
 
       /**
        * Render and save every output from the published posts (all of them, or on a partial build the

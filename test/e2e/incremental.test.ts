@@ -258,22 +258,33 @@ describe('incremental builds', () => {
     await mkdir(path.join(content, 'more'), { recursive: true });
     const spec = (title: string, age: number): Spec => ({ title, age, category: 'Science', tags: [], draft: false, broken: false, body: 'Body.' });
     for (let age = 10; age < 20; age++) await writeFile(path.join(content, `p-${age}.md`), source(spec(`P ${age}`, age)));
-    // "foo-2" is taken by an old post nobody sees, so the second "foo" must become "foo-3".
+    // Two old posts named "foo" that no feed shows; "foo-2" is taken by a third, so one must become "foo-3".
     await writeFile(path.join(content, 'foo-2.md'), source(spec('Old foo-2', 300)));
-    await writeFile(path.join(content, 'foo.md'), source(spec('Foo', 5)));
-    await writeFile(path.join(content, 'more', 'foo.md'), source(spec('Another foo', 4)));
+    await writeFile(path.join(content, 'foo.md'), source(spec('Foo', 200)));
+    await writeFile(path.join(content, 'more', 'foo.md'), source(spec('Another foo', 201)));
     const out = path.join(root, 'out');
     const data = path.join(root, 'data');
     await build(content, out, data);
+    const check = async (name: string) => {
+      const report = await build(content, out, data);
+      const fresh = path.join(root, `fresh-${name}`);
+      const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
+      expect(summary(report), name).toEqual(summary(reference));
+      expect(snapshot(out), name).toEqual(snapshot(path.join(fresh, 'out')));
+      return report;
+    };
     // A shown post edited: a partial build would not know "foo-2" is taken.
     await writeFile(path.join(content, 'p-10.md'), source(spec('P 10, edited', 10)));
-    const report = await build(content, out, data);
-    const fresh = path.join(root, 'fresh');
-    const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
-    expect(summary(report)).toEqual(summary(reference));
-    expect(snapshot(out)).toEqual(snapshot(path.join(fresh, 'out')));
-    expect(JSON.parse(snapshot(out)['feed.json']!).items.map((i: { url: string }) => i.url)).toContain('https://walk.example.com/posts/foo-3/');
+    const report = await check('collision');
+    expect(report.warnings.map((w) => w.describe()).join('\n')).toContain('"foo-3"');
     expect(report.mode).toBe('full');
     expect(report.reason).toBe('posts share a slug');
+    // One of the two removed, and a shown post edited: a partial build, and the warning is gone with it.
+    await unlink(path.join(content, 'foo.md'));
+    await writeFile(path.join(content, 'p-11.md'), source(spec('P 11, edited', 11)));
+    const after = await check('resolved');
+    expect(after.reason).toBeUndefined();
+    expect(after.mode).toBe('incremental');
+    expect(after.warnings).toEqual([]);
   });
 });
