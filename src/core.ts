@@ -1,5 +1,6 @@
 // The application core: every use case as one function over the pure pipeline, effects injected.
 // The use cases live in core/ by subject; this file names them (the Core interface) and composes them.
+import { Settings } from 'luxon';
 import type { Config } from './config.js';
 import type { Category } from './content/schema.js';
 import { buildUseCases } from './core/build.js';
@@ -107,8 +108,9 @@ export interface BuildReport {
   /** True when --strict stopped the build before anything was written. */
   aborted: boolean;
   /**
-   * How much was done: nothing ('up-to-date': no input changed), only the changed post files read
-   * ('incremental': none of them shows in any output, before or after), or a full build from the caches.
+   * How much was done: nothing ('up-to-date': no input changed); 'incremental': only the changed post
+   * files read (none of them shows in any output, before or after), or those plus the shown posts (a
+   * partial build, rendering from them); or a full build from the caches.
    */
   mode: 'up-to-date' | 'incremental' | 'full';
   /** Why a full build could not stop earlier ("no earlier build", "posts/x.md would show in the feed of …"). */
@@ -169,6 +171,10 @@ export interface MemoryPreview {
 
 
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
+  // Luxon asks ICU for the machine's locale the first time it needs one (10 ms: a tenth of a rebuild
+  // where nothing changed), and no output may depend on the machine's locale anyway: every date a
+  // reader sees is formatted in the site's language, explicitly.
+  Settings.defaultLocale = 'en-US';
   const ctx = createContext(config, deps);
   return { ...buildUseCases(ctx), ...subscriptionUseCases(ctx), ...digestUseCases(ctx) };
 }

@@ -1,6 +1,6 @@
 // One post file's bytes → its post-cache entry: content hash plus validated front matter (or its
-// problems), in plain JSON-ready form. Pure. Shared by the loader and its parallel parser, so it stays
-// light: no Markdown, no sanitizer.
+// problems), in plain JSON-ready form. Pure, and light (no Markdown, no sanitizer): a cold build runs
+// it on every post file.
 import { hash } from 'node:crypto';
 import { toErrorRecord, type ErrorRecord } from '../errors.js';
 import { parseFrontMatter } from './front-matter.js';

@@ -1,5 +1,5 @@
 // Scraped Markdown bodies → clean Markdown: tabs, blank runs and stray indentation dropped. Pure.
-// No Markdown parser here: the post cache's parallel parser loads this module on its own.
+// No Markdown parser here: parsing a post (every post, on a cold build) needs this, not markdown-it.
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 

@@ -1,26 +1,16 @@
 // One post file's front matter → its validated fields, or every problem found in it. Pure: no disk,
-// no clock. Kept free of Markdown (and its sanitizer): the parallel parser loads only this.
+// no clock. Kept free of Markdown (and its sanitizer): it runs on every post, the body on a few.
 import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { ContentError } from '../errors.js';
-import { frontMatterSchema, stripControlChars } from './schema.js';
+import { frontMatterSchema, stripControlChars, type Post } from './schema.js';
 import { slugFromFile, toSlug } from './slug.js';
 
 /** What the front matter decides about a post; the body-derived fields come later, and only if needed. */
-export interface PostFields {
-  slug: string;
-  title: string;
-  date: Date;
-  updated: Date | undefined;
+export type PostFields = Omit<Post, 'file' | 'excerpt' | 'body' | 'wordCount' | 'readingMinutes'> & {
   /** The excerpt as written (cleaned later; derived from the body when missing or cut mid-word). */
   frontMatterExcerpt: string | undefined;
-  coverImage: string | undefined;
-  author: string | undefined;
-  tags: string[];
-  category: { name: string; slug: string };
-  source: string | undefined;
-  draft: boolean;
-}
+};
 
 export type FrontMatterResult =
   | { ok: true; fields: PostFields; /** The Markdown body as written (uncleaned). */ body: string }

@@ -5,8 +5,6 @@ import { chooseExcerpt, countWords, readingMinutes } from './excerpt.js';
 import { frontMatterEnd, normalizeNewlines, parseFrontMatter } from './front-matter.js';
 import { stripControlChars, type Post } from './schema.js';
 
-export { frontMatterEnd, normalizeNewlines } from './front-matter.js';
-
 export interface ParseOptions {
   /** IANA timezone for dates written without an offset. */
   timezone: string;
@@ -29,7 +27,6 @@ export function parsePost(file: string, source: string, options: ParseOptions): 
   lazy(post, 'wordCount', () => countWords(post.body));
   lazy(post, 'readingMinutes', () => readingMinutes(post.wordCount));
   lazy(post, 'excerpt', () => chooseExcerpt(f.frontMatterExcerpt, post.body, f.title));
-  frontMatterExcerpts.set(post, f.frontMatterExcerpt);
   return { ok: true, post };
 }
 
@@ -57,9 +54,6 @@ export function withChanges(post: Post, changes: Partial<Post>): Post {
   const copy = Object.create(Object.getPrototypeOf(post), Object.getOwnPropertyDescriptors(post)) as Post;
   return Object.assign(copy, changes);
 }
-
-/** The front matter's own excerpt of each parsed post (the build cache keeps it, to derive lazily). */
-export const frontMatterExcerpts = new WeakMap<Post, string | undefined>();
 
 /** The cleaned Markdown body of a post file's text. */
 export function bodyOfSource(source: string): string {

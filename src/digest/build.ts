@@ -1,5 +1,5 @@
 // Published posts + a window → the category digest the email renders from. Pure.
-import { DateTime, Settings } from 'luxon';
+import { DateTime } from 'luxon';
 import type { Post } from '../content/schema.js';
 import { compareStrings } from '../content/publish.js';
 import type { FeedSettings } from '../feeds/build.js';
@@ -49,11 +49,6 @@ export interface Digest {
 }
 
 const TOP_TAGS = 5;
-
-// Luxon asks ICU for the machine's locale the first time it needs one (10 ms: a tenth of a rebuild
-// where nothing changed), and nothing here may depend on the machine's locale anyway: every date a
-// reader sees is formatted in the site's language, explicitly.
-Settings.defaultLocale = 'en-US';
 
 /** The default window: the seven calendar days up to and including today, in `timezone`. */
 export function defaultWindow(now: Date, timezone: string, days = 7): DigestWindow {

@@ -152,7 +152,7 @@ function formatProblems(report: BuildReport): string {
 
 const MODE_NOTE: Record<BuildReport['mode'], string> = {
   'up-to-date': ' (nothing changed since the last build)',
-  incremental: ' (only the changed posts were read: none of them shows in a feed or the digest)',
+  incremental: ' (incremental: posts neither changed nor shown were not read)',
   full: '',
 };
 

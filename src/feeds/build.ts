@@ -29,9 +29,12 @@ export interface ChannelGroup {
   posts: Post[];
 }
 
+const categoryDir = (slug: string) => `categories/${slug}`;
+const tagDir = (slug: string) => `tags/${slug}`;
+
 /** The output folder of each channel a post belongs to: the site's, its category's, and its tags'. */
 export function channelDirsOf(post: Pick<Post, 'category' | 'tags'>, feeds: FeedSettings['feeds']): string[] {
-  return ['', `categories/${post.category.slug}`, ...(feeds.perTag ? post.tags.map((tag) => `tags/${toSlug(tag)}`) : [])];
+  return ['', categoryDir(post.category.slug), ...(feeds.perTag ? post.tags.map((tag) => tagDir(toSlug(tag))) : [])];
 }
 
 /** The channels to publish: the site, each category and (when enabled) each tag, newest first. */
@@ -55,10 +58,10 @@ export function groupChannels(posts: readonly Post[], feeds: FeedSettings['feeds
     }
   }
   for (const [slug, group] of [...byCategory].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    groups.push({ dir: `categories/${slug}`, kind: 'category', name: group.name, posts: group.posts });
+    groups.push({ dir: categoryDir(slug), kind: 'category', name: group.name, posts: group.posts });
   }
   for (const [slug, group] of [...byTag].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    groups.push({ dir: `tags/${slug}`, kind: 'tag', name: group.name, posts: group.posts });
+    groups.push({ dir: tagDir(slug), kind: 'tag', name: group.name, posts: group.posts });
   }
   return groups;
 }

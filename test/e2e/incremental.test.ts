@@ -76,6 +76,39 @@ const summary = (r: BuildReport) => ({
   digest: r.digest,
 });
 
+/** A site of its own under the temp folder: content (empty), out and data folders. */
+async function newSite(prefix: string) {
+  const root = await mkdtemp(path.join(os.tmpdir(), `broadsheet-${prefix}-`));
+  roots.push(root);
+  const content = path.join(root, 'content');
+  await mkdir(path.join(content, 'more'), { recursive: true });
+  const out = path.join(root, 'out');
+  const data = path.join(root, 'data');
+  return {
+    root, content, out, data,
+    build: () => build(content, out, data),
+    /** Rebuild, and check the outputs and the report against a cold build of the same posts in fresh folders. */
+    async rebuildAsFull(context: string): Promise<BuildReport> {
+      const report = await build(content, out, data);
+      const fresh = path.join(root, 'fresh');
+      const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
+      expect(reference.mode).toBe('full');
+      expect(summary(report), context).toEqual(summary(reference));
+      expect(snapshot(out), context).toEqual(snapshot(path.join(fresh, 'out')));
+      await rm(fresh, { recursive: true, force: true });
+      return report;
+    },
+  };
+}
+
+/** A published Science post, `age` days old. */
+const post = (title: string, age: number, body = 'Body.'): Spec => ({ title, age, category: 'Science', tags: [], draft: false, broken: false, body });
+
+/** Posts "P 10" … "P 29", 10 to 29 days old: with feeds of 4, the oldest are shown nowhere. */
+async function writeTwentyPosts(content: string): Promise<void> {
+  for (let age = 10; age < 30; age++) await writeFile(path.join(content, `p-${age}.md`), source(post(`P ${age}`, age)));
+}
+
 describe('incremental builds', () => {
   // Walks over an archive where the feeds' newest posts are the week's, and over busy weeks with more
   // posts than the feeds show (so the digest window and the feeds' cut-offs each decide on their own).
@@ -85,10 +118,8 @@ describe('incremental builds', () => {
     ['a busy week', 12, 0.33],
     ['another busy week', 11, 0.33],
   ])('give exactly the outputs and report of a full build, step after step of a random walk of edits (%s)', async (_name, seed, weekShare) => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-walk-'));
-    roots.push(root);
-    const content = path.join(root, 'content');
-    await mkdir(path.join(content, 'more'), { recursive: true });
+    const site = await newSite('walk');
+    const { content } = site;
     const rand = prng(seed);
     const pick = <T,>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
     const posts = new Map<string, Spec>();
@@ -129,9 +160,7 @@ describe('incremental builds', () => {
       ['touch a post', async () => { const f = pick([...posts.keys()]); await utimes(path.join(content, f), ++clock, clock); }],
     ];
 
-    const out = path.join(root, 'out');
-    const data = path.join(root, 'data');
-    await build(content, out, data);
+    await site.build();
     const modes: Record<string, number> = {};
     for (let step = 0; step < 120; step++) {
       const count = rand() < 0.2 ? 2 : 1;
@@ -141,15 +170,8 @@ describe('incremental builds', () => {
         await edit();
         done.push(name);
       }
-      const report = await build(content, out, data);
+      const report = await site.rebuildAsFull(`step ${step} (${done.join(', ')})`);
       modes[report.mode] = (modes[report.mode] ?? 0) + 1;
-      const fresh = path.join(root, `fresh-${step}`);
-      const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
-      expect(reference.mode).toBe('full');
-      const context = `step ${step} (${done.join(', ')}), ${report.mode} build`;
-      expect(summary(report), context).toEqual(summary(reference));
-      expect(snapshot(out), context).toEqual(snapshot(path.join(fresh, 'out')));
-      await rm(fresh, { recursive: true, force: true });
     }
     // Not vacuous: the walk took the incremental path often, and full builds too.
     expect(modes.incremental ?? 0).toBeGreaterThanOrEqual(15);
@@ -157,51 +179,31 @@ describe('incremental builds', () => {
   }, 120_000);
 
   it('builds in full when removing a post nobody sees would rename its category (the other spelling takes the lead)', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-spelling-'));
-    roots.push(root);
-    const content = path.join(root, 'content');
-    await mkdir(content, { recursive: true });
-    const spec = (category: string, age: number): Spec => ({ title: `${category} ${age}`, age, category, tags: [], draft: false, broken: false, body: 'Body.' });
+    const site = await newSite('spelling');
+    const spec = (category: string, age: number): Spec => ({ ...post(`${category} ${age}`, age), category });
     // Newer posts fill every feed (limit 4), so the 200-day-old ones show nowhere.
     const files: Array<[string, Spec]> = [
       ...[10, 11, 12, 13].map((age): [string, Spec] => [`new-${age}.md`, spec('Finance', age)]),
       ...[200, 201, 202, 203, 204].map((age): [string, Spec] => [`upper-${age}.md`, spec('Finance', age)]),
       ...[300, 301, 302, 303, 304, 305, 306, 307, 308].map((age): [string, Spec] => [`lower-${age}.md`, spec('finance', age)]),
     ];
-    for (const [file, s] of files) await writeFile(path.join(content, file), source(s));
-    const out = path.join(root, 'out');
-    const data = path.join(root, 'data');
-    expect((await build(content, out, data)).mode).toBe('full');
-    const modes: string[] = [];
+    for (const [file, s] of files) await writeFile(path.join(site.content, file), source(s));
+    expect((await site.build()).mode).toBe('full');
     // 9 "Finance" and 9 "finance": a tie the name sorted first wins. One fewer "Finance" and the name changes.
-    for (const file of ['upper-200.md']) {
-      await unlink(path.join(content, file));
-      const report = await build(content, out, data);
-      modes.push(report.mode);
-      const fresh = path.join(root, `fresh-${file}`);
-      const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
-      expect(summary(report)).toEqual(summary(reference));
-      expect(snapshot(out)).toEqual(snapshot(path.join(fresh, 'out')));
-      expect(JSON.parse(snapshot(out)['categories/finance/feed.json']!).title).toBe('Walk: finance');
-    }
-    expect(modes).toEqual(['full']);
+    await unlink(path.join(site.content, 'upper-200.md'));
+    const report = await site.rebuildAsFull('upper-200.md removed');
+    expect(JSON.parse(snapshot(site.out)['categories/finance/feed.json']!).title).toBe('Walk: finance');
+    expect(report.mode).toBe('full');
   });
 
   it('reads only the edited post when no output shows it: nothing written, post cache untouched, the next build is up to date', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-old-edit-'));
-    roots.push(root);
-    const content = path.join(root, 'content');
-    await mkdir(content, { recursive: true });
-    for (let age = 10; age < 30; age++) {
-      await writeFile(path.join(content, `p-${age}.md`), source({ title: `P ${age}`, age, category: 'Science', tags: [], draft: false, broken: false, body: 'Body.' }));
-    }
-    const out = path.join(root, 'out');
-    const data = path.join(root, 'data');
+    const { content, out, data } = await newSite('old-edit');
+    await writeTwentyPosts(content);
     await build(content, out, data);
     const cache = (name: string) => readdirSync(path.join(data, 'cache')).find((f) => f.startsWith(name))!;
     const postCache = statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs;
     const outputs = snapshot(out);
-    await writeFile(path.join(content, 'p-29.md'), source({ title: 'P 29, edited', age: 29, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
     const edited = await build(content, out, data);
     expect(edited.mode).toBe('incremental');
     expect(edited.written).toEqual([]);
@@ -209,7 +211,7 @@ describe('incremental builds', () => {
     expect(statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs).toBe(postCache);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
     // An edit that makes it the newest: a partial build (the shown posts and this one) rewrites its feeds.
-    await writeFile(path.join(content, 'p-29.md'), source({ title: 'P 29, news', age: 1, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    await writeFile(path.join(content, 'p-29.md'), source(post('P 29, news', 1, 'Edited.')));
     const shown = await build(content, out, data);
     expect(shown.mode).toBe('incremental');
     expect(shown.written).toEqual(expect.arrayContaining(['feed.xml', 'categories/science/feed.xml', 'digest.json']));
@@ -232,57 +234,37 @@ describe('incremental builds', () => {
     }],
     ['another format', (text: string) => JSON.stringify({ ...JSON.parse(text), format: 99 })],
   ])('does not trust a build index holding %s: the build is a full one', async (_name, damage) => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-bad-index-'));
-    roots.push(root);
-    const content = path.join(root, 'content');
-    await mkdir(content, { recursive: true });
-    for (let age = 10; age < 30; age++) {
-      await writeFile(path.join(content, `p-${age}.md`), source({ title: `P ${age}`, age, category: 'Science', tags: [], draft: false, broken: false, body: 'Body.' }));
-    }
-    const out = path.join(root, 'out');
-    const data = path.join(root, 'data');
+    const { content, out, data } = await newSite('bad-index');
+    await writeTwentyPosts(content);
     await build(content, out, data);
     const indexFile = path.join(data, 'cache', readdirSync(path.join(data, 'cache')).find((f) => f.startsWith('index-'))!);
     await writeFile(indexFile, damage(readFileSync(indexFile, 'utf8')));
-    await writeFile(path.join(content, 'p-29.md'), source({ title: 'P 29, edited', age: 29, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
     expect((await build(content, out, data)).mode).toBe('full');
     // The full build wrote a good index again: the next such edit is incremental.
-    await writeFile(path.join(content, 'p-28.md'), source({ title: 'P 28, edited', age: 28, category: 'Science', tags: [], draft: false, broken: false, body: 'Edited.' }));
+    await writeFile(path.join(content, 'p-28.md'), source(post('P 28, edited', 28, 'Edited.')));
     expect((await build(content, out, data)).mode).toBe('incremental');
   });
 
   it('builds in full when posts share a slug: the suffix ("-2", "-3") depends on every slug in use, shown or not', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-collide-'));
-    roots.push(root);
-    const content = path.join(root, 'content');
-    await mkdir(path.join(content, 'more'), { recursive: true });
-    const spec = (title: string, age: number): Spec => ({ title, age, category: 'Science', tags: [], draft: false, broken: false, body: 'Body.' });
-    for (let age = 10; age < 20; age++) await writeFile(path.join(content, `p-${age}.md`), source(spec(`P ${age}`, age)));
+    const site = await newSite('collide');
+    const { content } = site;
+    for (let age = 10; age < 20; age++) await writeFile(path.join(content, `p-${age}.md`), source(post(`P ${age}`, age)));
     // Two old posts named "foo" that no feed shows; "foo-2" is taken by a third, so one must become "foo-3".
-    await writeFile(path.join(content, 'foo-2.md'), source(spec('Old foo-2', 300)));
-    await writeFile(path.join(content, 'foo.md'), source(spec('Foo', 200)));
-    await writeFile(path.join(content, 'more', 'foo.md'), source(spec('Another foo', 201)));
-    const out = path.join(root, 'out');
-    const data = path.join(root, 'data');
-    await build(content, out, data);
-    const check = async (name: string) => {
-      const report = await build(content, out, data);
-      const fresh = path.join(root, `fresh-${name}`);
-      const reference = await build(content, path.join(fresh, 'out'), path.join(fresh, 'data'));
-      expect(summary(report), name).toEqual(summary(reference));
-      expect(snapshot(out), name).toEqual(snapshot(path.join(fresh, 'out')));
-      return report;
-    };
+    await writeFile(path.join(content, 'foo-2.md'), source(post('Old foo-2', 300)));
+    await writeFile(path.join(content, 'foo.md'), source(post('Foo', 200)));
+    await writeFile(path.join(content, 'more', 'foo.md'), source(post('Another foo', 201)));
+    await site.build();
     // A shown post edited: a partial build would not know "foo-2" is taken.
-    await writeFile(path.join(content, 'p-10.md'), source(spec('P 10, edited', 10)));
-    const report = await check('collision');
+    await writeFile(path.join(content, 'p-10.md'), source(post('P 10, edited', 10)));
+    const report = await site.rebuildAsFull('collision');
     expect(report.warnings.map((w) => w.describe()).join('\n')).toContain('"foo-3"');
     expect(report.mode).toBe('full');
     expect(report.reason).toBe('posts share a slug');
     // One of the two removed, and a shown post edited: a partial build, and the warning is gone with it.
     await unlink(path.join(content, 'foo.md'));
-    await writeFile(path.join(content, 'p-11.md'), source(spec('P 11, edited', 11)));
-    const after = await check('resolved');
+    await writeFile(path.join(content, 'p-11.md'), source(post('P 11, edited', 11)));
+    const after = await site.rebuildAsFull('resolved');
     expect(after.reason).toBeUndefined();
     expect(after.mode).toBe('incremental');
     expect(after.warnings).toEqual([]);
