@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readSecrets, type Config } from './config.js';
-import { createOutboxMailer, createSmtpMailer, type Mailer } from './delivery/mailer.js';
+import type { Mailer } from './delivery/mailer.js';
 import { ConfigError } from './errors.js';
 import { openSqliteStore } from './subscribers/sqlite-store.js';
 import type { SubscriberStore } from './subscribers/store.js';
@@ -21,6 +21,8 @@ export function openStore(config: Readonly<Config>, cwd: string): SubscriberStor
 /** SMTP when BROADSHEET_SMTP_URL is set, else the outbox folder under data/. */
 export async function createMailer(config: Readonly<Config>, cwd: string, env: Record<string, string | undefined>): Promise<Mailer> {
   const { smtpUrl } = readSecrets(env);
+  // nodemailer loads with the first mailer, not with every command that opens the store.
+  const { createOutboxMailer, createSmtpMailer } = await import('./delivery/mailer.js');
   if (!smtpUrl) return createOutboxMailer(path.join(dataDirOf(config, cwd), OUTBOX_DIR));
   const { dkim } = config.delivery;
   let privateKey: string | undefined;

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AggregateAppError, ConfigError } from './errors.js';
 import { cronProblem } from './schedule/due.js';
 

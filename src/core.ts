@@ -1,6 +1,5 @@
 // The application core: every use case as one function over the pure pipeline, effects injected.
 // The use cases live in core/ by subject; this file names them (the Core interface) and composes them.
-import { Settings } from 'luxon';
 import type { Config } from './config.js';
 import type { Category } from './content/schema.js';
 import { buildUseCases } from './core/build.js';
@@ -171,10 +170,6 @@ export interface MemoryPreview {
 
 
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
-  // Luxon asks ICU for the machine's locale the first time it needs one (10 ms: a tenth of a rebuild
-  // where nothing changed), and no output may depend on the machine's locale anyway: every date a
-  // reader sees is formatted in the site's language, explicitly.
-  Settings.defaultLocale = 'en-US';
   const ctx = createContext(config, deps);
   return { ...buildUseCases(ctx), ...subscriptionUseCases(ctx), ...digestUseCases(ctx) };
 }

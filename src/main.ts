@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // Composition root: the only place that touches process (argv, env, signals, exit code, real clock).
-import { main } from './drivers/cli.js';
+import module from 'node:module';
+
+// Keep V8's compiled code of every module between runs (in the OS temp folder; NODE_COMPILE_CACHE
+// chooses another): a command then starts without compiling what it loads. Before any other import.
+module.enableCompileCache?.();
+const { main } = await import('./drivers/cli.js');
 
 let stopRequested = false;
 const onSignal = (signal: NodeJS.Signals) => {

@@ -1,12 +1,12 @@
 // The post cache under the data folder: each file's parse, keyed by path, size and modification time
 // and verified by content hash, so a rebuild reads only what changed. A corrupt or stale-format cache is
 // detected and rebuilt, never trusted. I/O.
-import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { contentErrorFrom, ContentError } from '../errors.js';
 import { excerptOrDerived, countWords, readingMinutes } from './excerpt.js';
-import { listPostFiles, inContentDir, type LoadedPosts } from './load.js';
+import { inContentDir, listPostFiles, scanOf, scanPostFiles, statPostFile, type Scan, type ScannedFile } from './scan.js';
 import type { CacheEntry, SerializedPost } from './cache-entry.js';
 import { bodyOfSource } from './parse.js';
 import { readEntries, type ReadJob, type ReadOutcome } from './read-entries.js';
@@ -15,38 +15,19 @@ import type { Post } from './schema.js';
 /** Bumped whenever what is stored changes meaning: an older cache is then ignored and rewritten. */
 const FORMAT = 3;
 
-export interface ScannedFile {
-  file: string;
-  size: number;
-  mtimeMs: number;
-}
-
-export interface Scan {
-  files: ScannedFile[];
-  /** Changes whenever any post file is added, removed, resized or touched. */
-  fingerprint: string;
-}
-
-/** List and stat every post file: the whole cost of a rebuild where nothing changed. */
-export async function scanPostFiles(dir: string): Promise<Scan> {
-  const names = await listPostFiles(dir);
-  return scanOf(names.map((file) => {
-    const stat = statSync(path.join(dir, file));
-    return { file, size: stat.size, mtimeMs: stat.mtimeMs };
-  }));
-}
-
-/** A scan of the given files (their fingerprint covers just them). */
-export function scanOf(files: ScannedFile[]): Scan {
-  const hash = createHash('sha1');
-  for (const { file, size, mtimeMs } of files) hash.update(`${file}\t${size}\t${mtimeMs}\n`);
-  return { files, fingerprint: hash.digest('hex') };
-}
-
 interface CacheFile {
   format: number;
   timezone: string;
   entries: Record<string, CacheEntry>;
+}
+
+export interface LoadedPosts {
+  /** Every valid post, drafts and future posts included; `publishPosts` decides what is published. */
+  posts: Post[];
+  /** Every invalid post, each problem named by file and field. An invalid post is skipped. */
+  errors: ContentError[];
+  /** Post files seen. */
+  files: number;
 }
 
 export interface CachedLoad extends LoadedPosts {
@@ -132,12 +113,7 @@ function statsOf(dir: string, names: readonly string[], outcomes: ReadonlyMap<st
   return names.flatMap((file) => {
     const outcome = outcomes.get(file);
     if (outcome && 'entry' in outcome) return [{ file, size: outcome.entry.size, mtimeMs: outcome.entry.mtimeMs }];
-    try {
-      const stat = statSync(path.join(dir, file));
-      return [{ file, size: stat.size, mtimeMs: stat.mtimeMs }];
-    } catch {
-      return [];
-    }
+    return [statPostFile(dir, file)];
   });
 }
 

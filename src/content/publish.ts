@@ -1,5 +1,6 @@
 // Which parsed posts are published, in what order, under which unique slugs. Pure.
 import { ContentError } from '../errors.js';
+import { compareStrings } from './compare.js';
 import { withChanges } from './parse.js';
 import type { Category, Post } from './schema.js';
 
@@ -92,8 +93,4 @@ function unifyCategoryNames(posts: readonly Post[], given?: ReadonlyMap<string, 
     const category = canonical.get(post.category.slug)!;
     return category.name === post.category.name ? post : withChanges(post, { category });
   });
-}
-
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 // The post model and its front matter schema: what a valid post is, in one place.
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A category: its display name and the slug used in URLs and as its identity. */
 export interface Category {

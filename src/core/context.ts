@@ -2,22 +2,32 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Settings } from 'luxon';
 import { readSecrets, type Config } from '../config.js';
-import { loadPostsCached, type Scan } from '../content/cache.js';
-import { publishPosts } from '../content/publish.js';
+import type { Scan } from '../content/scan.js';
 import { loadSigningKey } from '../email/signing-key.js';
-import { loadTemplates, type Templates } from '../email/templates.js';
+import type { Templates } from '../email/templates.js';
 import { AppError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import { silentLogger } from '../log.js';
 import type { CoreDeps } from '../core.js';
 
 /** The templates/ folder shipped with Broadsheet (next to src/ and dist/). */
-export const BUNDLED_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+export const BUNDLED_TEMPLATES = path.join(packageRoot(), 'templates');
 
 export type CoreContext = ReturnType<typeof createContext>;
 
+// Modules a use case loads when it first reaches them, not when the core is created: a command that
+// does not parse posts or render mail does not pay for the parser, the sanitizer, Liquid or MJML.
+export const postsModule = () => import('../content/cache.js');
+export const publishModule = () => import('../content/publish.js');
+export const templatesModule = () => import('../email/templates.js');
+
 export function createContext(config: Readonly<Config>, deps: CoreDeps) {
+  // Luxon asks ICU for the machine's locale the first time it needs one (10 ms: a tenth of a rebuild
+  // where nothing changed), and no output may depend on the machine's locale anyway: every date a
+  // reader sees is formatted in the site's language, explicitly.
+  Settings.defaultLocale = 'en-US';
   const contentDir = path.resolve(deps.cwd, config.paths.content);
   const outDir = path.resolve(deps.cwd, config.paths.out);
   // Reports name files the way the user wrote the folder: relative to where they ran the command.
@@ -33,6 +43,7 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
 
   /** Every post (through the post cache), and which of them are published now. */
   async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
+    const [{ loadPostsCached }, { publishPosts }] = await Promise.all([postsModule(), publishModule()]);
     const loaded = await loadPostsCached(contentDir, scanned, {
       timezone: config.site.timezone,
       displayDir,
@@ -54,7 +65,7 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
   const templates = () => {
     const key = filesFingerprint(templatesDir);
     if (loadedTemplates?.key !== key) {
-      const current = { key, templates: loadTemplates(templatesDir, config.email.subject) };
+      const current = { key, templates: templatesModule().then(({ loadTemplates }) => loadTemplates(templatesDir, config.email.subject)) };
       // A failed load (a broken template) is not kept: the next use tries again.
       current.templates.catch(() => {
         if (loadedTemplates === current) loadedTemplates = undefined;

@@ -2,9 +2,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
-import { sendDigest as runSend } from '../delivery/send-digest.js';
-import { buildMessage, recipientLinks } from '../email/message.js';
-import { personalize, renderDigestEmail } from '../email/render.js';
 import type { Templates } from '../email/templates.js';
 import { siteUrl } from '../feeds/urls.js';
 import { dueSubscribers, nextSlot } from '../schedule/due.js';
@@ -12,6 +9,11 @@ import { DateTime } from 'luxon';
 import { saveFiles } from '../output/save.js';
 import { need, type CoreContext } from './context.js';
 import type { Core } from '../core.js';
+
+// Rendering and sending load MJML, Liquid and nodemailer's MIME code: only when a digest is rendered.
+const renderModule = () => import('../email/render.js');
+const messageModule = () => import('../email/message.js');
+const sendModule = () => import('../delivery/send-digest.js');
 
 export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'previewInMemory' | 'runDueDigests' | 'status' | 'archivePage' | 'previewDigest'> {
   const { config, deps, dataDir, log, signingKey, loadPublished } = ctx;
@@ -21,6 +23,7 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
    * email's own link.
    */
   async function renderPreview(digest: Digest, to: string | 'anonymous' = config.email.from.address) {
+    const [{ personalize, renderDigestEmail }, { buildMessage, recipientLinks }] = await Promise.all([renderModule(), messageModule()]);
     const rendered = await renderDigestEmail(digest, await ctx.templates(), config);
     const address = to === 'anonymous' ? config.email.from.address : to;
     const links = recipientLinks(address, await signingKey(), config);
@@ -32,20 +35,22 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
     return { email, message };
   }
   let lastPreview: { key: string; templates: Templates; rendered: ReturnType<typeof renderPreview> } | undefined;
+  async function sendDigest(options: Parameters<Core['sendDigest']>[0] = {}) {
+    const store = need(deps.store, 'store');
+    const mailer = need(deps.mailer, 'mailer');
+    const { published } = await loadPublished();
+    const { sendDigest: runSend } = await sendModule();
+    return runSend(
+      {
+        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, now: deps.now, log,
+        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+      },
+      options,
+    );
+  }
   return {
-    async sendDigest(options = {}) {
-      const store = need(deps.store, 'store');
-      const mailer = need(deps.mailer, 'mailer');
-      const { published } = await loadPublished();
-      return runSend(
-        {
-          store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, now: deps.now, log,
-          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-          ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
-        },
-        options,
-      );
-    },
+    sendDigest,
     async previewInMemory(options = {}) {
       const { published, now } = await loadPublished();
       const fallbackWindow = defaultWindow(now, config.site.timezone);
@@ -74,12 +79,12 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
     },
     async runDueDigests() {
       const store = need(deps.store, 'store');
-      if (store.unfinishedCampaign()) return this.sendDigest();
+      if (store.unfinishedCampaign()) return sendDigest();
       const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, deps.now(), config.site.timezone);
       if (due.length === 0) {
         return { campaignId: undefined, resumed: false, dryRun: false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false, idle: 'no subscriber is due' };
       }
-      return this.sendDigest({ subscriberIds: due.map((s) => s.id) });
+      return sendDigest({ subscriberIds: due.map((s) => s.id) });
     },
     status() {
       const store = need(deps.store, 'store');

@@ -2,12 +2,8 @@
 // one-click unsubscribe and preferences.
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { toSlug } from '../content/slug.js';
-import { buildMessage, recipientLinks } from '../email/message.js';
-import { renderNoticeEmail } from '../email/render.js';
 import { siteUrl } from '../feeds/urls.js';
 import { normalizeAddress, parseCategoryList } from '../subscribers/address.js';
-import { parseSubscriberCsv } from '../subscribers/import-csv.js';
 import type { Subscriber } from '../subscribers/store.js';
 import { signToken, verifyToken } from '../email/tokens.js';
 import type { Category } from '../content/schema.js';
@@ -15,6 +11,14 @@ import { IANAZone } from 'luxon';
 import { describeError, InputError } from '../errors.js';
 import { need, type CoreContext } from './context.js';
 import type { Core } from '../core.js';
+
+// Mail rendering, MIME building and CSV parsing load when a use case first needs them: listing or
+// removing subscribers needs none of them.
+const renderModule = () => import('../email/render.js');
+const messageModule = () => import('../email/message.js');
+const csvModule = () => import('../subscribers/import-csv.js');
+// Slugs (for category names) pull in a transliteration table that is slow to set up.
+const slugModule = () => import('../content/slug.js');
 
 export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'listSubscribers' | 'importSubscribers' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
   const { config, deps, log, background, signingKey, loadPublished } = ctx;
@@ -30,6 +34,7 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     links: Record<string, string>,
     listLinks?: { unsubscribeUrl: string; unsubscribeMailto: string },
   ): Promise<void> {
+    const [{ renderNoticeEmail }, { buildMessage }] = await Promise.all([renderModule(), messageModule()]);
     const email = await renderNoticeEmail(await ctx.templates(), config, kind, {
       email: subscriber.email, categories: subscriber.categories, links, validDays: config.delivery.confirmDays,
     });
@@ -39,6 +44,7 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     log.info({ subscriber: subscriber.id }, kind === 'confirm' ? 'confirmation request submitted' : 'welcome message submitted');
   }
   async function sendWelcome(subscriber: Subscriber): Promise<void> {
+    const { recipientLinks } = await messageModule();
     const links = recipientLinks(subscriber.email, await signingKey(), config);
     await sendNotice(subscriber, 'welcome', { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl }, links);
   }
@@ -52,12 +58,19 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     }
     return subscribers.length;
   }
+  async function categories(): Promise<Category[]> {
+    const { published } = await loadPublished();
+    const seen = new Map<string, Category>();
+    for (const post of published.posts) if (!seen.has(post.category.slug)) seen.set(post.category.slug, post.category);
+    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
   return {
     async addSubscriber(input) {
       const store = need(deps.store, 'store');
       const email = normalizeAddress(input.email);
       if (!email) throw new InputError({ field: 'email', message: `"${input.email}" is not an email address` });
       const status = input.pending ? 'pending' : 'active';
+      const { toSlug } = await slugModule();
       const categories = parseCategoryList(input.categories, toSlug);
       const { subscriber, created } = store.add({ email, name: input.name, categories, timezone: input.timezone, status }, deps.now());
       const confirmationSent = created && status === 'pending' ? (await sendConfirmations([subscriber]), true) : false;
@@ -79,6 +92,8 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const text = await readFile(absolute, 'utf8').catch((cause: unknown) => {
         throw new InputError({ file, message: 'cannot read the CSV file', cause });
       });
+      const { parseSubscriberCsv } = await csvModule();
+      const { toSlug } = await slugModule();
       const parsed = parseSubscriberCsv(text, file, options.pending ? 'pending' : 'active', toSlug);
       const result = store.importMany(parsed.rows, deps.now());
       let confirmationsSent = 0;
@@ -91,6 +106,7 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const store = need(deps.store, 'store');
       const email = normalizeAddress(input.email);
       if (!email) throw new InputError({ field: 'email', message: 'expected an email address' });
+      const { toSlug } = await slugModule();
       const categories = parseCategoryList(input.categories, toSlug);
       const timezone = input.timezone && IANAZone.isValidZone(input.timezone) ? input.timezone : undefined;
       const now = deps.now();
@@ -122,21 +138,18 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     async readPreferences(token) {
       const subscriber = await subscriberFor(token, 'preferences');
       if (!subscriber) return undefined;
+      const { recipientLinks } = await messageModule();
       const { unsubscribeUrl } = recipientLinks(subscriber.email, await signingKey(), config);
-      return { email: subscriber.email, selected: subscriber.categories, categories: await this.categories(), unsubscribeUrl };
+      return { email: subscriber.email, selected: subscriber.categories, categories: await categories(), unsubscribeUrl };
     },
     async savePreferences(token, categories) {
       const subscriber = await subscriberFor(token, 'preferences');
       if (!subscriber) return false;
+      const { toSlug } = await slugModule();
       need(deps.store, 'store').setCategories(subscriber.id, parseCategoryList(categories, toSlug), deps.now());
       return true;
     },
-    async categories() {
-      const { published } = await loadPublished();
-      const seen = new Map<string, Category>();
-      for (const post of published.posts) if (!seen.has(post.category.slug)) seen.set(post.category.slug, post.category);
-      return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
-    },
+    categories,
     async settled() {
       await Promise.allSettled([...background]);
     },

@@ -1,7 +1,7 @@
 // Published posts + a window → the category digest the email renders from. Pure.
 import { DateTime } from 'luxon';
 import type { Post } from '../content/schema.js';
-import { compareStrings } from '../content/publish.js';
+import { compareStrings } from '../content/compare.js';
 import type { FeedSettings } from '../feeds/build.js';
 import { postUrl } from '../feeds/urls.js';
 

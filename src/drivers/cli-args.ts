@@ -1,9 +1,22 @@
 // What every command shares on the command line: the folder options, usage errors, window dates.
 import type { ParseArgsConfig } from 'node:util';
 import { parseWindowBound } from '../digest/build.js';
+import { UsageError } from './usage.js';
 
-/** A mistake in how the command was typed: exit code 2. */
-export class UsageError extends Error {}
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  cwd: string;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+  /** True once the process was asked to stop (SIGINT/SIGTERM): long commands stop at a safe point. */
+  shouldStop?: () => boolean;
+}
+
+/** One command: its arguments (after the command name) in, an exit code out. */
+export type Command = (args: readonly string[], io: CliIo) => Promise<number>;
+
+export { UsageError } from './usage.js';
 
 /** Where things are: every command takes these. */
 export const PATH_OPTIONS = {

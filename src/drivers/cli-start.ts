@@ -1,4 +1,4 @@
-// `broadsheet start` (server + scheduler: the main job) and `broadsheet status`.
+// `broadsheet start` (server + scheduler: the main job) and `broadsheet serve` (the server alone).
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -9,8 +9,7 @@ import { loadConfig, readSecrets } from '../config.js';
 import { BUNDLED_TEMPLATES, createCore } from '../core.js';
 import { createLogger } from '../log.js';
 import { loadPages } from '../web/pages.js';
-import type { CliIo } from './cli.js';
-import { PATH_OPTIONS } from './cli-args.js';
+import { PATH_OPTIONS, type CliIo } from './cli-args.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { createServer } from './server.js';
 
@@ -90,29 +89,4 @@ async function runSite(args: readonly string[], io: CliIo, withScheduler: boolea
   store.close();
   log.info({}, 'stopped');
   return 0;
-}
-
-export async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
-  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
-  const store = openStore(config, io.cwd);
-  try {
-    const s = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store }).status();
-    const when = (d: Date | undefined) => d?.toISOString() ?? 'never';
-    const lines = [
-      `Next feed rebuild:   ${when(s.next.rebuild)} (${config.schedule.rebuild})`,
-      `Next digest check:   ${when(s.next.digestCheck)}; next digest slot in ${config.site.timezone}: ${when(s.next.digestInSiteTimezone)} (${config.schedule.digest})`,
-      `Last feed build:     ${when(s.lastBuild)}`,
-      `Subscribers:         ${Object.entries(s.subscribers).map(([k, n]) => `${n} ${k}`).join(', ')}; ${s.due} due now`,
-      'Recent campaigns:',
-      ...(s.campaigns.length === 0
-        ? ['  none yet']
-        : s.campaigns.map((c) => `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`)),
-      '',
-    ];
-    io.stdout.write(lines.join('\n'));
-    return 0;
-  } finally {
-    store.close();
-  }
 }

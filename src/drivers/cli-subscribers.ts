@@ -1,13 +1,11 @@
 // CLI commands over the subscriber store: `subscribers …` and `send`. Parse, one core call, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { stringify } from 'csv-stringify/sync';
 import { createMailer, openStore } from '../adapters.js';
 import { loadConfig } from '../config.js';
 import { createCore } from '../core.js';
-import { createLogger } from '../log.js';
+import { createLogger, lazyLogger } from '../log.js';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../subscribers/store.js';
-import type { CliIo } from './cli.js';
-import { COMMON_OPTIONS, UsageError, windowFlag } from './cli-args.js';
+import { COMMON_OPTIONS, UsageError, windowFlag, type CliIo } from './cli-args.js';
 
 const SUBSCRIBER_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -29,7 +27,7 @@ async function open(io: CliIo, values: { config?: string | undefined; content?: 
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
   const store = openStore(config, io.cwd);
   const mailer = withMailer ? await createMailer(config, io.cwd, io.env) : undefined;
-  const log = createLogger(io.stderr);
+  const log = lazyLogger(() => createLogger(io.stderr));
   const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, log, ...(mailer ? { mailer } : {}), ...(io.shouldStop ? { shouldStop: io.shouldStop } : {}) });
   const close = async () => {
     await mailer?.close();
@@ -82,6 +80,7 @@ export async function subscribersCommand(args: readonly string[], io: CliIo): Pr
       }
       default: {
         // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
+        const { stringify } = await import('csv-stringify/sync');
         io.stdout.write(stringify(core.listSubscribers().map(exportRow), { header: true, columns: EXPORT_COLUMNS }));
         return 0;
       }

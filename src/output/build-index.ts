@@ -7,12 +7,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { compareStrings } from '../content/publish.js';
+import { compareStrings } from '../content/compare.js';
 import type { Post } from '../content/schema.js';
 import type { PostFields } from '../content/front-matter.js';
 import type { DigestWindow } from '../digest/build.js';
 import { channelDirsOf, type ChannelGroup, type FeedSettings } from '../feeds/build.js';
-import type { ScannedFile } from '../content/cache.js';
+import type { ScannedFile } from '../content/scan.js';
 import { toSlug } from '../content/slug.js';
 
 const FORMAT = 1;

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPostsCached, scanPostFiles } from '../../src/content/cache.js';
+import { loadPostsCached } from '../../src/content/cache.js';
+import { scanPostFiles } from '../../src/content/scan.js';
 import { parsePost, withChanges } from '../../src/content/parse.js';
 import type { Post } from '../../src/content/schema.js';
 

@@ -63,15 +63,18 @@ describe('loadPosts', () => {
 
 describe('a post file that cannot be read', () => {
   it('is reported by name while the others load, on a first build and on one with a cache', async () => {
-    const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
+    const { mkdtemp, mkdir, writeFile, rm, symlink } = await import('node:fs/promises');
     const os = await import('node:os');
     const { loadPostsCached } = await import('../../src/content/cache.js');
     const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-unreadable-'));
     try {
       const content = path.join(root, 'content');
-      // A folder named like a post: listed as one, but reading it fails (EISDIR), even as root.
-      await mkdir(path.join(content, 'odd.md'), { recursive: true });
-      await writeFile(path.join(content, 'odd.md', 'inside.md'), '---\ntitle: Inside\ndate: 2026-01-02\n---\nBody.\n');
+      // A dangling link named like a post: listed as one, but it cannot be stat-ed or read, even as root.
+      await mkdir(content, { recursive: true });
+      await symlink(path.join(root, 'gone.md'), path.join(content, 'odd.md'));
+      // A folder named like a post is a folder, not a post; the posts inside it are posts.
+      await mkdir(path.join(content, 'odd-dir.md'), { recursive: true });
+      await writeFile(path.join(content, 'odd-dir.md', 'inside.md'), '---\ntitle: Inside\ndate: 2026-01-02\n---\nBody.\n');
       await writeFile(path.join(content, 'fine.md'), '---\ntitle: Fine\ndate: 2026-01-01\n---\nBody.\n');
       const cacheFile = path.join(root, 'cache.json');
       for (const run of ['first', 'cached']) {
@@ -79,7 +82,7 @@ describe('a post file that cannot be read', () => {
         expect(loaded.posts.map((p) => p.title).sort(), run).toEqual(['Fine', 'Inside']);
         expect(loaded.errors.map((e) => e.describe()), run).toEqual([expect.stringContaining(path.join('content', 'odd.md'))]);
         expect(loaded.errors[0]!.describe(), run).toContain('cannot be read');
-        expect(loaded.scan.files.map((f) => f.file), run).toEqual(['fine.md', 'odd.md', 'odd.md/inside.md']);
+        expect(loaded.scan.files.map((f) => f.file), run).toEqual(['fine.md', 'odd-dir.md/inside.md', 'odd.md']);
       }
     } finally {
       await rm(root, { recursive: true, force: true });

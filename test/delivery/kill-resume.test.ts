@@ -1,4 +1,4 @@
-// Crash safety of `broadsheet send`: the built CLI (dist/main.js) is SIGKILLed mid-campaign while
+// Crash safety of `broadsheet send`: the built CLI (dist/bin/broadsheet.js) is SIGKILLed mid-campaign while
 // sending to a real SMTP server, then run again. Everyone gets the digest; the only second copies are
 // messages that were in flight at the kill, resent with the same Message-ID, at most one per connection.
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { DAY, RECENT_POSTS, writeChildSite } from '../helpers/child-site.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = path.join(REPO, 'dist', 'main.js');
+const MAIN = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
 const SUBSCRIBERS = 60;
 const MAX_CONNECTIONS = 2;
 const KILL_AFTER = 15;

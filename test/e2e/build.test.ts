@@ -1,5 +1,5 @@
 // `broadsheet build` end to end: the CLI entry in process on a temp copy of the adversarial fixture
-// (plus a 2 MB post made at run time), then one spawned smoke test of the built dist/main.js.
+// (plus a 2 MB post made at run time), then one spawned smoke test of the built CLI, dist/bin/broadsheet.js.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -347,8 +347,8 @@ describe('build flags', () => {
   });
 });
 
-describe('dist/main.js (spawned)', () => {
-  const dist = path.join(REPO, 'dist', 'main.js');
+describe('dist/bin/broadsheet.js (spawned)', () => {
+  const dist = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BROADSHEET_')));
   const node = (...args: string[]) => spawnSync(process.execPath, [dist, ...args], { cwd: REPO, env, encoding: 'utf8' });
 

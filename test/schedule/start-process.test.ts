@@ -1,4 +1,4 @@
-// `broadsheet start` as a real process (dist/main.js): the startup digest check sends to whoever is due,
+// `broadsheet start` as a real process (dist/bin/broadsheet.js): the startup digest check sends to whoever is due,
 // two processes on one database never both send, a SIGKILL mid-send is resumed by the next start, SIGTERM
 // stops cleanly, and `broadsheet status` reports it all. Mail goes to an in-process SMTP sink.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +16,7 @@ import { DAY, RECENT_POSTS, writeChildSite } from '../helpers/child-site.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = path.join(REPO, 'dist', 'main.js');
+const MAIN = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
 
 interface Exit {
   code: number | null;

@@ -1,0 +1,185 @@
+// A build with work to do: incremental when the last build's index allows, else full; then render and
+// save what changed. Loaded by build() (core/build.ts) only when the post files or inputs changed.
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { loadPostsCached } from '../content/cache.js';
+import { scanOf, type Scan } from '../content/scan.js';
+import { publishPosts } from '../content/publish.js';
+import { EntryCache } from '../output/entry-cache.js';
+import { outputsIntact, statOutputs, writeBuildState, type BuildState } from '../output/build-state.js';
+import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
+import { buildDigest, postsInWindow } from '../digest/build.js';
+import { toErrorRecord } from '../errors.js';
+import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
+import { incompleteChannel, indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
+import { parseFrontMatter, type PostFields } from '../content/front-matter.js';
+import type { Post } from '../content/schema.js';
+import { saveFiles } from '../output/save.js';
+import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
+import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
+import { short, type CoreContext } from './context.js';
+import type { BuildReport } from '../core.js';
+
+export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildReport> {
+  const { config, contentDir, outDir, displayDir, cacheDir, templatesDir, log, loadPublished } = ctx;
+  const { options, now, window, inputsKey, id, stateFile, indexFile, state, scanned } = job;
+  const base = { contentDir, outDir };
+
+  const early = job.fullBecause === undefined && state && scanned ? await incrementally(state, scanned) : { reason: job.fullBecause ?? 'no earlier build' };
+  if ('report' in early) return early.report;
+  // The reason is reported, so a publisher can tell why a rebuild took long.
+  log.debug({ reason: early.reason }, 'full build');
+  return fullBuild(early.reason);
+
+  /** Incremental or partial, when the last build's index allows: else why not. */
+  async function incrementally(state: BuildState<BuildSummary>, scanned: Scan): Promise<{ report: BuildReport } | { reason: string }> {
+    const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
+    if (options.strict) return { reason: '--strict checks every post' };
+    const index = readBuildIndex(indexFile);
+    if (!index) return { reason: 'no build index' };
+    if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };
+    const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
+    if (!plan.ok) return { reason: plan.reason };
+    if (plan.unseen) {
+      // No changed post is, or was, shown anywhere: no output changes, only the counts.
+      const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
+      await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
+      return { report: { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' } };
+    }
+    return partialBuild(state, scanned, index, plan, key);
+  }
+
+  /**
+   * Some changed post is, or was, shown: build over the posts any output showed plus the changed
+   * ones. Every post it does not read sorts below every full channel's cut-off; it checks that every
+   * full channel still reaches that cut-off.
+   */
+  async function partialBuild(state: BuildState<BuildSummary>, scanned: Scan, index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>, key: string): Promise<{ report: BuildReport } | { reason: string }> {
+    const removed = new Set(plan.removed);
+    const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
+    const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file))), { timezone: config.site.timezone, displayDir });
+    if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
+    const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
+    // Slug collisions are settled over every post ("-2" may be taken by one not read here).
+    if (published.warnings.length > 0) return { reason: 'posts share a slug' };
+    const groups = groupChannels(published.posts, config.feeds);
+    const incomplete = incompleteChannel(index, groups, config.feeds.limit);
+    if (incomplete !== undefined) return { reason: `a post left the feed of ${incomplete}, and the next one down was not read` };
+    const summary: BuildSummary = {
+      ...state.summary,
+      files: scanned.files.length,
+      published: plan.published,
+      // None (see above): any the last build had went with the posts that caused them.
+      warnings: [],
+      channels: groups.length,
+      digest: buildDigest(published.posts, window, config),
+    };
+    const { report } = await renderSite({ posts: published.posts, groups, hashes: part.hashes, summary, key, nextChangeAt: state.nextChangeAt });
+    return { report: { ...report, mode: 'incremental' } };
+  }
+
+  /** Every post (changed ones read and parsed, the rest from the post cache), every output, a new index. */
+  async function fullBuild(reason: string): Promise<BuildReport> {
+    const { loaded, published } = await loadPublished(options, scanned);
+    const { scan } = loaded;
+    const groups = groupChannels(published.posts, config.feeds);
+    const summary: BuildSummary = {
+      files: loaded.files,
+      published: published.posts.length,
+      errors: loaded.errors.map(toErrorRecord),
+      warnings: published.warnings.map(toErrorRecord),
+      skipped: published.skipped,
+      channels: groups.length,
+      digest: buildDigest(published.posts, window, config),
+    };
+    if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
+      return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full', reason };
+    }
+    const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
+    const { report, pinned } = await renderSite({
+      posts: published.posts,
+      groups,
+      hashes: loaded.hashes,
+      summary,
+      key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
+      nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+    });
+    for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
+    await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
+    return { ...report, mode: 'full', reason };
+  }
+
+  /**
+   * Render and save every output from the published posts (all of them, or on a partial build the
+   * shown and changed ones), then record the build state. Channels whose content is unchanged, with
+   * their files in place, are not rendered again. Returns the posts some output shows.
+   */
+  async function renderSite(input: {
+    posts: readonly Post[];
+    groups: readonly ChannelGroup[];
+    hashes: ReadonlyMap<string, string>;
+    summary: BuildSummary;
+    key: string;
+    nextChangeAt: string | null;
+  }) {
+    const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
+    const entryConfig = short(JSON.stringify([config.site, config.feeds]));
+    // Posts an output shows: an incremental build never skips past them.
+    const pinned = new Set<string>();
+    const channels = channelsOf(input.groups, config, (post) => {
+      pinned.add(post.file);
+      return entries.get(`${input.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config));
+    });
+    for (const post of postsInWindow(input.posts, window)) pinned.add(post.file);
+    const summary = { ...input.summary, channels: channels.length };
+    const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
+    const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
+    // A channel whose content is the same as last time, with its files still in place, is not rendered again.
+    const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
+    const pages = await loadPages(templatesDir);
+    const files: OutputFile[] = [
+      ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
+      { path: 'digest.json', body: `${JSON.stringify(summary.digest, null, 2)}\n` },
+      { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
+      { path: 'feed.xsl', body: pages.feedXsl },
+      ...(await Promise.all(
+        channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
+      )),
+    ];
+    const saved = await saveFiles(outDir, files);
+    const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
+    const outputs = [...files.map((f) => f.path), ...kept];
+    // A category or tag that lost its last post: the files the previous build wrote for it go, so
+    // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
+    const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
+    for (const stale of removed) await rm(path.join(outDir, ...stale.split('/')), { force: true });
+    await entries.save();
+    await writeBuildState(stateFile, { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary });
+    const report = { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
+    return { report, pinned };
+  }
+}
+
+/** A changed post's front matter, for the incremental check (undefined: unreadable or invalid). */
+function parseChangedPost(contentDir: string, file: string, timezone: string): PostFields | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(contentDir, ...file.split('/')), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const result = parseFrontMatter(file, text, { timezone });
+  return result.ok ? result.fields : undefined;
+}
+
+/** Files of posts whose slugs collided: those that got a suffix, and those that kept the slug. */
+function slugCollisionFiles(parsed: readonly Post[], published: readonly Post[]): string[] {
+  const parsedSlug = new Map(parsed.map((p) => [p.file, p.slug]));
+  const owner = new Map(published.map((p) => [p.slug, p.file]));
+  return published.flatMap((p) => {
+    const slug = parsedSlug.get(p.file);
+    return slug === undefined || slug === p.slug ? [] : [p.file, owner.get(slug) ?? p.file];
+  });
+}

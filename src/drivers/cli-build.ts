@@ -1,0 +1,58 @@
+// `broadsheet build`: load the posts, write every feed and page. Parse, one core call, print.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createCore, type BuildReport } from '../core.js';
+import { COMMON_OPTIONS, type CliIo } from './cli-args.js';
+import { USAGE } from './usage.js';
+
+const BUILD_OPTIONS = {
+  ...COMMON_OPTIONS,
+  out: { type: 'string' },
+  strict: { type: 'boolean' },
+  drafts: { type: 'boolean' },
+  future: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export async function buildCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: BUILD_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) return (io.stdout.write(USAGE), 0);
+  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
+  const started = performance.now();
+  const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).build(values);
+  io.stderr.write(formatProblems(report));
+  io.stdout.write(formatBuild(report, performance.now() - started, io.cwd));
+  return report.aborted ? 1 : 0;
+}
+
+function formatProblems(report: BuildReport): string {
+  const lines = [
+    ...report.errors.map((e) => `error: ${e.describe()} (post skipped)`),
+    ...report.warnings.map((w) => `warning: ${w.describe()}`),
+  ];
+  if (report.aborted) lines.push(`--strict: ${report.errors.length + report.warnings.length} problem(s) reported, nothing was written.`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+const MODE_NOTE: Record<BuildReport['mode'], string> = {
+  'up-to-date': ' (nothing changed since the last build)',
+  incremental: ' (incremental: posts neither changed nor shown were not read)',
+  full: '',
+};
+
+function formatBuild(report: BuildReport, ms: number, cwd: string): string {
+  if (report.aborted) return '';
+  const rel = (p: string) => (p.startsWith(cwd) ? p.slice(cwd.length + 1) || '.' : p);
+  const skipped = [
+    report.errors.length ? `${report.errors.length} invalid` : '',
+    report.skipped.drafts ? `${report.skipped.drafts} draft(s)` : '',
+    report.skipped.future ? `${report.skipped.future} future` : '',
+  ].filter(Boolean);
+  return [
+    `Built ${report.published} post(s) from ${report.files} file(s) in ${rel(report.contentDir)}${skipped.length ? ` (skipped: ${skipped.join(', ')})` : ''}.`,
+    `${report.channels} feed channel(s) × RSS, Atom, JSON Feed → ${rel(report.outDir)}/ (${report.written.length} written, ${report.unchanged.length} unchanged${report.removed?.length ? `, ${report.removed.length} stale removed` : ''})`,
+    `  site feeds: ${rel(report.outDir)}/feed.xml, atom.xml, feed.json; all feeds: ${rel(report.outDir)}/feeds.opml`,
+    `  digest ${report.digest.id}: ${report.digest.postCount} post(s) → ${rel(report.outDir)}/digest.json`,
+    `Done in ${Math.round(ms)} ms${report.mode === 'full' && report.reason ? ` (full build: ${report.reason})` : MODE_NOTE[report.mode]}${report.errors.length + report.warnings.length ? `, with ${report.errors.length} error(s) and ${report.warnings.length} warning(s)` : ''}.`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,43 @@
+// `broadsheet digest`: preview the digest email as files. Parse, one core call, print.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createCore, type PreviewReport } from '../core.js';
+import { COMMON_OPTIONS, windowFlag, type CliIo } from './cli-args.js';
+import { USAGE } from './usage.js';
+
+const DIGEST_OPTIONS = {
+  ...COMMON_OPTIONS,
+  out: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  to: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export async function digestCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: DIGEST_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) return (io.stdout.write(USAGE), 0);
+  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
+  const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).previewDigest({
+    since: windowFlag(values.since, 'since', config.site.timezone),
+    until: windowFlag(values.until, 'until', config.site.timezone),
+    to: values.to,
+    outDir: values.out,
+  });
+  io.stdout.write(formatPreview(report, io.cwd));
+  return 0;
+}
+
+function formatPreview(report: PreviewReport, cwd: string): string {
+  const rel = (p: string) => (p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p);
+  const window = `${report.window.since.toISOString()} – ${report.window.until.toISOString()}`;
+  if (report.empty) return `No posts were published in ${window} (digest ${report.digest.id}): nothing to preview, no files written.\n`;
+  return [
+    `Subject: ${report.subject}`,
+    `Digest ${report.digest.id}: ${report.digest.postCount} post(s) in ${report.digest.sections.length} categor${report.digest.sections.length === 1 ? 'y' : 'ies'}, for ${report.to}`,
+    `  ${rel(report.files.html)}   open in a browser (${Math.round(report.htmlBytes / 1024)} KB of HTML)`,
+    `  ${rel(report.files.text)}    the plain-text part`,
+    `  ${rel(report.files.eml)}    the complete message, as it would be sent; open in a mail client`,
+    ...report.notes.map((n) => `note: ${n}`),
+    '',
+  ].join('\n');
+}
