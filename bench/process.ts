@@ -19,14 +19,15 @@ export function timeProcesses(commands: readonly ProcessCommand[], rounds = 15):
   for (let round = -1; round < rounds; round++) {
     for (const command of commands) {
       command.before?.();
-      const ms = runOnce(command);
+      const ms = runProcess(command);
       if (round >= 0) times.get(command.name)!.push(ms);
     }
   }
   return Object.fromEntries([...times].map(([name, runs]) => [name, median(runs)]));
 }
 
-function runOnce(command: ProcessCommand): number {
+/** Run a command once; its wall time in ms. Throws, with its stderr, when it fails. */
+export function runProcess(command: ProcessCommand): number {
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, command.args, { cwd: command.cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -4,7 +4,13 @@
 // import()s stay dynamic). `tsc` (npm run build) type-checks and emits dist/ module by module first:
 // that output is the library surface the benchmarks import; this bundle is what `broadsheet` runs.
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { build } from 'esbuild';
+
+const require = createRequire(import.meta.url);
+// Luxon ships an ESM build (our imports) and a CommonJS one (cron-parser's require): one copy, the ESM one.
+const LUXON_ESM = path.join(path.dirname(require.resolve('luxon/package.json')), 'build', 'es6', 'luxon.mjs');
 
 // Left as ordinary imports from node_modules: a native addon, packages that load files or worker
 // threads by path at run time, and the big ones only `start`/`send` use, loaded once by a long process.
@@ -39,6 +45,7 @@ await build({
     {
       name: 'broadsheet-externals',
       setup(b) {
+        b.onResolve({ filter: /^luxon$/ }, () => ({ path: LUXON_ESM }));
         b.onResolve({ filter: /^[^./]/ }, (args) => {
           if (args.path.startsWith('node:')) return { external: true };
           if (args.path.startsWith('@fastify/') || EXTERNAL.has(packageOf(args.path))) return { external: true };

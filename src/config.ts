@@ -5,135 +5,143 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IANAZone } from 'luxon';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AggregateAppError, ConfigError } from './errors.js';
 import { cronProblem } from './schedule/due.js';
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
-  .transform((u) => new URL(u).toString());
+// zod's functional "mini" build: the same validation and messages as the chained API, in a fraction of
+// the code to load (every command reads the config first, so its cost is every command's).
+const text = (min = 0) => (min > 0 ? z.string().check(z.minLength(min)) : z.string());
+const int = (min: number, max?: number) => (max === undefined ? z.int().check(z.minimum(min)) : z.int().check(z.minimum(min), z.maximum(max)));
 
-const timezone = z
-  .string()
-  .refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA timezone such as "Europe/Paris" or "UTC"' });
+const httpUrl = z.pipe(
+  z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }),
+  z.transform((u: string) => new URL(u).toString()),
+);
+
+const timezone = z.string().check(z.refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA timezone such as "Europe/Paris" or "UTC"' }));
 
 export const SiteConfig = z.object({
   /** Site name: feed titles and the email header. */
-  title: z.string().min(1).default('Broadsheet'),
+  title: z._default(text(1), 'Broadsheet'),
   /** Public base URL; every link in feeds and email is absolute against it. */
-  url: httpUrl.default('http://127.0.0.1:8080/'),
-  description: z.string().default('Posts and weekly digests'),
+  url: z._default(httpUrl, 'http://127.0.0.1:8080/'),
+  description: z._default(z.string(), 'Posts and weekly digests'),
   /** BCP 47 language tag for feeds. */
-  language: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag like "en" or "en-GB"').default('en'),
-  author: z
-    .object({ name: z.string().min(1), email: z.email().optional(), url: httpUrl.optional() })
-    .default({ name: 'Broadsheet' }),
+  language: z._default(z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag like "en" or "en-GB"')), 'en'),
+  author: z._default(z.object({ name: text(1), email: z.optional(z.email()), url: z.optional(httpUrl) }), { name: 'Broadsheet' }),
   /** Logo for feeds (absolute URL). */
-  image: httpUrl.optional(),
-  copyright: z.string().optional(),
+  image: z.optional(httpUrl),
+  copyright: z.optional(z.string()),
   /** Timezone for date-only and offset-less dates, and for digest windows. */
-  timezone: timezone.default('UTC'),
+  timezone: z._default(timezone, 'UTC'),
 });
 export type SiteConfig = z.infer<typeof SiteConfig>;
 
 export const FeedsConfig = z.object({
   /** Items per feed, newest first. */
-  limit: z.number().int().min(1).max(10_000).default(50),
+  limit: z._default(int(1, 10_000), 50),
   /** Also write a feed per tag under tags/<tag-slug>/. */
-  perTag: z.boolean().default(false),
+  perTag: z._default(z.boolean(), false),
   /** Path of a post's page under site.url; `:slug` and `:category` are replaced. */
-  postPath: z
-    .string()
-    .refine((p) => p.startsWith('/') && p.includes(':slug'), { error: 'expected a path starting with "/" that contains ":slug"' })
-    .default('/posts/:slug/'),
+  postPath: z._default(
+    z.string().check(z.refine((p) => p.startsWith('/') && p.includes(':slug'), { error: 'expected a path starting with "/" that contains ":slug"' })),
+    '/posts/:slug/',
+  ),
   /** WebSub hub URL, advertised in every feed when set. */
-  hub: httpUrl.optional(),
+  hub: z.optional(httpUrl),
 });
 export type FeedsConfig = z.infer<typeof FeedsConfig>;
 
 export const PathsConfig = z.object({
-  content: z.string().min(1).default('content'),
-  out: z.string().min(1).default('public'),
+  content: z._default(text(1), 'content'),
+  out: z._default(text(1), 'public'),
   /** Database, outbox, previews and the generated signing secret. */
-  data: z.string().min(1).default('data'),
+  data: z._default(text(1), 'data'),
   /** Email and page templates; default: the templates/ folder shipped with Broadsheet. */
-  templates: z.string().min(1).optional(),
+  templates: z.optional(text(1)),
 });
 
-const mailbox = z.object({ name: z.string().optional(), address: z.email({ error: 'expected an email address' }) });
+const mailbox = z.object({ name: z.optional(z.string()), address: z.email({ error: 'expected an email address' }) });
 
 export const EmailConfig = z.object({
   /** Sender of the digest; its domain is used for Message-IDs and List-Id. */
-  from: mailbox.default({ name: 'Broadsheet', address: 'digest@localhost' }),
-  replyTo: mailbox.optional(),
+  from: z._default(mailbox, { name: 'Broadsheet', address: 'digest@localhost' }),
+  replyTo: z.optional(mailbox),
   /** Subject template (Liquid): digest.postCount, digest.dateRange, digest.topCategories, site.title. */
-  subject: z.string().min(1).default('{{ site.title }}: {{ digest.postCount }} new {% if digest.postCount == 1 %}post{% else %}posts{% endif %} in {{ digest.topCategories }} ({{ digest.dateRange }})'),
+  subject: z._default(
+    text(1),
+    '{{ site.title }}: {{ digest.postCount }} new {% if digest.postCount == 1 %}post{% else %}posts{% endif %} in {{ digest.topCategories }} ({{ digest.dateRange }})',
+  ),
   /** The sender's postal address, shown in every footer (required by law for bulk mail in many places). */
-  postalAddress: z.string().optional(),
+  postalAddress: z.optional(z.string()),
   /** Address for mailto: unsubscribes; defaults to reply-to, then from. */
-  unsubscribeMailbox: z.email().optional(),
+  unsubscribeMailbox: z.optional(z.email()),
   /** Size the cover images are shown at, in CSS pixels. */
-  cover: z.object({ width: z.number().int().min(100).max(600).default(552), height: z.number().int().min(50).max(600).default(276) }).default({ width: 552, height: 276 }),
+  cover: z._default(z.object({ width: z._default(int(100, 600), 552), height: z._default(int(50, 600), 276) }), { width: 552, height: 276 }),
 });
 export type EmailConfig = z.infer<typeof EmailConfig>;
 
 export const DeliveryConfig = z.object({
   /** SMTP connections kept open at once; also the most messages ever in flight. */
-  maxConnections: z.number().int().min(1).max(50).default(5),
+  maxConnections: z._default(int(1, 50), 5),
   /** Messages per second across all connections; unset = as fast as the server accepts. */
-  rateLimit: z.number().positive().optional(),
+  rateLimit: z.optional(z.number().check(z.positive())),
   /** Temporary failures (4xx, dropped connection, timeout) are retried with exponential backoff. */
-  retry: z
-    .object({ attempts: z.number().int().min(1).max(10).default(4), delayMs: z.number().int().min(0).default(2000) })
-    .default({ attempts: 4, delayMs: 2000 }),
+  retry: z._default(z.object({ attempts: z._default(int(1, 10), 4), delayMs: z._default(int(0), 2000) }), { attempts: 4, delayMs: 2000 }),
   /** DKIM signing: the private key is read from a file (never put key material in the config). */
-  dkim: z.object({ domainName: z.string().min(1), keySelector: z.string().min(1), privateKeyFile: z.string().min(1) }).optional(),
+  dkim: z.optional(z.object({ domainName: text(1), keySelector: text(1), privateKeyFile: text(1) })),
   /** New subscribers' first digest covers this many days. */
-  firstDigestDays: z.number().int().min(1).max(60).default(7),
+  firstDigestDays: z._default(int(1, 60), 7),
   /** Days a double opt-in confirmation link stays valid. */
-  confirmDays: z.number().int().min(1).max(60).default(7),
+  confirmDays: z._default(int(1, 60), 7),
 });
 export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
 
 export const ServerConfig = z.object({
   /** Loopback by default: put a reverse proxy in front to publish it. */
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(8080),
+  host: z._default(text(1), '127.0.0.1'),
+  port: z._default(int(0, 65535), 8080),
   /**
    * Behind a reverse proxy, trust its X-Forwarded-For so rate limits and the preview guard see the
    * visitor's address (true, or the proxy's address/CIDR). Off by default: anyone could forge it.
    */
-  trustProxy: z.union([z.boolean(), z.string()]).default(false),
+  trustProxy: z._default(z.union([z.boolean(), z.string()]), false),
   /** Subscribe requests allowed per client IP per minute. */
-  subscribeRateLimit: z.number().int().min(1).default(5),
+  subscribeRateLimit: z._default(int(1), 5),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
-const cronExpression = z.string().superRefine((expr, ctx) => {
-  const problem = cronProblem(expr, 'UTC');
-  if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron expression ("${expr}"): ${problem}` });
-});
+const cronExpression = z.string().check(
+  z.superRefine((expr, ctx) => {
+    const problem = cronProblem(expr, 'UTC');
+    if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron expression ("${expr}"): ${problem}` });
+  }),
+);
 
 export const ScheduleConfig = z.object({
   /** When the digest goes out, read in each subscriber's own timezone (default: Mondays 08:00). */
-  digest: cronExpression.default('0 8 * * 1'),
+  digest: z._default(cronExpression, '0 8 * * 1'),
   /** How often the feeds are rebuilt (they are also rebuilt soon after a content file changes). */
-  rebuild: cronExpression.default('*/15 * * * *'),
+  rebuild: z._default(cronExpression, '*/15 * * * *'),
   /** How often the scheduler checks who is due a digest: fine enough for every timezone's local hour. */
-  digestCheck: cronExpression.default('*/5 * * * *'),
+  digestCheck: z._default(cronExpression, '*/5 * * * *'),
   /** Lease on sending, renewed while a send runs; a crashed holder's lease expires after this. */
-  leaseSeconds: z.number().int().min(10).max(3600).default(120),
+  leaseSeconds: z._default(int(10, 3600), 120),
 });
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
+// A missing section is its own defaults: worked out when a config is parsed, not at import.
+const section = <S extends z.ZodMiniObject>(schema: S) => z._default(schema, () => schema.parse({}) as never);
+
 export const Config = z.object({
-  site: SiteConfig.default(SiteConfig.parse({})),
-  feeds: FeedsConfig.default(FeedsConfig.parse({})),
-  paths: PathsConfig.default(PathsConfig.parse({})),
-  email: EmailConfig.default(EmailConfig.parse({})),
-  delivery: DeliveryConfig.default(DeliveryConfig.parse({})),
-  server: ServerConfig.default(ServerConfig.parse({})),
-  schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
+  site: section(SiteConfig),
+  feeds: section(FeedsConfig),
+  paths: section(PathsConfig),
+  email: section(EmailConfig),
+  delivery: section(DeliveryConfig),
+  server: section(ServerConfig),
+  schedule: section(ScheduleConfig),
 });
 export type Config = z.infer<typeof Config>;
 

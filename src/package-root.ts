@@ -2,16 +2,15 @@
 // by walking up from this module, so it holds for src/ (tests), dist/ (tsc) and dist/bin/ (the bundle).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 let found: string | undefined;
 
 export function packageRoot(): string {
   if (found !== undefined) return found;
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+  for (let dir = import.meta.dirname; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
     if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'broadsheet') return (found = dir);
-    if (path.dirname(dir) === dir) throw new Error(`Broadsheet's package.json was not found above ${fileURLToPath(import.meta.url)}`);
+    if (path.dirname(dir) === dir) throw new Error(`Broadsheet's package.json was not found above ${import.meta.dirname}`);
   }
 }
 

@@ -8,8 +8,17 @@ import { siteUrl } from '../feeds/urls.js';
 import { scanPostFiles } from '../content/scan.js';
 import { outputsIntact, readBuildState } from '../output/build-state.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
-import { filesFingerprint, short, type CoreContext } from './context.js';
-import type { BuildOptions, BuildReport, Core } from '../core.js';
+import type { Config } from '../config.js';
+import { createContext, filesFingerprint, short, type CoreContext } from './context.js';
+import type { BuildOptions, BuildReport, Core, CoreDeps } from '../core.js';
+
+/**
+ * Only the site-building part of the core: what `broadsheet build` needs, without the subscriber and
+ * digest use cases (and the modules they load).
+ */
+export function createSiteBuilder(config: Readonly<Config>, deps: CoreDeps): Pick<Core, 'build' | 'rebuild'> {
+  return buildUseCases(createContext(config, deps));
+}
 
 export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'> {
   const { config, deps, contentDir, outDir, cacheDir, templatesDir, log } = ctx;

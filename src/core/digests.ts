@@ -6,7 +6,6 @@ import type { Templates } from '../email/templates.js';
 import { siteUrl } from '../feeds/urls.js';
 import { dueSubscribers, nextSlot } from '../schedule/due.js';
 import { DateTime } from 'luxon';
-import { saveFiles } from '../output/save.js';
 import { need, type CoreContext } from './context.js';
 import type { Core } from '../core.js';
 
@@ -126,6 +125,7 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
 
       const to = (options.to ?? config.email.from.address).trim().toLowerCase();
       const { email, message } = await renderPreview(digest, to);
+      const { saveFiles } = await import('../output/save.js');
       const previewDir = options.outDir ? path.resolve(deps.cwd, options.outDir) : path.join(dataDir, 'preview');
       await saveFiles(previewDir, [
         { path: 'digest.html', body: email.html },

@@ -1,7 +1,8 @@
 // `broadsheet build`: load the posts, write every feed and page. Parse, one core call, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.js';
-import { createCore, type BuildReport } from '../core.js';
+import type { BuildReport } from '../core.js';
+import { createSiteBuilder } from '../core/build.js';
 import { COMMON_OPTIONS, type CliIo } from './cli-args.js';
 import { USAGE } from './usage.js';
 
@@ -18,7 +19,7 @@ export async function buildCommand(args: readonly string[], io: CliIo): Promise<
   if (values.help) return (io.stdout.write(USAGE), 0);
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
   const started = performance.now();
-  const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).build(values);
+  const report = await createSiteBuilder(config, { now: io.now, cwd: io.cwd, env: io.env }).build(values);
   io.stderr.write(formatProblems(report));
   io.stdout.write(formatBuild(report, performance.now() - started, io.cwd));
   return report.aborted ? 1 : 0;

@@ -2,7 +2,6 @@
 // stat-ing the post files. Never trusted blindly: a missing or altered output file means a full build. I/O.
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 
 const FORMAT = 1;
 
@@ -50,6 +49,8 @@ function isBuildState(value: unknown): boolean {
 
 export async function writeBuildState<Summary>(file: string, state: Omit<BuildState<Summary>, 'format'>): Promise<void> {
   mkdirSync(path.dirname(file), { recursive: true });
+  // Loaded here, not with the module: a build where nothing changed reads the state and writes nothing.
+  const { default: writeFileAtomic } = await import('write-file-atomic');
   await writeFileAtomic(file, JSON.stringify({ format: FORMAT, ...state }), { fsync: false });
 }
 

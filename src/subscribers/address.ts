@@ -1,5 +1,5 @@
 // Email addresses: validate, and normalise so two spellings of one address are one subscriber. Pure.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 const EMAIL = z.email();
 
