@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { parseConfig } from '../dist/config.js';
-import { createCore, BUNDLED_TEMPLATES } from '../dist/core.js';
+import { bundledTemplates, createCore } from '../dist/core.js';
 import type { Post } from '../dist/content/schema.js';
 import { buildDigest } from '../dist/digest/build.js';
 import { createSmtpMailer } from '../dist/delivery/mailer.js';
@@ -32,7 +32,7 @@ async function digestEmail() {
   }
   const dates = posts.map((p) => p.date.getTime());
   const window = { since: new Date(Math.min(...dates)), until: new Date(Math.max(...dates) + 1) };
-  const templates = await loadTemplates(BUNDLED_TEMPLATES, config.email.subject);
+  const templates = await loadTemplates(bundledTemplates(), config.email.subject);
   return renderDigestEmail(buildDigest(posts, window, config), templates, config);
 }
 

@@ -13,7 +13,7 @@ import type { ContentError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Subscriber, SubscriberStatus, SubscriberStore } from './subscribers/store.js';
 
-export { BUNDLED_TEMPLATES } from './core/context.js';
+export { bundledTemplates } from './core/context.js';
 
 export interface CoreDeps {
   /** The clock: "future" posts and the default digest window are relative to it. */

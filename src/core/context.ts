@@ -12,8 +12,10 @@ import { packageRoot } from '../package-root.js';
 import { silentLogger } from '../log.js';
 import type { CoreDeps } from '../core.js';
 
-/** The templates/ folder shipped with Broadsheet (next to src/ and dist/). */
-export const BUNDLED_TEMPLATES = path.join(packageRoot(), 'templates');
+/** The templates/ folder shipped with Broadsheet (next to src/ and dist/): found on first use. */
+export function bundledTemplates(): string {
+  return path.join(packageRoot(), 'templates');
+}
 
 export type CoreContext = ReturnType<typeof createContext>;
 
@@ -34,7 +36,7 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
   const displayDir = path.relative(deps.cwd, contentDir) || '.';
   const dataDir = path.resolve(deps.cwd, config.paths.data);
   const cacheDir = path.join(dataDir, 'cache');
-  const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : BUNDLED_TEMPLATES;
+  const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : bundledTemplates();
   const log = deps.log ?? silentLogger;
   /** Mail sent after a request was answered; settled() waits for it (shutdown, tests). */
   const background = new Set<Promise<void>>();

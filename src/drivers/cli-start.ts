@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createMailer, openStore } from '../adapters.js';
 import { loadConfig, readSecrets } from '../config.js';
-import { BUNDLED_TEMPLATES, createCore } from '../core.js';
+import { bundledTemplates, createCore } from '../core.js';
 import { createLogger } from '../log.js';
 import { loadPages } from '../web/pages.js';
 import { PATH_OPTIONS, type CliIo } from './cli-args.js';
@@ -39,7 +39,7 @@ async function runSite(args: readonly string[], io: CliIo, withScheduler: boolea
   let scheduler: Scheduler | undefined;
   const shouldStop = () => Boolean(io.shouldStop?.() || scheduler?.lostLease);
   const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop });
-  const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : BUNDLED_TEMPLATES);
+  const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : bundledTemplates());
   const outDir = path.resolve(io.cwd, config.paths.out);
   const app = await createServer(core, pages, config, { outDir, previewToken: readSecrets(io.env).previewToken });
   if (withScheduler) {

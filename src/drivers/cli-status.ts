@@ -5,12 +5,8 @@ import { loadConfig } from '../config.js';
 import { createCore } from '../core.js';
 import { PATH_OPTIONS, type CliIo } from './cli-args.js';
 
-const OPTIONS = {
-  ...PATH_OPTIONS,
-  out: { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
+// --out: the last build's time is read from the feeds when no server has recorded one.
+const OPTIONS = { ...PATH_OPTIONS, out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 
 export async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });

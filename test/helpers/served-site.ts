@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig, type Config } from '../../src/config.js';
-import { BUNDLED_TEMPLATES, createCore, type Core } from '../../src/core.js';
+import { bundledTemplates, createCore, type Core } from '../../src/core.js';
 import { createSmtpMailer, type Mailer } from '../../src/delivery/mailer.js';
 import { createServer } from '../../src/drivers/server.js';
 import { loadSigningKey } from '../../src/email/signing-key.js';
@@ -83,7 +83,7 @@ export async function startServedSite(options: ServedSiteOptions = {}): Promise<
   const core = createCore(config, { now: () => now, cwd: root, store, mailer, env: {} });
   const report = await core.build();
   if (report.errors.length > 0 || report.aborted) throw new Error(`the test site did not build: ${report.errors.map((e) => e.message).join('; ')}`);
-  const pages = await loadPages(BUNDLED_TEMPLATES);
+  const pages = await loadPages(bundledTemplates());
   const app = await createServer(core, pages, config, { outDir, previewToken: PREVIEW_TOKEN });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

@@ -91,6 +91,18 @@ describe('isDue and dueSubscribers', () => {
     expect(dueAt('2026-11-29T23:00:00Z', 'Asia/Tokyo')).toEqual(['site@example.org']);
   });
 
+  it('gives subscribers who share a timezone the same slot, each measured from their own last digest', () => {
+    // Between Paris's slot of Monday 2026-11-30 (07:00Z) and the site's (UTC, 08:00Z).
+    const sent = at('2026-11-30T07:30:00Z');
+    const many = Array.from({ length: 50 }, (_, i) =>
+      subscriber({ id: 10 + i, email: `p${i}@example.org`, timezone: i % 2 ? 'Europe/Paris' : null, lastDigestUntil: i % 3 ? lastWeek : sent }),
+    );
+    const now = at('2026-11-30T09:00:00Z');
+    expect(dueSubscribers(many, MONDAYS_8, now, SITE_TZ).map((s) => s.id)).toEqual(many.filter((s) => isDue(s, MONDAYS_8, now, SITE_TZ)).map((s) => s.id));
+    // Sent at 07:30 and in Paris: not due again; sent at 07:30 on the site's time: its slot came after.
+    expect(dueSubscribers(many, MONDAYS_8, now, SITE_TZ)).toHaveLength(many.filter((_, i) => !(i % 3 === 0 && i % 2 === 1)).length);
+  });
+
   it.each([
     ['Europe/Paris', '2026-03-30T06:00:00Z', '2026-03-23T12:00:00Z'],
     ['Europe/Paris', '2026-10-26T07:00:00Z', '2026-10-19T12:00:00Z'],
