@@ -11,6 +11,11 @@ import { build } from 'esbuild';
 const require = createRequire(import.meta.url);
 // Luxon ships an ESM build (our imports) and a CommonJS one (cron-parser's require): one copy, the ESM one.
 const LUXON_ESM = path.join(path.dirname(require.resolve('luxon/package.json')), 'build', 'es6', 'luxon.mjs');
+// gray-matter loads its own js-yaml 3 (which loads esprima, 280 KB) for a default YAML engine that
+// Broadsheet never uses: front matter is parsed by the engine it passes (js-yaml 4, core schema). Its
+// require resolves to that js-yaml 4 instead; were the default engine ever called, js-yaml 4's
+// safeLoad would throw at once ("removed in js-yaml 4"), not parse differently.
+const JS_YAML = require.resolve('js-yaml');
 
 // Left as ordinary imports from node_modules: a native addon, packages that load files or worker
 // threads by path at run time, and the big ones only `start`/`send` use, loaded once by a long process.
@@ -46,6 +51,7 @@ await build({
       name: 'broadsheet-externals',
       setup(b) {
         b.onResolve({ filter: /^luxon$/ }, () => ({ path: LUXON_ESM }));
+        b.onResolve({ filter: /^js-yaml$/ }, (args) => (args.importer.includes(`${path.sep}gray-matter${path.sep}`) ? { path: JS_YAML } : undefined));
         b.onResolve({ filter: /^[^./]/ }, (args) => {
           if (args.path.startsWith('node:')) return { external: true };
           if (args.path.startsWith('@fastify/') || EXTERNAL.has(packageOf(args.path))) return { external: true };
