@@ -25,4 +25,16 @@ process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   now: () => new Date(),
   shouldStop: () => stopRequested,
+  // Questions only when a person is there to answer: stdin and stderr both terminals.
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { ask } : {}),
 });
+
+async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await prompt.question(question);
+  } finally {
+    prompt.close();
+  }
+}

@@ -55,6 +55,8 @@ export interface SendReport {
   stopped: boolean;
   /** Set when there was nothing to do at all, and why. */
   idle?: string;
+  /** On a dry run: the campaign window a send would use (an unfinished campaign's own, if any). */
+  window?: { since: Date; until: Date; resumes: boolean };
 }
 
 const BATCH = 500;
@@ -243,7 +245,9 @@ async function deliverOne(
 }
 
 async function dryRun(deps: SendDeps, options: SendOptions, report: SendReport): Promise<SendReport> {
-  const window = deps.store.unfinishedCampaign() ?? campaignWindow(deps, options);
+  const unfinished = deps.store.unfinishedCampaign();
+  const window = unfinished ?? campaignWindow(deps, options);
+  report.window = { since: window.since, until: window.until, resumes: unfinished !== undefined };
   const variants = new Set<string>();
   const slices = variantSlices(deps.posts);
   for (const subscriber of deps.store.list({ status: 'active' })) {

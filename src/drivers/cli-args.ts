@@ -11,6 +11,8 @@ export interface CliIo {
   now: () => Date;
   /** True once the process was asked to stop (SIGINT/SIGTERM): long commands stop at a safe point. */
   shouldStop?: () => boolean;
+  /** Ask the person at the terminal and return their answer; absent when there is no terminal. */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** One command: its arguments (after the command name) in, an exit code out. */

@@ -4,7 +4,6 @@ import { loadConfig } from '../config.js';
 import type { BuildReport } from '../core.js';
 import { createSiteBuilder } from '../core/build.js';
 import { COMMON_OPTIONS, type CliIo } from './cli-args.js';
-import { USAGE } from './usage.js';
 
 const BUILD_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -16,7 +15,6 @@ const BUILD_OPTIONS = {
 
 export async function buildCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: BUILD_OPTIONS, strict: true, allowPositionals: false });
-  if (values.help) return (io.stdout.write(USAGE), 0);
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
   const started = performance.now();
   const report = await createSiteBuilder(config, { now: io.now, cwd: io.cwd, env: io.env }).build(values);

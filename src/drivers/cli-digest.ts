@@ -3,7 +3,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createCore, type PreviewReport } from '../core.js';
 import { COMMON_OPTIONS, windowFlag, type CliIo } from './cli-args.js';
-import { USAGE } from './usage.js';
 
 const DIGEST_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -15,7 +14,6 @@ const DIGEST_OPTIONS = {
 
 export async function digestCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: DIGEST_OPTIONS, strict: true, allowPositionals: false });
-  if (values.help) return (io.stdout.write(USAGE), 0);
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
   const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).previewDigest({
     since: windowFlag(values.since, 'since', config.site.timezone),

@@ -1,11 +1,8 @@
-// CLI commands over the subscriber store: `subscribers …` and `send`. Parse, one core call, print.
+// `broadsheet subscribers …`: the list by hand. Parse, one core call, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createMailer, openStore } from '../adapters.js';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
-import { createLogger, lazyLogger } from '../log.js';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../subscribers/store.js';
-import { COMMON_OPTIONS, UsageError, windowFlag, type CliIo } from './cli-args.js';
+import { COMMON_OPTIONS, UsageError, type CliIo } from './cli-args.js';
+import { openCore } from './cli-compose.js';
 
 const SUBSCRIBER_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -14,27 +11,6 @@ const SUBSCRIBER_OPTIONS = {
   pending: { type: 'boolean' },
   status: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
-
-const SEND_OPTIONS = {
-  ...COMMON_OPTIONS,
-  since: { type: 'string' },
-  until: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  'retry-failed': { type: 'boolean' },
-} as const satisfies ParseArgsConfig['options'];
-
-async function open(io: CliIo, values: { config?: string | undefined; content?: string | undefined; data?: string | undefined }, withMailer: boolean) {
-  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
-  const store = openStore(config, io.cwd);
-  const mailer = withMailer ? await createMailer(config, io.cwd, io.env) : undefined;
-  const log = lazyLogger(() => createLogger(io.stderr));
-  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, log, ...(mailer ? { mailer } : {}), ...(io.shouldStop ? { shouldStop: io.shouldStop } : {}) });
-  const close = async () => {
-    await mailer?.close();
-    store.close();
-  };
-  return { config, core, mailer, close };
-}
 
 export async function subscribersCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], options: SUBSCRIBER_OPTIONS, strict: true, allowPositionals: true });
@@ -46,7 +22,7 @@ export async function subscribersCommand(args: readonly string[], io: CliIo): Pr
   if (values.status && !SUBSCRIBER_STATUSES.includes(values.status as SubscriberStatus)) {
     throw new UsageError(`--status expects one of ${SUBSCRIBER_STATUSES.join(', ')}`);
   }
-  const { core, mailer, close } = await open(io, values, Boolean(values.pending));
+  const { core, mailer, close } = await openCore(io, values, Boolean(values.pending));
   try {
     switch (action) {
       case 'add': {
@@ -99,30 +75,4 @@ function exportRow(s: Subscriber) {
     created_at: at(s.createdAt), confirmed_at: at(s.confirmedAt), unsubscribed_at: at(s.unsubscribedAt), bounced_at: at(s.bouncedAt),
     last_digest_until: at(s.lastDigestUntil),
   };
-}
-
-export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: SEND_OPTIONS, strict: true, allowPositionals: false });
-  const { config, core, mailer, close } = await open(io, values, true);
-  try {
-    const report = await core.sendDigest({
-      since: windowFlag(values.since, 'since', config.site.timezone),
-      until: windowFlag(values.until, 'until', config.site.timezone),
-      dryRun: values['dry-run'],
-      retryFailed: values['retry-failed'],
-    });
-    const reasons = Object.entries(report.skipReasons).map(([r, n]) => `${n} ${r}`).join(', ');
-    if (report.idle) io.stdout.write(`Nothing to send: ${report.idle}.\n`);
-    else if (report.dryRun) io.stdout.write(`Dry run: would send ${report.submitted}, skip ${report.skipped}${reasons ? ` (${reasons})` : ''}; ${report.renders} variant(s) to render. Nothing was sent or recorded.\n`);
-    else {
-      io.stdout.write(
-        `Campaign ${report.campaignId}${report.resumed ? ' (resumed)' : ''} via ${mailer!.description}: ` +
-          `${report.submitted} submitted, ${report.skipped} skipped${reasons ? ` (${reasons})` : ''}, ${report.failed} failed; ${report.renders} variant(s) rendered.\n` +
-          (report.stopped ? 'Stopped before the end: run send again to resume.\n' : ''),
-      );
-    }
-    return report.failed > 0 || report.stopped ? 1 : 0;
-  } finally {
-    await close();
-  }
 }

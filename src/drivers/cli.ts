@@ -1,8 +1,9 @@
 // The command line: find the command, load only its module, run it, map errors to an exit code.
-// No business logic, and nothing heavy at import time: `--help` and `--version` load no more than this.
+// No business logic, and nothing heavy at import time: help and the version load no more than this.
+// Help is answered here, before the command's module is imported: asking for help never acts.
 import { AppError, describeError } from '../errors.js';
 import type { CliIo, Command } from './cli-args.js';
-import { USAGE, UsageError, version } from './usage.js';
+import { asksForHelp, USAGE, usageOf, UsageError, version } from './usage.js';
 
 export type { CliIo } from './cli-args.js';
 
@@ -11,7 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   build: async () => (await import('./cli-build.js')).buildCommand,
   digest: async () => (await import('./cli-digest.js')).digestCommand,
   subscribers: async () => (await import('./cli-subscribers.js')).subscribersCommand,
-  send: async () => (await import('./cli-subscribers.js')).sendCommand,
+  send: async () => (await import('./cli-send.js')).sendCommand,
   serve: async () => (await import('./cli-start.js')).serveCommand,
   start: async () => (await import('./cli-start.js')).startCommand,
   status: async () => (await import('./cli-status.js')).statusCommand,
@@ -19,9 +20,15 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
+  if (command === undefined) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    // `broadsheet help send` is `broadsheet send --help`.
+    const [topic, ...more] = rest;
+    io.stdout.write(topic !== undefined && Object.hasOwn(COMMANDS, topic) ? usageOf(topic, more) : USAGE);
+    return 0;
   }
   if (command === '--version' || command === '-V' || command === 'version') {
     io.stdout.write(`broadsheet ${version()}\n`);
@@ -29,19 +36,32 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!load) {
-    io.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+    io.stderr.write(`Unknown command "${command}": run \`broadsheet --help\` for the commands.\n`);
     return 2;
+  }
+  if (asksForHelp(rest)) {
+    io.stdout.write(usageOf(command, rest));
+    return 0;
   }
   try {
     return await (await load())(rest, io);
   } catch (err) {
+    if (isUsageError(err)) {
+      // Usage mistakes (unknown option, missing value or argument): one line, and where to look.
+      const action = command === 'subscribers' ? rest.find((a) => !a.startsWith('-')) : undefined;
+      const named = action && usageOf(command, [action]) !== usageOf(command) ? `${command} ${action}` : command;
+      // Node's parseArgs adds advice on "--" for positionals: one line is enough.
+      const message = describeError(err).split('. To specify a positional argument')[0];
+      io.stderr.write(`${message} (see \`broadsheet ${named} --help\`)\n`);
+      return 2;
+    }
     io.stderr.write(`${describeError(err)}\n`);
-    // Usage mistakes (unknown flag, missing value) are 2; everything else is a failed run.
-    return err instanceof AppError ? 1 : isUsageError(err) ? 2 : 1;
+    return 1;
   }
 }
 
 function isUsageError(err: unknown): boolean {
+  if (err instanceof AppError) return false;
   if (err instanceof UsageError) return true;
   return typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
 }

@@ -1,38 +1,221 @@
-// The CLI's help text and version: what `broadsheet --help` and `--version` print, with nothing else loaded.
+// The CLI's help texts and version: what `--help` and `--version` print, with nothing else loaded.
+// Help is answered before a command's module is even imported: asking for help can never act.
 import { packageVersion } from '../package-root.js';
+
+const WHERE = `  --config FILE   config file (default: broadsheet.config.json if present)
+  --content DIR   folder of Markdown posts (default: content/)
+  --data DIR      data folder: database, caches, outbox, signing key (default: data/)`;
+
+const MAIL = `Mail goes to the SMTP server in BROADSHEET_SMTP_URL or, when it is unset, to .eml files in data/outbox/.`;
 
 export const USAGE = `Usage: broadsheet <command> [options]
 
 Commands:
-  start     The main job: serve feeds and pages, rebuild feeds, send the digest on schedule
-  status    Next runs, recent campaigns, subscriber counts, last feed build
-  build     Load the posts and write every feed, the OPML and digest.json
-  digest    Preview the digest email: write digest.html, digest.txt and digest.eml
-  subscribers add EMAIL [--name N] [--categories a,b] [--pending] | remove EMAIL
-            | list [--status S] | import FILE.csv [--pending] | export
-  send      Send the digest to every active subscriber [--since] [--until] [--dry-run] [--retry-failed]
-  serve     Serve the built feeds, subscribe/unsubscribe pages and previews [--host] [--port] [--out]
+  start         the main job: serve feeds and pages, rebuild the feeds, send the digest on schedule
+  serve         serve what \`build\` wrote, with the subscribe pages and previews (no scheduler)
+  status        next runs, subscriber counts, the last feed build, recent campaigns
+  build         load the posts and write every feed, page, the OPML and digest.json
+  digest        preview the digest email as files: digest.html, digest.txt, digest.eml
+  subscribers   add, remove, list, import or export subscribers
+  send          send the digest to every active subscriber now, by hand
 
-Options for build:
-  --content DIR   folder of Markdown posts (default: content/)
-  --out DIR       where feeds are written (default: public/)
-  --data DIR      data folder: the build cache lives in DIR/cache (default: data/)
-  --config FILE   config file (default: broadsheet.config.json if present)
-  --strict        fail (exit 1) on any invalid post or warning; write nothing
+Run \`broadsheet <command> --help\` for a command's options and examples.
+\`broadsheet --version\` prints the version. ${MAIL}
+`;
+
+const COMMANDS: Record<string, string> = {
+  start: `Usage: broadsheet start [options]
+
+The main job: builds the feeds, serves them with the subscribe, unsubscribe and preview pages, rebuilds
+when a post changes and on schedule, and sends the digest on schedule. Ctrl-C stops at a safe point.
+
+Options:
+${WHERE}
+  --out DIR       where the site is written and served from (default: public/)
+  --host HOST     address to listen on (default: 127.0.0.1)
+  --port N        port to listen on (default: 8080)
+  -h, --help      show this help
+
+Examples:
+  broadsheet start
+  broadsheet start --content ~/posts --port 3000
+`,
+  serve: `Usage: broadsheet serve [options]
+
+Serves what \`broadsheet build\` wrote, with the subscribe, unsubscribe and preview pages. Sends only
+confirmation and welcome messages; no scheduler, no digest.
+
+Options:
+${WHERE}
+  --out DIR       the built site to serve (default: public/)
+  --host HOST     address to listen on (default: 127.0.0.1)
+  --port N        port to listen on (default: 8080)
+  -h, --help      show this help
+
+Examples:
+  broadsheet build && broadsheet serve
+  broadsheet serve --out site/ --port 3000
+`,
+  status: `Usage: broadsheet status [options]
+
+Prints the next scheduled runs, subscriber counts, the last feed build and the recent campaigns.
+Reads only.
+
+Options:
+${WHERE}
+  --out DIR       the built site, for the last build's time (default: public/)
+  -h, --help      show this help
+
+Examples:
+  broadsheet status
+  broadsheet status --data /var/lib/broadsheet
+`,
+  build: `Usage: broadsheet build [options]
+
+Loads the posts and writes every feed (RSS, Atom, JSON Feed; site-wide and per category), the pages,
+feeds.opml and digest.json. Only what changed is rewritten; an invalid post is reported and skipped.
+
+Options:
+${WHERE}
+  --out DIR       where the site is written (default: public/)
+  --strict        fail (exit 1) on any invalid post or warning, and write nothing
   --drafts        include posts marked draft: true
   --future        include posts dated in the future
   -h, --help      show this help
 
-Options for digest (also --config, --content):
+Examples:
+  broadsheet build
+  broadsheet build --strict --content posts/ --out site/
+`,
+  digest: `Usage: broadsheet digest [options]
+
+Previews the digest email without sending it: writes digest.html, digest.txt and digest.eml.
+
+Options:
+${WHERE}
   --since DATE    window start (a date is its first instant; default: 7 days before --until)
   --until DATE    window end (a date includes that whole day; default: end of today)
-  --out DIR       where the preview files go (default: data/preview/)
   --to ADDRESS    personalise the preview for this address (default: email.from)
-  --data DIR      data folder: signing key, previews (default: data/)
+  --out DIR       where the preview files go (default: data/preview/)
+  -h, --help      show this help
 
-subscribers and send take --config, --content and --data too. \`broadsheet --version\` prints the version. Mail goes to the SMTP server in
-BROADSHEET_SMTP_URL, or, when it is unset, to .eml files in data/outbox/.
-`;
+Examples:
+  broadsheet digest
+  broadsheet digest --since 2026-11-01 --until 2026-11-07 --to ada@example.com
+`,
+  subscribers: `Usage: broadsheet subscribers <add|remove|list|import|export> [options]
+
+  add EMAIL         add one subscriber (active, or pending with --pending)
+  remove EMAIL      unsubscribe one subscriber (the record is kept)
+  list              list subscribers: email, status, categories, name
+  import FILE.csv   add the rows of a CSV file (email, name, categories, timezone columns)
+  export            write every subscriber as CSV to standard output
+
+Run \`broadsheet subscribers <action> --help\` for an action's options and examples.
+`,
+  'subscribers add': `Usage: broadsheet subscribers add EMAIL [options]
+
+Adds one subscriber, active at once, or pending with a confirmation request sent (--pending).
+An address already known is left as it is.
+
+Options:
+  --name NAME         the subscriber's name
+  --categories A,B    only these categories (default: all)
+  --pending           store as pending and send a confirmation request (double opt-in)
+${WHERE}
+  -h, --help          show this help
+
+Examples:
+  broadsheet subscribers add ada@example.com --name "Ada Lovelace"
+  broadsheet subscribers add grace@example.com --categories science,finance --pending
+`,
+  'subscribers remove': `Usage: broadsheet subscribers remove EMAIL [options]
+
+Unsubscribes one subscriber. The record is kept, so an import cannot quietly make them active again.
+
+Options:
+${WHERE}
+  -h, --help      show this help
+
+Example:
+  broadsheet subscribers remove ada@example.com
+`,
+  'subscribers list': `Usage: broadsheet subscribers list [options]
+
+Lists subscribers, one a line: email, status, categories, name (tab-separated). Reads only.
+
+Options:
+  --status S      only pending, active, unsubscribed or bounced subscribers
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  broadsheet subscribers list
+  broadsheet subscribers list --status pending
+`,
+  'subscribers import': `Usage: broadsheet subscribers import FILE.csv [options]
+
+Adds the rows of a CSV file with an email column (and optionally name, categories, timezone).
+Addresses already known are left as they are; invalid rows are reported by line and skipped.
+
+Options:
+  --pending       store new subscribers as pending and send each a confirmation request
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  broadsheet subscribers import members.csv
+  broadsheet subscribers import signups.csv --pending
+`,
+  'subscribers export': `Usage: broadsheet subscribers export [options]
+
+Writes every subscriber as CSV to standard output. Reads only.
+
+Options:
+${WHERE}
+  -h, --help      show this help
+
+Example:
+  broadsheet subscribers export > subscribers.csv
+`,
+  send: `Usage: broadsheet send [options]
+
+Sends the digest by hand to every active subscriber who has not had these posts yet, each once; an
+unfinished campaign is resumed. On a terminal it says what it is about to send and asks first; without
+one it needs --yes. (The scheduler in \`broadsheet start\` sends on its own schedule and never asks.)
+
+Options:
+  --since DATE    window start for subscribers who never had a digest (default: delivery.firstDigestDays)
+  --until DATE    window end (default: now)
+  --dry-run       work out what would be sent; send and record nothing
+  --retry-failed  retry only the latest campaign's temporary failures
+  -y, --yes       send without asking (needed when there is no terminal to ask on)
+${WHERE}
+  -h, --help      show this help
+
+${MAIL}
+
+Examples:
+  broadsheet send --dry-run
+  broadsheet send --yes
+`,
+};
+
+/** The help text for a command, or a subscribers action ("subscribers add"); the overview otherwise. */
+export function usageOf(command: string, args: readonly string[] = []): string {
+  if (command === 'subscribers') {
+    const action = args.find((a) => !a.startsWith('-'));
+    const text = action === undefined ? undefined : COMMANDS[`subscribers ${action}`];
+    if (text) return text;
+  }
+  return COMMANDS[command] ?? USAGE;
+}
+
+/** True when help was asked for anywhere among a command's arguments (before a `--`). */
+export function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 /** Broadsheet's version, from its package.json. */
 export function version(): string {

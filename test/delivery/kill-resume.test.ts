@@ -78,7 +78,7 @@ describe('broadsheet send after SIGKILL', () => {
       },
     });
     sinks.push(sink);
-    const args = ['send', '--data', data, '--content', content, '--config', configFile];
+    const args = ['send', '--yes', '--data', data, '--content', content, '--config', configFile];
     const env = { BROADSHEET_SMTP_URL: sink.url };
 
     const first = await run(args, env, root, (kill) => (killChild = kill));

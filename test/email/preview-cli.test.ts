@@ -91,7 +91,7 @@ describe('broadsheet digest', () => {
     const run = await digest('--since', 'nonsense');
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^--since expects a date like .*, got "nonsense"\n$/);
+    expect(run.stderr).toMatch(/^--since expects a date like .*, got "nonsense" \(see `broadsheet digest --help`\)\n$/);
     expect(await filesIn(run.out)).toEqual([]);
     expect(await filesIn(run.data)).toEqual([]);
   });

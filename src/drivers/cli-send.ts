@@ -1,0 +1,71 @@
+// `broadsheet send`: the one command that mails the whole list by hand, so it says what it is about to
+// do and asks first (or needs --yes when there is no terminal to ask on). Parse, core calls, print.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { SendReport } from '../delivery/send-digest.js';
+import { COMMON_OPTIONS, windowFlag, type CliIo } from './cli-args.js';
+import { openCore } from './cli-compose.js';
+
+const SEND_OPTIONS = {
+  ...COMMON_OPTIONS,
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'retry-failed': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+} as const satisfies ParseArgsConfig['options'];
+
+export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: SEND_OPTIONS, strict: true, allowPositionals: false });
+  const dryRun = values['dry-run'] ?? false;
+  const { config, core, mailer, close } = await openCore(io, values, true);
+  try {
+    const options = {
+      since: windowFlag(values.since, 'since', config.site.timezone),
+      until: windowFlag(values.until, 'until', config.site.timezone),
+      retryFailed: values['retry-failed'],
+    };
+    if (!dryRun && !values.yes) {
+      // What a send would do, worked out without sending or recording anything.
+      const plan = await core.sendDigest({ ...options, dryRun: true });
+      if (plan.idle || (plan.submitted === 0 && !options.retryFailed)) {
+        io.stderr.write(`Nothing to send: ${plan.idle ?? `no active subscriber has new posts (${plan.skipped} skipped)`}.\n`);
+        return 0;
+      }
+      const what = describePlan(plan, options.retryFailed ?? false, mailer!.description);
+      if (!io.ask) {
+        io.stderr.write(`${what}\nNot sent: there is no terminal to confirm on. Run \`broadsheet send --yes\` to send, or --dry-run to look first.\n`);
+        return 2;
+      }
+      const answer = await io.ask(`${what}\nSend now? [y/N] `);
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        io.stderr.write('Not sent.\n');
+        return 1;
+      }
+    }
+    const report = await core.sendDigest({ ...options, dryRun });
+    const reasons = Object.entries(report.skipReasons).map(([r, n]) => `${n} ${r}`).join(', ');
+    if (report.idle) io.stdout.write(`Nothing to send: ${report.idle}.\n`);
+    else if (report.dryRun) io.stdout.write(`Dry run: would send ${report.submitted}, skip ${report.skipped}${reasons ? ` (${reasons})` : ''}; ${report.renders} variant(s) to render. Nothing was sent or recorded.\n`);
+    else {
+      io.stdout.write(
+        `Campaign ${report.campaignId}${report.resumed ? ' (resumed)' : ''} via ${mailer!.description}: ` +
+          `${report.submitted} submitted, ${report.skipped} skipped${reasons ? ` (${reasons})` : ''}, ${report.failed} failed; ${report.renders} variant(s) rendered.\n` +
+          (report.stopped ? 'Stopped before the end: run send again to resume.\n' : ''),
+      );
+    }
+    return report.failed > 0 || report.stopped ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
+
+/** One paragraph: the window, how many messages to how many subscribers, and where the mail goes. */
+function describePlan(plan: SendReport, retryFailed: boolean, via: string): string {
+  if (retryFailed) return `About to retry the latest campaign's temporary failures, via ${via}.`;
+  const window = plan.window;
+  const when = window
+    ? `${window.resumes ? 'resuming the unfinished campaign for ' : ''}posts up to ${window.until.toISOString()} (each subscriber's since their last digest; new subscribers' since ${window.since.toISOString()})`
+    : 'the digest';
+  const skipped = plan.skipped ? `; ${plan.skipped} subscriber(s) have nothing new and get nothing` : '';
+  return `About to send ${plan.submitted} message(s), one each to ${plan.submitted} active subscriber(s)${skipped}: ${when}, in ${plan.renders} variant(s), via ${via}.`;
+}
