@@ -59,13 +59,16 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
   }
 }
 
-/** One paragraph: the window, how many messages to how many subscribers, and where the mail goes. */
+/** A few lines: how many messages to whom, the window, and where the mail goes. */
 function describePlan(plan: SendReport, retryFailed: boolean, via: string): string {
-  if (retryFailed) return `About to retry the latest campaign's temporary failures, via ${via}.`;
+  if (retryFailed) return `About to retry the latest campaign's temporary failures\n  via ${via}`;
+  const at = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const active = plan.submitted + plan.skipped;
   const window = plan.window;
-  const when = window
-    ? `${window.resumes ? 'resuming the unfinished campaign for ' : ''}posts up to ${window.until.toISOString()} (each subscriber's since their last digest; new subscribers' since ${window.since.toISOString()})`
-    : 'the digest';
-  const skipped = plan.skipped ? `; ${plan.skipped} subscriber(s) have nothing new and get nothing` : '';
-  return `About to send ${plan.submitted} message(s), one each to ${plan.submitted} active subscriber(s)${skipped}: ${when}, in ${plan.renders} variant(s), via ${via}.`;
+  return [
+    `About to send the digest${window?.resumes ? ' (resuming the unfinished campaign)' : ''}:`,
+    `  ${plan.submitted} message(s), one each to ${plan.submitted} of ${active} active subscriber(s)${plan.skipped ? ` (${plan.skipped} have nothing new)` : ''}, ${plan.renders} variant(s)`,
+    ...(window ? [`  posts up to ${at(window.until)}, each since their last digest (new subscribers: since ${at(window.since)})`] : []),
+    `  via ${via}`,
+  ].join('\n');
 }

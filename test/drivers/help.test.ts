@@ -130,7 +130,7 @@ describe('send asks first', () => {
     const before = snapshot();
     const r = await broadsheet(['send']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('About to send 1 message(s), one each to 1 active subscriber(s)');
+    expect(r.stderr).toContain('About to send the digest:\n  1 message(s), one each to 1 of 1 active subscriber(s), 1 variant(s)\n');
     expect(r.stderr).toContain('Run `broadsheet send --yes` to send');
     expect(snapshot()).toEqual(before);
     expect(sink.messages).toHaveLength(0);
@@ -156,7 +156,7 @@ describe('send asks first', () => {
     expect(await main(['send'], io(''))).toBe(1);
     expect(await main(['send'], io('n'))).toBe(1);
     expect(sink.messages).toHaveLength(0);
-    expect(asked[0]).toMatch(/About to send 1 message\(s\)[\s\S]*via smtp:\/\/127\.0\.0\.1:\d+[\s\S]*Send now\? \[y\/N\] $/);
+    expect(asked[0]).toMatch(/^About to send the digest:\n  1 message\(s\)[\s\S]*\n  via smtp:\/\/127\.0\.0\.1:\d+ \(pool of 5\)\nSend now\? \[y\/N\] $/);
     expect(await main(['send'], io('y'))).toBe(0);
     expect(sink.messages.map((m) => m.envelope.rcpt)).toEqual([['ada@example.org']]);
   });
