@@ -1,16 +1,22 @@
 // Configuration: one zod schema, validated once, frozen. The only module that reads process.env.
 //
-// Precedence, lowest first: schema defaults < config file (broadsheet.config.json) < environment
-// (BROADSHEET_*) < command-line flags. Secrets (later: SMTP URL, HMAC key) come only from the environment.
+// Precedence, lowest first: schema defaults < config file (--config, else BROADSHEET_CONFIG, else
+// broadsheet.config.json if present) < environment (BROADSHEET_*) < command-line flags. Secrets (SMTP URL,
+// signing key, preview token) come only from the environment. Every problem names where the value came
+// from (the file, the variable or the flag); unknown keys are errors, with the closest known key.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IANAZone } from 'luxon';
+import { closestMatch } from 'leven';
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { AggregateAppError, ConfigError } from './errors.js';
 import { cronProblem } from './schedule/due.js';
 
-// zod's functional "mini" build: the same validation and messages as the chained API, in a fraction of
-// the code to load (every command reads the config first, so its cost is every command's).
+// zod's functional "mini" build: the same validation as the chained API in a fraction of the code to
+// load (every command reads the config first, so its cost is every command's). Unlike the chained API it
+// loads no messages of its own: the English ones are set here ("Invalid input" says nothing).
+z.config(en());
 const text = (min = 0) => (min > 0 ? z.string().check(z.minLength(min)) : z.string());
 const int = (min: number, max?: number) => (max === undefined ? z.int().check(z.minimum(min)) : z.int().check(z.minimum(min), z.maximum(max)));
 
@@ -21,7 +27,7 @@ const httpUrl = z.pipe(
 
 const timezone = z.string().check(z.refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA timezone such as "Europe/Paris" or "UTC"' }));
 
-export const SiteConfig = z.object({
+export const SiteConfig = z.strictObject({
   /** Site name: feed titles and the email header. */
   title: z._default(text(1), 'Broadsheet'),
   /** Public base URL; every link in feeds and email is absolute against it. */
@@ -29,7 +35,7 @@ export const SiteConfig = z.object({
   description: z._default(z.string(), 'Posts and weekly digests'),
   /** BCP 47 language tag for feeds. */
   language: z._default(z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag like "en" or "en-GB"')), 'en'),
-  author: z._default(z.object({ name: text(1), email: z.optional(z.email()), url: z.optional(httpUrl) }), { name: 'Broadsheet' }),
+  author: z._default(z.strictObject({ name: text(1), email: z.optional(z.email()), url: z.optional(httpUrl) }), { name: 'Broadsheet' }),
   /** Logo for feeds (absolute URL). */
   image: z.optional(httpUrl),
   copyright: z.optional(z.string()),
@@ -38,7 +44,7 @@ export const SiteConfig = z.object({
 });
 export type SiteConfig = z.infer<typeof SiteConfig>;
 
-export const FeedsConfig = z.object({
+export const FeedsConfig = z.strictObject({
   /** Items per feed, newest first. */
   limit: z._default(int(1, 10_000), 50),
   /** Also write a feed per tag under tags/<tag-slug>/. */
@@ -53,7 +59,7 @@ export const FeedsConfig = z.object({
 });
 export type FeedsConfig = z.infer<typeof FeedsConfig>;
 
-export const PathsConfig = z.object({
+export const PathsConfig = z.strictObject({
   content: z._default(text(1), 'content'),
   out: z._default(text(1), 'public'),
   /** Database, outbox, previews and the generated signing secret. */
@@ -62,9 +68,9 @@ export const PathsConfig = z.object({
   templates: z.optional(text(1)),
 });
 
-const mailbox = z.object({ name: z.optional(z.string()), address: z.email({ error: 'expected an email address' }) });
+const mailbox = z.strictObject({ name: z.optional(z.string()), address: z.email({ error: 'expected an email address' }) });
 
-export const EmailConfig = z.object({
+export const EmailConfig = z.strictObject({
   /** Sender of the digest; its domain is used for Message-IDs and List-Id. */
   from: z._default(mailbox, { name: 'Broadsheet', address: 'digest@localhost' }),
   replyTo: z.optional(mailbox),
@@ -78,19 +84,19 @@ export const EmailConfig = z.object({
   /** Address for mailto: unsubscribes; defaults to reply-to, then from. */
   unsubscribeMailbox: z.optional(z.email()),
   /** Size the cover images are shown at, in CSS pixels. */
-  cover: z._default(z.object({ width: z._default(int(100, 600), 552), height: z._default(int(50, 600), 276) }), { width: 552, height: 276 }),
+  cover: z._default(z.strictObject({ width: z._default(int(100, 600), 552), height: z._default(int(50, 600), 276) }), { width: 552, height: 276 }),
 });
 export type EmailConfig = z.infer<typeof EmailConfig>;
 
-export const DeliveryConfig = z.object({
+export const DeliveryConfig = z.strictObject({
   /** SMTP connections kept open at once; also the most messages ever in flight. */
   maxConnections: z._default(int(1, 50), 5),
   /** Messages per second across all connections; unset = as fast as the server accepts. */
   rateLimit: z.optional(z.number().check(z.positive())),
   /** Temporary failures (4xx, dropped connection, timeout) are retried with exponential backoff. */
-  retry: z._default(z.object({ attempts: z._default(int(1, 10), 4), delayMs: z._default(int(0), 2000) }), { attempts: 4, delayMs: 2000 }),
+  retry: z._default(z.strictObject({ attempts: z._default(int(1, 10), 4), delayMs: z._default(int(0), 2000) }), { attempts: 4, delayMs: 2000 }),
   /** DKIM signing: the private key is read from a file (never put key material in the config). */
-  dkim: z.optional(z.object({ domainName: text(1), keySelector: text(1), privateKeyFile: text(1) })),
+  dkim: z.optional(z.strictObject({ domainName: text(1), keySelector: text(1), privateKeyFile: text(1) })),
   /** New subscribers' first digest covers this many days. */
   firstDigestDays: z._default(int(1, 60), 7),
   /** Days a double opt-in confirmation link stays valid. */
@@ -98,7 +104,7 @@ export const DeliveryConfig = z.object({
 });
 export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
 
-export const ServerConfig = z.object({
+export const ServerConfig = z.strictObject({
   /** Loopback by default: put a reverse proxy in front to publish it. */
   host: z._default(text(1), '127.0.0.1'),
   port: z._default(int(0, 65535), 8080),
@@ -119,7 +125,7 @@ const cronExpression = z.string().check(
   }),
 );
 
-export const ScheduleConfig = z.object({
+export const ScheduleConfig = z.strictObject({
   /** When the digest goes out, read in each subscriber's own timezone (default: Mondays 08:00). */
   digest: z._default(cronExpression, '0 8 * * 1'),
   /** How often the feeds are rebuilt (they are also rebuilt soon after a content file changes). */
@@ -134,7 +140,7 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 // A missing section is its own defaults: worked out when a config is parsed, not at import.
 const section = <S extends z.ZodMiniObject>(schema: S) => z._default(schema, () => schema.parse({}) as never);
 
-export const Config = z.object({
+export const Config = z.strictObject({
   site: section(SiteConfig),
   feeds: section(FeedsConfig),
   paths: section(PathsConfig),
@@ -146,7 +152,7 @@ export const Config = z.object({
 export type Config = z.infer<typeof Config>;
 
 export interface ConfigSources {
-  /** Explicit --config path; when absent, broadsheet.config.json in cwd is used if it exists. */
+  /** Explicit --config path; when absent, BROADSHEET_CONFIG, then broadsheet.config.json in cwd if it exists. */
   configFile?: string | undefined;
   cwd: string;
   env: Record<string, string | undefined>;
@@ -157,7 +163,7 @@ export interface ConfigSources {
 const DEFAULT_CONFIG_FILE = 'broadsheet.config.json';
 
 /** Environment variables that override the config file: per-deployment values only. */
-const ENV_OVERRIDES: ReadonlyArray<[string, string[]]> = [
+const ENV_OVERRIDES: ReadonlyArray<[string, string[], 'number'?]> = [
   ['BROADSHEET_SITE_URL', ['site', 'url']],
   ['BROADSHEET_SITE_TITLE', ['site', 'title']],
   ['BROADSHEET_TIMEZONE', ['site', 'timezone']],
@@ -165,7 +171,31 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[]]> = [
   ['BROADSHEET_OUT_DIR', ['paths', 'out']],
   ['BROADSHEET_DATA_DIR', ['paths', 'data']],
   ['BROADSHEET_HOST', ['server', 'host']],
+  ['BROADSHEET_PORT', ['server', 'port'], 'number'],
 ];
+
+const FLAG_OVERRIDES: ReadonlyArray<[keyof NonNullable<ConfigSources['flags']>, string[], 'number'?]> = [
+  ['content', ['paths', 'content']],
+  ['out', ['paths', 'out']],
+  ['data', ['paths', 'data']],
+  ['host', ['server', 'host']],
+  ['port', ['server', 'port'], 'number'],
+];
+
+/** Where each value given outside the file came from, by config path ("server.port" → "--port abc"). */
+type Origins = Map<string, string>;
+const originsOf = new WeakMap<object, { file: string; origins: Origins }>();
+
+/**
+ * Where a config value came from, for messages: "--out", "BROADSHEET_OUT_DIR", "paths.out in
+ * broadsheet.config.json", or "paths.out (default)".
+ */
+export function originOf(config: Readonly<Config>, keyPath: string): string {
+  const known = originsOf.get(config);
+  const given = known?.origins.get(keyPath);
+  if (given) return given.split(/[ =]/)[0]!;
+  return known && known.file !== 'defaults and environment' ? `${keyPath} in ${known.file}` : `${keyPath} (default)`;
+}
 
 /** Secrets: only ever from the environment, never from a file that might be committed. */
 export interface Secrets {
@@ -189,50 +219,157 @@ export function readSecrets(env: Record<string, string | undefined>): Secrets {
 export async function loadConfig(sources: ConfigSources): Promise<Readonly<Config>> {
   const { file, raw } = await readConfigFile(sources);
   const merged = structuredClone(raw);
-  for (const [name, keyPath] of ENV_OVERRIDES) {
+  const origins: Origins = new Map();
+  const give = (keyPath: string[], value: string, origin: string, kind?: 'number') => {
+    setPath(merged, keyPath, kind === 'number' && /^\d+$/.test(value.trim()) ? Number(value) : value);
+    origins.set(keyPath.join('.'), origin);
+  };
+  for (const [name, keyPath, kind] of ENV_OVERRIDES) {
     const value = sources.env[name];
-    if (value !== undefined && value !== '') setPath(merged, keyPath, value);
+    if (value !== undefined && value !== '') give(keyPath, value, `${name}=${value}`, kind);
   }
-  if (sources.flags?.content) setPath(merged, ['paths', 'content'], sources.flags.content);
-  if (sources.flags?.out) setPath(merged, ['paths', 'out'], sources.flags.out);
-  if (sources.flags?.data) setPath(merged, ['paths', 'data'], sources.flags.data);
-  if (sources.flags?.host) setPath(merged, ['server', 'host'], sources.flags.host);
-  if (sources.flags?.port) setPath(merged, ['server', 'port'], Number(sources.flags.port));
-  return parseConfig(merged, file ?? 'defaults and environment');
+  for (const [flag, keyPath, kind] of FLAG_OVERRIDES) {
+    const value = sources.flags?.[flag];
+    if (value) give(keyPath, value, `--${flag} ${value}`, kind);
+  }
+  followServerAddress(merged);
+  return parseConfig(merged, file ?? 'defaults and environment', origins);
 }
 
-/** Validate a raw config object; every issue is listed as `path: message`. */
-export function parseConfig(raw: unknown, source = 'config'): Readonly<Config> {
-  const result = Config.safeParse(raw);
+/**
+ * Without a site.url, links point where this server listens: `start --port 3000` puts :3000 in every
+ * link and form, not the default's :8080. (A wildcard address links to loopback; port 0, chosen by the
+ * system at listen time, keeps the default.)
+ */
+function followServerAddress(merged: Record<string, unknown>): void {
+  const site = merged.site as Record<string, unknown> | undefined;
+  if (site?.url !== undefined) return;
+  const server = (merged.server ?? {}) as Record<string, unknown>;
+  if (server.host === undefined && server.port === undefined) return;
+  const port = typeof server.port === 'number' && Number.isInteger(server.port) && server.port > 0 ? server.port : undefined;
+  const given = typeof server.host === 'string' ? server.host : '127.0.0.1';
+  const host = given === '0.0.0.0' || given === '' ? '127.0.0.1' : given === '::' ? '[::1]' : given.includes(':') && !given.startsWith('[') ? `[${given}]` : given;
+  if (port === undefined && host === '127.0.0.1') return;
+  setPath(merged, ['site', 'url'], `http://${host}:${port ?? 8080}/`);
+}
+
+/**
+ * Validate a raw config object; every issue is listed as `where: path: message`, where is the file, the
+ * environment variable or the flag the value came from.
+ */
+export function parseConfig(raw: unknown, source = 'config', origins: Origins = new Map()): Readonly<Config> {
+  const result = Config.safeParse(expandShorthands(raw));
   if (!result.success) {
-    const errors = result.error.issues.map(
-      (issue) => new ConfigError({ file: source, field: issue.path.join('.') || '(root)', message: issue.message }),
-    );
+    const errors = result.error.issues.flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => {
+          const at = [...issue.path, key].map(String);
+          const known = knownKeys(issue.path.map(String));
+          const guess = closestMatch(key, known, { maxDistance: Math.max(2, Math.floor(key.length / 3)) });
+          const message = `unknown key${guess ? `; did you mean "${guess}"?` : ''} (known here: ${known.join(', ')})`;
+          return new ConfigError({ file: source, field: at.join('.'), message });
+        });
+      }
+      const field = issue.path.join('.') || '(root)';
+      const origin = originFor(origins, issue.path.map(String));
+      return [new ConfigError({ file: origin ?? source, field, message: issue.message })];
+    });
     throw new AggregateAppError('CONFIG_INVALID', `The configuration in ${source} is invalid.`, errors);
   }
-  return deepFreeze(result.data);
+  const config = deepFreeze(result.data);
+  originsOf.set(config, { file: source, origins });
+  return config;
+}
+
+/** The flag or variable that set this path or one above it, if any. */
+function originFor(origins: Origins, keyPath: string[]): string | undefined {
+  for (let i = keyPath.length; i > 0; i--) {
+    const origin = origins.get(keyPath.slice(0, i).join('.'));
+    if (origin) return origin;
+  }
+  return undefined;
+}
+
+/** The keys the schema knows at a path ([] for the top level). */
+function knownKeys(keyPath: readonly string[]): string[] {
+  let schema = unwrap(Config);
+  for (const key of keyPath) schema = unwrap(shapeOf(schema)?.[key]);
+  return Object.keys(shapeOf(schema) ?? {});
+}
+
+type AnySchema = { _zod: { def: { type: string; innerType?: AnySchema; in?: AnySchema; shape?: Record<string, AnySchema> } } } | undefined;
+function unwrap(schema: unknown): AnySchema {
+  let s = schema as AnySchema;
+  while (s && (s._zod.def.innerType || s._zod.def.type === 'pipe')) s = s._zod.def.innerType ?? s._zod.def.in;
+  return s;
+}
+function shapeOf(schema: AnySchema): Record<string, AnySchema> | undefined {
+  return schema?._zod.def.type === 'object' ? schema._zod.def.shape : undefined;
+}
+
+/**
+ * The forms people write by habit, as package.json and nodemailer take them: an author as
+ * "Name <email> (url)", a mailbox as "Name <address>" or a bare address. Anything else is left for the
+ * schema to report.
+ */
+function expandShorthands(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const copy = structuredClone(raw) as Record<string, Record<string, unknown> | undefined>;
+  const site = copy.site;
+  if (site && typeof site === 'object' && typeof site.author === 'string') site.author = parsePerson(site.author);
+  const email = copy.email;
+  if (email && typeof email === 'object') {
+    for (const key of ['from', 'replyTo'] as const) {
+      if (typeof email[key] === 'string') email[key] = parseMailbox(email[key] as string);
+    }
+  }
+  return copy;
+}
+
+/** "Ada Lovelace <ada@example.com> (https://ada.example)": any part but the name may be left out. */
+export function parsePerson(text: string): { name: string; email?: string; url?: string } {
+  const match = /^\s*([^<(]*?)\s*(?:<([^>]*)>)?\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+  if (!match) return { name: text.trim() };
+  return { name: match[1]!, ...(match[2] ? { email: match[2].trim() } : {}), ...(match[3] ? { url: match[3].trim() } : {}) };
+}
+
+/** "The Gazette <news@example.com>", "<news@example.com>" or "news@example.com". */
+export function parseMailbox(text: string): { name?: string; address: string } {
+  const match = /^\s*(?:"?([^"<]*?)"?\s*)?<([^>]+)>\s*$/.exec(text);
+  if (!match) return { address: text.trim() };
+  return { ...(match[1] ? { name: match[1] } : {}), address: match[2]!.trim() };
 }
 
 async function readConfigFile(sources: ConfigSources): Promise<{ file?: string; raw: Record<string, unknown> }> {
-  const explicit = sources.configFile !== undefined;
-  const file = path.resolve(sources.cwd, sources.configFile ?? DEFAULT_CONFIG_FILE);
+  const given = sources.configFile ?? (sources.env.BROADSHEET_CONFIG || undefined);
+  const explicit = given !== undefined;
+  const file = path.resolve(sources.cwd, given ?? DEFAULT_CONFIG_FILE);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
     if (!explicit && (cause as NodeJS.ErrnoException).code === 'ENOENT') return { raw: {} };
-    throw new ConfigError({ file, message: 'cannot read the config file', cause });
+    throw new ConfigError({ file, message: 'cannot read the config file', ...(sources.configFile === undefined ? { hint: 'named by BROADSHEET_CONFIG' } : {}), cause });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (cause) {
-    throw new ConfigError({ file, message: `is not valid JSON: ${(cause as Error).message}`, cause });
+    throw new ConfigError({ file, message: `is not valid JSON: ${withLineAndColumn((cause as Error).message, text)}`, cause });
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError({ file, message: 'expected a JSON object at the top level' });
   }
   return { file, raw: raw as Record<string, unknown> };
+}
+
+/** V8 gives the line and column of most JSON errors, but not of "Unexpected end of JSON input". */
+function withLineAndColumn(message: string, text: string): string {
+  if (/\(line \d+ column \d+\)/.test(message)) return message;
+  const at = /at position (\d+)/.exec(message);
+  const position = at ? Number(at[1]) : text.length;
+  const before = text.slice(0, position).split('\n');
+  return `${message} (line ${before.length} column ${before[before.length - 1]!.length + 1})`;
 }
 
 function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
