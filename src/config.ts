@@ -207,6 +207,25 @@ export interface Secrets {
   previewToken: string | undefined;
 }
 
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * How much is logged and whether in colour: --verbose (debug) or --quiet (warnings and errors only),
+ * else BROADSHEET_LOG_LEVEL, else info; colour only where NO_COLOR is unset (https://no-color.org).
+ */
+export function readOutputSettings(env: Record<string, string | undefined>, flags: { verbose?: boolean | undefined; quiet?: boolean | undefined } = {}): { level: LogLevel; color: boolean } {
+  const color = env.NO_COLOR === undefined || env.NO_COLOR === '';
+  if (flags.verbose) return { level: 'debug', color };
+  if (flags.quiet) return { level: 'warn', color };
+  const given = env.BROADSHEET_LOG_LEVEL?.trim().toLowerCase();
+  if (!given) return { level: 'info', color };
+  if (!(LOG_LEVELS as readonly string[]).includes(given)) {
+    throw new ConfigError({ field: 'BROADSHEET_LOG_LEVEL', message: `expected one of ${LOG_LEVELS.join(', ')}, got "${env.BROADSHEET_LOG_LEVEL}"` });
+  }
+  return { level: given as LogLevel, color };
+}
+
 export function readSecrets(env: Record<string, string | undefined>): Secrets {
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
   const smtpUrl = value('BROADSHEET_SMTP_URL');

@@ -9,11 +9,12 @@ export type Logger = Pick<PinoLogger, 'info' | 'warn' | 'error' | 'debug'>;
 // module that names the Logger type: most commands never log.
 const require = createRequire(import.meta.url);
 
-export function createLogger(destination: { write(text: string): unknown; isTTY?: boolean }, level = 'info'): Logger {
+export function createLogger(destination: { write(text: string): unknown; isTTY?: boolean }, level = 'info', options: { color?: boolean } = {}): Logger {
   const { pino } = require('pino') as typeof import('pino');
   if (destination.isTTY) {
     const pretty = require('pino-pretty') as typeof import('pino-pretty');
-    return pino({ level }, pretty({ destination: destination as NodeJS.WritableStream, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true }));
+    const colorize = options.color ?? true;
+    return pino({ level }, pretty({ destination: destination as NodeJS.WritableStream, colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true }));
   }
   return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination as NodeJS.WritableStream);
 }

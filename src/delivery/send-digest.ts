@@ -38,6 +38,8 @@ export interface SendOptions {
   retryFailed?: boolean | undefined;
   /** Only these subscribers (the scheduler's due ones); default: every active subscriber. */
   subscriberIds?: readonly number[] | undefined;
+  /** Called after each delivery is settled (submitted, skipped or failed): how many of how many. */
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 export interface SendReport {
@@ -111,6 +113,10 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   };
 
   const slices = variantSlices(deps.posts);
+  const atStart = store.campaignCounts(campaign.id);
+  const total = atStart.queued + atStart.sending;
+  let done = 0;
+  options.onProgress?.(done, total);
   let fatal: unknown;
   const stopNow = () => fatal !== undefined || (deps.shouldStop?.() ?? false);
   let after = 0;
@@ -125,6 +131,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
         const delivery = batch[next++]!;
         try {
           await deliverOne(deps, campaign, delivery, slices, renderVariant, report);
+          options.onProgress?.(++done, total);
         } catch (err) {
           fatal ??= err;
         }

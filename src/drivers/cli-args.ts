@@ -25,7 +25,18 @@ export const PATH_OPTIONS = {
   config: { type: 'string' },
   content: { type: 'string' },
   data: { type: 'string' },
+  // How much is logged: every command takes these (see readOutputSettings).
+  quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
+
+/** One JSON document on stdout instead of the text report (messages and progress stay on stderr). */
+export const JSON_OPTION = { json: { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
+
+/** The JSON document a command prints with --json: dates as ISO strings, two-space indented. */
+export function jsonDocument(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
 
 export const COMMON_OPTIONS = {
   ...PATH_OPTIONS,

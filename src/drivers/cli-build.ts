@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.js';
 import type { BuildReport } from '../core.js';
 import { createSiteBuilder } from '../core/build.js';
-import { COMMON_OPTIONS, type CliIo } from './cli-args.js';
+import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, type CliIo } from './cli-args.js';
 
 const BUILD_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -11,6 +11,7 @@ const BUILD_OPTIONS = {
   strict: { type: 'boolean' },
   drafts: { type: 'boolean' },
   future: { type: 'boolean' },
+  ...JSON_OPTION,
 } as const satisfies ParseArgsConfig['options'];
 
 export async function buildCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -18,9 +19,36 @@ export async function buildCommand(args: readonly string[], io: CliIo): Promise<
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
   const started = performance.now();
   const report = await createSiteBuilder(config, { now: io.now, cwd: io.cwd, env: io.env }).build(values);
-  io.stderr.write(formatProblems(report));
-  io.stdout.write(formatBuild(report, performance.now() - started, io.cwd));
+  const ms = performance.now() - started;
+  if (values.json) io.stdout.write(jsonDocument(buildDocument(report, ms)));
+  else {
+    io.stderr.write(formatProblems(report));
+    io.stdout.write(formatBuild(report, ms, io.cwd));
+  }
   return report.aborted ? 1 : 0;
+}
+
+/** `build --json`: the report as data (see the README's "JSON output"). */
+function buildDocument(report: BuildReport, ms: number) {
+  const problem = (e: BuildReport['errors'][number]) => ({ file: e.file ?? null, field: e.field ?? null, message: e.message, hint: e.hint ?? null });
+  return {
+    mode: report.mode,
+    reason: report.reason ?? null,
+    aborted: report.aborted,
+    contentDir: report.contentDir,
+    outDir: report.outDir,
+    files: report.files,
+    published: report.published,
+    skipped: report.skipped,
+    channels: report.channels,
+    written: report.written,
+    unchanged: report.unchanged.length,
+    removed: report.removed ?? [],
+    errors: report.errors.map(problem),
+    warnings: report.warnings.map(problem),
+    digest: { id: report.digest.id, postCount: report.digest.postCount },
+    durationMs: Math.round(ms),
+  };
 }
 
 function formatProblems(report: BuildReport): string {

@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createCore, type PreviewReport } from '../core.js';
-import { COMMON_OPTIONS, windowFlag, type CliIo } from './cli-args.js';
+import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, windowFlag, type CliIo } from './cli-args.js';
 
 const DIGEST_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -10,6 +10,7 @@ const DIGEST_OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   to: { type: 'string' },
+  ...JSON_OPTION,
 } as const satisfies ParseArgsConfig['options'];
 
 export async function digestCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -21,7 +22,9 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
     to: values.to,
     outDir: values.out,
   });
-  io.stdout.write(formatPreview(report, io.cwd));
+  // Notes (a missing postal address) are messages: stderr, whatever the format.
+  if (!report.empty) for (const note of report.notes) io.stderr.write(`note: ${note}\n`);
+  io.stdout.write(values.json ? jsonDocument(previewDocument(report)) : formatPreview(report, io.cwd));
   return 0;
 }
 
@@ -35,7 +38,13 @@ function formatPreview(report: PreviewReport, cwd: string): string {
     `  ${rel(report.files.html)}   open in a browser (${Math.round(report.htmlBytes / 1024)} KB of HTML)`,
     `  ${rel(report.files.text)}    the plain-text part`,
     `  ${rel(report.files.eml)}    the complete message, as it would be sent; open in a mail client`,
-    ...report.notes.map((n) => `note: ${n}`),
     '',
   ].join('\n');
+}
+
+/** `digest --json`: what was previewed and where the files are (see the README's "JSON output"). */
+function previewDocument(report: PreviewReport) {
+  const base = { empty: report.empty, window: report.window, digestId: report.digest.id, postCount: report.digest.postCount, categories: report.digest.sections.map((s) => s.name) };
+  if (report.empty) return base;
+  return { ...base, subject: report.subject, to: report.to, messageId: report.messageId, files: report.files, htmlBytes: report.htmlBytes, notes: report.notes };
 }

@@ -2,7 +2,8 @@
 // do and asks first (or needs --yes when there is no terminal to ask on). Parse, core calls, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { SendReport } from '../delivery/send-digest.js';
-import { COMMON_OPTIONS, windowFlag, type CliIo } from './cli-args.js';
+import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, windowFlag, type CliIo } from './cli-args.js';
+import { startProgress } from './progress.js';
 import { openCore } from './cli-compose.js';
 
 const SEND_OPTIONS = {
@@ -12,6 +13,7 @@ const SEND_OPTIONS = {
   'dry-run': { type: 'boolean' },
   'retry-failed': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
+  ...JSON_OPTION,
 } as const satisfies ParseArgsConfig['options'];
 
 export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -42,7 +44,12 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
         return 1;
       }
     }
-    const report = await core.sendDigest({ ...options, dryRun });
+    const progress = dryRun ? undefined : await startProgress(io, 'Sending');
+    const report = await core.sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) }).finally(() => progress?.stop());
+    if (values.json) {
+      io.stdout.write(jsonDocument({ ...report, transport: mailer!.description }));
+      return report.failed > 0 || report.stopped ? 1 : 0;
+    }
     const reasons = Object.entries(report.skipReasons).map(([r, n]) => `${n} ${r}`).join(', ');
     if (report.idle) io.stdout.write(`Nothing to send: ${report.idle}.\n`);
     else if (report.dryRun) io.stdout.write(`Dry run: would send ${report.submitted}, skip ${report.skipped}${reasons ? ` (${reasons})` : ''}; ${report.renders} variant(s) to render. Nothing was sent or recorded.\n`);

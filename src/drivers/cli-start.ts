@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createMailer, openStore } from '../adapters.js';
-import { loadConfig, readSecrets } from '../config.js';
+import { loadConfig, readOutputSettings, readSecrets } from '../config.js';
 import { bundledTemplates, createCore } from '../core.js';
 import { createLogger } from '../log.js';
 import { loadPages } from '../web/pages.js';
@@ -33,7 +33,8 @@ export function startCommand(args: readonly string[], io: CliIo): Promise<number
 async function runSite(args: readonly string[], io: CliIo, withScheduler: boolean): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
-  const log = createLogger(io.stderr);
+  const output = readOutputSettings(io.env, values);
+  const log = createLogger(io.stderr, output.level, output);
   const store = openStore(config, io.cwd);
   const mailer = await createMailer(config, io.cwd, io.env);
   let scheduler: Scheduler | undefined;

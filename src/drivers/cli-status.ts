@@ -3,10 +3,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { openStore } from '../adapters.js';
 import { loadConfig } from '../config.js';
 import { createCore } from '../core.js';
-import { PATH_OPTIONS, type CliIo } from './cli-args.js';
+import { jsonDocument, JSON_OPTION, PATH_OPTIONS, type CliIo } from './cli-args.js';
 
 // --out: the last build's time is read from the feeds when no server has recorded one.
-const OPTIONS = { ...PATH_OPTIONS, out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const OPTIONS = { ...PATH_OPTIONS, out: { type: 'string' }, ...JSON_OPTION } as const satisfies ParseArgsConfig['options'];
 
 export async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
@@ -14,6 +14,11 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
   const store = openStore(config, io.cwd);
   try {
     const s = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store }).status();
+    if (values.json) {
+      const schedule = { rebuild: config.schedule.rebuild, digest: config.schedule.digest, digestCheck: config.schedule.digestCheck, timezone: config.site.timezone };
+      io.stdout.write(jsonDocument({ schedule, next: s.next, lastBuild: s.lastBuild ?? null, subscribers: s.subscribers, due: s.due, campaigns: s.campaigns }));
+      return 0;
+    }
     const when = (d: Date | undefined) => d?.toISOString() ?? 'never';
     const lines = [
       `Next feed rebuild:   ${when(s.next.rebuild)} (${config.schedule.rebuild})`,

@@ -4,7 +4,9 @@ import { packageVersion } from '../package-root.js';
 
 const WHERE = `  --config FILE   config file (default: broadsheet.config.json if present)
   --content DIR   folder of Markdown posts (default: content/)
-  --data DIR      data folder: database, caches, outbox, signing key (default: data/)`;
+  --data DIR      data folder: database, caches, outbox, signing key (default: data/)
+  -q, --quiet     log warnings and errors only (BROADSHEET_LOG_LEVEL sets the level too)
+  -v, --verbose   log debug detail too`;
 
 const MAIL = `Mail goes to the SMTP server in BROADSHEET_SMTP_URL or, when it is unset, to .eml files in data/outbox/.`;
 
@@ -64,6 +66,7 @@ Reads only.
 Options:
 ${WHERE}
   --out DIR       the built site, for the last build's time (default: public/)
+  --json          print it all as one JSON document
   -h, --help      show this help
 
 Examples:
@@ -81,6 +84,7 @@ ${WHERE}
   --strict        fail (exit 1) on any invalid post or warning, and write nothing
   --drafts        include posts marked draft: true
   --future        include posts dated in the future
+  --json          print the report as one JSON document
   -h, --help      show this help
 
 Examples:
@@ -97,6 +101,7 @@ ${WHERE}
   --until DATE    window end (a date includes that whole day; default: end of today)
   --to ADDRESS    personalise the preview for this address (default: email.from)
   --out DIR       where the preview files go (default: data/preview/)
+  --json          print what was written as one JSON document
   -h, --help      show this help
 
 Examples:
@@ -190,6 +195,7 @@ Options:
   --dry-run       work out what would be sent; send and record nothing
   --retry-failed  retry only the latest campaign's temporary failures
   -y, --yes       send without asking (needed when there is no terminal to ask on)
+  --json          print the report as one JSON document (progress stays on stderr)
 ${WHERE}
   -h, --help      show this help
 

@@ -1,0 +1,141 @@
+// Output people and scripts can use: --json documents on stdout (messages stay on stderr), progress
+// of a send (a bar on a terminal, lines otherwise), log levels and NO_COLOR. A real SQLite data folder
+// and a real SMTP sink; the CLI in process through main(argv, io), except where a real process matters.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/drivers/cli.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
+const READERS = 30;
+
+let site: string;
+let sink: SmtpSink;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(argv: string[], options: { env?: Record<string, string | undefined>; tty?: boolean } = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  // A real stream: pino-pretty (on a terminal) listens to it.
+  const err = Object.assign(new PassThrough(), options.tty ? { isTTY: true, columns: 100 } : {});
+  err.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await main(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: err,
+    cwd: site,
+    env: { BROADSHEET_SECRET: 'output-test-secret-0123456789abcdef', ...options.env },
+    now: () => new Date(),
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout, stderr };
+}
+
+async function spawned(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: site, env: { ...process.env, BROADSHEET_SECRET: 'output-test-secret-0123456789abcdef', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as Run;
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  site = mkdtempSync(path.join(os.tmpdir(), 'broadsheet-output-'));
+  cpSync(path.join(REPO, 'content'), path.join(site, 'content'), { recursive: true });
+  writeFileSync(path.join(site, 'broadsheet.config.json'), JSON.stringify({ site: { url: 'https://news.example.com/' } }));
+  writeFileSync(path.join(site, 'readers.csv'), `email\n${Array.from({ length: READERS }, (_, i) => `reader${i}@example.org`).join('\n')}\n`);
+  expect((await cli(['subscribers', 'import', 'readers.csv'])).code).toBe(0);
+});
+afterAll(async () => {
+  await sink.close();
+  rmSync(site, { recursive: true, force: true });
+});
+
+describe('--json', () => {
+  it('build: one document on stdout with the report; nothing else printed', async () => {
+    const r = await cli(['build', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(doc).toMatchObject({ mode: 'full', aborted: false, published: 13, files: 14, skipped: { drafts: 1, future: 0 }, channels: 6, errors: [], warnings: [] });
+    expect(doc.written).toContain('feed.xml');
+    expect(Object.keys(doc).sort()).toEqual(['aborted', 'channels', 'contentDir', 'digest', 'durationMs', 'errors', 'files', 'mode', 'outDir', 'published', 'reason', 'removed', 'skipped', 'unchanged', 'warnings', 'written']);
+    const again = JSON.parse((await cli(['build', '--json'])).stdout) as Record<string, unknown>;
+    expect(again).toMatchObject({ mode: 'up-to-date', written: [], reason: null });
+  });
+
+  it('status: schedule, next runs, counts and campaigns as data', async () => {
+    const r = await cli(['status', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { subscribers: Record<string, number>; next: Record<string, string>; campaigns: unknown[] };
+    expect(doc.subscribers).toEqual({ pending: 0, active: READERS, unsubscribed: 0, bounced: 0 });
+    expect(Date.parse(doc.next.digestInSiteTimezone!)).not.toBeNaN();
+    expect(doc.campaigns).toEqual([]);
+  });
+
+  it('digest: the preview as data on stdout, the postal-address note on stderr', async () => {
+    const r = await cli(['digest', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^note: email\.postalAddress is not set/);
+    const doc = JSON.parse(r.stdout) as { empty: boolean; files: { html: string }; subject: string };
+    expect(doc.empty).toBe(false);
+    expect(doc.files.html).toBe(path.join(site, 'data', 'preview', 'digest.html'));
+    expect(doc.subject).toContain('new post');
+  });
+});
+
+describe('send: progress and JSON', () => {
+  it('on a terminal, draws a progress bar on stderr and prints the report as JSON', async () => {
+    const r = await cli(['send', '--yes', '--json'], { env: { BROADSHEET_SMTP_URL: sink.url }, tty: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`Sending .* ${READERS}/${READERS} · \\d+/s`));
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(doc).toMatchObject({ submitted: READERS, failed: 0, dryRun: false, resumed: false, stopped: false });
+    expect(doc.transport).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+/);
+    expect(sink.messages).toHaveLength(READERS);
+  });
+
+  it('with NO_COLOR or without a terminal: no terminal escapes at all', async () => {
+    // Nothing new to send now: the campaign check still runs and logs; no bar is drawn either way.
+    for (const options of [{ env: { BROADSHEET_SMTP_URL: sink.url, NO_COLOR: '1' }, tty: true }, { env: { BROADSHEET_SMTP_URL: sink.url } }]) {
+      const r = await cli(['send', '--yes', '--verbose'], options);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toBe('');
+      expect(r.stderr + r.stdout).not.toMatch(/\x1b\[/);
+    }
+    // The same run on a terminal without NO_COLOR is coloured: the check above can fail.
+    const coloured = await cli(['send', '--yes', '--verbose'], { env: { BROADSHEET_SMTP_URL: sink.url }, tty: true });
+    expect(coloured.stderr).toMatch(/\x1b\[/);
+  });
+});
+
+describe('log levels', () => {
+  it('--quiet keeps info lines off stderr, --verbose adds debug lines; BROADSHEET_LOG_LEVEL is checked', async () => {
+    writeFileSync(path.join(site, 'late.csv'), 'email\nlate@example.org\n');
+    expect((await cli(['subscribers', 'import', 'late.csv'])).code).toBe(0);
+    const quiet = await spawned(['send', '--yes', '--quiet'], { BROADSHEET_SMTP_URL: sink.url });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain('"level":30');
+    writeFileSync(path.join(site, 'later.csv'), 'email\nlater@example.org\n');
+    expect((await cli(['subscribers', 'import', 'later.csv'])).code).toBe(0);
+    const normal = await spawned(['send', '--yes'], { BROADSHEET_SMTP_URL: sink.url });
+    expect(normal.stderr).toContain('"msg":"campaign created"');
+    const bad = await spawned(['send', '--dry-run'], { BROADSHEET_LOG_LEVEL: 'loud' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('BROADSHEET_LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"\n');
+  });
+});
