@@ -1,9 +1,9 @@
 // Real adapters for the drivers: the SQLite store and the mailer chosen by configuration. I/O.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readSecrets, type Config } from './config.js';
+import { originOf, readSecrets, type Config } from './config.js';
 import type { Mailer } from './delivery/mailer.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, pathErrorFrom } from './errors.js';
 import { openSqliteStore } from './subscribers/sqlite-store.js';
 import type { SubscriberStore } from './subscribers/store.js';
 
@@ -15,7 +15,12 @@ export function dataDirOf(config: Readonly<Config>, cwd: string): string {
 }
 
 export function openStore(config: Readonly<Config>, cwd: string): SubscriberStore {
-  return openSqliteStore(path.join(dataDirOf(config, cwd), DATABASE_FILE));
+  const folder = dataDirOf(config, cwd);
+  try {
+    return openSqliteStore(path.join(folder, DATABASE_FILE));
+  } catch (err) {
+    throw pathErrorFrom(err, [{ setting: 'paths.data', folder, origin: originOf(config, 'paths.data') }]);
+  }
 }
 
 /** SMTP when BROADSHEET_SMTP_URL is set, else the outbox folder under data/. */

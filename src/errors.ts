@@ -113,3 +113,44 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** What a file-system error code means, in words ("ENOTDIR" → "not a directory"). */
+const FS_WORDS: Record<string, string> = {
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ENOENT: 'does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'is on a read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * A folder Broadsheet was told to use cannot be used: names the setting as it was given (the flag,
+ * the variable or the config key, with its value) before the system's words, not a bare
+ * "ENOTDIR: not a directory, mkdir '…'".
+ */
+export class PathError extends AppError {
+  constructor(details: AppErrorDetails) {
+    super('PATH_FAILED', details);
+  }
+}
+
+/**
+ * The error as a PathError when it is a file-system error under one of `folders` (setting → folder),
+ * else unchanged. `originOf` names the setting as given (`--out`, `BROADSHEET_DATA_DIR`, …).
+ */
+export function pathErrorFrom(err: unknown, folders: ReadonlyArray<{ setting: string; folder: string; origin: string }>): unknown {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e.code !== 'string' || typeof e.path !== 'string' || err instanceof AppError) return err;
+  const target = e.path;
+  const match = folders.find(({ folder }) => target === folder || target.startsWith(folder.endsWith('/') ? folder : `${folder}/`) || folder.startsWith(`${target}/`));
+  if (!match) return err;
+  // mkdir over a file says EEXIST: "already exists" would read as if nothing were wrong.
+  const words = e.code === 'EEXIST' && e.syscall === 'mkdir' ? 'is a file, not a folder' : (FS_WORDS[e.code] ?? e.code);
+  const where = target === match.folder ? '' : ` (${e.syscall ?? 'using'} ${target})`;
+  return new PathError({ file: `${match.origin} ${match.folder}`, message: `${words}${where}`, cause: err });
+}

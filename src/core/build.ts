@@ -3,6 +3,8 @@
 // state, done. Everything that parses, renders or writes is loaded only when a build has work to do.
 import path from 'node:path';
 import { defaultWindow } from '../digest/build.js';
+import { originOf } from '../config.js';
+import { pathErrorFrom } from '../errors.js';
 import { FEED_FILES } from '../feeds/model.js';
 import { siteUrl } from '../feeds/urls.js';
 import { scanPostFiles } from '../content/scan.js';
@@ -23,7 +25,20 @@ export function createSiteBuilder(config: Readonly<Config>, deps: CoreDeps): Pic
 export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'> {
   const { config, deps, contentDir, outDir, cacheDir, templatesDir, log } = ctx;
 
+  /** A folder that cannot be used is named as it was given: `--out /dev/null/x: not a directory`. */
   async function build(options: BuildOptions = {}): Promise<BuildReport> {
+    try {
+      return await buildOnce(options);
+    } catch (err) {
+      throw pathErrorFrom(err, [
+        { setting: 'paths.out', folder: outDir, origin: originOf(config, 'paths.out') },
+        { setting: 'paths.data', folder: ctx.dataDir, origin: originOf(config, 'paths.data') },
+        { setting: 'paths.content', folder: contentDir, origin: originOf(config, 'paths.content') },
+      ]);
+    }
+  }
+
+  async function buildOnce(options: BuildOptions): Promise<BuildReport> {
     const now = deps.now();
     const window = defaultWindow(now, config.site.timezone);
     const pagesDir = path.join(templatesDir, 'pages');

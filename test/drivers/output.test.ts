@@ -139,3 +139,24 @@ describe('log levels', () => {
     expect(bad.stderr).toBe('BROADSHEET_LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"\n');
   });
 });
+
+describe('file-system failures name the setting and the path', () => {
+  it('an output folder inside a file: the flag, its value and what is wrong, exit 1', async () => {
+    writeFileSync(path.join(site, 'a-file'), 'not a folder');
+    const out = path.join(site, 'a-file', 'site');
+    const r = await spawned(['build', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`--out ${out}: not a directory\n`);
+    const fromEnv = await spawned(['build'], { BROADSHEET_OUT_DIR: out });
+    expect(fromEnv.stderr).toBe(`BROADSHEET_OUT_DIR ${out}: not a directory\n`);
+  });
+
+  it('a data folder that is a file: named as --data for the commands that open the database', async () => {
+    const data = path.join(site, 'a-file');
+    for (const args of [['status'], ['subscribers', 'list'], ['build', '--out', path.join(site, 'elsewhere')]]) {
+      const r = await spawned([...args, '--data', data]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^--data ${data}: (is a file, not a folder|not a directory \\(mkdir ${data}/cache\\))\n$`));
+    }
+  });
+});
