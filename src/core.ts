@@ -11,7 +11,8 @@ import type { SendOptions, SendReport } from './delivery/send-digest.js';
 import type { Digest, DigestWindow } from './digest/build.js';
 import type { ContentError } from './errors.js';
 import type { Logger } from './log.js';
-import type { Subscriber, SubscriberStatus, SubscriberStore } from './subscribers/store.js';
+import type { ImportFormat } from './subscribers/import-formats.js';
+import type { DeliveryRecord, Subscriber, SubscriberEvent, SubscriberStatus, SubscriberStore, Suppression } from './subscribers/store.js';
 
 export { bundledTemplates } from './core/context.js';
 
@@ -46,11 +47,45 @@ export interface AddSubscriberInput {
 
 export interface ImportReport {
   file: string;
+  /** The kind of file, recognised by its header. */
+  format: ImportFormat;
+  /** The same for people: "a Mailchimp export (cleaned members)". */
+  description: string;
+  /** The file's columns as written: those read, and those ignored. */
+  columns: { used: string[]; ignored: string[] };
   added: number;
+  /** Already present (whatever their status): left untouched. */
   existing: number;
   duplicates: number;
+  /** Rows whose address was deleted on request (the suppression list): not added. */
+  suppressed: Array<{ line: number; email: string }>;
+  /** Invalid rows (address, date, status, time zone, unknown category): skipped. */
   errors: Array<{ line: number; message: string }>;
+  /** Confirmation requests sent to the new pending subscribers. */
   confirmationsSent: number;
+}
+
+/** Everything stored about one address (`subscribers show`). */
+export interface SubscriberRecord {
+  /** The address asked about, normalised. */
+  email: string;
+  /** Undefined when the address is not a subscriber. */
+  subscriber: Subscriber | undefined;
+  events: SubscriberEvent[];
+  deliveries: DeliveryRecord[];
+  /** Set when the address is on the suppression list (deleted on request, and not confirmed again since). */
+  suppression: Suppression | undefined;
+}
+
+/** What `subscribers delete` erased. */
+export interface DeleteReport {
+  email: string;
+  /** False when the address was not a subscriber: nothing was erased. */
+  found: boolean;
+  events: number;
+  deliveries: number;
+  /** The suppression entry that now stands for the address (or stood before, when it was not found). */
+  suppression: Suppression | undefined;
 }
 
 export interface PreviewOptions {
@@ -120,11 +155,20 @@ export interface BuildReport {
 export interface Core {
   build(options?: BuildOptions): Promise<BuildReport>;
   previewDigest(options?: PreviewOptions): Promise<PreviewReport>;
+  /** Refused (InputError) for a category no published post has, and for an address deleted on request. */
   addSubscriber(input: AddSubscriberInput): Promise<{ subscriber: Subscriber; created: boolean; confirmationSent: boolean }>;
   /** Unsubscribe (the row is kept). */
   removeSubscriber(email: string): Promise<{ found: boolean; changed: boolean }>;
   listSubscribers(status?: SubscriberStatus): Subscriber[];
-  importSubscribers(file: string, options?: { pending?: boolean | undefined }): Promise<ImportReport>;
+  /** Rows keep the consent they record; see ImportReport for what is skipped and why. */
+  importSubscribers(
+    file: string,
+    options?: { pending?: boolean | undefined; onProgress?: ((stage: 'storing' | 'confirming', done: number, total: number) => void) | undefined },
+  ): Promise<ImportReport>;
+  /** Everything stored about one address: the subscriber row, their events and their deliveries. */
+  showSubscriber(email: string): Promise<SubscriberRecord>;
+  /** Erase one subscriber (row, events, deliveries), keeping only a keyed hash on the suppression list. */
+  deleteSubscriber(email: string): Promise<DeleteReport>;
   sendDigest(options?: SendOptions): Promise<SendReport>;
 
   /** Double opt-in signup. Resolves the same way whether or not the address was known. */

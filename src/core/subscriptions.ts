@@ -1,16 +1,17 @@
-// Use cases for subscribers: the CLI's add/remove/list/import and the server's double opt-in,
-// one-click unsubscribe and preferences.
+// Use cases for subscribers: the CLI's add/remove/list/import/show/delete and the server's double
+// opt-in, one-click unsubscribe and preferences.
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { siteUrl } from '../feeds/urls.js';
-import { normalizeAddress, parseCategoryList } from '../subscribers/address.js';
+import { normalizeAddress, parseCategoryList, unknownCategories } from '../subscribers/address.js';
 import type { Subscriber } from '../subscribers/store.js';
+import { DELETED_ON_REQUEST, suppressionHash } from '../subscribers/suppression.js';
 import { signToken, verifyToken } from '../email/tokens.js';
 import type { Category } from '../content/schema.js';
 import { IANAZone } from 'luxon';
 import { describeError, InputError } from '../errors.js';
 import { need, type CoreContext } from './context.js';
-import type { Core } from '../core.js';
+import type { Core, ImportReport } from '../core.js';
 
 // Mail rendering, MIME building and CSV parsing load when a use case first needs them: listing or
 // removing subscribers needs none of them.
@@ -20,7 +21,7 @@ const csvModule = () => import('../subscribers/import-csv.js');
 // Slugs (for category names) pull in a transliteration table that is slow to set up.
 const slugModule = () => import('../content/slug.js');
 
-export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'listSubscribers' | 'importSubscribers' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
+export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'listSubscribers' | 'importSubscribers' | 'showSubscriber' | 'deleteSubscriber' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
   const { config, deps, log, background, signingKey, loadPublished } = ctx;
   /** The subscriber a token speaks for, or undefined for a forged, altered, expired or stale token. */
   async function subscriberFor(token: string, purpose: 'unsubscribe' | 'preferences' | 'confirm'): Promise<Subscriber | undefined> {
@@ -49,12 +50,13 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     await sendNotice(subscriber, 'welcome', { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl }, links);
   }
   /** Double opt-in: a signed link that expires, sent to each new pending subscriber. */
-  async function sendConfirmations(subscribers: Subscriber[]): Promise<number> {
+  async function sendConfirmations(subscribers: Subscriber[], onProgress?: (done: number, total: number) => void): Promise<number> {
     const key = await signingKey();
-    for (const subscriber of subscribers) {
+    for (const [i, subscriber] of subscribers.entries()) {
       const expires = Math.floor(deps.now().getTime() / 1000) + config.delivery.confirmDays * 86_400;
       const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
       await sendNotice(subscriber, 'confirm', { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) });
+      onProgress?.(i + 1, subscribers.length);
     }
     return subscribers.length;
   }
@@ -64,15 +66,39 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     for (const post of published.posts) if (!seen.has(post.category.slug)) seen.set(post.category.slug, post.category);
     return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
+  /** Names the unknown categories and the ones there are (by name; names and slugs are both accepted). */
+  function unknownCategoryMessage(unknown: string[], known: Category[]): string {
+    const there = known.length > 0 ? `the categories of the published posts are: ${known.map((c) => c.name).join(', ')}` : 'no post is published yet, so there are no categories';
+    return `unknown ${unknown.length === 1 ? 'category' : 'categories'} ${unknown.map((c) => `"${c}"`).join(', ')}: ${there}`;
+  }
+  /** The suppression entry for an address; the signing key is only read when the list has entries. */
+  async function suppressionOf(email: string) {
+    const store = need(deps.store, 'store');
+    return store.hasSuppressions() ? store.suppression(suppressionHash(email, await signingKey())) : undefined;
+  }
+  /** A normalised address, or an InputError quoting what was given. */
+  function addressOf(raw: string): string {
+    const email = normalizeAddress(raw);
+    if (!email) throw new InputError({ field: 'email', message: `"${raw}" is not an email address` });
+    return email;
+  }
   return {
     async addSubscriber(input) {
       const store = need(deps.store, 'store');
-      const email = normalizeAddress(input.email);
-      if (!email) throw new InputError({ field: 'email', message: `"${input.email}" is not an email address` });
+      const email = addressOf(input.email);
       const status = input.pending ? 'pending' : 'active';
       const { toSlug } = await slugModule();
-      const categories = parseCategoryList(input.categories, toSlug);
-      const { subscriber, created } = store.add({ email, name: input.name, categories, timezone: input.timezone, status }, deps.now());
+      const slugs = parseCategoryList(input.categories, toSlug);
+      if (slugs.length > 0) {
+        const known = await categories();
+        const unknown = unknownCategories(input.categories, toSlug, new Set(known.map((c) => c.slug)));
+        if (unknown.length > 0) throw new InputError({ field: 'categories', message: unknownCategoryMessage(unknown, known) });
+      }
+      // Only the person can undo an erasure, by signing up again; an address already back (pending) is simply known.
+      if (!store.findByEmail(email) && (await suppressionOf(email))) {
+        throw new InputError({ field: 'email', message: `${email} is suppressed (deleted on request): only the person can subscribe again, through the subscribe form` });
+      }
+      const { subscriber, created } = store.add({ email, name: input.name, categories: slugs, timezone: input.timezone, status }, deps.now());
       const confirmationSent = created && status === 'pending' ? (await sendConfirmations([subscriber]), true) : false;
       return { subscriber, created, confirmationSent };
     },
@@ -82,6 +108,27 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const subscriber = email ? store.findByEmail(email) : undefined;
       if (!subscriber) return { found: false, changed: false };
       return { found: true, changed: store.unsubscribe(subscriber.id, deps.now()) };
+    },
+    async showSubscriber(raw) {
+      const store = need(deps.store, 'store');
+      const email = addressOf(raw);
+      const subscriber = store.findByEmail(email);
+      return {
+        email,
+        subscriber,
+        events: subscriber ? store.eventsOf(subscriber.id) : [],
+        deliveries: subscriber ? store.deliveriesOf(subscriber.id) : [],
+        suppression: await suppressionOf(email),
+      };
+    },
+    async deleteSubscriber(raw) {
+      const store = need(deps.store, 'store');
+      const email = addressOf(raw);
+      const subscriber = store.findByEmail(email);
+      if (!subscriber) return { email, found: false, events: 0, deliveries: 0, suppression: await suppressionOf(email) };
+      const hash = suppressionHash(email, await signingKey());
+      const erased = store.erase(subscriber.id, { hash, reason: DELETED_ON_REQUEST }, deps.now());
+      return { email, found: true, ...erased, suppression: store.suppression(hash) };
     },
     listSubscribers(status) {
       return need(deps.store, 'store').list({ status });
@@ -95,12 +142,43 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const { parseSubscriberCsv } = await csvModule();
       const { toSlug } = await slugModule();
       const parsed = parseSubscriberCsv(text, file, options.pending ? 'pending' : 'active', toSlug);
-      const result = store.importMany(parsed.rows, deps.now());
-      let confirmationsSent = 0;
-      if (options.pending && result.addedEmails.length > 0) {
-        confirmationsSent = await sendConfirmations(result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === 'pending'));
-      }
-      return { file, added: result.added, existing: result.existing, duplicates: parsed.duplicates, errors: parsed.errors, confirmationsSent };
+      const errors = [...parsed.errors];
+      const suppressed: ImportReport['suppressed'] = [];
+      // The posts are loaded (to know the categories) only when some row names categories.
+      const known = parsed.rows.some((r) => r.categories?.length) ? await categories() : [];
+      const knownSlugs = new Set(known.map((c) => c.slug));
+      const key = store.hasSuppressions() ? await signingKey() : undefined;
+      const rows = parsed.rows.filter((row) => {
+        if (key && !store.findByEmail(row.email) && store.suppression(suppressionHash(row.email, key))) {
+          suppressed.push({ line: row.line, email: row.email });
+          return false;
+        }
+        const unknown = (row.categories ?? []).filter((slug) => !knownSlugs.has(slug));
+        if (unknown.length > 0) {
+          errors.push({ line: row.line, message: unknownCategoryMessage(unknown, known) });
+          return false;
+        }
+        return true;
+      });
+      errors.sort((a, b) => a.line - b.line);
+      const progress = options.onProgress;
+      const result = store.importMany(rows.map(({ line: _line, ...row }) => row), deps.now(), progress && ((done, total) => progress('storing', done, total)));
+      // Every new pending subscriber still owes a confirmation: those of --pending, and the rows the file had
+      // as pending (never confirmed), which stay pending without --pending too.
+      const owed = result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === 'pending');
+      const confirmationsSent = owed.length > 0 ? await sendConfirmations(owed, progress && ((done, total) => progress('confirming', done, total))) : 0;
+      return {
+        file,
+        format: parsed.format,
+        description: parsed.description,
+        columns: parsed.columns,
+        added: result.added,
+        existing: result.existing,
+        duplicates: parsed.duplicates,
+        suppressed,
+        errors,
+        confirmationsSent,
+      };
     },
     async subscribe(input) {
       const store = need(deps.store, 'store');
@@ -126,7 +204,10 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     async confirmSubscription(token) {
       const subscriber = await subscriberFor(token, 'confirm');
       if (!subscriber) return 'invalid';
-      if (!need(deps.store, 'store').activate(subscriber.id, deps.now())) return subscriber.status === 'active' ? 'already' : 'invalid';
+      const store = need(deps.store, 'store');
+      if (!store.activate(subscriber.id, deps.now())) return subscriber.status === 'active' ? 'already' : 'invalid';
+      // The person confirmed a new signup themselves: an earlier erasure no longer stands in their way.
+      if (store.hasSuppressions()) store.unsuppress(suppressionHash(subscriber.email, await signingKey()));
       await sendWelcome(subscriber);
       return 'confirmed';
     },

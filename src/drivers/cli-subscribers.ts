@@ -1,8 +1,12 @@
-// `broadsheet subscribers …`: the list by hand. Parse, one core call, print.
+// `broadsheet subscribers …`: the list by hand. Parse, one core call, print: data (list, show, export,
+// --json) on stdout, messages on stderr.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ImportReport, SubscriberRecord } from '../core.js';
+import { deliveryJson, eventJson, subscriberJson, suppressionJson } from '../subscribers/json.js';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../subscribers/store.js';
-import { COMMON_OPTIONS, UsageError, type CliIo } from './cli-args.js';
+import { COMMON_OPTIONS, JSON_OPTION, jsonDocument, UsageError, type CliIo } from './cli-args.js';
 import { openCore } from './cli-compose.js';
+import { startProgress } from './progress.js';
 
 const SUBSCRIBER_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -10,19 +14,24 @@ const SUBSCRIBER_OPTIONS = {
   categories: { type: 'string' },
   pending: { type: 'boolean' },
   status: { type: 'string' },
+  ...JSON_OPTION,
+  yes: { type: 'boolean', short: 'y' },
 } as const satisfies ParseArgsConfig['options'];
+
+const ACTIONS = ['add', 'remove', 'list', 'show', 'delete', 'import', 'export'];
 
 export async function subscribersCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], options: SUBSCRIBER_OPTIONS, strict: true, allowPositionals: true });
   const [action, target, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const needsTarget = action === 'add' || action === 'remove' || action === 'import';
-  if (!action || !['add', 'remove', 'list', 'import', 'export'].includes(action)) throw new UsageError('expected subscribers add|remove|list|import|export');
-  if (needsTarget && !target) throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
+  if (!action || !ACTIONS.includes(action)) throw new UsageError(`expected subscribers ${ACTIONS.join('|')}`);
+  if (!target && !['list', 'export'].includes(action)) throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
   if (values.status && !SUBSCRIBER_STATUSES.includes(values.status as SubscriberStatus)) {
     throw new UsageError(`--status expects one of ${SUBSCRIBER_STATUSES.join(', ')}`);
   }
-  const { core, mailer, close } = await openCore(io, values, Boolean(values.pending));
+  const json = (document: unknown) => io.stdout.write(jsonDocument(document));
+  // An import may owe confirmation requests even without --pending: the rows the file has as pending.
+  const { core, mailer, close } = await openCore(io, values, Boolean(values.pending) || action === 'import');
   try {
     switch (action) {
       case 'add': {
@@ -36,34 +45,130 @@ export async function subscribersCommand(args: readonly string[], io: CliIo): Pr
       }
       case 'remove': {
         const r = await core.removeSubscriber(target!);
-        io.stdout.write(!r.found ? `${target} is not a subscriber.\n` : r.changed ? `Unsubscribed ${target} (the record is kept).\n` : `${target} was already not receiving digests.\n`);
+        if (!r.found) io.stderr.write(`${target} is not a subscriber.\n`);
+        else io.stdout.write(r.changed ? `Unsubscribed ${target} (the record is kept).\n` : `${target} was already not receiving digests.\n`);
         return r.found ? 0 : 1;
       }
       case 'list': {
         const rows = core.listSubscribers(values.status as SubscriberStatus | undefined);
-        for (const s of rows) io.stdout.write(`${s.email}\t${s.status}\t${s.categories.join(',') || 'all'}\t${s.name ?? ''}\n`);
-        io.stderr.write(`${rows.length} subscriber(s)\n`);
+        if (values.json) json({ count: rows.length, subscribers: rows.map(subscriberJson) });
+        else {
+          for (const s of rows) io.stdout.write(`${s.email}\t${s.status}\t${s.categories.join(',') || 'all'}\t${s.name ?? ''}\n`);
+          io.stderr.write(`${rows.length} subscriber(s)\n`);
+        }
+        return 0;
+      }
+      case 'show': {
+        const record = await core.showSubscriber(target!);
+        if (values.json) json(recordJson(record));
+        else if (record.subscriber) io.stdout.write(formatRecord(record, record.subscriber));
+        if (!record.subscriber) io.stderr.write(`${record.email} is not a subscriber${record.suppression ? ` (${suppressedSince(record)})` : ''}.\n`);
+        return record.subscriber ? 0 : 1;
+      }
+      case 'delete': {
+        const before = await core.showSubscriber(target!);
+        if (!before.subscriber) {
+          io.stderr.write(`${before.email} is not a subscriber; nothing deleted${before.suppression ? ` (${suppressedSince(before)})` : ''}.\n`);
+          return before.suppression ? 0 : 1;
+        }
+        if (io.ask && !values.yes) {
+          const what = `${before.email}: the subscriber record, ${before.events.length} event(s) and ${before.deliveries.length} delivery record(s)`;
+          const answer = await io.ask(`Delete everything stored about ${what}? Only a keyed hash of the address is kept. [y/N] `);
+          if (!/^y(es)?$/i.test(answer.trim())) {
+            io.stderr.write('Nothing deleted.\n');
+            return 1;
+          }
+        }
+        const r = await core.deleteSubscriber(target!);
+        // Another process may have deleted them while we asked.
+        if (!r.found) {
+          io.stderr.write(`${r.email} is not a subscriber; nothing deleted.\n`);
+          return 1;
+        }
+        io.stderr.write(
+          `Deleted ${r.email}: the subscriber record, ${r.events} event(s) and ${r.deliveries} delivery record(s). ` +
+            'A keyed hash of the address stays on the suppression list: import and add refuse it; the person can still sign up again through the subscribe form.\n',
+        );
         return 0;
       }
       case 'import': {
-        const r = await core.importSubscribers(target!, { pending: values.pending });
-        for (const e of r.errors) io.stderr.write(`${r.file}:${e.line}: ${e.message} (row skipped)\n`);
-        io.stdout.write(
-          `Imported ${r.file}: ${r.added} added, ${r.existing} already known (left as they were), ${r.duplicates} duplicate row(s), ${r.errors.length} invalid row(s)` +
-            `${values.pending ? `; ${r.confirmationsSent} confirmation request(s) sent` : ''}.\n`,
-        );
+        // Progress on stderr: storing the rows, then the confirmation requests owed (each an SMTP round trip).
+        // (Both made before the import starts: rows are stored in one synchronous transaction.)
+        const bars = { storing: await startProgress(io, 'Importing'), confirming: await startProgress(io, 'Confirmation requests') };
+        const onProgress = (stage: keyof typeof bars, done: number, total: number) => {
+          if (stage === 'confirming' && done === 1) bars.storing.stop();
+          bars[stage].update(done, total);
+        };
+        const r = await core.importSubscribers(target!, { pending: values.pending, onProgress }).finally(() => {
+          bars.storing.stop();
+          bars.confirming.stop();
+        });
+        if (values.json) json(importJson(r));
+        else printImport(r, io, Boolean(values.pending));
         return r.errors.length > 0 ? 1 : 0;
       }
       default: {
         // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
         const { stringify } = await import('csv-stringify/sync');
-        io.stdout.write(stringify(core.listSubscribers().map(exportRow), { header: true, columns: EXPORT_COLUMNS }));
+        io.stdout.write(stringify(core.listSubscribers(values.status as SubscriberStatus | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }));
         return 0;
       }
     }
   } finally {
     await close();
   }
+}
+
+function printImport(r: ImportReport, io: CliIo, pending: boolean): void {
+  const skipped = [
+    ...r.errors.map((e) => ({ line: e.line, text: e.message })),
+    ...r.suppressed.map((s) => ({ line: s.line, text: `${s.email} is suppressed (deleted on request)` })),
+  ].sort((a, b) => a.line - b.line);
+  for (const s of skipped) io.stderr.write(`${r.file}:${s.line}: ${s.text} (row skipped)\n`);
+  io.stdout.write(
+    `Read ${r.file} as ${r.description}: used ${r.columns.used.join(', ')}; ignored ${r.columns.ignored.join(', ') || 'none'}.\n` +
+      `Imported ${r.file}: ${r.added} added, ${r.existing} already known (left as they were), ${r.duplicates} duplicate row(s), ${r.errors.length} invalid row(s)` +
+      `${r.suppressed.length > 0 ? `, ${r.suppressed.length} suppressed (deleted on request)` : ''}` +
+      `${pending || r.confirmationsSent > 0 ? `; ${r.confirmationsSent} confirmation request(s) sent` : ''}.\n`,
+  );
+}
+
+const importJson = (r: ImportReport) => ({
+  file: r.file, format: r.format, description: r.description, columns: r.columns, added: r.added, existing: r.existing, duplicates: r.duplicates,
+  suppressed: r.suppressed, errors: r.errors, confirmationsSent: r.confirmationsSent,
+});
+
+const recordJson = (r: SubscriberRecord) => ({
+  email: r.email,
+  subscriber: r.subscriber ? subscriberJson(r.subscriber) : null,
+  events: r.events.map(eventJson),
+  deliveries: r.deliveries.map(deliveryJson),
+  suppression: suppressionJson(r.suppression),
+});
+
+const suppressedSince = (r: SubscriberRecord) => `${r.suppression!.reason} on ${r.suppression!.createdAt.toISOString()}; suppressed`;
+
+function formatRecord(r: SubscriberRecord, s: Subscriber): string {
+  const at = (d: Date | null | undefined) => d?.toISOString() ?? 'none';
+  const fields: Array<[string, string]> = [
+    ['status', s.status], ['name', s.name ?? 'none'], ['categories', s.categories.join(', ') || 'all'], ['timezone', s.timezone ?? 'none'],
+    ['created', at(s.createdAt)], ['updated', at(s.updatedAt)], ['confirmed', at(s.confirmedAt)], ['unsubscribed', at(s.unsubscribedAt)],
+    ['bounced', at(s.bouncedAt)], ['last digest until', at(s.lastDigestUntil)], ['last failed', at(s.lastFailedAt)],
+    ['suppressed', r.suppression ? `yes (${r.suppression.reason} on ${at(r.suppression.createdAt)}; confirming a new signup lifts it)` : 'no'],
+  ];
+  return [
+    `${s.email} (subscriber ${s.id})`,
+    ...fields.map(([k, v]) => `  ${`${k}:`.padEnd(19)}${v}`),
+    `Events (${r.events.length}):`,
+    ...r.events.map((e) => `  ${at(e.at)}  ${e.event}${e.detail ? `  ${e.detail}` : ''}`),
+    `Deliveries (${r.deliveries.length}):`,
+    ...r.deliveries.map(
+      (d) =>
+        `  campaign ${d.campaignId} (posts ${at(d.campaignSince)} to ${at(d.campaignUntil)}): ${d.status}, ${d.attempts} attempt(s), updated ${at(d.updatedAt)}` +
+        `${d.messageId ? `, Message-ID ${d.messageId}` : ''}${d.response ? `, server: ${d.response}` : ''}${d.reason ? `, reason: ${d.reason}` : ''}`,
+    ),
+    '',
+  ].join('\n');
 }
 
 const EXPORT_COLUMNS = ['email', 'name', 'status', 'categories', 'timezone', 'created_at', 'confirmed_at', 'unsubscribed_at', 'bounced_at', 'last_digest_until'];

@@ -34,7 +34,10 @@ export async function startProgress(io: Pick<CliIo, 'stderr' | 'env'>, label: st
         }
         bar.update(done, { rate: rate(done) });
       },
-      stop: () => begun && bar.stop(),
+      stop() {
+        if (begun) bar.stop();
+        begun = false;
+      },
     };
   }
   let last = started;

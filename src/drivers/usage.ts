@@ -18,7 +18,7 @@ Commands:
   status        next runs, subscriber counts, the last feed build, recent campaigns
   build         load the posts and write every feed, page, the OPML and digest.json
   digest        preview the digest email as files: digest.html, digest.txt, digest.eml
-  subscribers   add, remove, list, import or export subscribers
+  subscribers   add, remove, list, show, import, export or delete subscribers
   send          send the digest to every active subscriber now, by hand
 
 Run \`broadsheet <command> --help\` for a command's options and examples.
@@ -109,23 +109,28 @@ Examples:
   broadsheet digest --since 2026-11-01 --until 2026-11-07 --to ada@example.com
 `,
   subscribers: `Usage: broadsheet subscribers <add|remove|list|import|export> [options]
+       broadsheet subscribers <show|delete> EMAIL [options]
 
   add EMAIL         add one subscriber (active, or pending with --pending)
   remove EMAIL      unsubscribe one subscriber (the record is kept)
   list              list subscribers: email, status, categories, name
-  import FILE.csv   add the rows of a CSV file (email, name, categories, timezone columns)
-  export            write every subscriber as CSV to standard output
+  show EMAIL        print everything stored about one subscriber
+  delete EMAIL      erase one subscriber on request (only a keyed hash is kept, to refuse re-adding)
+  import FILE.csv   add the rows of a CSV file: Broadsheet's export, or Mailchimp, Substack, Buttondown,
+                    Ghost or listmonk exports, each row keeping its consent status
+  export            write every subscriber (or those of one --status) as CSV to standard output
 
 Run \`broadsheet subscribers <action> --help\` for an action's options and examples.
 `,
   'subscribers add': `Usage: broadsheet subscribers add EMAIL [options]
 
 Adds one subscriber, active at once, or pending with a confirmation request sent (--pending).
-An address already known is left as it is.
+An address already known is left as it is. Categories must be those of the published posts; an
+address deleted on request is refused (only the person can sign up again, through the subscribe form).
 
 Options:
   --name NAME         the subscriber's name
-  --categories A,B    only these categories (default: all)
+  --categories A,B    only these categories, by name or slug (default: all)
   --pending           store as pending and send a confirmation request (double opt-in)
 ${WHERE}
   -h, --help          show this help
@@ -137,6 +142,7 @@ Examples:
   'subscribers remove': `Usage: broadsheet subscribers remove EMAIL [options]
 
 Unsubscribes one subscriber. The record is kept, so an import cannot quietly make them active again.
+To erase everything stored about someone, use \`broadsheet subscribers delete\`.
 
 Options:
 ${WHERE}
@@ -147,7 +153,74 @@ Example:
 `,
   'subscribers list': `Usage: broadsheet subscribers list [options]
 
-Lists subscribers, one a line: email, status, categories, name (tab-separated). Reads only.
+Lists subscribers, one a line: email, status, categories, name (tab-separated), and the count on
+standard error; or one JSON document with --json. Reads only.
+
+Options:
+  --status S      only pending, active, unsubscribed or bounced subscribers
+  --json          print {"count", "subscribers": [...]} as JSON (fields in the README)
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  broadsheet subscribers list
+  broadsheet subscribers list --status pending --json
+`,
+  'subscribers show': `Usage: broadsheet subscribers show EMAIL [options]
+
+Prints everything stored about one person: the subscriber record, its history of events, every
+delivery to them, and whether the address is on the suppression list. Readable text by default, one
+JSON document with --json. Exit code 1 when the address is not a subscriber. Reads only.
+
+Options:
+  --json          print {"email", "subscriber", "events", "deliveries", "suppression"} as JSON
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  broadsheet subscribers show ada@example.com
+  broadsheet subscribers show ada@example.com --json > ada.json
+`,
+  'subscribers delete': `Usage: broadsheet subscribers delete EMAIL [options]
+
+Erases one subscriber on request: the subscriber record, their events and their delivery records.
+Only a keyed hash of the address is kept, on a suppression list, so that import and add cannot
+quietly add them again; the person can still sign up through the subscribe form, and confirming
+lifts the suppression. On a terminal it asks first; without one it deletes at once. It says on
+standard error what it removed.
+
+Options:
+  -y, --yes       do not ask, even on a terminal
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  broadsheet subscribers delete ada@example.com
+  broadsheet subscribers delete ada@example.com --yes
+`,
+  'subscribers import': `Usage: broadsheet subscribers import FILE.csv [options]
+
+Adds the rows of a CSV file: Broadsheet's own export, any CSV with an email column (and optionally
+name, categories, timezone, status and the export's date columns), or a Mailchimp, Substack,
+Buttondown, Ghost or listmonk export, recognised by its header. Each row keeps its consent: pending
+rows stay pending and are sent a confirmation request, unsubscribed and bounced rows are stored as
+such; none becomes active. Addresses already known are left as they are; invalid rows (and unknown
+categories) are reported by line and skipped, addresses deleted on request are reported and skipped.
+
+Options:
+  --pending       store the subscribed rows as pending too, and send each a confirmation request
+  --json          print the report (format, columns used and ignored, counts, rows skipped) as JSON
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  broadsheet subscribers import members.csv
+  broadsheet subscribers import subscribed_members_export.csv --pending
+`,
+  'subscribers export': `Usage: broadsheet subscribers export [options]
+
+Writes every subscriber as CSV to standard output: email, name, status, categories, timezone and
+their dates. \`broadsheet subscribers import\` reads it back as it was. Reads only.
 
 Options:
   --status S      only pending, active, unsubscribed or bounced subscribers
@@ -155,33 +228,8 @@ ${WHERE}
   -h, --help      show this help
 
 Examples:
-  broadsheet subscribers list
-  broadsheet subscribers list --status pending
-`,
-  'subscribers import': `Usage: broadsheet subscribers import FILE.csv [options]
-
-Adds the rows of a CSV file with an email column (and optionally name, categories, timezone).
-Addresses already known are left as they are; invalid rows are reported by line and skipped.
-
-Options:
-  --pending       store new subscribers as pending and send each a confirmation request
-${WHERE}
-  -h, --help      show this help
-
-Examples:
-  broadsheet subscribers import members.csv
-  broadsheet subscribers import signups.csv --pending
-`,
-  'subscribers export': `Usage: broadsheet subscribers export [options]
-
-Writes every subscriber as CSV to standard output. Reads only.
-
-Options:
-${WHERE}
-  -h, --help      show this help
-
-Example:
   broadsheet subscribers export > subscribers.csv
+  broadsheet subscribers export --status active > active.csv
 `,
   send: `Usage: broadsheet send [options]
 

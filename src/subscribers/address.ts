@@ -17,6 +17,15 @@ export function normalizeAddress(raw: string): string | undefined {
 
 /** Category slugs from a list or a comma/semicolon-separated string; empty means "all categories". */
 export function parseCategoryList(value: string | readonly string[] | undefined, toSlug: (s: string) => string): string[] {
+  return [...new Set(categoryParts(value).map(toSlug))].sort();
+}
+
+/** The categories of a list, as written, whose slug is not among `known`: what an error should quote. */
+export function unknownCategories(value: string | readonly string[] | undefined, toSlug: (s: string) => string, known: ReadonlySet<string>): string[] {
+  return [...new Set(categoryParts(value).filter((part) => !known.has(toSlug(part))))];
+}
+
+function categoryParts(value: string | readonly string[] | undefined): string[] {
   const parts = value === undefined ? [] : typeof value === 'string' ? value.split(/[,;]/) : value;
-  return [...new Set(parts.map((p) => p.trim()).filter(Boolean).map(toSlug))].sort();
+  return parts.map((p) => p.trim()).filter(Boolean);
 }

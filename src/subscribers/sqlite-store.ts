@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import type {
-  Campaign, CampaignCounts, Delivery, ImportResult, NewSubscriber, Subscriber, SubscriberStatus, SubscriberStore,
+  Campaign, CampaignCounts, Delivery, DeliveryRecord, ImportResult, NewSubscriber, Subscriber, SubscriberStatus, SubscriberStore,
 } from './store.js';
 
 /** Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
@@ -63,6 +63,13 @@ const MIGRATIONS: readonly string[] = [
      value TEXT NOT NULL
    ) WITHOUT ROWID;`,
   `ALTER TABLE subscribers ADD COLUMN last_attempt_at TEXT;`,
+  // Erased subscribers (subscribers delete): only an HMAC of the address, so the list can refuse to
+  // re-add them without keeping the address itself.
+  `CREATE TABLE suppressions (
+     hash TEXT PRIMARY KEY,
+     reason TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 interface SubscriberRow {
@@ -111,6 +118,18 @@ function toSubscriber(row: SubscriberRow): Subscriber {
   };
 }
 
+function toDelivery(row: Record<string, unknown>): Delivery {
+  return {
+    campaignId: row.campaign_id as number,
+    subscriberId: row.subscriber_id as number,
+    status: row.status as Delivery['status'],
+    messageId: row.message_id as string | null,
+    response: row.response as string | null,
+    reason: row.reason as string | null,
+    attempts: row.attempts as number,
+  };
+}
+
 function toCampaign(row: CampaignRow): Campaign {
   return { id: row.id, since: new Date(row.since), until: new Date(row.until), status: row.status, createdAt: new Date(row.created_at), finishedAt: date(row.finished_at) };
 }
@@ -124,13 +143,19 @@ export function openSqliteStore(file: string): SubscriberStore {
   db.pragma('foreign_keys = ON');
   // Two processes (scheduler and CLI) may share the file: wait for a lock instead of failing.
   db.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten with zeros, not left in free pages: an erased subscriber's address must
+  // not stay readable in the file (deletes are rare here, so the extra writes cost nothing noticeable).
+  db.pragma('secure_delete = ON');
   migrate(db);
 
   const q = {
+    // Dates an import carries are kept as they are; missing ones default to now where the status implies one.
     insert: db.prepare(
-      `INSERT INTO subscribers (email, name, status, categories, timezone, created_at, updated_at, confirmed_at, unsubscribed_at, bounced_at)
-       VALUES (@email, @name, @status, @categories, @timezone, @now, @now, CASE WHEN @status = 'active' THEN @now END,
-               CASE WHEN @status = 'unsubscribed' THEN @now END, CASE WHEN @status = 'bounced' THEN @now END)
+      `INSERT INTO subscribers (email, name, status, categories, timezone, created_at, updated_at, confirmed_at, unsubscribed_at, bounced_at, last_digest_until)
+       VALUES (@email, @name, @status, @categories, @timezone, COALESCE(@createdAt, @now), @now,
+               COALESCE(@confirmedAt, CASE WHEN @status = 'active' THEN @now END),
+               COALESCE(@unsubscribedAt, CASE WHEN @status = 'unsubscribed' THEN @now END),
+               COALESCE(@bouncedAt, CASE WHEN @status = 'bounced' THEN @now END), @lastDigestUntil)
        ON CONFLICT (email) DO NOTHING`,
     ),
     event: db.prepare('INSERT INTO subscriber_events (subscriber_id, event, detail, at) VALUES (?, ?, ?, ?)'),
@@ -144,6 +169,20 @@ export function openSqliteStore(file: string): SubscriberStore {
     resubscribe: db.prepare(`UPDATE subscribers SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'unsubscribed'`),
     bounce: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
     categories: db.prepare('UPDATE subscribers SET categories = @categories, updated_at = @now WHERE id = @id'),
+    events: db.prepare<[number], { event: string; detail: string | null; at: string }>('SELECT event, detail, at FROM subscriber_events WHERE subscriber_id = ? ORDER BY id'),
+    deliveriesOf: db.prepare<[number], Record<string, unknown>>(
+      `SELECT d.*, c.since AS campaign_since, c.until AS campaign_until FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+       WHERE d.subscriber_id = ? ORDER BY d.campaign_id`,
+    ),
+    // Delivery rows go rather than being kept without the address: their Message-ID is derived from the
+    // address and SMTP replies often quote it, and subscriber_id is part of their key.
+    eraseDeliveries: db.prepare('DELETE FROM deliveries WHERE subscriber_id = ?'),
+    eraseEvents: db.prepare('DELETE FROM subscriber_events WHERE subscriber_id = ?'),
+    eraseSubscriber: db.prepare('DELETE FROM subscribers WHERE id = ?'),
+    suppress: db.prepare('INSERT INTO suppressions (hash, reason, created_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING'),
+    suppression: db.prepare<[string], { reason: string; created_at: string }>('SELECT reason, created_at FROM suppressions WHERE hash = ?'),
+    anySuppression: db.prepare<[], { one: number }>('SELECT 1 AS one FROM suppressions LIMIT 1'),
+    unsuppress: db.prepare('DELETE FROM suppressions WHERE hash = ?'),
     watermark: db.prepare(
       `UPDATE subscribers SET last_digest_until = @until
        WHERE id = @id AND (last_digest_until IS NULL OR last_digest_until < @until)`,
@@ -201,6 +240,7 @@ export function openSqliteStore(file: string): SubscriberStore {
     ),
   };
 
+  const optionalIso = (d: Date | undefined) => (d === undefined ? null : iso(d));
   const insertOne = (row: NewSubscriber, now: Date): number | undefined => {
     const info = q.insert.run({
       email: row.email,
@@ -209,10 +249,15 @@ export function openSqliteStore(file: string): SubscriberStore {
       categories: JSON.stringify(row.categories ?? []),
       timezone: row.timezone ?? null,
       now: iso(now),
+      createdAt: optionalIso(row.createdAt),
+      confirmedAt: optionalIso(row.confirmedAt),
+      unsubscribedAt: optionalIso(row.unsubscribedAt),
+      bouncedAt: optionalIso(row.bouncedAt),
+      lastDigestUntil: optionalIso(row.lastDigestUntil),
     });
     if (info.changes === 0) return undefined;
     const id = Number(info.lastInsertRowid);
-    q.event.run(id, row.status === 'active' ? 'added' : row.status === 'pending' ? 'pending' : `imported ${row.status}`, null, iso(now));
+    q.event.run(id, row.status === 'active' ? 'added' : row.status === 'pending' ? 'pending' : `imported ${row.status}`, row.source ?? null, iso(now));
     return id;
   };
 
@@ -240,10 +285,13 @@ export function openSqliteStore(file: string): SubscriberStore {
         return { subscriber: toSubscriber(row), created: id !== undefined };
       })();
     },
-    importMany(rows, now): ImportResult {
+    importMany(rows, now, onProgress): ImportResult {
       return db.transaction(() => {
         const addedEmails: string[] = [];
-        for (const row of rows) if (insertOne(row, now) !== undefined) addedEmails.push(row.email);
+        for (const [i, row] of rows.entries()) {
+          if (insertOne(row, now) !== undefined) addedEmails.push(row.email);
+          if (onProgress && ((i + 1) % 1000 === 0 || i + 1 === rows.length)) onProgress(i + 1, rows.length);
+        }
         return { added: addedEmails.length, addedEmails, existing: rows.length - addedEmails.length };
       })();
     },
@@ -271,6 +319,33 @@ export function openSqliteStore(file: string): SubscriberStore {
         q.event.run(id, 'categories', JSON.stringify(categories), iso(now));
       })();
     },
+    eventsOf: (id) => q.events.all(id).map((row) => ({ event: row.event, detail: row.detail, at: new Date(row.at) })),
+    deliveriesOf: (id) =>
+      q.deliveriesOf.all(id).map((row): DeliveryRecord => ({
+        ...toDelivery(row),
+        campaignSince: new Date(row.campaign_since as string),
+        campaignUntil: new Date(row.campaign_until as string),
+        updatedAt: new Date(row.updated_at as string),
+      })),
+    erase(id, suppression, now) {
+      const erased = db.transaction(() => {
+        const deliveries = q.eraseDeliveries.run(id).changes;
+        const events = q.eraseEvents.run(id).changes;
+        q.eraseSubscriber.run(id);
+        q.suppress.run(suppression.hash, suppression.reason, iso(now));
+        return { events, deliveries };
+      }).immediate();
+      // The write-ahead log still holds the pages as they were: write them back now and empty it. While
+      // another process reads, this gives up after busy_timeout; the log is emptied when the last connection closes.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return erased;
+    },
+    suppression(hash) {
+      const row = q.suppression.get(hash);
+      return row && { reason: row.reason, createdAt: new Date(row.created_at) };
+    },
+    hasSuppressions: () => q.anySuppression.get() !== undefined,
+    unsuppress: (hash) => q.unsuppress.run(hash).changes > 0,
 
     unfinishedCampaign: () => {
       const row = q.unfinished.get();
@@ -296,16 +371,7 @@ export function openSqliteStore(file: string): SubscriberStore {
         return n;
       }).immediate();
     },
-    pendingDeliveries: (campaignId, after, limit) =>
-      q.pending.all(campaignId, after, limit).map((row) => ({
-        campaignId: row.campaign_id as number,
-        subscriberId: row.subscriber_id as number,
-        status: row.status as Delivery['status'],
-        messageId: row.message_id as string | null,
-        response: row.response as string | null,
-        reason: row.reason as string | null,
-        attempts: row.attempts as number,
-      })),
+    pendingDeliveries: (campaignId, after, limit) => q.pending.all(campaignId, after, limit).map(toDelivery),
     markSending(campaignId, subscriberId, messageId, now) {
       q.sending.run({ campaignId, subscriberId, messageId, now: iso(now) });
     },

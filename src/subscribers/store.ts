@@ -31,6 +31,39 @@ export interface NewSubscriber {
   timezone?: string | undefined;
   /** unsubscribed/bounced only come from an import of an export: they must stay that way. */
   status: 'active' | 'pending' | 'unsubscribed' | 'bounced';
+  /** When they subscribed, if the import file says; default: now. */
+  createdAt?: Date | undefined;
+  /** Default: now for an active subscriber, none otherwise. */
+  confirmedAt?: Date | undefined;
+  /** Default: now for an unsubscribed subscriber, none otherwise. */
+  unsubscribedAt?: Date | undefined;
+  /** Default: now for a bounced subscriber, none otherwise. */
+  bouncedAt?: Date | undefined;
+  /** Carried over from an export, so a moved list is not sent posts it already had. */
+  lastDigestUntil?: Date | undefined;
+  /** Where the row came from ("imported from a Mailchimp export (cleaned)"): the detail of its first event. */
+  source?: string | undefined;
+}
+
+/** One entry of a subscriber's history (subscriber_events). */
+export interface SubscriberEvent {
+  event: string;
+  detail: string | null;
+  at: Date;
+}
+
+/** A delivery row with the window of its campaign: what was sent to one subscriber, and how it went. */
+export interface DeliveryRecord extends Delivery {
+  campaignSince: Date;
+  campaignUntil: Date;
+  updatedAt: Date;
+}
+
+/** An address that must not be added again by the publisher, known only by its keyed hash. */
+export interface Suppression {
+  /** Why: "deleted on request". */
+  reason: string;
+  createdAt: Date;
 }
 
 export interface ImportResult {
@@ -76,7 +109,8 @@ export interface SubscriberStore {
   /** Add one subscriber; an existing address is returned unchanged with created=false. */
   add(input: NewSubscriber, now: Date): { subscriber: Subscriber; created: boolean };
   /** Add many in one transaction; existing addresses are left as they are. */
-  importMany(rows: readonly NewSubscriber[], now: Date): ImportResult;
+  /** All rows in one transaction; `onProgress` is told how many rows are stored, every thousand and at the end. */
+  importMany(rows: readonly NewSubscriber[], now: Date, onProgress?: (done: number, total: number) => void): ImportResult;
   get(id: number): Subscriber | undefined;
   findByEmail(email: string): Subscriber | undefined;
   list(filter?: { status?: SubscriberStatus | undefined }): Subscriber[];
@@ -88,6 +122,22 @@ export interface SubscriberStore {
   resubscribe(id: number, now: Date): boolean;
   markBounced(id: number, now: Date, reason: string): boolean;
   setCategories(id: number, categories: string[], now: Date): void;
+  /** The subscriber's history, oldest first. */
+  eventsOf(id: number): SubscriberEvent[];
+  /** Every delivery row of the subscriber, oldest campaign first. */
+  deliveriesOf(id: number): DeliveryRecord[];
+  /**
+   * Erase a subscriber: their delivery rows, their events and the subscriber row, and record the
+   * suppression hash, in one transaction. Returns how many rows of each kind went.
+   */
+  erase(id: number, suppression: { hash: string; reason: string }, now: Date): { events: number; deliveries: number };
+
+  /** The suppression entry for a keyed address hash, if there is one. */
+  suppression(hash: string): Suppression | undefined;
+  /** True when the suppression list is not empty (so callers can skip hashing every address). */
+  hasSuppressions(): boolean;
+  /** Drop a suppression entry (the person confirmed a new signup); false when there was none. */
+  unsuppress(hash: string): boolean;
 
   /** The campaign still sending, if a previous run stopped before finishing. */
   unfinishedCampaign(): Campaign | undefined;

@@ -160,3 +160,17 @@ describe('file-system failures name the setting and the path', () => {
     }
   });
 });
+
+describe('subscribers import: progress', () => {
+  it('on a terminal, a bar for the rows stored; without one, nothing for a quick import', async () => {
+    const rows = 2500;
+    writeFileSync(path.join(site, 'many.csv'), `email\n${Array.from({ length: rows }, (_, i) => `many${i}@example.org`).join('\n')}\n`);
+    const r = await cli(['subscribers', 'import', 'many.csv', '--json'], { tty: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`Importing .* ${rows}/${rows} · \\d+/s`));
+    expect(JSON.parse(r.stdout)).toMatchObject({ added: rows });
+    writeFileSync(path.join(site, 'few.csv'), 'email\nfew@example.org\n');
+    const plain = await cli(['subscribers', 'import', 'few.csv']);
+    expect(plain.stderr).not.toMatch(/Importing/);
+  });
+});

@@ -1,7 +1,7 @@
 // normalizeAddress and parseCategoryList: the rules that make two spellings of one address one subscriber.
 import { describe, expect, it } from 'vitest';
 import { toSlug } from '../../src/content/slug.js';
-import { normalizeAddress, parseCategoryList } from '../../src/subscribers/address.js';
+import { normalizeAddress, parseCategoryList, unknownCategories } from '../../src/subscribers/address.js';
 
 /** A syntactically valid address of exactly `length` characters (local part 64, DNS labels ≤ 63). */
 function addressOfLength(length: number): string {
@@ -142,5 +142,20 @@ describe('parseCategoryList', () => {
 
   it('uses the slug function it is given', () => {
     expect(parseCategoryList('b, a', (s) => `cat-${s}`)).toEqual(['cat-a', 'cat-b']);
+  });
+});
+
+describe('unknownCategories', () => {
+  const known = new Set(['news', 'open-source', 'tech']);
+
+  it('returns the categories, as written, whose slug is not known; names and slugs of known ones pass', () => {
+    expect(unknownCategories('Tech, Open Source; space-travel, Gardening', toSlug, known)).toEqual(['space-travel', 'Gardening']);
+    expect(unknownCategories(['news', ' Open Source '], toSlug, known)).toEqual([]);
+  });
+
+  it('names each unknown category once, and none for an empty list', () => {
+    expect(unknownCategories('Space, Space', toSlug, known)).toEqual(['Space']);
+    expect(unknownCategories(undefined, toSlug, known)).toEqual([]);
+    expect(unknownCategories(' ; ', toSlug, new Set())).toEqual([]);
   });
 });

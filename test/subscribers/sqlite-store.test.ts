@@ -1,6 +1,6 @@
 // The SQLite SubscriberStore against real database files in temp folders (and ':memory:'): schema and
 // migrations, subscriber status changes with their event log, and the campaign/delivery bookkeeping.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -506,5 +506,140 @@ describe('two stores on one file (two processes)', () => {
     a.add(subscriber(), T0);
     const b = open(file);
     expect(b.list()).toHaveLength(1);
+  });
+});
+
+describe('imported rows keep their dates', () => {
+  it('stores the dates a row carries exactly, and fills in only the missing ones the status implies', () => {
+    const store = open(':memory:');
+    const created = new Date('2025-01-02T03:04:05.678Z');
+    store.importMany(
+      [
+        subscriber({ email: 'a@example.com', createdAt: created, confirmedAt: at('01:00:00'), lastDigestUntil: at('02:00:00'), timezone: 'Asia/Tokyo' }),
+        subscriber({ email: 'p@example.com', status: 'pending', createdAt: created, confirmedAt: at('01:00:00'), unsubscribedAt: at('01:30:00') }),
+        subscriber({ email: 'u@example.com', status: 'unsubscribed' }),
+        subscriber({ email: 'b@example.com', status: 'bounced', bouncedAt: at('03:00:00') }),
+        subscriber({ email: 'n@example.com' }),
+      ],
+      T1,
+    );
+    expect(store.findByEmail('a@example.com')).toMatchObject({
+      status: 'active', createdAt: created, updatedAt: T1, confirmedAt: at('01:00:00'), lastDigestUntil: at('02:00:00'), timezone: 'Asia/Tokyo', unsubscribedAt: null,
+    });
+    // A pending row that had been confirmed and unsubscribed before (it signed up again) keeps that history.
+    expect(store.findByEmail('p@example.com')).toMatchObject({ status: 'pending', createdAt: created, confirmedAt: at('01:00:00'), unsubscribedAt: at('01:30:00') });
+    expect(store.findByEmail('u@example.com')).toMatchObject({ status: 'unsubscribed', createdAt: T1, confirmedAt: null, unsubscribedAt: T1 });
+    expect(store.findByEmail('b@example.com')).toMatchObject({ status: 'bounced', createdAt: T1, bouncedAt: at('03:00:00') });
+    expect(store.findByEmail('n@example.com')).toMatchObject({ status: 'active', createdAt: T1, confirmedAt: T1, lastDigestUntil: null });
+  });
+
+  it('records where an imported row came from as the detail of its first event', () => {
+    const store = open(':memory:');
+    const { subscriber: s } = store.add(subscriber({ status: 'unsubscribed', source: 'imported from a Buttondown export: complained' }), T0);
+    expect(store.eventsOf(s.id)).toEqual([{ event: 'imported unsubscribed', detail: 'imported from a Buttondown export: complained', at: T0 }]);
+  });
+});
+
+describe('everything about one subscriber, and erasing it', () => {
+  /** Two subscribers, each with events and a submitted delivery in one campaign. */
+  function history(store: SubscriberStore) {
+    const ada = store.add(subscriber({ email: 'ada@example.com', categories: ['tech'] }), T0).subscriber;
+    const bob = store.add(subscriber({ email: 'bob@example.com' }), T0).subscriber;
+    store.setCategories(ada.id, ['news'], T1);
+    const campaign = store.createCampaign({ since: T0, until: T1 }, T1);
+    for (const s of [ada, bob]) {
+      store.markSending(campaign.id, s.id, `<${s.id}@news.example.com>`, T2);
+      store.markSubmitted(campaign.id, s.id, `250 2.0.0 OK <${s.email}>`, T1, T2);
+    }
+    return { ada, bob, campaign };
+  }
+
+  it('lists a subscriber\'s events and deliveries, with each campaign\'s window', () => {
+    const store = open(':memory:');
+    const { ada, campaign } = history(store);
+    expect(store.eventsOf(ada.id)).toEqual([
+      { event: 'added', detail: null, at: T0 },
+      { event: 'categories', detail: '["news"]', at: T1 },
+    ]);
+    expect(store.deliveriesOf(ada.id)).toEqual([
+      {
+        campaignId: campaign.id, subscriberId: ada.id, status: 'submitted', messageId: `<${ada.id}@news.example.com>`, response: '250 2.0.0 OK <ada@example.com>',
+        reason: null, attempts: 1, campaignSince: T0, campaignUntil: T1, updatedAt: T2,
+      },
+    ]);
+    expect(store.eventsOf(999)).toEqual([]);
+    expect(store.deliveriesOf(999)).toEqual([]);
+  });
+
+  it('erases the row, its events and its deliveries, records the hash, and touches nobody else', async () => {
+    const { store, raw } = await fileStore();
+    const { ada, bob, campaign } = history(store);
+    expect(store.hasSuppressions()).toBe(false);
+    expect(store.erase(ada.id, { hash: 'h-ada', reason: 'deleted on request' }, T3)).toEqual({ events: 2, deliveries: 1 });
+
+    expect(store.get(ada.id)).toBeUndefined();
+    expect(store.findByEmail('ada@example.com')).toBeUndefined();
+    expect(eventsOf(raw, ada.id)).toEqual([]);
+    // Nothing left anywhere in the file that names or points at Ada.
+    for (const table of ['subscribers', 'subscriber_events', 'deliveries']) {
+      const rows = raw.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>;
+      expect(JSON.stringify(rows), table).not.toContain('ada@example.com');
+      expect(rows.filter((r) => r.subscriber_id === ada.id || (table === 'subscribers' && r.id === ada.id)), table).toEqual([]);
+    }
+    expect(store.suppression('h-ada')).toEqual({ reason: 'deleted on request', createdAt: T3 });
+    expect(store.hasSuppressions()).toBe(true);
+
+    expect(store.get(bob.id)).toMatchObject({ email: 'bob@example.com', lastDigestUntil: T1 });
+    expect(store.eventsOf(bob.id)).toHaveLength(1);
+    expect(store.deliveriesOf(bob.id)).toHaveLength(1);
+    expect(store.campaignCounts(campaign.id)).toMatchObject({ submitted: 1 });
+  });
+
+  it('leaves no copy of an erased address in the database file or its write-ahead log, even while open', async () => {
+    const { file, store } = await fileStore();
+    const { ada } = history(store);
+    // Many rows, so Ada's are not the only thing on their pages.
+    store.importMany(Array.from({ length: 500 }, (_, i) => subscriber({ email: `reader${i}@example.com` })), T1);
+    store.erase(ada.id, { hash: 'h-ada', reason: 'deleted on request' }, T3);
+    for (const name of [file, `${file}-wal`]) {
+      if (existsSync(name)) expect(readFileSync(name).includes('ada@example.com'), name).toBe(false);
+    }
+    expect(readFileSync(file).includes('reader499@example.com')).toBe(true);
+  });
+
+  it('keeps the first suppression entry when the same hash is suppressed again, and drops it on unsuppress', () => {
+    const store = open(':memory:');
+    const first = store.add(subscriber(), T0).subscriber;
+    store.erase(first.id, { hash: 'h', reason: 'deleted on request' }, T1);
+    const again = store.add(subscriber(), T2).subscriber;
+    store.erase(again.id, { hash: 'h', reason: 'deleted on request' }, T3);
+    expect(store.suppression('h')).toEqual({ reason: 'deleted on request', createdAt: T1 });
+    expect(store.unsuppress('h')).toBe(true);
+    expect(store.unsuppress('h')).toBe(false);
+    expect(store.suppression('h')).toBeUndefined();
+    expect(store.hasSuppressions()).toBe(false);
+  });
+
+  it('adds the suppression table to a database made before it existed, keeping its data', async () => {
+    const file = path.join(await tempDir(), 'broadsheet.db');
+    const old = openSqliteStore(file);
+    old.add(subscriber(), T0);
+    old.close();
+    // What the previous schema version looked like: no suppressions table, one migration fewer.
+    const raw = new Database(file);
+    const version = raw.pragma('user_version', { simple: true }) as number;
+    raw.exec('DROP TABLE suppressions');
+    raw.pragma(`user_version = ${version - 1}`);
+    raw.close();
+
+    const store = open(file);
+    expect(store.findByEmail('ada@example.com')?.status).toBe('active');
+    expect(store.hasSuppressions()).toBe(false);
+    const id = store.findByEmail('ada@example.com')!.id;
+    store.erase(id, { hash: 'h', reason: 'deleted on request' }, T1);
+    expect(store.suppression('h')).toBeDefined();
+    const check = new Database(file, { readonly: true });
+    cleanups.push(() => check.close());
+    expect(check.pragma('user_version', { simple: true })).toBe(version);
   });
 });
