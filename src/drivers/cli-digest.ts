@@ -1,6 +1,8 @@
 // `broadsheet digest`: preview the digest email as files. Parse, one core call, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig } from '../config.js';
+import path from 'node:path';
+import { loadConfig, originOf } from '../config.js';
+import { pathErrorFrom } from '../errors.js';
 import { createCore, type PreviewReport } from '../core.js';
 import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, windowFlag, type CliIo } from './cli-args.js';
 
@@ -16,11 +18,15 @@ const DIGEST_OPTIONS = {
 export async function digestCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: DIGEST_OPTIONS, strict: true, allowPositionals: false });
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
-  const report = await createCore(config, { now: io.now, cwd: io.cwd, env: io.env }).previewDigest({
-    since: windowFlag(values.since, 'since', config.site.timezone),
-    until: windowFlag(values.until, 'until', config.site.timezone),
-    to: values.to,
-    outDir: values.out,
+  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env });
+  const window = { since: windowFlag(values.since, 'since', config.site.timezone), until: windowFlag(values.until, 'until', config.site.timezone) };
+  const report = await core.previewDigest({ ...window, to: values.to, outDir: values.out }).catch((err: unknown) => {
+    // A folder that cannot be used is named as it was given.
+    const data = path.resolve(io.cwd, config.paths.data);
+    throw pathErrorFrom(err, [
+      ...(values.out ? [{ setting: '--out', folder: path.resolve(io.cwd, values.out), origin: '--out' }] : []),
+      { setting: 'paths.data', folder: data, origin: originOf(config, 'paths.data') },
+    ]);
   });
   // Notes (a missing postal address) are messages: stderr, whatever the format.
   if (!report.empty) for (const note of report.notes) io.stderr.write(`note: ${note}\n`);

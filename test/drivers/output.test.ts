@@ -174,3 +174,13 @@ describe('subscribers import: progress', () => {
     expect(plain.stderr).not.toMatch(/Importing/);
   });
 });
+
+describe('digest --out that cannot be used', () => {
+  it('is named as given', async () => {
+    const out = path.join(site, 'a-file', 'preview');
+    writeFileSync(path.join(site, 'a-file'), 'not a folder');
+    const r = await cli(['digest', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^--out ${out}: not a directory`));
+  });
+});
