@@ -159,6 +159,8 @@ export interface Core {
   addSubscriber(input: AddSubscriberInput): Promise<{ subscriber: Subscriber; created: boolean; confirmationSent: boolean }>;
   /** Unsubscribe (the row is kept). */
   removeSubscriber(email: string): Promise<{ found: boolean; changed: boolean }>;
+  /** Bounced at or after `since` back to active (a bounce wave that was the sender's fault); their addresses. */
+  reactivateBounced(since: Date): Promise<string[]>;
   listSubscribers(status?: SubscriberStatus): Subscriber[];
   /** Rows keep the consent they record; see ImportReport for what is skipped and why. */
   importSubscribers(

@@ -21,7 +21,7 @@ const csvModule = () => import('../subscribers/import-csv.js');
 // Slugs (for category names) pull in a transliteration table that is slow to set up.
 const slugModule = () => import('../content/slug.js');
 
-export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'listSubscribers' | 'importSubscribers' | 'showSubscriber' | 'deleteSubscriber' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
+export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'reactivateBounced' | 'listSubscribers' | 'importSubscribers' | 'showSubscriber' | 'deleteSubscriber' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
   const { config, deps, log, background, signingKey, loadPublished } = ctx;
   /** The subscriber a token speaks for, or undefined for a forged, altered, expired or stale token. */
   async function subscriberFor(token: string, purpose: 'unsubscribe' | 'preferences' | 'confirm'): Promise<Subscriber | undefined> {
@@ -101,6 +101,11 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const { subscriber, created } = store.add({ email, name: input.name, categories: slugs, timezone: input.timezone, status }, deps.now());
       const confirmationSent = created && status === 'pending' ? (await sendConfirmations([subscriber]), true) : false;
       return { subscriber, created, confirmationSent };
+    },
+    async reactivateBounced(since) {
+      const emails = need(deps.store, 'store').reactivateBounced(since, deps.now(), `bounced since ${since.toISOString()}, reactivated by hand`);
+      log.info({ since: since.toISOString(), reactivated: emails.length }, 'bounced subscribers reactivated');
+      return emails;
     },
     async removeSubscriber(raw) {
       const store = need(deps.store, 'store');

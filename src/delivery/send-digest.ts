@@ -1,5 +1,6 @@
 // Send the digest to every active subscriber, exactly once each: resumable, honest about what the
 // SMTP server accepted ("submitted"), and with every effect injected.
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Post } from '../content/schema.js';
 import { buildDigest, type Digest } from '../digest/build.js';
@@ -9,7 +10,7 @@ import type { Templates } from '../email/templates.js';
 import { DeliveryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Campaign, Delivery, Subscriber, SubscriberStore } from '../subscribers/store.js';
-import { classifyFailure } from './failures.js';
+import { classifyFailure, refusalKey } from './failures.js';
 import type { Mailer } from './mailer.js';
 
 export interface SendDeps {
@@ -63,6 +64,59 @@ export interface SendReport {
 
 const BATCH = 500;
 
+/** The same refusal, not about the address, for this many messages in a row: the sender's problem. */
+const SAME_REFUSALS_TO_STOP = 5;
+/** The server unreachable (after each message's retries) for this many messages in a row: an outage. */
+const CONNECTION_FAILURES_TO_STOP = 3;
+
+/**
+ * Failures that may be the sender's fault rather than the subscribers': a refusal that is not about
+ * the address, or a server that cannot be reached. Their deliveries are held (left in flight, marked
+ * nothing) until a later message shows the server works for others: then they are marked failed. A
+ * run of them stops the campaign instead, marking nobody; the next send resends them (same Message-ID).
+ */
+class SenderTrouble {
+  private held: Array<() => void> = [];
+  private refusal: { key: string; count: number } | undefined;
+  private unreachable = 0;
+
+  /** A message went through, or failed in a way about its own recipient: the held ones were theirs. */
+  clear(): void {
+    for (const mark of this.held.splice(0)) mark();
+    this.refusal = undefined;
+    this.unreachable = 0;
+  }
+
+  refused(key: string, reason: string, mark: () => void): void {
+    if (this.refusal?.key !== key) {
+      for (const m of this.held.splice(0)) m();
+      this.refusal = { key, count: 0 };
+    }
+    this.held.push(mark);
+    if (++this.refusal.count >= SAME_REFUSALS_TO_STOP) {
+      throw new DeliveryError({
+        message: `sending stopped: the server refused ${this.refusal.count} messages in a row the same way ("${reason}"), which is about the sender, not the subscribers; nobody was marked bounced or failed`,
+        hint: 'check the SMTP credentials, the relay settings and the sender domain, then run send again: it resumes the campaign',
+      });
+    }
+  }
+
+  cannotConnect(reason: string, mark: () => void): void {
+    this.held.push(mark);
+    if (++this.unreachable >= CONNECTION_FAILURES_TO_STOP) {
+      throw new DeliveryError({
+        message: `sending stopped: the mail server could not be reached for ${this.unreachable} messages in a row (${reason}); nothing more was attempted and nobody was marked failed for the outage`,
+        hint: 'run send again once the server is back: it resumes the campaign',
+      });
+    }
+  }
+
+  /** At the end of a run that was not stopped: what is still held failed for its own reasons. */
+  settle(): void {
+    for (const mark of this.held.splice(0)) mark();
+  }
+}
+
 interface Variant {
   digest: Digest;
   email: RenderedDigestEmail;
@@ -89,10 +143,18 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
     log.info({ campaign: campaign.id, requeued }, 'retrying failed deliveries');
   } else {
     const window = campaignWindow(deps, options);
-    campaign = store.createCampaign(window, deps.now(), options.subscriberIds);
-    log.info({ campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), recipients: store.campaignCounts(campaign.id).queued }, 'campaign created');
+    // Found and created in one step: another process that got there first is resumed, not doubled.
+    const opened = store.openCampaign(window, deps.now(), options.subscriberIds);
+    campaign = opened.campaign;
+    report.resumed = opened.resumed;
+    if (opened.resumed) log.info({ campaign: campaign.id }, 'resuming the campaign another process opened');
+    else log.info({ campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), recipients: store.campaignCounts(campaign.id).queued }, 'campaign created');
   }
   report.campaignId = campaign.id;
+  // This run's name on the deliveries it sends; what an earlier run left in flight is sent again.
+  const runId = randomUUID();
+  const recovered = store.recoverInFlight(campaign.id, runId, deps.now());
+  if (recovered > 0) log.info({ campaign: campaign.id, recovered }, 'deliveries left in flight by an interrupted run are sent again, same Message-ID');
 
   // Per variant, once: MJML renders the email and nodemailer composes the MIME with slots; each
   // subscriber's message is then filled in, not composed again.
@@ -117,6 +179,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   const total = atStart.queued + atStart.sending;
   let done = 0;
   options.onProgress?.(done, total);
+  const trouble = new SenderTrouble();
   let fatal: unknown;
   const stopNow = () => fatal !== undefined || (deps.shouldStop?.() ?? false);
   let after = 0;
@@ -130,7 +193,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
       while (next < batch.length && !stopNow()) {
         const delivery = batch[next++]!;
         try {
-          await deliverOne(deps, campaign, delivery, slices, renderVariant, report);
+          await deliverOne(deps, campaign, delivery, slices, renderVariant, report, runId, trouble);
           options.onProgress?.(++done, total);
         } catch (err) {
           fatal ??= err;
@@ -140,6 +203,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
     await Promise.all(workers);
   }
   if (fatal !== undefined) {
+    if (fatal instanceof DeliveryError) throw fatal;
     const failure = classifyFailure(fatal);
     throw new DeliveryError({
       message: `sending stopped: ${failure.reason}`,
@@ -147,6 +211,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
       cause: fatal,
     });
   }
+  if (!stopNow()) trouble.settle();
   const left = store.campaignCounts(campaign.id);
   if (left.queued + left.sending === 0) {
     store.finishCampaign(campaign.id, deps.now());
@@ -192,6 +257,8 @@ async function deliverOne(
   slices: Slices,
   renderVariant: (key: string, makeDigest: () => Digest) => Promise<Variant>,
   report: SendReport,
+  runId: string,
+  trouble: SenderTrouble,
 ): Promise<void> {
   const { store, log, config } = deps;
   const skip = (reason: string, watermark?: Date) => {
@@ -229,20 +296,35 @@ async function deliverOne(
     // unsubscribe or bounce meanwhile must win (the check above alone let the first of a variant through).
     const current = store.get(subscriber.id);
     if (current?.status !== 'active') return skip(`subscriber is ${current?.status ?? 'gone'}`);
-    store.markSending(campaign.id, subscriber.id, messageId, deps.now());
+    // Claimed before it goes out; a delivery another run holds is that run's to send.
+    if (!store.claimDelivery(campaign.id, subscriber.id, runId, messageId, deps.now())) {
+      log.warn({ campaign: campaign.id, subscriber: subscriber.id }, 'delivery claimed by another run: not sent here');
+      return;
+    }
     try {
       const { response } = await deps.mailer.send(message);
       store.markSubmitted(campaign.id, subscriber.id, response, campaign.until, deps.now());
       report.submitted++;
+      trouble.clear();
       return;
     } catch (err) {
       const failure = classifyFailure(err);
       if (failure.kind === 'fatal') throw err; // the row stays "sending": resent, same Message-ID, on resume
       if (failure.kind === 'permanent' || attempt >= attempts) {
-        store.markFailed(campaign.id, subscriber.id, failure.reason, failure.kind === 'transient', deps.now());
-        if (failure.isRecipientRefused) store.markBounced(subscriber.id, deps.now(), failure.reason);
-        report.failed++;
-        log.warn({ subscriber: subscriber.id, kind: failure.kind, attempts: attempt, reason: failure.reason }, 'delivery failed');
+        const mark = () => {
+          store.markFailed(campaign.id, subscriber.id, failure.reason, failure.kind === 'transient', deps.now());
+          if (failure.isRecipientRefused) store.markBounced(subscriber.id, deps.now(), failure.reason);
+          report.failed++;
+          log.warn({ subscriber: subscriber.id, kind: failure.kind, attempts: attempt, reason: failure.reason }, 'delivery failed');
+        };
+        // About this address: theirs. A refusal not about the address, or no server at all, may be ours:
+        // held until the server is seen to work for someone else (see SenderTrouble).
+        if (failure.isRecipientRefused) {
+          trouble.clear();
+          mark();
+        } else if (failure.kind === 'permanent') trouble.refused(refusalKey(failure.reason), failure.reason, mark);
+        else if (failure.isConnectionLevel) trouble.cannotConnect(failure.reason, mark);
+        else mark();
         return;
       }
       log.info({ subscriber: subscriber.id, attempt, reason: failure.reason }, 'temporary failure: retrying');

@@ -44,9 +44,9 @@ export const COMMON_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** A --since/--until value as a window bound (see parseWindowBound), or a UsageError naming the flag. */
-export function windowFlag(text: string | undefined, which: 'since' | 'until', timezone: string): Date | undefined {
+export function windowFlag(text: string | undefined, which: 'since' | 'until', timezone: string, flag = `--${which}`): Date | undefined {
   if (text === undefined) return undefined;
   const date = parseWindowBound(text, which, timezone);
-  if (!date) throw new UsageError(`--${which} expects a date like 2026-11-23 or 2026-11-23T08:00:00+01:00, got "${text}"`);
+  if (!date) throw new UsageError(`${flag} expects a date like 2026-11-23 or 2026-11-23T08:00:00+01:00, got "${text}"`);
   return date;
 }

@@ -16,10 +16,13 @@ export async function openCore(
   const store = openStore(config, io.cwd);
   const mailer = withMailer ? await createMailer(config, io.cwd, io.env) : undefined;
   const log = lazyLogger(() => createLogger(io.stderr, output.level, output));
-  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, log, ...(mailer ? { mailer } : {}), ...(io.shouldStop ? { shouldStop: io.shouldStop } : {}) });
+  // Long work stops at a safe point when the process is asked to stop, or when `stopWhen` says so.
+  let stopWhen: () => boolean = () => false;
+  const shouldStop = () => Boolean(io.shouldStop?.()) || stopWhen();
+  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, log, shouldStop, ...(mailer ? { mailer } : {}) });
   const close = async () => {
     await mailer?.close();
     store.close();
   };
-  return { config, core, mailer, close };
+  return { config, store, core, mailer, close, stopAlsoWhen: (condition: () => boolean) => void (stopWhen = condition) };
 }

@@ -1,6 +1,9 @@
 // `broadsheet send`: the one command that mails the whole list by hand, so it says what it is about to
 // do and asks first (or needs --yes when there is no terminal to ask on). Parse, core calls, print.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { holderIsGoneOn, processIsRunning, withSendingLease } from '../delivery/lease.js';
 import type { SendReport } from '../delivery/send-digest.js';
 import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, windowFlag, type CliIo } from './cli-args.js';
 import { startProgress } from './progress.js';
@@ -19,7 +22,7 @@ const SEND_OPTIONS = {
 export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: SEND_OPTIONS, strict: true, allowPositionals: false });
   const dryRun = values['dry-run'] ?? false;
-  const { config, core, mailer, close } = await openCore(io, values, true);
+  const { config, store, core, mailer, close, stopAlsoWhen } = await openCore(io, values, true);
   try {
     const options = {
       since: windowFlag(values.since, 'since', config.site.timezone),
@@ -45,7 +48,31 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
       }
     }
     const progress = dryRun ? undefined : await startProgress(io, 'Sending');
-    const report = await core.sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) }).finally(() => progress?.stop());
+    const send = () =>
+      core.sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) }).finally(() => progress?.stop());
+    // One sender at a time, this one or the scheduler of any `start` on this database: the sending lease.
+    let report: SendReport;
+    if (dryRun) report = await send();
+    else {
+      const holder = `${hostname()}:${process.pid}:send:${randomUUID().slice(0, 8)}`;
+      const outcome = await withSendingLease(
+        store,
+        holder,
+        config.schedule.leaseSeconds * 1000,
+        io.now,
+        (lost) => {
+          stopAlsoWhen(lost);
+          return send();
+        },
+        holderIsGoneOn(hostname(), processIsRunning),
+      );
+      if (!outcome.held) {
+        const by = outcome.by ? ` (${outcome.by.holder}, its lease runs until ${outcome.by.expiresAt.toISOString()} unless renewed)` : '';
+        io.stderr.write(`Not sent: another process is sending${by}. Run send again once it has finished: it resumes the same campaign.\n`);
+        return 1;
+      }
+      report = outcome.value;
+    }
     if (values.json) {
       io.stdout.write(jsonDocument({ ...report, transport: mailer!.description }));
       return report.failed > 0 || report.stopped ? 1 : 0;
@@ -79,3 +106,4 @@ function describePlan(plan: SendReport, retryFailed: boolean, via: string): stri
     `  via ${via}`,
   ].join('\n');
 }
+

@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ImportReport, SubscriberRecord } from '../core.js';
 import { deliveryJson, eventJson, subscriberJson, suppressionJson } from '../subscribers/json.js';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../subscribers/store.js';
-import { COMMON_OPTIONS, JSON_OPTION, jsonDocument, UsageError, type CliIo } from './cli-args.js';
+import { COMMON_OPTIONS, JSON_OPTION, jsonDocument, UsageError, windowFlag, type CliIo } from './cli-args.js';
 import { openCore } from './cli-compose.js';
 import { startProgress } from './progress.js';
 
@@ -12,26 +12,28 @@ const SUBSCRIBER_OPTIONS = {
   ...COMMON_OPTIONS,
   name: { type: 'string' },
   categories: { type: 'string' },
+  'bounced-since': { type: 'string' },
   pending: { type: 'boolean' },
   status: { type: 'string' },
   ...JSON_OPTION,
   yes: { type: 'boolean', short: 'y' },
 } as const satisfies ParseArgsConfig['options'];
 
-const ACTIONS = ['add', 'remove', 'list', 'show', 'delete', 'import', 'export'];
+const ACTIONS = ['add', 'remove', 'list', 'show', 'delete', 'import', 'export', 'reactivate'];
 
 export async function subscribersCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], options: SUBSCRIBER_OPTIONS, strict: true, allowPositionals: true });
   const [action, target, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!action || !ACTIONS.includes(action)) throw new UsageError(`expected subscribers ${ACTIONS.join('|')}`);
-  if (!target && !['list', 'export'].includes(action)) throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
+  if (action === 'reactivate' && (target || !values['bounced-since'])) throw new UsageError('subscribers reactivate takes --bounced-since TIME and no address');
+  if (!target && !['list', 'export', 'reactivate'].includes(action)) throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
   if (values.status && !SUBSCRIBER_STATUSES.includes(values.status as SubscriberStatus)) {
     throw new UsageError(`--status expects one of ${SUBSCRIBER_STATUSES.join(', ')}`);
   }
   const json = (document: unknown) => io.stdout.write(jsonDocument(document));
   // An import may owe confirmation requests even without --pending: the rows the file has as pending.
-  const { core, mailer, close } = await openCore(io, values, Boolean(values.pending) || action === 'import');
+  const { config, core, mailer, close } = await openCore(io, values, Boolean(values.pending) || action === 'import');
   try {
     switch (action) {
       case 'add': {
@@ -41,6 +43,13 @@ export async function subscribersCommand(args: readonly string[], io: CliIo): Pr
             ? `Added ${r.subscriber.email} as ${r.subscriber.status}${r.confirmationSent ? `; confirmation request sent via ${mailer!.description}` : ''}.\n`
             : `${r.subscriber.email} is already known (${r.subscriber.status}); nothing changed.\n`,
         );
+        return 0;
+      }
+      case 'reactivate': {
+        const since = windowFlag(values['bounced-since'], 'since', config.site.timezone, '--bounced-since');
+        const emails = await core.reactivateBounced(since!);
+        for (const email of emails) io.stdout.write(`${email}\n`);
+        io.stderr.write(`${emails.length} subscriber(s) bounced since ${since!.toISOString()} are active again (each change is recorded as "reactivated").\n`);
         return 0;
       }
       case 'remove': {

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import type { Core } from '../core.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { hostname } from 'node:os';
+import { holderIsGoneOn, processIsRunning, SENDING_LEASE, withSendingLease } from '../delivery/lease.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 
 export interface SchedulerDeps {
@@ -27,12 +29,13 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-const DIGEST_LEASE = 'digest';
+const DIGEST_LEASE = SENDING_LEASE;
 
 export function startScheduler(deps: SchedulerDeps): Scheduler {
   const { core, store, config, log } = deps;
   const ttl = config.schedule.leaseSeconds * 1000;
-  let lostLease = false;
+  /** While a digest run holds the lease: whether a renewal failed (we stalled and another took over). */
+  let isLost: () => boolean = () => false;
   let stopping = false;
   const running = new Set<Promise<unknown>>();
   /** Jobs with a run in flight in this process. */
@@ -73,19 +76,20 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   const digest = track(
     'digest',
     async () => {
-      if (!acquire()) return { leaseHeldElsewhere: true as const };
-      // A loss belongs to the run it happened in; left set, every later send would stop at once.
-      lostLease = false;
-      // Renew while sending; if renewal fails someone else took over (we stalled): stop at a safe point.
-      const renew = setInterval(() => {
-        if (!acquire()) lostLease = true;
-      }, Math.max(1000, ttl / 3));
-      try {
-        return await core.runDueDigests();
-      } finally {
-        clearInterval(renew);
-        store.releaseLease(DIGEST_LEASE, deps.holder);
-      }
+      // A loss belongs to the run it happened in (reset after it): left set, every later send would stop at once.
+      const r = await withSendingLease(
+        store,
+        deps.holder,
+        ttl,
+        deps.now,
+        (lost) => {
+          isLost = lost;
+          return core.runDueDigests();
+        },
+        holderIsGoneOn(hostname(), processIsRunning),
+      );
+      isLost = () => false;
+      return r.held ? r.value : { leaseHeldElsewhere: true as const };
     },
     (r) =>
       'leaseHeldElsewhere' in r
@@ -120,7 +124,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
 
   return {
     get lostLease() {
-      return lostLease;
+      return isLost();
     },
     async stop() {
       stopping = true;

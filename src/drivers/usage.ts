@@ -18,7 +18,7 @@ Commands:
   status        next runs, subscriber counts, the last feed build, recent campaigns
   build         load the posts and write every feed, page, the OPML and digest.json
   digest        preview the digest email as files: digest.html, digest.txt, digest.eml
-  subscribers   add, remove, list, show, import, export or delete subscribers
+  subscribers   add, remove, list, show, import, export, delete or reactivate subscribers
   send          send the digest to every active subscriber now, by hand
 
 Run \`broadsheet <command> --help\` for a command's options and examples.
@@ -110,6 +110,7 @@ Examples:
 `,
   subscribers: `Usage: broadsheet subscribers <add|remove|list|import|export> [options]
        broadsheet subscribers <show|delete> EMAIL [options]
+       broadsheet subscribers reactivate --bounced-since TIME [options]
 
   add EMAIL         add one subscriber (active, or pending with --pending)
   remove EMAIL      unsubscribe one subscriber (the record is kept)
@@ -119,6 +120,7 @@ Examples:
   import FILE.csv   add the rows of a CSV file: Broadsheet's export, or Mailchimp, Substack, Buttondown,
                     Ghost or listmonk exports, each row keeping its consent status
   export            write every subscriber (or those of one --status) as CSV to standard output
+  reactivate        turn subscribers bounced since --bounced-since TIME back to active (the sender's fault)
 
 Run \`broadsheet subscribers <action> --help\` for an action's options and examples.
 `,
@@ -216,6 +218,20 @@ ${WHERE}
 Examples:
   broadsheet subscribers import members.csv
   broadsheet subscribers import subscribed_members_export.csv --pending
+`,
+  'subscribers reactivate': `Usage: broadsheet subscribers reactivate --bounced-since TIME [options]
+
+Turns subscribers bounced at or after TIME back to active, each change recorded as "reactivated": for a
+bounce wave that was the sender's fault (a relay or credentials problem), not the addresses'. Prints
+the addresses it changed.
+
+Options:
+  --bounced-since TIME   a date (its first instant, site timezone) or an ISO time with offset
+${WHERE}
+  -h, --help             show this help
+
+Example:
+  broadsheet subscribers reactivate --bounced-since 2026-11-30T08:00:00Z
 `,
   'subscribers export': `Usage: broadsheet subscribers export [options]
 

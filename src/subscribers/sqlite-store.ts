@@ -70,6 +70,10 @@ const MIGRATIONS: readonly string[] = [
      reason TEXT NOT NULL,
      created_at TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  // Never mail anyone twice, whoever else is sending: at most one unfinished campaign (however many
+  // processes race to open one), and each delivery claimed by the one run that sends it.
+  `CREATE UNIQUE INDEX campaigns_one_unfinished ON campaigns ((1)) WHERE status = 'sending';
+   ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;`,
 ];
 
 interface SubscriberRow {
@@ -169,6 +173,8 @@ export function openSqliteStore(file: string): SubscriberStore {
     resubscribe: db.prepare(`UPDATE subscribers SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'unsubscribed'`),
     bounce: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
     categories: db.prepare('UPDATE subscribers SET categories = @categories, updated_at = @now WHERE id = @id'),
+    bouncedSince: db.prepare<[string], { id: number; email: string }>(`SELECT id, email FROM subscribers WHERE status = 'bounced' AND bounced_at >= ? ORDER BY id`),
+    reactivate: db.prepare(`UPDATE subscribers SET status = 'active', bounced_at = NULL, updated_at = @now WHERE id = @id AND status = 'bounced'`),
     events: db.prepare<[number], { event: string; detail: string | null; at: string }>('SELECT event, detail, at FROM subscriber_events WHERE subscriber_id = ? ORDER BY id'),
     deliveriesOf: db.prepare<[number], Record<string, unknown>>(
       `SELECT d.*, c.since AS campaign_since, c.until AS campaign_until FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
@@ -214,13 +220,23 @@ export function openSqliteStore(file: string): SubscriberStore {
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     reopen: db.prepare(`UPDATE campaigns SET status = 'sending', finished_at = NULL WHERE id = ?`),
     pending: db.prepare<[number, number, number], Record<string, unknown>>(
-      `SELECT * FROM deliveries WHERE campaign_id = ? AND status IN ('queued', 'sending') AND subscriber_id > ?
+      `SELECT * FROM deliveries WHERE campaign_id = ? AND status = 'queued' AND subscriber_id > ?
        ORDER BY subscriber_id LIMIT ?`,
     ),
-    sending: db.prepare(
-      `UPDATE deliveries SET status = 'sending', message_id = @messageId, attempts = attempts + 1, updated_at = @now
-       WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
+    // A claim wins only on a queued row, or on one this run already holds (its retries): two runs can
+    // never both be sending one delivery.
+    claim: db.prepare(
+      `UPDATE deliveries SET status = 'sending', claimed_by = @runId, message_id = @messageId, attempts = attempts + 1, updated_at = @now
+       WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId
+         AND (status = 'queued' OR (status = 'sending' AND claimed_by = @runId))`,
     ),
+    // Rows a crashed run left in flight go back to the queue with their Message-ID: the resend is the same message.
+    recover: db.prepare(
+      `UPDATE deliveries SET status = 'queued', updated_at = @now
+       WHERE campaign_id = @campaignId AND status = 'sending' AND (claimed_by IS NULL OR claimed_by <> @runId)`,
+    ),
+    leaseHolder: db.prepare<[string], { holder: string; expires_at: string }>('SELECT holder, expires_at FROM leases WHERE name = ?'),
+    takeOver: db.prepare('UPDATE leases SET holder = @to, expires_at = @expires WHERE name = @name AND holder = @from'),
     submitted: db.prepare(
       `UPDATE deliveries SET status = 'submitted', response = @response, reason = NULL, updated_at = @now
        WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
@@ -270,6 +286,7 @@ export function openSqliteStore(file: string): SubscriberStore {
   const unsubscribe = changeStatus(q.unsubscribe, 'unsubscribed');
   const bounce = changeStatus(q.bounce, 'bounced');
   const resubscribe = changeStatus(q.resubscribe, 'resubscribed');
+  const reactivate = changeStatus(q.reactivate, 'reactivated');
 
   const counts = (campaignId: number): CampaignCounts => {
     const result: CampaignCounts = { queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 };
@@ -313,6 +330,8 @@ export function openSqliteStore(file: string): SubscriberStore {
     unsubscribe: (id, now) => db.transaction(() => unsubscribe(id, now))(),
     markBounced: (id, now, reason) => db.transaction(() => bounce(id, now, reason))(),
     resubscribe: (id, now) => db.transaction(() => resubscribe(id, now))(),
+    reactivateBounced: (since, now, reason) =>
+      db.transaction(() => q.bouncedSince.all(iso(since)).filter((row) => reactivate(row.id, now, reason)).map((row) => row.email))(),
     setCategories(id, categories, now) {
       db.transaction(() => {
         q.categories.run({ id, categories: JSON.stringify(categories), now: iso(now) });
@@ -356,6 +375,17 @@ export function openSqliteStore(file: string): SubscriberStore {
       return row && toCampaign(row);
     },
     listCampaigns: (limit) => q.recent.all(limit).map((row) => ({ ...toCampaign(row), counts: counts(row.id) })),
+    openCampaign(window, now, subscriberIds) {
+      // One immediate transaction: of processes racing here, the first creates and the others resume it.
+      return db.transaction(() => {
+        const unfinished = q.unfinished.get();
+        if (unfinished) return { campaign: toCampaign(unfinished), resumed: true };
+        const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
+        if (subscriberIds === undefined) q.queueAll.run(id, iso(now));
+        else for (const subscriberId of subscriberIds) q.queueSome.run(id, iso(now), subscriberId);
+        return { campaign: toCampaign(q.campaign.get(id)!), resumed: false };
+      }).immediate();
+    },
     createCampaign(window, now, subscriberIds) {
       return db.transaction(() => {
         const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
@@ -372,8 +402,11 @@ export function openSqliteStore(file: string): SubscriberStore {
       }).immediate();
     },
     pendingDeliveries: (campaignId, after, limit) => q.pending.all(campaignId, after, limit).map(toDelivery),
-    markSending(campaignId, subscriberId, messageId, now) {
-      q.sending.run({ campaignId, subscriberId, messageId, now: iso(now) });
+    claimDelivery(campaignId, subscriberId, runId, messageId, now) {
+      return q.claim.run({ campaignId, subscriberId, runId, messageId, now: iso(now) }).changes === 1;
+    },
+    recoverInFlight(campaignId, runId, now) {
+      return q.recover.run({ campaignId, runId, now: iso(now) }).changes;
     },
     markSubmitted(campaignId, subscriberId, response, watermark, now) {
       db.transaction(() => {
@@ -403,6 +436,13 @@ export function openSqliteStore(file: string): SubscriberStore {
     },
     releaseLease(name, holder) {
       q.release.run(name, holder);
+    },
+    takeOverLease(name, from, to, now, ttlMs) {
+      return q.takeOver.run({ name, from, to, expires: iso(new Date(now.getTime() + ttlMs)) }).changes > 0;
+    },
+    leaseHolder(name) {
+      const row = q.leaseHolder.get(name);
+      return row && { holder: row.holder, expiresAt: new Date(row.expires_at) };
     },
     getMeta: (key) => q.getMeta.get(key)?.value,
     setMeta(key, value) {

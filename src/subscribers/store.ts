@@ -121,6 +121,11 @@ export interface SubscriberStore {
   /** An unsubscribed address signing up again goes back to pending (a bounced one does not). */
   resubscribe(id: number, now: Date): boolean;
   markBounced(id: number, now: Date, reason: string): boolean;
+  /**
+   * Turn subscribers bounced at or after `since` back to active, each with a `reactivated` event: for a
+   * bounce wave that was the sender's fault. The emails of those changed.
+   */
+  reactivateBounced(since: Date, now: Date, reason: string): string[];
   setCategories(id: number, categories: string[], now: Date): void;
   /** The subscriber's history, oldest first. */
   eventsOf(id: number): SubscriberEvent[];
@@ -145,11 +150,22 @@ export interface SubscriberStore {
   listCampaigns(limit: number): Array<Campaign & { counts: CampaignCounts }>;
   /** Create a campaign and queue one delivery per active subscriber (or only those listed), atomically. */
   createCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): Campaign;
+  /**
+   * The unfinished campaign if there is one (resumed), else a new one as createCampaign makes it: one
+   * atomic step, so processes racing to open a campaign end up in the same one.
+   */
+  openCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): { campaign: Campaign; resumed: boolean };
   /** Put a campaign's transiently failed deliveries back in the queue and reopen it. Returns how many. */
   requeueFailed(campaignId: number, now: Date): number;
-  /** Deliveries still to do (queued, or sending when a run was interrupted), by subscriber id. */
+  /** Queued deliveries, by subscriber id (recoverInFlight first puts an interrupted run's back in the queue). */
   pendingDeliveries(campaignId: number, afterSubscriberId: number, limit: number): Delivery[];
-  markSending(campaignId: number, subscriberId: number, messageId: string, now: Date): void;
+  /**
+   * Mark a delivery `sending` for this run, before handing it to the mail server: true when this run won
+   * it (it was queued, or this run already holds it: a retry); false when another run has it.
+   */
+  claimDelivery(campaignId: number, subscriberId: number, runId: string, messageId: string, now: Date): boolean;
+  /** Put deliveries another (crashed) run left `sending` back in the queue, Message-IDs kept; how many. */
+  recoverInFlight(campaignId: number, runId: string, now: Date): number;
   /** Submitted: the SMTP server accepted it. Moves the subscriber's watermark in the same transaction. */
   markSubmitted(campaignId: number, subscriberId: number, response: string, watermark: Date, now: Date): void;
   markFailed(campaignId: number, subscriberId: number, reason: string, transient: boolean, now: Date): void;
@@ -165,6 +181,10 @@ export interface SubscriberStore {
   acquireLease(name: string, holder: string, now: Date, ttlMs: number): boolean;
   /** Give the lease up (only if we hold it). */
   releaseLease(name: string, holder: string): void;
+  /** Take a lease from a holder known to be gone (a crashed process), only if it still holds it. */
+  takeOverLease(name: string, from: string, to: string, now: Date, ttlMs: number): boolean;
+  /** Who holds a lease and until when (it may have expired). */
+  leaseHolder(name: string): { holder: string; expiresAt: Date } | undefined;
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
   close(): void;

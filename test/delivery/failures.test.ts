@@ -2,7 +2,7 @@
 // First on errors shaped like nodemailer's, then on the errors nodemailer really raises against a sink.
 import nodemailer from 'nodemailer';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { classifyFailure } from '../../src/delivery/failures.js';
+import { classifyFailure, refusalKey } from '../../src/delivery/failures.js';
 import { refuse, startSmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
 
 /** An error the way nodemailer's SMTPConnection._formatError builds one. */
@@ -57,14 +57,34 @@ describe('classifyFailure', () => {
     }
   });
 
-  it('retries dropped connections and timeouts', () => {
+  it('retries dropped connections and timeouts, and knows the ones that are about the server, not a message', () => {
     for (const code of ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNRESET', 'ECONNREFUSED']) {
       expect(classifyFailure(smtpError({ code, command: 'CONN', message: 'Connection closed unexpectedly' }))).toEqual({
         kind: 'transient',
         reason: 'Connection closed unexpectedly',
         isRecipientRefused: false,
+        isConnectionLevel: true,
       });
     }
+    // A 421 greeting is the server's; a 451 to RCPT TO is about one message (greylisting).
+    expect(classifyFailure(smtpError({ code: 'EPROTOCOL', command: 'CONN', response: '421 4.3.2 Service not available' }))).toMatchObject({ isConnectionLevel: true });
+    expect(classifyFailure(smtpError({ code: 'EENVELOPE', command: 'RCPT TO', response: '451 4.7.1 Greylisted' })).isConnectionLevel).toBeUndefined();
+  });
+
+  it('bounces a subscriber only for refusals about the address, never for policy, relay or content ones', () => {
+    const rcpt = (response: string) => classifyFailure(smtpError({ code: 'EENVELOPE', command: 'RCPT TO', response }));
+    for (const response of ['550 5.1.1 <a@example.org>: user unknown', '552 5.2.1 Mailbox disabled', '550 No such user here', '551 User not local', '553 Mailbox name not allowed', '554 <a@example.org>: Recipient address rejected: user unknown']) {
+      expect(rcpt(response), response).toMatchObject({ kind: 'permanent', isRecipientRefused: true });
+    }
+    for (const response of ['554 5.7.1 <a@example.org>: Relay access denied', '550 5.7.1 Message rejected as spam', '554 5.3.4 Message too big for system', '550 5.4.1 Recipient address rejected: Access denied', '554 Transaction failed']) {
+      expect(rcpt(response), response).toMatchObject({ kind: 'permanent', isRecipientRefused: false });
+    }
+  });
+
+  it('sees the same refusal for different recipients as one (the key leaves addresses and ids out)', () => {
+    expect(refusalKey('554 5.7.1 <ada@example.org>: Relay access denied')).toBe(refusalKey('554 5.7.1 <bob@example.net>: Relay access denied'));
+    expect(refusalKey('550 5.1.1 ada@example.org unknown')).toBe(refusalKey('550 5.1.1 grace@example.com unknown'));
+    expect(refusalKey('554 5.7.1 Relay access denied')).not.toBe(refusalKey('552 5.2.2 Mailbox full'));
   });
 
   it('retries what it does not recognise: resending is safe, dropping a subscriber is not', () => {

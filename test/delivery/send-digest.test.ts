@@ -74,6 +74,8 @@ interface World {
 
 interface WorldOptions {
   sink?: SmtpSinkOptions;
+  /** Send here instead of to the sink (a port nothing listens on). */
+  smtpUrl?: string;
   maxConnections?: number;
   attempts?: number;
   /** Runs inside the injected sleep, after the backoff is recorded. */
@@ -98,7 +100,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
   });
   const store = openSqliteStore(dbFile);
   const sink = await startSmtpSink(options.sink);
-  const mailer = createSmtpMailer(sink.url, { maxConnections: config.delivery.maxConnections });
+  const mailer = createSmtpMailer(options.smtpUrl ?? sink.url, { maxConnections: config.delivery.maxConnections });
   const clock = { now: NOW };
   const sleeps: number[] = [];
   const logs: string[] = [];
@@ -461,6 +463,51 @@ describe('sendDigest over SMTP', () => {
     expect(recipientsOf(w.sink.messages)).toEqual(emails);
   });
 
+  it('stops when a relay refuses every recipient the same way (554 5.7.1): nobody bounced or failed; the fixed relay then mails everyone once', async () => {
+    // Before: "554 5.7.1 Relay access denied" for every RCPT marked all 50 of 50 subscribers bounced.
+    let denying = true;
+    const w = await world({ sink: { rcpt: (address) => (denying ? { code: 554, message: `5.7.1 <${address}>: Relay access denied` } : undefined) } });
+    const emails = Array.from({ length: 12 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
+    const subscribers = emails.map((email) => w.add(email));
+
+    await expect(w.core.sendDigest()).rejects.toMatchObject({
+      code: 'DELIVERY_FAILED',
+      message: expect.stringMatching(/refused 5 messages in a row the same way \("554 5\.7\.1 <[^>]+>: Relay access denied"\).*nobody was marked/),
+    });
+    for (const s of subscribers) expect(w.store.get(s.id)).toMatchObject({ status: 'active' });
+    const campaign = w.store.unfinishedCampaign()!;
+    expect(w.store.campaignCounts(campaign.id)).toMatchObject({ failed: 0, submitted: 0 });
+
+    denying = false;
+    const resumed = await w.core.sendDigest();
+    expect(resumed).toMatchObject({ resumed: true, submitted: 12, failed: 0 });
+    expect(recipientsOf(w.sink.messages)).toEqual(emails);
+  });
+
+  it('still fails a refusal that is not about the address when others go through, and bounces nobody for it', async () => {
+    const w = await world({ sink: { rcpt: refuse({ 'spamtrap@example.org': { code: 550, message: '5.7.1 Message rejected as spam' } }) } });
+    const trap = w.add('spamtrap@example.org');
+    for (const email of ['ada@example.org', 'grace@example.org']) w.add(email);
+    const report = await w.core.sendDigest();
+    expect(report).toMatchObject({ submitted: 2, failed: 1 });
+    expect(w.store.get(trap.id)).toMatchObject({ status: 'active' });
+  });
+
+  it('stops when the mail server cannot be reached, after three messages, marking nobody failed', async () => {
+    const closed = await startSmtpSink();
+    const url = closed.url;
+    await closed.close();
+    const w = await world({ smtpUrl: url, attempts: 2 });
+    const subscribers = ['ada@example.org', 'grace@example.org', 'linus@example.org', 'margaret@example.org', 'barbara@example.org'].map((e) => w.add(e));
+    await expect(w.core.sendDigest()).rejects.toMatchObject({
+      code: 'DELIVERY_FAILED',
+      message: expect.stringMatching(/could not be reached for 3 messages in a row .*nobody was marked failed/),
+    });
+    const campaign = w.store.unfinishedCampaign()!;
+    expect(w.store.campaignCounts(campaign.id)).toMatchObject({ failed: 0, submitted: 0 });
+    for (const s of subscribers) expect(w.store.get(s.id)).toMatchObject({ status: 'active' });
+  });
+
   it('a dry run sends nothing and records nothing', async () => {
     const w = await world();
     const ada = w.add('ada@example.org');
@@ -477,5 +524,23 @@ describe('sendDigest over SMTP', () => {
     const real = await w.core.sendDigest();
     expect(real.submitted).toBe(2);
     expect(w.sink.messages).toHaveLength(2);
+  });
+});
+
+describe('subscribers reactivate', () => {
+  it('turns subscribers bounced since a time back to active, records it, and leaves earlier bounces alone', async () => {
+    const w = await world();
+    const old = w.add('old@example.org');
+    const wave = ['ada@example.org', 'grace@example.org'].map((e) => w.add(e));
+    w.store.markBounced(old.id, new Date(NOW.getTime() - 10 * 24 * HOUR), '550 5.1.1 user unknown');
+    for (const s of wave) w.store.markBounced(s.id, NOW, '554 5.7.1 Relay access denied');
+    const reactivated = await w.core.reactivateBounced(new Date(NOW.getTime() - HOUR));
+    expect(reactivated).toEqual(['ada@example.org', 'grace@example.org']);
+    for (const s of wave) expect(w.store.get(s.id)).toMatchObject({ status: 'active', bouncedAt: null });
+    expect(w.store.get(old.id)).toMatchObject({ status: 'bounced' });
+    expect(w.store.eventsOf(wave[0]!.id).map((e) => e.event)).toContain('reactivated');
+    const report = await w.core.sendDigest();
+    expect(recipientsOf(w.sink.messages)).toEqual(['ada@example.org', 'grace@example.org']);
+    expect(report.submitted).toBe(2);
   });
 });

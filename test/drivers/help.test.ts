@@ -78,6 +78,7 @@ describe('--help on every command', () => {
     [['subscribers', 'list', '--help'], 'Usage: broadsheet subscribers list'],
     [['subscribers', 'import', 'members.csv', '--help'], 'Usage: broadsheet subscribers import FILE.csv'],
     [['subscribers', 'export', '--help'], 'Usage: broadsheet subscribers export'],
+    [['subscribers', 'reactivate', '--bounced-since', '2026-01-01', '--help'], 'Usage: broadsheet subscribers reactivate --bounced-since TIME'],
     [['subscribers', 'show', 'ada@example.org', '--help'], 'Usage: broadsheet subscribers show EMAIL'],
     [['subscribers', 'delete', 'ada@example.org', '--yes', '--help'], 'Usage: broadsheet subscribers delete EMAIL'],
     [['help', 'send'], 'Usage: broadsheet send'],

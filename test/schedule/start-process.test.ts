@@ -352,3 +352,32 @@ describe('broadsheet status', () => {
     expect(out).toMatch(/#1 done +until .*: 3 submitted, 0 failed, 0 skipped, 0 to go/);
   });
 });
+
+describe('broadsheet send beside other senders', () => {
+  // Before: two `send` at once mailed 1,432 duplicates to 1,500 subscribers, and a `send` beside a
+  // sending `start` 143 to 300. Several sends and a start now race on one data folder, three times over.
+  it.each([1, 2, 3])('several send processes and a start on one data folder: each subscriber gets exactly one message (trial %i)', async () => {
+    const due = 60;
+    const s = await site({ due, maxConnections: 3, sink: { dataDelayMs: 2 } });
+    const sendArgs = ['send', '--yes', ...s.args('status').slice(1, 7)];
+    const senders = [launch(sendArgs, s.env, s.root), launch(s.args('start'), s.env, s.root), launch(sendArgs, s.env, s.root), launch(sendArgs, s.env, s.root)];
+    const start = senders[1]!;
+    const sends = senders.filter((p) => p !== start);
+    const exits = await Promise.all(sends.map((p) => p.exited));
+    for (const [i, exit] of exits.entries()) {
+      // Each send either sent (0) or refused to run beside the sender that had the lease (1), saying so.
+      if (exit.code !== 0) expect(sends[i]!.stderr(), everything(...senders)()).toMatch(/Not sent: another process is sending \(.+, its lease runs until /);
+    }
+    await waitFor('every subscriber to get the digest', () => s.sink.messages.length >= due, 20_000, everything(...senders));
+    // Room for a late duplicate to arrive, were there one.
+    await delay(500);
+    await terminate(start);
+    const received = byRecipient(s.sink);
+    expect(received.size, everything(...senders)()).toBe(due);
+    for (const [rcpt, ids] of received) expect(ids, rcpt).toHaveLength(1);
+    expect(s.sink.messages).toHaveLength(due);
+    // The database counts what the server received, in one campaign.
+    const submitted = campaigns(s.dbFile).reduce((n, c) => n + c.submitted, 0);
+    expect(submitted).toBe(due);
+  });
+});

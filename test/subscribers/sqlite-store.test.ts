@@ -364,31 +364,62 @@ describe('campaigns and deliveries', () => {
     expect(pages.flat()).toEqual(store.list().map((s) => s.id));
   });
 
-  it('keeps an interrupted "sending" delivery pending, with its Message-ID and attempt count', () => {
+  it('puts a delivery an interrupted run left "sending" back in the queue for the next run, with its Message-ID and attempt count', () => {
     const store = open(':memory:');
     const { active, active2 } = seeded(store);
     const campaign = store.createCampaign(window, T1);
-    store.markSending(campaign.id, active, '<m1@example.com>', T1);
+    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T1)).toBe(true);
+    expect(store.pendingDeliveries(campaign.id, 0, 10).map((d) => d.subscriberId)).toEqual([active2]);
+    expect(store.campaignCounts(campaign.id)).toMatchObject({ queued: 1, sending: 1 });
+    // The run that holds it does not recover its own rows; the next run does.
+    expect(store.recoverInFlight(campaign.id, 'run-1', T2)).toBe(0);
+    expect(store.recoverInFlight(campaign.id, 'run-2', T2)).toBe(1);
     const pending = store.pendingDeliveries(campaign.id, 0, 10);
     expect(pending.map((d) => [d.subscriberId, d.status, d.messageId, d.attempts])).toEqual([
-      [active, 'sending', '<m1@example.com>', 1],
+      [active, 'queued', '<m1@example.com>', 1],
       [active2, 'queued', null, 0],
     ]);
-    expect(store.campaignCounts(campaign.id)).toMatchObject({ queued: 1, sending: 1 });
+  });
+
+  it('lets exactly one run claim a delivery; the holder may claim it again (a retry)', () => {
+    const store = open(':memory:');
+    const { active } = seeded(store);
+    const campaign = store.createCampaign(window, T1);
+    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T1)).toBe(true);
+    expect(store.claimDelivery(campaign.id, active, 'run-2', '<m1@example.com>', T1)).toBe(false);
+    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T2)).toBe(true);
+    store.markSubmitted(campaign.id, active, '250 OK', window.until, T2);
+    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T3)).toBe(false);
+    expect(store.pendingDeliveries(campaign.id, 0, 10).find((d) => d.subscriberId === active)).toBeUndefined();
+  });
+
+  it('opens one campaign however often it is asked: the unfinished one is resumed, a second cannot exist', () => {
+    const store = open(':memory:');
+    seeded(store);
+    const first = store.openCampaign(window, T1);
+    expect(first.resumed).toBe(false);
+    const again = store.openCampaign({ since: T0, until: T2 }, T2);
+    expect(again).toEqual({ campaign: first.campaign, resumed: true });
+    expect(() => store.createCampaign(window, T2)).toThrow(/UNIQUE/);
+    store.finishCampaign(first.campaign.id, T2);
+    expect(store.openCampaign(window, T3).resumed).toBe(false);
   });
 
   it('marks a delivery submitted and moves the subscriber watermark forward, never backwards', () => {
     const store = open(':memory:');
     const { active } = seeded(store);
     const first = store.createCampaign(window, T1);
-    store.markSending(first.id, active, '<m1@example.com>', T1);
+    store.claimDelivery(first.id, active, 'run-1', '<m1@example.com>', T1);
     store.markSubmitted(first.id, active, '250 2.0.0 OK queued', window.until, T1);
     expect(store.get(active)?.lastDigestUntil).toEqual(window.until);
     expect(store.pendingDeliveries(first.id, 0, 10).map((d) => d.subscriberId)).not.toContain(active);
     expect(store.campaignCounts(first.id)).toMatchObject({ submitted: 1, queued: 1 });
 
+    // One unfinished campaign at a time: each is finished before the next.
+    store.finishCampaign(first.id, T2);
     const second = store.createCampaign({ since: at('00:00:00'), until: at('06:00:00') }, T2);
     store.markSubmitted(second.id, active, '250 OK', at('06:00:00'), T2);
+    store.finishCampaign(second.id, T3);
     expect(store.get(active)?.lastDigestUntil).toEqual(window.until);
 
     const third = store.createCampaign({ since: window.until, until: at('12:00:00') }, T3);
@@ -413,7 +444,7 @@ describe('campaigns and deliveries', () => {
     store.importMany(emails.map((email) => subscriber({ email })), T0);
     const [t, p, ok] = emails.map((e) => store.findByEmail(e)!.id) as [number, number, number];
     const campaign = store.createCampaign(window, T1);
-    for (const id of [t, p, ok]) store.markSending(campaign.id, id, `<${id}@example.com>`, T1);
+    for (const id of [t, p, ok]) store.claimDelivery(campaign.id, id, 'run-1', `<${id}@example.com>`, T1);
     store.markFailed(campaign.id, t, '421 try again later', true, T1);
     store.markFailed(campaign.id, p, '550 no such user', false, T1);
     store.markSubmitted(campaign.id, ok, '250 OK', window.until, T1);
@@ -548,7 +579,7 @@ describe('everything about one subscriber, and erasing it', () => {
     store.setCategories(ada.id, ['news'], T1);
     const campaign = store.createCampaign({ since: T0, until: T1 }, T1);
     for (const s of [ada, bob]) {
-      store.markSending(campaign.id, s.id, `<${s.id}@news.example.com>`, T2);
+      store.claimDelivery(campaign.id, s.id, 'run-1', `<${s.id}@news.example.com>`, T2);
       store.markSubmitted(campaign.id, s.id, `250 2.0.0 OK <${s.email}>`, T1, T2);
     }
     return { ada, bob, campaign };
@@ -625,11 +656,11 @@ describe('everything about one subscriber, and erasing it', () => {
     const old = openSqliteStore(file);
     old.add(subscriber(), T0);
     old.close();
-    // What the previous schema version looked like: no suppressions table, one migration fewer.
+    // What the schema looked like before the suppressions table (and the delivery claims after it).
     const raw = new Database(file);
     const version = raw.pragma('user_version', { simple: true }) as number;
-    raw.exec('DROP TABLE suppressions');
-    raw.pragma(`user_version = ${version - 1}`);
+    raw.exec('DROP TABLE suppressions; DROP INDEX campaigns_one_unfinished; ALTER TABLE deliveries DROP COLUMN claimed_by;');
+    raw.pragma(`user_version = ${version - 2}`);
     raw.close();
 
     const store = open(file);
@@ -641,5 +672,6 @@ describe('everything about one subscriber, and erasing it', () => {
     const check = new Database(file, { readonly: true });
     cleanups.push(() => check.close());
     expect(check.pragma('user_version', { simple: true })).toBe(version);
+    expect((check.prepare('PRAGMA table_info(deliveries)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('claimed_by');
   });
 });
