@@ -150,7 +150,10 @@ export function pathErrorFrom(err: unknown, folders: ReadonlyArray<{ setting: st
   const match = folders.find(({ folder }) => target === folder || target.startsWith(folder.endsWith('/') ? folder : `${folder}/`) || folder.startsWith(`${target}/`));
   if (!match) return err;
   // mkdir over a file says EEXIST: "already exists" would read as if nothing were wrong.
-  const words = e.code === 'EEXIST' && e.syscall === 'mkdir' ? 'is a file, not a folder' : (FS_WORDS[e.code] ?? e.code);
+  const words =
+    e.syscall === 'mkdir' && e.code === 'EEXIST' ? 'is a file, not a folder'
+    : e.syscall === 'mkdir' && e.code === 'ENOENT' ? 'cannot be created there'
+    : (FS_WORDS[e.code] ?? e.code);
   const where = target === match.folder ? '' : ` (${e.syscall ?? 'using'} ${target})`;
   return new PathError({ file: `${match.origin} ${match.folder}`, message: `${words}${where}`, cause: err });
 }

@@ -2,14 +2,15 @@
 // and verified by content hash, so a rebuild reads only what changed. A corrupt or stale-format cache is
 // detected and rebuilt, never trusted. I/O.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { contentErrorFrom, ContentError } from '../errors.js';
 import { excerptOrDerived, countWords, readingMinutes } from './excerpt.js';
-import { inContentDir, listPostFiles, scanOf, scanPostFiles, statPostFile, type Scan, type ScannedFile } from './scan.js';
+import { byFile, inContentDir, listContent, scanOf, scanPostFiles, skippedWarning, statPostFile, type Listing, type Scan, type ScannedFile, type SkippedFile } from './scan.js';
 import type { CacheEntry, SerializedPost } from './cache-entry.js';
 import { bodyOfSource } from './parse.js';
-import { readEntries, type ReadJob, type ReadOutcome } from './read-entries.js';
+import { readEntries, readPostFile, type ReadJob, type ReadOutcome } from './read-entries.js';
+import { makeFolderSync } from '../output/mkdir.js';
 import type { Post } from './schema.js';
 
 /** Bumped whenever what is stored changes meaning: an older cache is then ignored and rewritten. */
@@ -26,6 +27,11 @@ export interface LoadedPosts {
   posts: Post[];
   /** Every invalid post, each problem named by file and field. An invalid post is skipped. */
   errors: ContentError[];
+  /**
+   * Every file or folder skipped, named with the reason ("skipped: a dangling link"): links to folders,
+   * broken links, FIFOs and devices named like posts, post files over the size limit. Sorted by file.
+   */
+  warnings: ContentError[];
   /** Post files seen. */
   files: number;
 }
@@ -54,8 +60,8 @@ export async function loadPostsCached(
   const previous = options.cacheFile === undefined ? undefined : readCache(options.cacheFile, options.timezone, options.log);
   // Nothing cached to compare with (a first build): stat-ing every file before reading it would look each
   // path up twice, which was a tenth of a cold build.
-  const names = scanned === undefined && previous === undefined ? await listPostFiles(dir) : undefined;
-  const given = names === undefined ? (scanned ?? (await scanPostFiles(dir))) : undefined;
+  const listing = scanned === undefined && previous === undefined ? await listContent(dir) : undefined;
+  const given = listing === undefined ? (scanned ?? (await scanPostFiles(dir))) : undefined;
   const next: CacheFile = { format: FORMAT, timezone: options.timezone, entries: {} };
   const posts: Post[] = [];
   const errors: ContentError[] = [];
@@ -71,16 +77,21 @@ export async function loadPostsCached(
     const entry = cachedEntry(file);
     if (!entry || entry.size !== size || entry.mtimeMs !== mtimeMs) jobs.push({ file, size, mtimeMs, ...(entry ? { previousHash: entry.hash } : {}) });
   }
-  for (const file of names ?? []) jobs.push({ file });
+  for (const file of listing?.files ?? []) jobs.push({ file });
   const read = await readEntries(dir, jobs, options.timezone);
   const outcomes = new Map(jobs.map((job, i) => [job.file, read[i]!]));
-  const scan = given ?? scanOf(statsOf(dir, names!, outcomes));
+  const scan = given ?? scanOfListing(dir, listing!, outcomes);
+  // Files refused on reading though the given scan listed them (one replaced by a FIFO since, or grown past the limit).
+  const refused: SkippedFile[] = [];
 
   for (const { file, size, mtimeMs } of scan.files) {
     const outcome = outcomes.get(file);
     let entry: CacheEntry;
     if (outcome === undefined) entry = cachedEntry(file)!;
-    else if ('same' in outcome) entry = { ...cachedEntry(file)!, size, mtimeMs }; // touched, not changed
+    else if ('skipped' in outcome) {
+      refused.push({ file, reason: outcome.skipped });
+      continue;
+    } else if ('same' in outcome) entry = { ...cachedEntry(file)!, size, mtimeMs }; // touched, not changed
     else if ('entry' in outcome) {
       parsed++;
       entry = outcome.entry;
@@ -105,16 +116,25 @@ export async function loadPostsCached(
   if (options.cacheFile !== undefined) {
     saveCache(options.cacheFile, next, changes, previous && { journalLines: previous.journalLines, entries: Object.keys(previous.entries).length });
   }
-  return { posts, errors, files: scan.files.length, hashes, parsed, scan };
+  const warnings = [...scan.skipped, ...refused].sort(byFile).map((s) => skippedWarning(s, options.displayDir));
+  return { posts, errors, warnings, files: scan.files.length, hashes, parsed, scan };
 }
 
-/** Each file's size and mtime, from its reading (a file that could not be read is stat-ed; one that is gone, dropped). */
-function statsOf(dir: string, names: readonly string[], outcomes: ReadonlyMap<string, ReadOutcome>): ScannedFile[] {
-  return names.flatMap((file) => {
+/**
+ * The scan of a first build, from its listing and readings: what scanPostFiles will find next time, so
+ * an unchanged folder then has the same fingerprint. Each file's size and mtime come from its reading (a
+ * file that could not be read is stat-ed); a file refused on reading is a skipped one.
+ */
+function scanOfListing(dir: string, listing: Listing, outcomes: ReadonlyMap<string, ReadOutcome>): Scan {
+  const files: ScannedFile[] = [];
+  const skipped = [...listing.skipped];
+  for (const file of listing.files) {
     const outcome = outcomes.get(file);
-    if (outcome && 'entry' in outcome) return [{ file, size: outcome.entry.size, mtimeMs: outcome.entry.mtimeMs }];
-    return [statPostFile(dir, file)];
-  });
+    if (outcome && 'entry' in outcome) files.push({ file, size: outcome.entry.size, mtimeMs: outcome.entry.mtimeMs });
+    else if (outcome && 'skipped' in outcome) skipped.push({ file, reason: outcome.skipped });
+    else files.push(statPostFile(dir, file));
+  }
+  return scanOf(files, skipped.sort(byFile));
 }
 
 function isEntry(value: unknown): value is CacheEntry {
@@ -141,7 +161,7 @@ function isSerializedPost(value: unknown): value is SerializedPost {
  * memory.
  */
 function writeCache(file: string, cache: CacheFile): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeFolderSync(path.dirname(file));
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   let fd: number | undefined = openSync(temporary, 'w');
   try {
@@ -278,7 +298,8 @@ class CachedPost implements Post {
   // A value assigned (withChanges(post, { excerpt })) becomes the object's own: written into the shared
   // derived values, it changed the original post and every other copy too.
   get body(): string {
-    return (this[DERIVED].body ??= bodyOfSource(readFileSync(this[SOURCE].absolute, 'utf8')));
+    // Read as the loader reads (the file may have become a FIFO since, which a plain read would wait on).
+    return (this[DERIVED].body ??= bodyOfSource(readPostFile(this[SOURCE].absolute).toString('utf8')));
   }
   set body(value: string) {
     ownValue(this, 'body', value);

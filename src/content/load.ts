@@ -12,6 +12,6 @@ export interface LoadOptions {
 
 /** Every post under `dir`, read and parsed afresh (no cache): the build's loader, minus the cache. */
 export async function loadPosts(dir: string, options: LoadOptions): Promise<LoadedPosts> {
-  const { posts, errors, files } = await loadPostsCached(dir, undefined, { timezone: options.timezone, displayDir: options.displayDir ?? dir });
-  return { posts, errors, files };
+  const { posts, errors, warnings, files } = await loadPostsCached(dir, undefined, { timezone: options.timezone, displayDir: options.displayDir ?? dir });
+  return { posts, errors, warnings, files };
 }

@@ -40,7 +40,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const index = readBuildIndex(indexFile);
     if (!index) return { reason: 'no build index' };
     if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };
-    const plan = planIncremental(index, scanned.files, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
+    const plan = planIncremental(index, scanned, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
     if (!plan.ok) return { reason: plan.reason };
     if (plan.unseen) {
       // No changed post is, or was, shown anywhere: no output changes, only the counts.
@@ -59,7 +59,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function partialBuild(state: BuildState<BuildSummary>, scanned: Scan, index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>, key: string): Promise<{ report: BuildReport } | { reason: string }> {
     const removed = new Set(plan.removed);
     const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
-    const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file))), { timezone: config.site.timezone, displayDir });
+    const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), { timezone: config.site.timezone, displayDir });
     if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
     const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
     // Slug collisions are settled over every post ("-2" may be taken by one not read here).
@@ -71,8 +71,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       ...state.summary,
       files: scanned.files.length,
       published: plan.published,
-      // None (see above): any the last build had went with the posts that caused them.
-      warnings: [],
+      // Only the skipped files (the same as the last build's: planIncremental checks): no slug collides (see above).
+      warnings: part.warnings.map(toErrorRecord),
       channels: groups.length,
       digest: buildDigest(published.posts, window, config),
     };
@@ -89,12 +89,12 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       files: loaded.files,
       published: published.posts.length,
       errors: loaded.errors.map(toErrorRecord),
-      warnings: published.warnings.map(toErrorRecord),
+      warnings: [...loaded.warnings, ...published.warnings].map(toErrorRecord),
       skipped: published.skipped,
       channels: groups.length,
       digest: buildDigest(published.posts, window, config),
     };
-    if (options.strict && (loaded.errors.length > 0 || published.warnings.length > 0)) {
+    if (options.strict && (loaded.errors.length > 0 || loaded.warnings.length > 0 || published.warnings.length > 0)) {
       return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full', reason };
     }
     const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
@@ -107,7 +107,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
     });
     for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
-    await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
+    await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, skipped: scan.skipped, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
     return { ...report, mode: 'full', reason };
   }
 

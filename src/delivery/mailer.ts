@@ -1,9 +1,9 @@
 // Where messages go: an SMTP server through a nodemailer pool, or an outbox folder of .eml files. I/O.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import writeFileAtomic from 'write-file-atomic';
+import { makeFolder } from '../output/mkdir.js';
 
 export interface OutgoingMessage {
   messageId: string;
@@ -66,7 +66,7 @@ export function createOutboxMailer(dir: string): Mailer {
     async send(message) {
       const name = `${message.messageId.replace(/^<|>$/g, '').replace(/[^\w.@-]+/g, '_')}.eml`;
       const file = path.join(dir, name);
-      await mkdir(dir, { recursive: true });
+      await makeFolder(dir);
       await writeFileAtomic(file, message.raw);
       return { response: `written to ${file}` };
     },

@@ -1,8 +1,9 @@
 // The key that signs unsubscribe links: BROADSHEET_SECRET, or one generated once and kept under data/. I/O.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { makeFolder } from '../output/mkdir.js';
 
 export const SECRET_FILE = 'secret.key';
 
@@ -21,7 +22,7 @@ export async function loadSigningKey(dataDir: string, fromEnv: string | undefine
     if (key.length < 32) throw new ConfigError({ file, message: 'holds a signing key that is too short', hint: 'delete it to have a new one generated (old unsubscribe links stop working)' });
     return key;
   }
-  await mkdir(dataDir, { recursive: true });
+  await makeFolder(dataDir);
   const key = randomBytes(32).toString('hex');
   try {
     // 'wx' fails if another process created it first; then theirs is the key.

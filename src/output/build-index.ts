@@ -4,7 +4,7 @@
 //
 // The rule it serves: a post that no output shows, edited (or added, or removed) so that it still
 // shows nowhere, changes nothing but counts. Anything less certain is left to a full build.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { compareStrings } from '../content/compare.js';
@@ -12,10 +12,12 @@ import type { Post } from '../content/schema.js';
 import type { PostFields } from '../content/front-matter.js';
 import type { DigestWindow } from '../digest/build.js';
 import { channelDirsOf, type ChannelGroup, type FeedSettings } from '../feeds/build.js';
-import type { ScannedFile } from '../content/scan.js';
+import type { Scan, ScannedFile } from '../content/scan.js';
 import { toSlug } from '../content/slug.js';
+import { makeFolderSync } from './mkdir.js';
 
-const FORMAT = 1;
+// 2: the skipped files are recorded.
+const FORMAT = 2;
 
 /** [file, size, mtimeMs, published slug (null: draft, future, invalid or unreadable), category name]. */
 export type IndexedFile = [file: string, size: number, mtimeMs: number, slug: string | null, category: string | null];
@@ -29,6 +31,8 @@ export interface BuildIndex {
   inputsKey: string;
   /** Sorted by file name, as the post files are listed. */
   files: IndexedFile[];
+  /** Files and folders the build skipped, as `file\treason`, sorted: their warnings are in its report. */
+  skipped: string[];
   /** Published posts. */
   published: number;
   /** Post files that some output shows (a feed's newest N, the digest) or that a warning names. */
@@ -42,6 +46,7 @@ export interface BuildIndex {
 export function indexOfBuild(input: {
   inputsKey: string;
   files: readonly ScannedFile[];
+  skipped: Scan['skipped'];
   published: readonly Post[];
   /** Every valid post as parsed: its category name as written (publishing gives it the most used spelling). */
   parsed: readonly Post[];
@@ -71,6 +76,7 @@ export function indexOfBuild(input: {
       const post = byFile.get(file);
       return [file, size, mtimeMs, post?.slug ?? null, post ? writtenCategory(post) : null];
     }),
+    skipped: skippedLines(input.skipped),
     pinned: [...new Set(input.pinned)].sort(),
     cutoffs,
     spellings,
@@ -117,10 +123,16 @@ const MAX_CHANGES = 200;
  */
 export function planIncremental(
   index: BuildIndex,
-  files: readonly ScannedFile[],
+  scan: Pick<Scan, 'files' | 'skipped'>,
   parse: (file: string) => PostFields | undefined,
   context: ChangeContext,
 ): IncrementalPlan {
+  // The report carries a warning per skipped file: a change there is a change to the report.
+  const skipped = skippedLines(scan.skipped);
+  if (skipped.length !== index.skipped.length || skipped.some((line, i) => line !== index.skipped[i])) {
+    return { ok: false, reason: 'the files skipped in the content folder changed' };
+  }
+  const { files } = scan;
   // Both lists are sorted by file name: one merge finds what changed, without a map of every file.
   const changed: Array<{ file: string; before: IndexedFile | undefined }> = [];
   const removed: IndexedFile[] = [];
@@ -209,6 +221,10 @@ function sortsAfter(a: [number, string, string], b: [number, string, string]): b
   return (b[0] - a[0] || compareStrings(a[1], b[1]) || compareStrings(a[2], b[2])) > 0;
 }
 
+function skippedLines(skipped: Scan['skipped']): string[] {
+  return skipped.map((s) => `${s.file}\t${s.reason}`);
+}
+
 function canonicalSpelling(spellings: BuildIndex['spellings'], slug: string): string | undefined {
   const counts = Object.entries(spellings[slug] ?? {});
   return counts.sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]))[0]?.[0];
@@ -218,6 +234,7 @@ export function readBuildIndex(file: string): BuildIndex | undefined {
   try {
     const index = JSON.parse(readFileSync(file, 'utf8')) as BuildIndex;
     const ok = index?.format === FORMAT && typeof index.inputsKey === 'string' && Array.isArray(index.files) && Array.isArray(index.pinned) &&
+      Array.isArray(index.skipped) && index.skipped.every((s) => typeof s === 'string') &&
       typeof index.cutoffs === 'object' && index.cutoffs !== null && typeof index.spellings === 'object' && index.spellings !== null &&
       typeof index.published === 'number' &&
       index.files.every((f, i) => Array.isArray(f) && f.length === 5 && typeof f[0] === 'string' && typeof f[1] === 'number' && typeof f[2] === 'number' &&
@@ -230,6 +247,6 @@ export function readBuildIndex(file: string): BuildIndex | undefined {
 }
 
 export async function writeBuildIndex(file: string, index: BuildIndex): Promise<void> {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeFolderSync(path.dirname(file));
   await writeFileAtomic(file, JSON.stringify(index), { fsync: false });
 }

@@ -1,7 +1,8 @@
 // What the last build wrote and from which inputs, so a rebuild where nothing changed stops after
 // stat-ing the post files. Never trusted blindly: a missing or altered output file means a full build. I/O.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolderSync } from './mkdir.js';
 
 const FORMAT = 1;
 
@@ -48,7 +49,7 @@ function isBuildState(value: unknown): boolean {
 }
 
 export async function writeBuildState<Summary>(file: string, state: Omit<BuildState<Summary>, 'format'>): Promise<void> {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeFolderSync(path.dirname(file));
   // Loaded here, not with the module: a build where nothing changed reads the state and writes nothing.
   const { default: writeFileAtomic } = await import('write-file-atomic');
   await writeFileAtomic(file, JSON.stringify({ format: FORMAT, ...state }), { fsync: false });

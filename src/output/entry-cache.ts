@@ -1,9 +1,10 @@
 // Rendered feed entries from earlier builds (Markdown → sanitized HTML is the costly part of a feed),
 // keyed by the post file's content hash and everything else the entry depends on. I/O.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { FeedEntry } from '../feeds/model.js';
+import { makeFolderSync } from './mkdir.js';
 
 const FORMAT = 1;
 
@@ -42,7 +43,7 @@ export class EntryCache {
   /** Keep only what this build used, so the cache never grows past the feeds' size. */
   async save(): Promise<void> {
     if (this.rendered === 0 && this.used.size === this.previous.size) return;
-    mkdirSync(path.dirname(this.file), { recursive: true });
+    makeFolderSync(path.dirname(this.file));
     await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.used) }), { fsync: false });
   }
 }

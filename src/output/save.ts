@@ -1,8 +1,9 @@
 // Write output files atomically, leaving unchanged files (and their mtimes) alone. I/O.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { OutputFile } from '../feeds/build.js';
+import { makeFolder } from './mkdir.js';
 
 export interface SaveReport {
   written: string[];
@@ -15,6 +16,13 @@ export interface SaveReport {
  */
 export async function saveFiles(outDir: string, files: readonly OutputFile[]): Promise<SaveReport> {
   const written = new Set<string>();
+  // Each folder made once per save, however many files go into it (every feed of a category shares one).
+  const folders = new Map<string, Promise<void>>();
+  const folderOf = (dir: string) => {
+    let made = folders.get(dir);
+    if (made === undefined) folders.set(dir, (made = makeFolder(dir)));
+    return made;
+  };
   // Several files at a time: each atomic write waits on its own fsync, and those overlap well.
   let next = 0;
   const saveNext = async (): Promise<void> => {
@@ -22,7 +30,7 @@ export async function saveFiles(outDir: string, files: readonly OutputFile[]): P
       const target = path.join(outDir, ...file.path.split('/'));
       const current = await readFile(target, 'utf8').catch(() => undefined);
       if (current === file.body) continue;
-      await mkdir(path.dirname(target), { recursive: true });
+      await folderOf(path.dirname(target));
       await writeFileAtomic(target, file.body, { encoding: 'utf8', mode: 0o644 });
       written.add(file.path);
     }

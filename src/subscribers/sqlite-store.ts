@@ -1,8 +1,8 @@
 // SubscriberStore on SQLite (better-sqlite3): every SQL statement of Broadsheet lives in this file.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { makeFolderSync } from '../output/mkdir.js';
 import type {
   Campaign, CampaignCounts, Delivery, DeliveryRecord, ImportResult, NewSubscriber, Subscriber, SubscriberStatus, SubscriberStore,
 } from './store.js';
@@ -140,7 +140,8 @@ function toCampaign(row: CampaignRow): Campaign {
 
 /** Open (creating and migrating as needed) the database file; ':memory:' for tests. */
 export function openSqliteStore(file: string): SubscriberStore {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  // Not Node's recursive mkdir: on a path like /proc/nope it loops forever instead of failing.
+  if (file !== ':memory:') makeFolderSync(path.dirname(file));
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

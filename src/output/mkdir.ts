@@ -1,0 +1,85 @@
+// Create a folder and its missing parents, one level at a time. Node's own `mkdir(…, { recursive: true })`
+// spins forever where creating a folder says ENOENT although its parent exists (`/proc/nope`: `build --out
+// /proc/nope` ran at 100% CPU and ignored SIGTERM): it takes ENOENT to mean "make the parent", finds the
+// parent there, and tries again. Here each level is tried once, and the system's own error is thrown
+// (its `code`, `path` and `syscall` intact, which pathErrorFrom turns into "--out /proc/nope: …"). I/O.
+import { mkdirSync, statSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Make the folder `dir` (and any missing parent); an existing folder is fine. Throws Node's own error
+ * (`code`, `path`, `syscall`) for the level that cannot be made: `EEXIST` when `dir` is a file,
+ * `ENOTDIR` under a file, `ENOENT`, `EACCES`, `EROFS`, …
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  // Up from the folder to the nearest one that exists, then down, making each missing level once.
+  for (let current = target; ; current = path.dirname(current)) {
+    try {
+      await mkdir(current);
+      if (current === target) return;
+      break;
+    } catch (err) {
+      if (isCode(err, 'EEXIST') && (await isFolder(current))) {
+        if (current === target) return;
+        break;
+      }
+      if (!isCode(err, 'ENOENT') || path.dirname(current) === current) throw err;
+      missing.push(current);
+    }
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level);
+    } catch (err) {
+      // Made meanwhile by someone else (two builds, two saves into one folder): that is what was wanted.
+      if (!(isCode(err, 'EEXIST') && (await isFolder(level)))) throw err;
+    }
+  }
+}
+
+/** makeFolder, synchronous: for code that cannot wait (opening the database, writing a cache file). */
+export function makeFolderSync(dir: string): void {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  for (let current = target; ; current = path.dirname(current)) {
+    try {
+      mkdirSync(current);
+      if (current === target) return;
+      break;
+    } catch (err) {
+      if (isCode(err, 'EEXIST') && isFolderSync(current)) {
+        if (current === target) return;
+        break;
+      }
+      if (!isCode(err, 'ENOENT') || path.dirname(current) === current) throw err;
+      missing.push(current);
+    }
+  }
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level);
+    } catch (err) {
+      if (!(isCode(err, 'EEXIST') && isFolderSync(level))) throw err;
+    }
+  }
+}
+
+const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException | undefined)?.code === code;
+
+async function isFolder(dir: string): Promise<boolean> {
+  return stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+function isFolderSync(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
