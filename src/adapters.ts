@@ -38,6 +38,7 @@ export async function createMailer(config: Readonly<Config>, cwd: string, env: R
     });
   }
   return createSmtpMailer(smtpUrl, {
+    timeoutMs: config.delivery.timeoutSeconds * 1000,
     maxConnections: config.delivery.maxConnections,
     rateLimit: config.delivery.rateLimit,
     dkim: dkim && privateKey ? { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey } : undefined,

@@ -101,6 +101,11 @@ export const DeliveryConfig = z.strictObject({
   firstDigestDays: z._default(int(1, 60), 7),
   /** Days a double opt-in confirmation link stays valid. */
   confirmDays: z._default(int(1, 60), 7),
+  /**
+   * The longest a mail server may keep one message waiting (a stalled or silent server): connecting and
+   * the greeting get at most 30 s of it, and any pause in the conversation fails the attempt.
+   */
+  timeoutSeconds: z._default(int(5, 600), 60),
 });
 export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
 

@@ -29,6 +29,8 @@ export interface SmtpOptions {
   /** Messages per second across the pool; undefined = as fast as the server takes them. */
   rateLimit?: number | undefined;
   dkim?: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  /** The most a stalled server may hold one attempt (default 60 s); connecting and the greeting, at most 30 s of it. */
+  timeoutMs?: number | undefined;
 }
 
 export function createSmtpMailer(url: string, options: SmtpOptions): Mailer {
@@ -39,9 +41,9 @@ export function createSmtpMailer(url: string, options: SmtpOptions): Mailer {
     maxMessages: Infinity,
     ...(options.rateLimit ? { rateDelta: 1000, rateLimit: options.rateLimit } : {}),
     ...(options.dkim ? { dkim: options.dkim } : {}),
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 60_000,
+    connectionTimeout: Math.min(30_000, options.timeoutMs ?? 60_000),
+    greetingTimeout: Math.min(30_000, options.timeoutMs ?? 60_000),
+    socketTimeout: options.timeoutMs ?? 60_000,
   } as Parameters<typeof nodemailer.createTransport>[0]);
   const safe = new URL(url);
   return {

@@ -113,6 +113,17 @@ describe('createSmtpMailer', () => {
     expect(sink.messages[0]!.raw.toString()).toContain('Hello ada@example.org');
   });
 
+  it('gives up on a server that stalls mid-message after the configured timeout, not minutes later', async () => {
+    // The server takes the message and then says nothing for 30 s.
+    const sink = await startSmtpSink({ dataDelayMs: 30_000 });
+    onTestFinished(() => sink.close());
+    const mailer = createSmtpMailer(sink.url, { maxConnections: 1, timeoutMs: 1_000 });
+    onTestFinished(() => mailer.close());
+    const started = Date.now();
+    await expect(mailer.send(message('<stall@news.example.com>'))).rejects.toMatchObject({ code: expect.stringMatching(/ETIMEDOUT|ESOCKET|ECONNECTION/) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
+
   it('never shows the credentials in its description', () => {
     const mailer = createSmtpMailer('smtp://user:s3cret@mail.example.com:587', { maxConnections: 5 });
     expect(mailer.description).toBe('smtp://mail.example.com:587 (pool of 5)');
