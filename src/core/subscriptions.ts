@@ -21,8 +21,23 @@ const csvModule = () => import('../subscribers/import-csv.js');
 // Slugs (for category names) pull in a transliteration table that is slow to set up.
 const slugModule = () => import('../content/slug.js');
 
+/** Recorded each time a confirmation request is sent: the limits below count these. */
+const CONFIRMATION_EVENT = 'confirmation requested';
+/** A repeated signup of a pending address sends a new request at most this often, */
+const CONFIRMATION_INTERVAL_MS = 15 * 60_000;
+/** and at most this many a day: fifty requests for one address once sent it fifty mails. */
+const CONFIRMATIONS_PER_DAY = 3;
+
+function mayRequestAgain(events: ReadonlyArray<{ event: string; at: Date }>, now: Date): boolean {
+  const sent = events.filter((e) => e.event === CONFIRMATION_EVENT).map((e) => e.at.getTime());
+  const last = Math.max(0, ...sent);
+  return now.getTime() - last >= CONFIRMATION_INTERVAL_MS && sent.filter((t) => now.getTime() - t < 86_400_000).length < CONFIRMATIONS_PER_DAY;
+}
+
 export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'reactivateBounced' | 'listSubscribers' | 'importSubscribers' | 'showSubscriber' | 'deleteSubscriber' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
   const { config, deps, log, background, signingKey, loadPublished } = ctx;
+  /** The signups queued so far, in order (see subscribe). */
+  let signups: Promise<void> = Promise.resolve();
   /** The subscriber a token speaks for, or undefined for a forged, altered, expired or stale token. */
   async function subscriberFor(token: string, purpose: 'unsubscribe' | 'preferences' | 'confirm'): Promise<Subscriber | undefined> {
     const payload = verifyToken(token, await signingKey(), purpose, deps.now());
@@ -56,6 +71,7 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const expires = Math.floor(deps.now().getTime() / 1000) + config.delivery.confirmDays * 86_400;
       const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
       await sendNotice(subscriber, 'confirm', { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) });
+      need(deps.store, 'store').addEvent(subscriber.id, CONFIRMATION_EVENT, null, deps.now());
       onProgress?.(i + 1, subscribers.length);
     }
     return subscribers.length;
@@ -192,17 +208,28 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const { toSlug } = await slugModule();
       const categories = parseCategoryList(input.categories, toSlug);
       const timezone = input.timezone && IANAZone.isValidZone(input.timezone) ? input.timezone : undefined;
-      const now = deps.now();
-      const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, now);
-      // Known addresses get the same answer; only a pending or unsubscribed one gets a (new) request.
-      const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, now));
-      if (!wantsRequest) return;
-      if (!created) store.setCategories(subscriber.id, categories, now);
-      // Not awaited: an answer that waited for SMTP only for unknown addresses would tell, by its
-      // timing alone, which addresses are already subscribed.
-      const pending: Promise<void> = sendConfirmations([store.get(subscriber.id)!]).then(() => undefined, (err: unknown) => {
-        log.error({ subscriber: subscriber.id, error: describeError(err) }, 'confirmation request failed');
+      const at = deps.now();
+      // Every address is queued alike and decided after the answer has gone: the answer's timing (and
+      // the next request's) must not tell which addresses are subscribed. Signups run one at a time.
+      // setImmediate: not even the first database write happens before the answer is on its way.
+      const job = signups.then(() => new Promise((resolve) => setImmediate(resolve))).then(async () => {
+        const now = deps.now();
+        const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, at);
+        // Only a new, pending or unsubscribed address gets a (new) request; a known one gets nothing.
+        const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, now));
+        if (!wantsRequest) return;
+        if (!created) store.setCategories(subscriber.id, categories, now);
+        const current = store.get(subscriber.id)!;
+        if (!created && !mayRequestAgain(store.eventsOf(current.id), now)) {
+          log.info({ subscriber: current.id }, 'confirmation request not sent again: one was sent too recently');
+          return;
+        }
+        await sendConfirmations([current]);
       });
+      const pending: Promise<void> = job.then(() => undefined, (err: unknown) => {
+        log.error({ error: describeError(err) }, 'signup failed');
+      });
+      signups = pending;
       background.add(pending);
       void pending.finally(() => background.delete(pending));
     },

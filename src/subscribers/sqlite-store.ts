@@ -340,6 +340,9 @@ export function openSqliteStore(file: string): SubscriberStore {
       })();
     },
     eventsOf: (id) => q.events.all(id).map((row) => ({ event: row.event, detail: row.detail, at: new Date(row.at) })),
+    addEvent(id, event, detail, now) {
+      q.event.run(id, event, detail, iso(now));
+    },
     deliveriesOf: (id) =>
       q.deliveriesOf.all(id).map((row): DeliveryRecord => ({
         ...toDelivery(row),

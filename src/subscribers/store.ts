@@ -129,6 +129,8 @@ export interface SubscriberStore {
   setCategories(id: number, categories: string[], now: Date): void;
   /** The subscriber's history, oldest first. */
   eventsOf(id: number): SubscriberEvent[];
+  /** Record something that happened to a subscriber that no status change records (a confirmation request sent). */
+  addEvent(id: number, event: string, detail: string | null, now: Date): void;
   /** Every delivery row of the subscriber, oldest campaign first. */
   deliveriesOf(id: number): DeliveryRecord[];
   /**

@@ -544,3 +544,39 @@ describe('subscribers reactivate', () => {
     expect(report.submitted).toBe(2);
   });
 });
+
+describe('signups through the web form', () => {
+  it('are decided after the answer: subscribe() returns before anything is stored or sent, for new and known addresses alike', async () => {
+    const w = await world();
+    const known = w.add('known@example.org');
+    await w.core.subscribe({ email: 'new@example.org' });
+    await w.core.subscribe({ email: 'known@example.org' });
+    expect(w.store.findByEmail('new@example.org')).toBeUndefined();
+    await w.core.settled();
+    expect(w.store.findByEmail('new@example.org')).toMatchObject({ status: 'pending' });
+    expect(w.store.get(known.id)).toMatchObject({ status: 'active' });
+    expect(recipientsOf(w.sink.messages)).toEqual(['new@example.org']);
+  });
+
+  it('send one pending address at most one confirmation request per 15 minutes and three a day', async () => {
+    const w = await world();
+    const ask = async (times: number) => {
+      for (let i = 0; i < times; i++) await w.core.subscribe({ email: 'pending@example.org' });
+      await w.core.settled();
+    };
+    await ask(50);
+    expect(w.sink.messages).toHaveLength(1);
+    w.clock.now = new Date(w.clock.now.getTime() + 10 * 60_000);
+    await ask(5);
+    expect(w.sink.messages).toHaveLength(1);
+    for (const expected of [2, 3, 3]) {
+      w.clock.now = new Date(w.clock.now.getTime() + 16 * 60_000);
+      await ask(5);
+      expect(w.sink.messages).toHaveLength(expected);
+    }
+    // A day after the first, requests are allowed again.
+    w.clock.now = new Date(w.clock.now.getTime() + 24 * HOUR);
+    await ask(1);
+    expect(w.sink.messages).toHaveLength(4);
+  });
+});
