@@ -1,4 +1,5 @@
 // Use cases for the digest: previews (files, in memory, archive), sending, the scheduler's due run, status.
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
@@ -13,6 +14,8 @@ import type { Core } from '../core.js';
 const renderModule = () => import('../email/render.js');
 const messageModule = () => import('../email/message.js');
 const sendModule = () => import('../delivery/send-digest.js');
+/** Archive pages kept rendered: the recent weeks readers open from their mail, with room to spare. */
+const ARCHIVE_CACHE_SIZE = 32;
 
 export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'previewInMemory' | 'runDueDigests' | 'status' | 'archivePage' | 'previewDigest'> {
   const { config, deps, dataDir, log, signingKey, loadPublished } = ctx;
@@ -34,6 +37,9 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
     return { email, message };
   }
   let lastPreview: { key: string; templates: Templates; rendered: ReturnType<typeof renderPreview> } | undefined;
+  // Archive pages by id, least recently used first. An entry is its digest's hash (posts as built) and the
+  // templates it was rendered with: a rebuild that changes the week, or an edited template, renders anew.
+  const archive = new Map<string, { key: string; templates: Templates; html: Promise<string> }>();
   async function sendDigest(options: Parameters<Core['sendDigest']>[0] = {}) {
     const store = need(deps.store, 'store');
     const mailer = need(deps.mailer, 'mailer');
@@ -112,7 +118,20 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       const window = { since: since.toJSDate(), until: until.toJSDate() };
       const digest = buildDigest(published.posts, window, config);
       if (digest.postCount === 0) return undefined;
-      return (await renderPreview(digest, 'anonymous')).email.html;
+      const templates = await ctx.templates();
+      const key = createHash('sha256').update(JSON.stringify(digest)).digest('base64');
+      let entry = archive.get(id);
+      if (entry?.key !== key || entry.templates !== templates) {
+        const current = { key, templates, html: renderPreview(digest, 'anonymous').then((r) => r.email.html) };
+        current.html.catch(() => {
+          if (archive.get(id) === current) archive.delete(id); // a failed render is not kept
+        });
+        entry = current;
+      }
+      archive.delete(id);
+      archive.set(id, entry);
+      if (archive.size > ARCHIVE_CACHE_SIZE) archive.delete(archive.keys().next().value!);
+      return entry.html;
     },
     async previewDigest(options = {}) {
       const { published, now } = await loadPublished();

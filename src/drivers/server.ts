@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import fastifyCompress from '@fastify/compress';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -18,6 +19,8 @@ export interface ServerOptions {
   /** When set, /preview also answers non-loopback clients that present ?token=<this>. */
   previewToken?: string | undefined;
   logger?: boolean;
+  /** Renders (preview, archive) allowed per client per minute on each of those routes; default 60. */
+  renderRateLimit?: number;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -30,18 +33,71 @@ const CONTENT_TYPES: Record<string, string> = {
 const STATUS_BY_CODE: Record<string, number> = { INPUT_INVALID: 400, CONTENT_INVALID: 500, TEMPLATE_INVALID: 500 };
 const NOT_VALID = 'This link is not valid: it may have been altered, or it has expired. Use the link from your most recent email.';
 
+const ARCHIVE_NOT_FOUND = 'There is no digest for that week.';
+type Directives = Record<string, string[]>;
+/** Our own pages: no inline script but the templates' own (by hash), forms only to this site, framed only by it. */
+const pageDirectives = (pages: Pages, config: Readonly<Config>): Directives => ({
+  'default-src': ["'none'"],
+  // 'self' for feed.xml's XSL stylesheet, which CSP counts as a script.
+  'script-src': ["'self'", ...pages.scriptHashes],
+  // The pages' one <style> element and the preview's style attributes: injected CSS cannot run code,
+  // and every value a page shows is escaped; hashes would break pages built by an older template.
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  // The preview page frames its own digest (/preview/digest.html).
+  'frame-src': ["'self'"],
+  // Forms post to site.url, which is this server behind its proxy but another origin on loopback.
+  'form-action': ["'self'", new URL(config.site.url).origin],
+  'frame-ancestors': ["'self'"],
+  'base-uri': ["'none'"],
+});
+/** A digest email shown as a page (preview frames, archive): MJML's inline CSS and remote images, no script. */
+const EMAIL_DIRECTIVES: Directives = {
+  'default-src': ["'none'"],
+  'style-src': ["'unsafe-inline'", 'https:'],
+  'font-src': ['https:', 'data:'],
+  'img-src': ['https:', 'http:', 'data:'],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'self'"],
+  'base-uri': ["'none'"],
+};
+const csp = (directives: Directives) => ({ contentSecurityPolicy: { useDefaults: false, directives } });
+
 type Query = { token?: string; since?: string; until?: string };
 type Body = Record<string, string | string[] | undefined> | undefined;
 
 export async function createServer(core: Core, pages: Pages, config: Readonly<Config>, options: ServerOptions): Promise<FastifyInstance> {
+  const directives = pageDirectives(pages, config);
+  const page = async (reply: FastifyReply, status: number, view: MessagePage) =>
+    reply.code(status).type('text/html; charset=utf-8').send(await renderMessagePage(pages, view, config));
+  /** Every error answer: one plain sentence, as JSON to JSON clients, else as a page; never a stack or an internal code. */
+  const fail = (request: FastifyRequest, reply: FastifyReply, status: number, heading: string, message: string) =>
+    wantsJson(request) ? reply.code(status).send({ error: message }) : page(reply, status, { heading, message });
+  const failure = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    const status = error instanceof AppError ? (STATUS_BY_CODE[error.code] ?? 500) : ((error as { statusCode?: number }).statusCode ?? 500);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const message = status === 413 ? 'That request is too large.' : status === 429 ? 'Too many requests: try again in a minute.' : status < 500 ? 'That request could not be understood.' : 'Something went wrong on our side.';
+    return fail(request, reply, status, 'Sorry', message);
+  };
+
   const app = Fastify({
     logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: config.server.trustProxy,
     // One string per name (the last one wins): a repeated ?token=a&token=b would reach the core as an
     // array and fail as a 500 instead of "this link is not valid".
     routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
+    // A URL the router cannot decode (/%c0%ae) is answered before any hook runs, so helmet never sees it:
+    // the same headers are set here, from the same policy (test/server/hardening.test.ts compares them).
+    frameworkErrors: (error, request, reply) => {
+      reply.headers({
+        'content-security-policy': Object.entries(directives).map(([name, sources]) => `${name} ${sources.join(' ')}`).join(';'),
+        'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer',
+      });
+      return failure(request, reply, error);
+    },
   });
-  const page = async (reply: FastifyReply, status: number, view: MessagePage) =>
-    reply.code(status).type('text/html; charset=utf-8').send(await renderMessagePage(pages, view, config));
+
+  // Before every route, so each answer (files, pages, errors, 404s) carries the headers.
+  await app.register(fastifyHelmet, { ...csp(directives), referrerPolicy: { policy: 'no-referrer' }, hsts: { maxAge: 15_552_000, includeSubDomains: false } });
 
   await app.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'] });
   await app.register(fastifyFormbody);
@@ -74,14 +130,9 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
     }
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const status = error instanceof AppError ? (STATUS_BY_CODE[error.code] ?? 500) : ((error as { statusCode?: number }).statusCode ?? 500);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const message = status === 413 ? 'That request is too large.' : status === 429 ? 'Too many requests: try again in a minute.' : status < 500 ? 'That request could not be understood.' : 'Something went wrong on our side.';
-    // Never a stack trace or an internal message: the status and one plain sentence.
-    return wantsJson(request) ? reply.code(status).send({ error: message }) : page(reply, status, { heading: 'Sorry', message });
-  });
-  app.setNotFoundHandler((request, reply) => page(reply, 404, { heading: 'Not found', message: `Nothing lives at ${request.url.split('?')[0]}.` }));
+  app.setErrorHandler((error, request, reply) => failure(request, reply, error));
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => fail(request, reply, 404, 'Not found', `Nothing lives at ${request.url.split('?')[0]}.`);
+  app.setNotFoundHandler(notFound);
 
   app.post<{ Body: Body }>('/subscribe', { config: { rateLimit: { max: config.server.subscribeRateLimit, timeWindow: 60_000 } } }, async (request, reply) => {
     const body = request.body ?? {};
@@ -142,8 +193,7 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
   app.post<{ Querystring: Query; Body: Body }>('/preferences', (request, reply) => preferences(request, reply, true));
 
   const guard = async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
-    // A reverse proxy on this host makes every visitor look local: a forwarded request is not the publisher's own.
-    if (isLoopback(request.ip) && !request.headers['x-forwarded-for'] && !request.headers.forwarded) return;
+    if (isPublishersOwn(request, Boolean(config.server.trustProxy))) return;
     const given = Buffer.from(request.query.token ?? '');
     const expected = Buffer.from(options.previewToken ?? '');
     if (!options.previewToken || given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -154,7 +204,9 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
     const bound = (text: string | undefined, which: 'since' | 'until') => (text ? parseWindowBound(text, which, config.site.timezone) : undefined);
     return core.previewInMemory({ since: bound(request.query.since, 'since'), until: bound(request.query.until, 'until') });
   };
-  app.get<{ Querystring: Query }>('/preview', { preHandler: guard }, async (request, reply) => {
+  // Renders are costly (MJML): limited per client, counted before the preview's guard.
+  const renders = { rateLimit: { max: options.renderRateLimit ?? 60, timeWindow: 60_000 } };
+  app.get<{ Querystring: Query }>('/preview', { preHandler: guard, config: renders }, async (request, reply) => {
     const preview = await previewOf(request);
     if (!preview || preview.digest.postCount === 0) return page(reply, 200, { heading: 'Nothing to preview', message: 'No posts were published in that window.' });
     const query = new URLSearchParams(Object.entries(request.query).filter(([, v]) => v) as Array<[string, string]>).toString();
@@ -167,21 +219,22 @@ export async function createServer(core: Core, pages: Pages, config: Readonly<Co
     }, config);
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(html);
   });
-  app.get<{ Querystring: Query; Params: { file: string } }>('/preview/:file', { preHandler: guard }, async (request, reply) => {
+  app.get<{ Querystring: Query; Params: { file: string } }>('/preview/:file', { preHandler: guard, config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
+    if (!['digest.html', 'digest.txt', 'digest.eml'].includes(request.params.file)) return notFound(request, reply);
     const preview = await previewOf(request);
-    if (!preview || preview.digest.postCount === 0) return reply.code(404).send();
+    if (!preview || preview.digest.postCount === 0) return fail(request, reply, 404, 'Nothing to preview', 'No posts were published in that window.');
     reply.header('Cache-Control', 'no-store');
     switch (request.params.file) {
       case 'digest.html': return reply.type('text/html; charset=utf-8').send(preview.html);
       case 'digest.txt': return reply.type('text/plain; charset=utf-8').send(preview.text);
       case 'digest.eml': return reply.type('message/rfc822').header('Content-Disposition', 'attachment; filename="digest.eml"').send(preview.eml);
-      default: return reply.code(404).send();
+      default: return notFound(request, reply);
     }
   });
 
-  app.get<{ Params: { id: string } }>('/archive/:id/', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/archive/:id/', { config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
     const html = await core.archivePage(request.params.id);
-    if (!html) return page(reply, 404, { heading: 'Not found', message: 'There is no digest for that week.' });
+    if (!html) return fail(request, reply, 404, 'Not found', ARCHIVE_NOT_FOUND);
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(html);
   });
 
@@ -200,6 +253,19 @@ function prefersHtml(request: FastifyRequest): boolean {
 
 function wantsJson(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').includes('application/json') || (request.headers.accept ?? '').startsWith('application/json');
+}
+
+/**
+ * Whether a tokenless /preview comes from the publisher's own machine. Without trustProxy the socket
+ * decides, and any forwarding header marks a proxy on this host that would make every visitor look local
+ * (a header can refuse, never admit). With trustProxy the client is the address Fastify takes from
+ * X-Forwarded-For under the configured trust; a request without that header came through no proxy we
+ * can read, so it is refused. X-Real-IP is never believed: Fastify does not read it, and anyone can send it.
+ */
+function isPublishersOwn(request: FastifyRequest, trustsProxy: boolean): boolean {
+  const h = request.headers;
+  if (!trustsProxy) return isLoopback(request.socket.remoteAddress ?? '') && !h['x-forwarded-for'] && !h.forwarded && !h['x-real-ip'];
+  return Boolean(h['x-forwarded-for']) && isLoopback(request.ip);
 }
 
 function isLoopback(ip: string): boolean {

@@ -1,4 +1,5 @@
 // SubscriberStore on SQLite (better-sqlite3): every SQL statement of Broadsheet lives in this file.
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
@@ -138,10 +139,25 @@ function toCampaign(row: CampaignRow): Campaign {
   return { id: row.id, since: new Date(row.since), until: new Date(row.until), status: row.status, createdAt: new Date(row.created_at), finishedAt: date(row.finished_at) };
 }
 
+/**
+ * The database holds every subscriber's address: a new file is readable by its owner only (0600), and
+ * SQLite gives the -wal and -shm files it makes the main file's mode. An existing file keeps its mode.
+ */
+function createOwnerOnly(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600)); // 'wx': never touches a file that exists, even one made just now
+  } catch {
+    // It exists (EEXIST), or cannot be made here: better-sqlite3 opens it, or reports why it cannot.
+  }
+}
+
 /** Open (creating and migrating as needed) the database file; ':memory:' for tests. */
 export function openSqliteStore(file: string): SubscriberStore {
   // Not Node's recursive mkdir: on a path like /proc/nope it loops forever instead of failing.
-  if (file !== ':memory:') makeFolderSync(path.dirname(file));
+  if (file !== ':memory:') {
+    makeFolderSync(path.dirname(file));
+    createOwnerOnly(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -1,5 +1,6 @@
 // HTML pages for people (index, feed renditions, subscribe/unsubscribe/preferences answers, preview),
 // rendered from Liquid templates in templates/pages/ with every value HTML-escaped. Pure, once loaded.
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Liquid } from 'liquidjs';
@@ -14,6 +15,8 @@ export interface Pages {
   engine: Liquid;
   /** The XSL stylesheet that makes feeds readable in browsers with XSLT. */
   feedXsl: string;
+  /** CSP sources ('sha256-…') of the templates' inline <script> elements: the only scripts pages may run. */
+  scriptHashes: string[];
 }
 
 export const PAGES_DIR = 'pages';
@@ -32,7 +35,22 @@ export async function loadPages(templatesDir: string): Promise<Pages> {
       throw liquidError(dir, cause);
     }
   }
-  return { dir, engine, feedXsl: await readFile(path.join(dir, 'feed.xsl'), 'utf8') };
+  const feedXsl = await readFile(path.join(dir, 'feed.xsl'), 'utf8');
+  return { dir, engine, feedXsl, scriptHashes: inlineScriptHashes([...Object.values(templates), feedXsl]) };
+}
+
+/**
+ * The hash of each inline script, so the CSP can allow exactly these and no injected one. A script with
+ * Liquid in it renders differently per page and cannot be hashed: it gets none, and the CSP blocks it.
+ */
+function inlineScriptHashes(sources: readonly string[]): string[] {
+  const hashes = new Set<string>();
+  for (const source of sources) {
+    for (const [, body = ''] of source.matchAll(/<script>([\s\S]*?)<\/script>/g)) {
+      if (!/{{|{%/.test(body)) hashes.add(`'sha256-${createHash('sha256').update(body).digest('base64')}'`);
+    }
+  }
+  return [...hashes].sort();
 }
 
 type SiteSettings = Pick<Config, 'site'>;

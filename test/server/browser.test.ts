@@ -134,6 +134,33 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     }
   });
 
+  it('the index and the preview render under their Content-Security-Policy: nothing refused, both frames load', async () => {
+    const site = await freshSite();
+    const page = await openPage(site);
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) refused.push(message.text());
+    });
+    for (const [name, url] of [['index', '/'], ['preview', '/preview']] as const) {
+      for (const width of [1280, 375]) {
+        await page.setViewportSize({ width, height: name === 'preview' ? 1800 : 900 });
+        const res = await page.goto(`${site.base}${url}`, { waitUntil: 'load' });
+        expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
+        await page.screenshot({ path: `/tmp/helper3-${name}-${width}.png`, fullPage: true });
+      }
+    }
+    // The inline script ran (its hash is allowed): it filled in the browser's time zone.
+    await page.goto(`${site.base}/`);
+    expect(await page.locator('#subscribe [name=timezone]').inputValue()).toBe('UTC');
+    await page.goto(`${site.base}/preview`, { waitUntil: 'load' });
+    for (const frame of ['Desktop preview', 'Mobile preview']) {
+      expect(await page.frameLocator(`iframe[title="${frame}"]`).locator('body').innerText()).toContain(IN_WINDOW[0]!.title);
+    }
+    // The inline style attributes applied: the frames kept their widths.
+    expect(await page.locator('iframe[title="Mobile preview"]').evaluate((el) => el.clientWidth)).toBe(375);
+    expect(refused).toEqual([]);
+  });
+
   it("a digest's unsubscribe link shows a button; clicking it unsubscribes", async () => {
     const site = await freshSite();
     const email = 'leaving.reader@example.org';

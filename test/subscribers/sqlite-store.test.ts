@@ -1,6 +1,6 @@
 // The SQLite SubscriberStore against real database files in temp folders (and ':memory:'): schema and
 // migrations, subscriber status changes with their event log, and the campaign/delivery bookkeeping.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -673,5 +673,18 @@ describe('everything about one subscriber, and erasing it', () => {
     cleanups.push(() => check.close());
     expect(check.pragma('user_version', { simple: true })).toBe(version);
     expect((check.prepare('PRAGMA table_info(deliveries)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('claimed_by');
+  });
+});
+
+describe('the database file', () => {
+  it('is created readable by its owner only (0600), and SQLite gives its -wal and -shm files the same mode', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-mode-'));
+    // The usual umask (022) would make a new file 0644: readable by every local user.
+    const umask = process.umask(0o022);
+    const file = path.join(dir, 'data', 'broadsheet.db');
+    const store = openSqliteStore(file);
+    cleanups.push(() => rm(dir, { recursive: true, force: true }), () => process.umask(umask), () => store.close());
+    store.add(subscriber(), T0);
+    for (const name of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
   });
 });
