@@ -148,13 +148,17 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
       )),
     ];
-    const saved = await saveFiles(outDir, files);
+    const saved = await saveFiles(outDir, files, { precompress: true });
     const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
     const outputs = [...files.map((f) => f.path), ...kept];
     // A category or tag that lost its last post: the files the previous build wrote for it go, so
     // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
     const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
-    for (const stale of removed) await rm(path.join(outDir, ...stale.split('/')), { force: true });
+    for (const stale of removed) {
+      const file = path.join(outDir, ...stale.split('/'));
+      // With the compressed copies saveFiles keeps beside it.
+      for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
+    }
     await entries.save();
     await writeBuildState(stateFile, { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary });
     const report = { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };

@@ -84,10 +84,11 @@ async function build(site: Site, ...flags: string[]) {
   return { code, stdout, stderr };
 }
 
+/** The output files, without the compressed copies kept beside them (checked on their own below). */
 async function outputFiles(out: string): Promise<string[]> {
   const entries = await readdir(out, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() && !/\.(gz|br)$/.test(e.name))
     .map((e) => path.relative(out, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
 }
@@ -173,6 +174,17 @@ describe('build of the adversarial content (default flags)', () => {
       'categories/archive/feed.xml', 'categories/culture/feed.xml', 'categories/engineering/feed.xml',
       'categories/finance/feed.xml', 'categories/notes/feed.xml', 'categories/security/feed.xml',
     ]);
+  });
+
+  it('keeps a gzip and a brotli copy beside every feed and page, each exactly the file compressed', async () => {
+    const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
+    const all = (await readdir(site.out, { recursive: true })).map((n) => n.split(path.sep).join('/'));
+    for (const file of files.filter((f) => /\.(xml|json|html|opml|xsl)$/.test(f))) {
+      const bytes = await readFile(path.join(site.out, file));
+      expect(all, file).toContain(`${file}.gz`);
+      expect(gunzipSync(await readFile(path.join(site.out, `${file}.gz`))).equals(bytes), `${file}.gz`).toBe(true);
+      expect(brotliDecompressSync(await readFile(path.join(site.out, `${file}.br`))).equals(bytes), `${file}.br`).toBe(true);
+    }
   });
 
   it('merges a category written in two cases into one channel', async () => {

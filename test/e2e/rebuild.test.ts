@@ -54,7 +54,8 @@ async function makeSite(): Promise<Site> {
 async function mtimes(dir: string): Promise<Map<string, number>> {
   const names = (await readdir(dir, { recursive: true })).map((n) => n.split(path.sep).join('/'));
   const result = new Map<string, number>();
-  for (const name of names.sort()) {
+  // The compressed copies beside each file follow it; checked in build.test.ts.
+  for (const name of names.sort().filter((n) => !/\.(gz|br)$/.test(n))) {
     const stat = statSync(path.join(dir, name));
     if (stat.isFile()) result.set(name, stat.mtimeMs);
   }

@@ -106,7 +106,10 @@ describe('serving the built output', () => {
     expect(again.body.length).toBe(0);
     const listed = await raw(`${site.base}/feed.xml`, { 'if-none-match': `"something-else", ${etag}` });
     expect(listed.status).toBe(304);
-    const gzipped = await raw(`${site.base}/feed.xml`, { 'if-none-match': etag, 'accept-encoding': 'gzip' });
+    // Each encoding is a representation with its own strong ETag (RFC 9110 8.8.3): a reader that asks
+    // for gzip revalidates with the ETag its gzip answer carried.
+    const gzippedFirst = await raw(`${site.base}/feed.xml`, { 'accept-encoding': 'gzip' });
+    const gzipped = await raw(`${site.base}/feed.xml`, { 'if-none-match': String(gzippedFirst.headers.etag), 'accept-encoding': 'gzip' });
     expect(gzipped.status).toBe(304);
     expect(gzipped.body.length).toBe(0);
   });
@@ -140,6 +143,13 @@ describe('serving the built output', () => {
     expect(br.headers['content-encoding']).toBe('br');
     expect(brotliDecompressSync(br.body).equals(file)).toBe(true);
     expect(br.headers.vary).toMatch(/accept-encoding/i);
+    // Sent as the build compressed them, once: not compressed again for each request.
+    expect(br.body.equals(await readFile(path.join(site.outDir, 'feed.xml.br')))).toBe(true);
+    expect(gzip.body.equals(await readFile(path.join(site.outDir, 'feed.xml.gz')))).toBe(true);
+    const atom = await raw(`${site.base}/categories/science/atom.xml`, { 'accept-encoding': 'gzip, br' });
+    expect(atom.headers['content-encoding']).toBe('br');
+    expect(atom.headers['content-type']).toMatch(/^application\/atom\+xml/);
+    expect(atom.body.equals(await readFile(path.join(site.outDir, 'categories', 'science', 'atom.xml.br')))).toBe(true);
     const plain = await raw(`${site.base}/feed.xml`, { 'accept-encoding': 'identity' });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.body.equals(file)).toBe(true);
