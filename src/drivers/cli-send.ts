@@ -74,7 +74,8 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
       report = outcome.value;
     }
     if (values.json) {
-      io.stdout.write(jsonDocument({ ...report, transport: mailer!.description }));
+      // Stable fields: those with no value are null, not left out.
+      io.stdout.write(jsonDocument({ ...report, campaignId: report.campaignId ?? null, idle: report.idle ?? null, window: report.window ?? null, transport: mailer!.description }));
       return report.failed > 0 || report.stopped ? 1 : 0;
     }
     const reasons = Object.entries(report.skipReasons).map(([r, n]) => `${n} ${r}`).join(', ');

@@ -106,6 +106,8 @@ describe('send: progress and JSON', () => {
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(doc).toMatchObject({ submitted: READERS, failed: 0, dryRun: false, resumed: false, stopped: false });
     expect(doc.transport).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+/);
+    expect(Object.keys(doc).sort()).toEqual(['campaignId', 'dryRun', 'failed', 'idle', 'renders', 'resumed', 'skipReasons', 'skipped', 'stopped', 'submitted', 'transport', 'window']);
+    expect(doc).toMatchObject({ idle: null, window: null });
     expect(sink.messages).toHaveLength(READERS);
   });
 
