@@ -4,7 +4,6 @@
 // parent there, and tries again. Here each level is tried once, and the system's own error is thrown
 // (its `code`, `path` and `syscall` intact, which pathErrorFrom turns into "--out /proc/nope: …"). I/O.
 import { mkdirSync, statSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -13,34 +12,11 @@ import path from 'node:path';
  * `ENOTDIR` under a file, `ENOENT`, `EACCES`, `EROFS`, …
  */
 export async function makeFolder(dir: string): Promise<void> {
-  const target = path.resolve(dir);
-  const missing: string[] = [];
-  // Up from the folder to the nearest one that exists, then down, making each missing level once.
-  for (let current = target; ; current = path.dirname(current)) {
-    try {
-      await mkdir(current);
-      if (current === target) return;
-      break;
-    } catch (err) {
-      if (isCode(err, 'EEXIST') && (await isFolder(current))) {
-        if (current === target) return;
-        break;
-      }
-      if (!isCode(err, 'ENOENT') || path.dirname(current) === current) throw err;
-      missing.push(current);
-    }
-  }
-  for (const level of missing.reverse()) {
-    try {
-      await mkdir(level);
-    } catch (err) {
-      // Made meanwhile by someone else (two builds, two saves into one folder): that is what was wanted.
-      if (!(isCode(err, 'EEXIST') && (await isFolder(level)))) throw err;
-    }
-  }
+  // One implementation: a mkdir per missing level is a quick system call, made once per folder per save.
+  makeFolderSync(dir);
 }
 
-/** makeFolder, synchronous: for code that cannot wait (opening the database, writing a cache file). */
+/** makeFolder, synchronous: for code that cannot wait (opening the database, writing a cache file), and makeFolder's body. */
 export function makeFolderSync(dir: string): void {
   const target = path.resolve(dir);
   const missing: string[] = [];
@@ -68,13 +44,6 @@ export function makeFolderSync(dir: string): void {
 }
 
 const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException | undefined)?.code === code;
-
-async function isFolder(dir: string): Promise<boolean> {
-  return stat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-}
 
 function isFolderSync(dir: string): boolean {
   try {
