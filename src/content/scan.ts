@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
+import { compareStrings } from './compare.js';
 import { contentErrorFrom, ContentError, toErrorRecord } from '../errors.js';
 
 export interface ScannedFile {
@@ -163,7 +164,7 @@ export function skippedWarning(skipped: SkippedFile, displayDir: string): Conten
   return new ContentError({ file: path.join(displayDir, ...skipped.file.split('/')), message: `skipped: ${skipped.reason}` });
 }
 
-export const byFile = (a: { file: string }, b: { file: string }) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+export const byFile = (a: { file: string }, b: { file: string }) => compareStrings(a.file, b.file);
 
 type Kind = Pick<Stats, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory'>;
 
