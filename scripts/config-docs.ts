@@ -156,7 +156,7 @@ const HEAD = [
   'is not JSON is reported with the line and column. A folder that cannot be used names the setting as it was',
   'given (`--out /dev/null/x: not a directory`, `--data …: is a file, not a folder`). Folders are made one level',
   'at a time, so where one cannot be made the command stops at once with the system\'s answer',
-  '(`--out /proc/nope: cannot be created there`).',
+  '(`--out /proc/nope: cannot be created there`); Node\'s own recursive `mkdir` would spin forever there.',
   '',
   '`site.author` may be written `"Ada Lovelace <ada@example.com> (https://ada.example)"`, and `email.from` and',
   '`email.replyTo` as `"The Gazette <news@example.com>"` or a bare address, as package.json and nodemailer take',
