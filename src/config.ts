@@ -20,125 +20,185 @@ z.config(en());
 const text = (min = 0) => (min > 0 ? z.string().check(z.minLength(min)) : z.string());
 const int = (min: number, max?: number) => (max === undefined ? z.int().check(z.minimum(min)) : z.int().check(z.minimum(min), z.maximum(max)));
 
-const httpUrl = z.pipe(
-  z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }),
-  z.transform((u: string) => new URL(u).toString()),
+/**
+ * A setting's description, the source of docs/configuration.md (`npm run docs`). It is kept in zod's
+ * global registry, which costs one WeakMap entry and no check at parse time (`z.describe` would add one).
+ */
+const about = <S extends z.ZodMiniType>(schema: S, description: string): S => {
+  z.globalRegistry.add(schema, { description });
+  return schema;
+};
+/** The name docs/configuration.md gives a value's type where "string" would say too little. */
+const named = <S extends z.ZodMiniType>(schema: S, title: string): S => {
+  z.globalRegistry.add(schema, { title });
+  return schema;
+};
+
+const httpUrl = named(
+  z.pipe(
+    z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }),
+    z.transform((u: string) => new URL(u).toString()),
+  ),
+  'http(s) URL',
 );
 
-const timezone = z.string().check(z.refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA timezone such as "Europe/Paris" or "UTC"' }));
+const timezone = named(
+  z.string().check(z.refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA timezone such as "Europe/Paris" or "UTC"' })),
+  'IANA timezone',
+);
 
 export const SiteConfig = z.strictObject({
-  /** Site name: feed titles and the email header. */
-  title: z._default(text(1), 'Broadsheet'),
-  /** Public base URL; every link in feeds and email is absolute against it. */
-  url: z._default(httpUrl, 'http://127.0.0.1:8080/'),
-  description: z._default(z.string(), 'Posts and weekly digests'),
-  /** BCP 47 language tag for feeds. */
-  language: z._default(z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag like "en" or "en-GB"')), 'en'),
-  author: z._default(z.strictObject({ name: text(1), email: z.optional(z.email()), url: z.optional(httpUrl) }), { name: 'Broadsheet' }),
-  /** Logo for feeds (absolute URL). */
-  image: z.optional(httpUrl),
-  copyright: z.optional(z.string()),
-  /** Timezone for date-only and offset-less dates, and for digest windows. */
-  timezone: z._default(timezone, 'UTC'),
+  title: about(z._default(text(1), 'Broadsheet'), 'Site name: feed titles, pages and the email header.'),
+  url: about(
+    z._default(httpUrl, 'http://127.0.0.1:8080/'),
+    'Public base URL; every link in feeds, pages and email (`List-Unsubscribe` included) is absolute against it. Unset, it follows `server.host` and `server.port`, so `start --port 3000` links to port 3000. In production, the https address readers use.',
+  ),
+  description: about(z._default(z.string(), 'Posts and weekly digests'), "The site's description: in feeds (a category's adds its name) and on the index page."),
+  language: about(
+    z._default(named(z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag like "en" or "en-GB"')), 'language tag'), 'en'),
+    'BCP 47 language tag of the feeds and pages, such as `en` or `en-GB`.',
+  ),
+  author: about(
+    z._default(
+      named(
+        z.strictObject({
+          name: about(text(1), "The author's name."),
+          email: about(z.optional(z.email()), "The author's email address."),
+          url: about(z.optional(httpUrl), "The author's web page."),
+        }),
+        'person',
+      ),
+      { name: 'Broadsheet' },
+    ),
+    'Author of the feeds, owner of `feeds.opml`, and the author of posts that name none. Also written `"Ada Lovelace <ada@example.com> (https://ada.example)"`, as package.json takes it.',
+  ),
+  image: about(z.optional(httpUrl), 'Logo for feeds (absolute URL).'),
+  copyright: about(z.optional(z.string()), 'Copyright notice in the feeds.'),
+  timezone: about(
+    z._default(timezone, 'UTC'),
+    "Timezone for dates without an offset, for digest windows, for the scheduler, and for subscribers who gave none at signup.",
+  ),
 });
 export type SiteConfig = z.infer<typeof SiteConfig>;
 
 export const FeedsConfig = z.strictObject({
-  /** Items per feed, newest first. */
-  limit: z._default(int(1, 10_000), 50),
-  /** Also write a feed per tag under tags/<tag-slug>/. */
-  perTag: z._default(z.boolean(), false),
-  /** Path of a post's page under site.url; `:slug` and `:category` are replaced. */
-  postPath: z._default(
-    z.string().check(z.refine((p) => p.startsWith('/') && p.includes(':slug'), { error: 'expected a path starting with "/" that contains ":slug"' })),
-    '/posts/:slug/',
+  limit: about(z._default(int(1, 10_000), 50), 'Items per feed, newest first.'),
+  perTag: about(z._default(z.boolean(), false), 'Also write a channel (RSS, Atom, JSON Feed) per tag, under `tags/<tag-slug>/`.'),
+  postPath: about(
+    z._default(
+      named(z.string().check(z.refine((p) => p.startsWith('/') && p.includes(':slug'), { error: 'expected a path starting with "/" that contains ":slug"' })), 'path with `:slug`'),
+      '/posts/:slug/',
+    ),
+    "Path of a post's page under `site.url`; `:slug` and `:category` are replaced.",
   ),
-  /** WebSub hub URL, advertised in every feed when set. */
-  hub: z.optional(httpUrl),
+  hub: about(z.optional(httpUrl), 'WebSub hub, advertised in every feed when set; a rebuild that changed a feed pings it.'),
 });
 export type FeedsConfig = z.infer<typeof FeedsConfig>;
 
 export const PathsConfig = z.strictObject({
-  content: z._default(text(1), 'content'),
-  out: z._default(text(1), 'public'),
-  /** Database, outbox, previews and the generated signing secret. */
-  data: z._default(text(1), 'data'),
-  /** Email and page templates; default: the templates/ folder shipped with Broadsheet. */
-  templates: z.optional(text(1)),
+  content: about(z._default(text(1), 'content'), 'Folder of posts: every `*.md` and `*.markdown` file below it. Relative paths in settings are resolved against the working directory.'),
+  out: about(z._default(text(1), 'public'), 'Where the site (feeds, pages, OPML, `digest.json`) is written, and served from.'),
+  data: about(z._default(text(1), 'data'), 'Database, build cache, outbox, previews and the generated signing key (`secret.key`).'),
+  templates: about(z.optional(text(1)), 'Email and page templates; unset: the `templates/` folder shipped with Broadsheet.'),
 });
 
-const mailbox = z.strictObject({ name: z.optional(z.string()), address: z.email({ error: 'expected an email address' }) });
+const mailbox = named(
+  z.strictObject({
+    name: about(z.optional(z.string()), 'Display name.'),
+    address: about(z.email({ error: 'expected an email address' }), 'Email address.'),
+  }),
+  'mailbox',
+);
 
 export const EmailConfig = z.strictObject({
-  /** Sender of the digest; its domain is used for Message-IDs and List-Id. */
-  from: z._default(mailbox, { name: 'Broadsheet', address: 'digest@localhost' }),
-  replyTo: z.optional(mailbox),
-  /** Subject template (Liquid): digest.postCount, digest.dateRange, digest.topCategories, site.title. */
-  subject: z._default(
-    text(1),
-    '{{ site.title }}: {{ digest.postCount }} new {% if digest.postCount == 1 %}post{% else %}posts{% endif %} in {{ digest.topCategories }} ({{ digest.dateRange }})',
+  from: about(
+    z._default(mailbox, { name: 'Broadsheet', address: 'digest@localhost' }),
+    'Sender of every message; its domain is used for Message-IDs and `List-Id`. Also written `"The Gazette <news@example.com>"` or as a bare address. Use a domain you control.',
   ),
-  /** The sender's postal address, shown in every footer (required by law for bulk mail in many places). */
-  postalAddress: z.optional(z.string()),
-  /** Address for mailto: unsubscribes; defaults to reply-to, then from. */
-  unsubscribeMailbox: z.optional(z.email()),
-  /** Size the cover images are shown at, in CSS pixels. */
-  cover: z._default(z.strictObject({ width: z._default(int(100, 600), 552), height: z._default(int(50, 600), 276) }), { width: 552, height: 276 }),
+  replyTo: about(z.optional(mailbox), 'Reply-To of every message; written like `email.from`.'),
+  subject: about(
+    z._default(
+      text(1),
+      '{{ site.title }}: {{ digest.postCount }} new {% if digest.postCount == 1 %}post{% else %}posts{% endif %} in {{ digest.topCategories }} ({{ digest.dateRange }})',
+    ),
+    "The digest's subject, a Liquid template: `digest.postCount`, `digest.dateRange`, `digest.topCategories`, `site.title`.",
+  ),
+  postalAddress: about(
+    z.optional(z.string()),
+    "The sender's postal address, shown in every footer: bulk-mail law in many places requires it (the `digest` preview warns when it is unset).",
+  ),
+  unsubscribeMailbox: about(z.optional(z.email()), 'Address of the `mailto:` in `List-Unsubscribe`; unset: `email.replyTo`, else `email.from`.'),
+  cover: about(
+    z._default(
+      z.strictObject({
+        width: about(z._default(int(100, 600), 552), 'Width in CSS pixels.'),
+        height: about(z._default(int(50, 600), 276), 'Height in CSS pixels.'),
+      }),
+      { width: 552, height: 276 },
+    ),
+    'Size the cover images are shown at in the digest email.',
+  ),
 });
 export type EmailConfig = z.infer<typeof EmailConfig>;
 
 export const DeliveryConfig = z.strictObject({
-  /** SMTP connections kept open at once; also the most messages ever in flight. */
-  maxConnections: z._default(int(1, 50), 5),
-  /** Messages per second across all connections; unset = as fast as the server accepts. */
-  rateLimit: z.optional(z.number().check(z.positive())),
-  /** Temporary failures (4xx, dropped connection, timeout) are retried with exponential backoff. */
-  retry: z._default(z.strictObject({ attempts: z._default(int(1, 10), 4), delayMs: z._default(int(0), 2000) }), { attempts: 4, delayMs: 2000 }),
-  /** DKIM signing: the private key is read from a file (never put key material in the config). */
-  dkim: z.optional(z.strictObject({ domainName: text(1), keySelector: text(1), privateKeyFile: text(1) })),
-  /** New subscribers' first digest covers this many days. */
-  firstDigestDays: z._default(int(1, 60), 7),
-  /** Days a double opt-in confirmation link stays valid. */
-  confirmDays: z._default(int(1, 60), 7),
-  /**
-   * The longest a mail server may keep one message waiting (a stalled or silent server): connecting and
-   * the greeting get at most 30 s of it, and any pause in the conversation fails the attempt.
-   */
-  timeoutSeconds: z._default(int(5, 600), 60),
+  maxConnections: about(z._default(int(1, 50), 5), 'SMTP connections kept open at once; also the most messages ever in flight.'),
+  rateLimit: about(z.optional(z.number().check(z.positive())), 'Messages per second across all connections; unset: as fast as the server accepts.'),
+  retry: about(
+    z._default(
+      z.strictObject({
+        attempts: about(z._default(int(1, 10), 4), 'Tries per message, the first included.'),
+        delayMs: about(z._default(int(0), 2000), 'Wait before the first retry, in milliseconds; it doubles at each retry.'),
+      }),
+      { attempts: 4, delayMs: 2000 },
+    ),
+    'Temporary failures (4xx, dropped connection, timeout) are retried with exponential backoff; what still fails is marked failed, for `send --retry-failed`.',
+  ),
+  dkim: about(
+    z.optional(
+      z.strictObject({
+        domainName: about(text(1), 'Signing domain (`d=`).'),
+        keySelector: about(text(1), 'Selector of the DNS record holding the public key (`s=`).'),
+        privateKeyFile: about(text(1), 'File holding the private key (PEM), resolved against the working directory.'),
+      }),
+    ),
+    'DKIM-sign every message. The private key is read from a file: never put key material in the config.',
+  ),
+  firstDigestDays: about(z._default(int(1, 60), 7), "Days a new subscriber's first digest covers."),
+  confirmDays: about(z._default(int(1, 60), 7), 'Days a double opt-in confirmation link stays valid.'),
+  timeoutSeconds: about(
+    z._default(int(5, 600), 60),
+    'The longest a mail server may keep one message waiting (a stalled or silent server): connecting and the greeting get at most 30 s of it, and any pause in the conversation fails the attempt.',
+  ),
 });
 export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
 
 export const ServerConfig = z.strictObject({
-  /** Loopback by default: put a reverse proxy in front to publish it. */
-  host: z._default(text(1), '127.0.0.1'),
-  port: z._default(int(0, 65535), 8080),
-  /**
-   * Behind a reverse proxy, trust its X-Forwarded-For so rate limits and the preview guard see the
-   * visitor's address (true, or the proxy's address/CIDR). Off by default: anyone could forge it.
-   */
-  trustProxy: z._default(z.union([z.boolean(), z.string()]), false),
-  /** Subscribe requests allowed per client IP per minute. */
-  subscribeRateLimit: z._default(int(1), 5),
+  host: about(z._default(text(1), '127.0.0.1'), 'Address `start` and `serve` listen on. Loopback by default: put a reverse proxy in front to publish it.'),
+  port: about(z._default(int(0, 65535), 8080), 'Port `start` and `serve` listen on (0: any free port).'),
+  trustProxy: about(
+    z._default(z.union([z.boolean(), z.string()]), false),
+    "Behind a reverse proxy: `true`, or better the proxy's address or CIDR (`\"127.0.0.1\"`), so rate limits and the `/preview` guard see the visitor's address in `X-Forwarded-For`. Off by default: anyone could forge that header.",
+  ),
+  subscribeRateLimit: about(z._default(int(1), 5), 'Subscribe requests allowed per client address per minute.'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
-const cronExpression = z.string().check(
-  z.superRefine((expr, ctx) => {
-    const problem = cronProblem(expr, 'UTC');
-    if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron expression ("${expr}"): ${problem}` });
-  }),
+const cronExpression = named(
+  z.string().check(
+    z.superRefine((expr, ctx) => {
+      const problem = cronProblem(expr, 'UTC');
+      if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron expression ("${expr}"): ${problem}` });
+    }),
+  ),
+  'cron expression',
 );
 
 export const ScheduleConfig = z.strictObject({
-  /** When the digest goes out, read in each subscriber's own timezone (default: Mondays 08:00). */
-  digest: z._default(cronExpression, '0 8 * * 1'),
-  /** How often the feeds are rebuilt (they are also rebuilt soon after a content file changes). */
-  rebuild: z._default(cronExpression, '*/15 * * * *'),
-  /** How often the scheduler checks who is due a digest: fine enough for every timezone's local hour. */
-  digestCheck: z._default(cronExpression, '*/5 * * * *'),
-  /** Lease on sending, renewed while a send runs; a crashed holder's lease expires after this. */
-  leaseSeconds: z._default(int(10, 3600), 120),
+  digest: about(z._default(cronExpression, '0 8 * * 1'), "When the digest goes out, read in each subscriber's own timezone (default: Mondays 08:00)."),
+  rebuild: about(z._default(cronExpression, '*/15 * * * *'), 'How often `start` rebuilds the feeds (they are also rebuilt two seconds after a content file changes).'),
+  digestCheck: about(z._default(cronExpression, '*/5 * * * *'), "How often `start` looks for subscribers due a digest: fine enough for every timezone's local hour."),
+  leaseSeconds: about(z._default(int(10, 3600), 120), "Lifetime of the sending lease, renewed while a send runs; a crashed holder's lease expires after this."),
 });
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
@@ -146,13 +206,13 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 const section = <S extends z.ZodMiniObject>(schema: S) => z._default(schema, () => schema.parse({}) as never);
 
 export const Config = z.strictObject({
-  site: section(SiteConfig),
-  feeds: section(FeedsConfig),
-  paths: section(PathsConfig),
-  email: section(EmailConfig),
-  delivery: section(DeliveryConfig),
-  server: section(ServerConfig),
-  schedule: section(ScheduleConfig),
+  site: about(section(SiteConfig), 'The site: its name, address, author and timezone.'),
+  feeds: about(section(FeedsConfig), 'The feeds: how many items, per-tag channels, post URLs, WebSub.'),
+  paths: about(section(PathsConfig), 'Where posts are read from and everything is written to.'),
+  email: about(section(EmailConfig), 'The digest email and the other messages: sender, subject, footer.'),
+  delivery: about(section(DeliveryConfig), 'Sending: connections, rate, retries, DKIM, confirmation links.'),
+  server: about(section(ServerConfig), 'The HTTP server of `start` and `serve`.'),
+  schedule: about(section(ScheduleConfig), "The jobs `start` runs: cron expressions, read in `site.timezone` (the digest's in each subscriber's own)."),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -168,7 +228,7 @@ export interface ConfigSources {
 const DEFAULT_CONFIG_FILE = 'broadsheet.config.json';
 
 /** Environment variables that override the config file: per-deployment values only. */
-const ENV_OVERRIDES: ReadonlyArray<[string, string[], 'number'?]> = [
+export const ENV_OVERRIDES: ReadonlyArray<[string, string[], 'number'?]> = [
   ['BROADSHEET_SITE_URL', ['site', 'url']],
   ['BROADSHEET_SITE_TITLE', ['site', 'title']],
   ['BROADSHEET_TIMEZONE', ['site', 'timezone']],
@@ -179,7 +239,8 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], 'number'?]> = [
   ['BROADSHEET_PORT', ['server', 'port'], 'number'],
 ];
 
-const FLAG_OVERRIDES: ReadonlyArray<[keyof NonNullable<ConfigSources['flags']>, string[], 'number'?]> = [
+/** Command-line flags that override everything else (docs/configuration.md lists them beside each setting). */
+export const FLAG_OVERRIDES: ReadonlyArray<[keyof NonNullable<ConfigSources['flags']>, string[], 'number'?]> = [
   ['content', ['paths', 'content']],
   ['out', ['paths', 'out']],
   ['data', ['paths', 'data']],

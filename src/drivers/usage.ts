@@ -160,7 +160,7 @@ standard error; or one JSON document with --json. Reads only.
 
 Options:
   --status S      only pending, active, unsubscribed or bounced subscribers
-  --json          print {"count", "subscribers": [...]} as JSON (fields in the README)
+  --json          print {"count", "subscribers": [...]} as JSON (fields in docs/cli.md)
 ${WHERE}
   -h, --help      show this help
 
