@@ -5,9 +5,10 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import * as qp from 'nodemailer/lib/qp';
 import type { Config } from '../config.js';
-import { escapeHtml } from '../feeds/text.js';
-import { siteUrl } from '../feeds/urls.js';
-import { oneLine, type PersonalizedEmail } from './render.js';
+import { escapeHtml } from '../shared/html.js';
+import { oneLine } from '../shared/text.js';
+import { siteUrl } from '../shared/urls.js';
+import type { PersonalizedEmail } from './render.js';
 import { signToken } from './tokens.js';
 
 export interface MessageRecipient {

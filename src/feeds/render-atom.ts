@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { Feed } from 'feed';
 import type { FeedChannel } from './model.js';
-import { escapeHtml, xmlJsText } from './text.js';
+import { escapeHtml } from '../shared/html.js';
+import { xmlJsText } from './text.js';
 import { cdataSection, childElements, element, parseXml, serializeXml } from './xml.js';
 
 export function renderAtom(channel: FeedChannel): string {

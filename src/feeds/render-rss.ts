@@ -1,7 +1,8 @@
 // FeedChannel → RSS 2.0 with `feed`. Pure.
 import { Feed } from 'feed';
 import type { FeedChannel } from './model.js';
-import { escapeHtml, xmlJsText } from './text.js';
+import { escapeHtml } from '../shared/html.js';
+import { xmlJsText } from './text.js';
 
 export function renderRss(channel: FeedChannel): string {
   const feed = new Feed({

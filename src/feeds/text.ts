@@ -1,10 +1,4 @@
-// Text helpers shared by the feed and email renderers. Pure.
-
-/** Text safe inside HTML content and quoted attributes. */
-export function escapeHtml(text: string): string {
-  if (!/[&<>"']/.test(text)) return text; // the common case, and the sender calls this per subscriber
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+// Text helpers of the feed renderers. Pure.
 
 /**
  * For plain text feed@6 hands to xml-js as element text (names, channel titles). xml-js first turns
