@@ -10,7 +10,7 @@ import { renderAtom } from './render-atom.js';
 import { renderJson } from './render-json.js';
 import { renderRss } from './render-rss.js';
 import { postUrl, siteUrl } from '../shared/urls.js';
-import { imageMimeType } from './text.js';
+import { imageMimeType } from './image-type.js';
 
 /** A file to write under the out folder. */
 export interface OutputFile {

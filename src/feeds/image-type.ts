@@ -1,13 +1,4 @@
-// Text helpers of the feed renderers. Pure.
-
-/**
- * For plain text feed@6 hands to xml-js as element text (names, channel titles). xml-js first turns
- * every "&amp;" back into "&" (its "desanitize" step) and only then escapes, so an author written
- * "Tom &amp; Jerry" came out as "Tom & Jerry". Doubling each "&" cancels that step.
- */
-export function xmlJsText(text: string): string {
-  return text.replace(/&/g, '&amp;');
-}
+// The MIME type of a post's cover image, for feed enclosures. Pure.
 
 const IMAGE_TYPES: Record<string, string> = {
   jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp',
