@@ -137,7 +137,10 @@ export async function prepareMessage(email: TemplateSource, options: { list: boo
     [marker('LIST')]: 'listUnsubscribe',
     [marker('SUBJECT')]: 'subject',
   };
-  const expected = [...Object.keys(slotFor).filter((m) => (m !== marker('SUBJECT') || personalSubject) && (m !== marker('LIST') || options.list)), marker('HTML'), marker('TEXT')];
+  const expected = [
+    `${marker('TO').toLowerCase()}@invalid`, `<${marker('MID')}@invalid>`, marker('HTML'), marker('TEXT'),
+    ...(personalSubject ? [marker('SUBJECT')] : []), ...(options.list ? [marker('LIST')] : []),
+  ];
   const parts = skeleton.split(new RegExp(`(${expected.map(escapeRegExp).join('|')})`));
   // Each marker must come out exactly as given, once; otherwise a subscriber's value would be missing.
   const missing = expected.filter((m) => parts.filter((p) => p === m).length !== 1);
