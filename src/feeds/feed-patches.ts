@@ -5,14 +5,16 @@
 // that our patched output is right. After an upgrade, a failing "upstream" test names a patch that
 // may go. FEED_RELIANCES are upstream behaviours the renderers use as they are, pinned the same way.
 //
-// Not here: control characters that XML forbids (feed and xml-js pass them through) are removed when
-// posts are loaded (content/), so the email gets clean text too.
+// Not here: characters that XML forbids (feed and xml-js pass them through) are removed when posts are
+// loaded (stripControlChars in content/schema.ts), so the email gets clean text too. This is the only
+// module that imports `feed`.
 import { randomUUID } from 'node:crypto';
 import { Feed, type Enclosure, type Extension, type FeedOptions } from 'feed';
 import { escapeHtml } from '../shared/html.js';
 import type { FeedChannel, FeedEntry } from './model.js';
 import { cdataSection, childElements, element, parseXml, serializeXml, type Element } from './xml.js';
 
+/** The patches, by name, in the order they appear below. */
 export const FEED_PATCHES = [
   'updated-defaults-to-now',
   'xml-text-ampersands-decoded',
