@@ -6,7 +6,7 @@ import { defaultWindow } from '../digest/build.js';
 import { originOf } from '../config.js';
 import { pathErrorFrom } from '../errors.js';
 import { FEED_FILES } from '../feeds/model.js';
-import { siteUrl } from '../feeds/urls.js';
+import { siteUrl } from '../shared/urls.js';
 import { scanPostFiles } from '../content/scan.js';
 import { outputsIntact, readBuildState } from '../output/build-state.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
 import type { Templates } from '../email/templates.js';
-import { siteUrl } from '../feeds/urls.js';
+import { siteUrl } from '../shared/urls.js';
 import { dueSubscribers, nextSlot } from '../schedule/due.js';
 import { DateTime } from 'luxon';
 import { need, type CoreContext } from './context.js';

@@ -2,7 +2,7 @@
 // opt-in, one-click unsubscribe and preferences.
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { siteUrl } from '../feeds/urls.js';
+import { siteUrl } from '../shared/urls.js';
 import { normalizeAddress, parseCategoryList, unknownCategories } from '../subscribers/address.js';
 import type { Subscriber } from '../subscribers/store.js';
 import { DELETED_ON_REQUEST, suppressionHash } from '../subscribers/suppression.js';

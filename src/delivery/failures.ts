@@ -1,6 +1,6 @@
 // Classify a send failure: retry it (transient), give up on this recipient (permanent), or stop the
 // whole run because nothing can succeed (fatal: bad credentials, bad configuration). Pure.
-import { oneLine } from '../email/render.js';
+import { oneLine } from '../shared/text.js';
 
 export type FailureKind = 'transient' | 'permanent' | 'fatal';
 

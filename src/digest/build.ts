@@ -1,9 +1,9 @@
 // Published posts + a window → the category digest the email renders from. Pure.
 import { DateTime } from 'luxon';
+import type { Config } from '../config.js';
 import type { Post } from '../content/schema.js';
 import { compareStrings } from '../content/compare.js';
-import type { FeedSettings } from '../feeds/build.js';
-import { postUrl } from '../feeds/urls.js';
+import { postUrl } from '../shared/urls.js';
 
 /** A half-open window of publication instants: since ≤ date < until. */
 export interface DigestWindow {
@@ -48,6 +48,9 @@ export interface Digest {
   topTags: TagCount[];
 }
 
+/** The site (timezone, URL, author) and `feeds.postPath`, which gives each post's URL. */
+export type DigestSettings = Pick<Config, 'site' | 'feeds'>;
+
 const TOP_TAGS = 5;
 
 /** The default window: the seven calendar days up to and including today, in `timezone`. */
@@ -62,7 +65,7 @@ export function postsInWindow(posts: readonly Post[], window: DigestWindow): Pos
   return posts.filter((p) => p.date.getTime() >= since && p.date.getTime() < until);
 }
 
-export function buildDigest(posts: readonly Post[], window: DigestWindow, config: FeedSettings): Digest {
+export function buildDigest(posts: readonly Post[], window: DigestWindow, config: DigestSettings): Digest {
   const tz = config.site.timezone;
   const chosen = postsInWindow(posts, window).sort(
     (a, b) => b.date.getTime() - a.date.getTime() || compareStrings(a.slug, b.slug),
@@ -94,7 +97,7 @@ export function buildDigest(posts: readonly Post[], window: DigestWindow, config
   };
 }
 
-function toDigestPost(post: Post, config: FeedSettings): DigestPost {
+function toDigestPost(post: Post, config: DigestSettings): DigestPost {
   const url = postUrl(post, config.site.url, config.feeds.postPath);
   return {
     slug: post.slug,

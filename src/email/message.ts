@@ -1,13 +1,13 @@
 // A personalised digest → the complete RFC 5322 message, exactly as it is sent. The one builder used by
-// previews and by the sender. Pure (nodemailer's MailComposer only streams in memory).
+// previews and by the sender. Pure (nodemailer's stream transport composes in memory and sends nothing).
 import { createHash } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
-import * as qp from 'nodemailer/lib/qp';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config.js';
-import { escapeHtml } from '../feeds/text.js';
-import { siteUrl } from '../feeds/urls.js';
-import { oneLine, type PersonalizedEmail } from './render.js';
+import { escapeHtml } from '../shared/html.js';
+import { oneLine } from '../shared/text.js';
+import { siteUrl } from '../shared/urls.js';
+import { encodeDisplayName, encodeQuotedPrintable, encodeSubject } from './nodemailer-internals.js';
+import type { PersonalizedEmail } from './render.js';
 import { signToken } from './tokens.js';
 
 export interface MessageRecipient {
@@ -75,8 +75,8 @@ export interface MessageFill {
 type Slot = 'to' | 'messageId' | 'listUnsubscribe' | 'subject' | `html:${string}` | `text:${string}`;
 
 /**
- * A message built once (nodemailer's MailComposer writes every header and the MIME structure), with
- * slots where each subscriber's values go. Filling it is string assembly: composing and encoding a
+ * A message built once (nodemailer composes every header and the MIME structure), with slots where
+ * each subscriber's values go. Filling it is string assembly: composing and encoding a
  * 100 KB message per subscriber ran at a few hundred messages a second.
  */
 export interface MessageTemplate {
@@ -107,15 +107,17 @@ export async function prepareMessage(email: TemplateSource, options: { list: boo
   const marker = (name: string) => `BSSLOT${nonce}${name}X`;
   const placeholders = email.placeholders ?? {};
   const personalSubject = Object.values(placeholders).some((p) => p && email.subject.includes(p)) ? email.subject : undefined;
-  const composer = new MailComposer({
+  const skeleton = await compose({
     from: { name: oneLine(from.name ?? config.site.title), address: from.address },
     ...(replyTo ? { replyTo: { name: oneLine(replyTo.name ?? ''), address: replyTo.address } } : {}),
     to: { name: '', address: `${marker('TO').toLowerCase()}@invalid` },
     subject: personalSubject ? marker('SUBJECT') : oneLine(email.subject),
     messageId: `<${marker('MID')}@invalid>`,
     date: options.date,
-    text: marker('TEXT'),
-    html: marker('HTML'),
+    // The markers are plain ASCII, which nodemailer would label 7bit; the bodies filled in are
+    // quoted-printable, and their part headers must say so.
+    text: { content: marker('TEXT'), contentTransferEncoding: 'quoted-printable' },
+    html: { content: marker('HTML'), contentTransferEncoding: 'quoted-printable' },
     // nodemailer's `list` helper has no List-Unsubscribe-Post, and its `list.post` is another header:
     // both one-click headers are set here, List-Unsubscribe as one header holding both URIs (RFC 8058).
     // Transactional mail (a confirmation request) has no list headers: it is not list mail.
@@ -127,14 +129,7 @@ export async function prepareMessage(email: TemplateSource, options: { list: boo
         }
       : {},
     textEncoding: 'quoted-printable',
-    // compile().build() keeps bare LFs (only SMTP transports convert them): RFC 5322 wants CRLF.
-    newline: 'windows',
   });
-  // The markers are plain ASCII, so nodemailer labels their parts 7bit; the bodies filled in are
-  // quoted-printable, and their headers must say so.
-  const skeleton = (await composer.compile().build())
-    .toString('utf8')
-    .replace(new RegExp(`Content-Transfer-Encoding: 7bit(\\r\\n\\r\\n)(${marker('HTML')}|${marker('TEXT')})`, 'g'), 'Content-Transfer-Encoding: quoted-printable$1$2');
   const pieces: Array<string | { slot: Slot }> = [];
   const slotFor: Record<string, Slot> = {
     [`${marker('TO').toLowerCase()}@invalid`]: 'to',
@@ -142,8 +137,15 @@ export async function prepareMessage(email: TemplateSource, options: { list: boo
     [marker('LIST')]: 'listUnsubscribe',
     [marker('SUBJECT')]: 'subject',
   };
-  const split = new RegExp(`(${[...Object.keys(slotFor), marker('HTML'), marker('TEXT')].map(escapeRegExp).join('|')})`);
-  for (const part of skeleton.split(split)) {
+  const expected = [
+    `${marker('TO').toLowerCase()}@invalid`, `<${marker('MID')}@invalid>`, marker('HTML'), marker('TEXT'),
+    ...(personalSubject ? [marker('SUBJECT')] : []), ...(options.list ? [marker('LIST')] : []),
+  ];
+  const parts = skeleton.split(new RegExp(`(${expected.map(escapeRegExp).join('|')})`));
+  // Each marker must come out exactly as given, once; otherwise a subscriber's value would be missing.
+  const missing = expected.filter((m) => parts.filter((p) => p === m).length !== 1);
+  if (missing.length > 0) throw new Error(`nodemailer wrote the message without these markers, or more than once: ${missing.join(', ')}`);
+  for (const part of parts) {
     if (part === marker('HTML')) pieces.push(...bodyPieces(email.html, placeholders, 'html'));
     else if (part === marker('TEXT')) pieces.push(...bodyPieces(email.text, placeholders, 'text'));
     else if (slotFor[part]) pieces.push({ slot: slotFor[part]! });
@@ -168,13 +170,13 @@ export async function prepareMessage(email: TemplateSource, options: { list: boo
  */
 function bodyPieces(body: string, placeholders: Partial<Record<PlaceholderField, string>>, kind: 'html' | 'text'): Array<string | { slot: Slot }> {
   const present = FIELDS.filter((f) => placeholders[f] && body.includes(placeholders[f]!));
-  if (present.length === 0) return [encodeQp(body)];
+  if (present.length === 0) return [encodeQuotedPrintable(body)];
   const byMarker = new Map(present.map((f) => [placeholders[f]!, f]));
   const out: Array<string | { slot: Slot }> = [];
   for (const part of body.split(new RegExp(`(${present.map((f) => escapeRegExp(placeholders[f]!)).join('|')})`))) {
     const field = byMarker.get(part);
     if (field) out.push('=\r\n', { slot: `${kind}:${field}` }, '=\r\n');
-    else if (part) out.push(encodeQp(part));
+    else if (part) out.push(encodeQuotedPrintable(part));
   }
   return out;
 }
@@ -184,7 +186,7 @@ function bodyPieces(body: string, placeholders: Partial<Record<PlaceholderField,
  * escaped and long lines softly broken, done here directly; anything else goes through nodemailer.
  */
 function encodeQpValue(value: string): string {
-  if (!/^[\x21-\x7e]*$/.test(value)) return encodeQp(value);
+  if (!/^[\x21-\x7e]*$/.test(value)) return encodeQuotedPrintable(value);
   const escaped = value.includes('=') ? value.replaceAll('=', '=3D') : value;
   if (escaped.length <= 76) return escaped;
   const lines: string[] = [];
@@ -202,8 +204,15 @@ function encodeQpValue(value: string): string {
   return lines.join('=\r\n');
 }
 
-function encodeQp(text: string): string {
-  return qp.wrap(qp.encode(text), 76).replace(/\r?\n/g, '\r\n');
+// In memory: the stream transport hands back the message's bytes instead of sending them. CRLF line
+// ends, as RFC 5322 wants (nodemailer writes bare LFs unless told).
+const createComposer = () => nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+let composer: ReturnType<typeof createComposer> | undefined;
+
+async function compose(mail: SendMailOptions): Promise<string> {
+  const { message } = await (composer ??= createComposer()).sendMail(mail);
+  if (!Buffer.isBuffer(message)) throw new TypeError('the stream transport was asked for a buffer');
+  return message.toString('utf8');
 }
 
 /** One subscriber's message from a prepared template. */
@@ -241,7 +250,7 @@ export function fillMessage(template: MessageTemplate, fill: MessageFill): Built
       case 'subject': {
         let subject = template.personalSubject!;
         for (const f of FIELDS) if (template.placeholders[f]) subject = subject.replaceAll(template.placeholders[f]!, values[f]);
-        push(mimeFuncs.foldLines(mimeFuncs.encodeWords(oneLine(subject), 'Q', 52), 76).trim().replace(/\r?\n/g, '\r\n'));
+        push(encodeSubject(oneLine(subject)));
         break;
       }
       default:
@@ -284,7 +293,7 @@ export async function buildMessage(
 function formatAddress(to: MessageRecipient): string {
   const name = oneLine(to.name ?? '');
   if (!name) return to.email;
-  const display = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, '\\$&')}"` : mimeFuncs.encodeWord(name, 'Q', 52);
+  const display = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, '\\$&')}"` : encodeDisplayName(name);
   return `${display} <${to.email}>`;
 }
 

@@ -5,9 +5,11 @@ import { DateTime } from 'luxon';
 import { mjml2html } from './mjml.js';
 import type { Config } from '../config.js';
 import type { Digest } from '../digest/build.js';
-import { escapeHtml } from '../feeds/text.js';
-import { siteUrl } from '../feeds/urls.js';
-import { liquidError, MAIN_MJML, MAIN_NAME, mjmlError, type Templates } from './templates.js';
+import { escapeHtml } from '../shared/html.js';
+import { liquidError } from '../shared/liquid.js';
+import { oneLine } from '../shared/text.js';
+import { siteUrl } from '../shared/urls.js';
+import { MAIN_MJML, MAIN_NAME, mjmlError, type Templates } from './templates.js';
 
 /** Values that differ per subscriber; the rendered email holds a placeholder for each. */
 export interface Recipient {
@@ -149,11 +151,6 @@ function listOf(items: string[], more: boolean): string {
   if (more) return `${items.join(', ')} and more`;
   if (items.length === 1) return items[0]!;
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-/** Subjects and names are single lines: a line break there could start a new header. */
-export function oneLine(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029\u0085]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** Collapse the blank runs Liquid tags leave behind in the text part. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Liquid } from 'liquidjs';
 import { mjml2html } from './mjml.js';
 import { TemplateError } from '../errors.js';
+import { liquidError } from '../shared/liquid.js';
 
 /** The parsed templates: one engine for the MJML (HTML-escaping), one for the plain text. */
 export interface Templates {
@@ -67,16 +68,6 @@ async function readTemplateFiles(dir: string): Promise<Record<string, string>> {
     sources[entry] = await readFile(path.join(dir, entry), 'utf8');
   }
   return sources;
-}
-
-/** Liquid errors already say "file:…, line:…, col:…"; they are re-raised with the folder in front. */
-export function liquidError(dir: string, cause: unknown): TemplateError {
-  const err = cause as Error & { token?: { file?: string; getPosition?: () => [number, number] } };
-  const file = err.token?.file;
-  const [line, col] = err.token?.getPosition?.() ?? [];
-  const where = file ? `${path.join(dir, file)}${line ? `:${line}:${col}` : ''}` : dir;
-  const message = err.message.replace(/, file:.*$/s, '');
-  return new TemplateError({ file: where, message, cause });
 }
 
 /**

@@ -9,8 +9,8 @@ import { FEED_FILES, type FeedChannel, type FeedEntry } from './model.js';
 import { renderAtom } from './render-atom.js';
 import { renderJson } from './render-json.js';
 import { renderRss } from './render-rss.js';
-import { imageMimeType } from './text.js';
-import { postUrl, siteUrl } from './urls.js';
+import { postUrl, siteUrl } from '../shared/urls.js';
+import { imageMimeType } from './image-type.js';
 
 /** A file to write under the out folder. */
 export interface OutputFile {

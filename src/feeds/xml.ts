@@ -1,5 +1,5 @@
 // A small XML tree round trip over xml-js (the parser `feed` itself uses), with correct escaping.
-// Used to patch what feed@6 cannot express; see render-atom.ts for each workaround.
+// The Atom patches (feed-patches.ts) change atom1()'s output through it. Pure.
 import { xml2js, type Element } from 'xml-js';
 
 export type { Element };

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { Liquid } from 'liquidjs';
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
-import { liquidError } from '../email/templates.js';
 import type { FeedChannel } from '../feeds/model.js';
-import { siteUrl } from '../feeds/urls.js';
+import { liquidError } from '../shared/liquid.js';
+import { siteUrl } from '../shared/urls.js';
 
 export interface Pages {
   dir: string;

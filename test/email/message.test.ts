@@ -2,7 +2,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { buildMessage, recipientLinks, type MessageRecipient } from '../../src/email/message.js';
+import { buildMessage, fillMessage, prepareMessage, recipientLinks, type MessageRecipient } from '../../src/email/message.js';
 import type { PersonalizedEmail } from '../../src/email/render.js';
 
 const KEY = 'k'.repeat(64);
@@ -120,5 +120,41 @@ describe('buildMessage', () => {
   it('addresses the envelope to the subscriber alone, from the sender', async () => {
     const { message } = await build();
     expect(message.envelope).toEqual({ from: 'digest@news.example.com', to: ['ada@example.org'] });
+  });
+});
+
+describe('prepareMessage + fillMessage', () => {
+  const NAME = 'BSPHtestNAMEX';
+  const source = {
+    subject: `${NAME}, your digest`,
+    html: `<p>Hello ${NAME},</p>\n`,
+    text: `Hello ${NAME},\n`,
+    placeholders: { name: NAME },
+  };
+
+  async function filled(name: string) {
+    const config = settings();
+    const template = await prepareMessage(source, { list: false, date: DATE, config });
+    const message = fillMessage(template, {
+      to: { email: 'zoe@example.org', name }, messageId: '<m1@news.example.com>',
+      values: { name, email: 'zoe@example.org', unsubscribeUrl: '', preferencesUrl: '' },
+    });
+    return { raw: message.raw.toString('latin1'), parsed: await simpleParser(message.raw) };
+  }
+
+  it('labels both parts quoted-printable, as the bodies filled in are', async () => {
+    const { raw } = await filled('Ada');
+    expect(raw.match(/^Content-Transfer-Encoding: quoted-printable$/gm)).toHaveLength(2);
+    expect(raw).not.toMatch(/^Content-Transfer-Encoding: 7bit/m);
+  });
+
+  it('puts each subscriber’s own name in the subject and both parts, non-ASCII included', async () => {
+    for (const name of ['Ada', 'Zoë Ünal', '東京 図書館']) {
+      const { parsed, raw } = await filled(name);
+      expect(parsed.subject).toBe(`${name}, your digest`);
+      expect(parsed.text).toBe(`Hello ${name},\n`);
+      expect(parsed.html).toBe(`<p>Hello ${name},</p>\n`);
+      expect(headerLines(raw).join('\n')).toMatch(/^[\x20-\x7e\n\t]*$/);
+    }
   });
 });

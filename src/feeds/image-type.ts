@@ -1,19 +1,4 @@
-// Text helpers shared by the feed and email renderers. Pure.
-
-/** Text safe inside HTML content and quoted attributes. */
-export function escapeHtml(text: string): string {
-  if (!/[&<>"']/.test(text)) return text; // the common case, and the sender calls this per subscriber
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-/**
- * For plain text feed@6 hands to xml-js as element text (names, channel titles). xml-js first turns
- * every "&amp;" back into "&" (its "desanitize" step) and only then escapes, so an author written
- * "Tom &amp; Jerry" came out as "Tom & Jerry". Doubling each "&" cancels that step.
- */
-export function xmlJsText(text: string): string {
-  return text.replace(/&/g, '&amp;');
-}
+// The MIME type of a post's cover image, for feed enclosures. Pure.
 
 const IMAGE_TYPES: Record<string, string> = {
   jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp',
