@@ -9,10 +9,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
-import { createCore, type BuildReport, type Core } from '../../src/core.js';
-import { createSmtpMailer } from '../../src/delivery/mailer.js';
+import { createCore, type Core } from '../../src/core.js';
+import type { BuildReport } from '../../src/core/types.js';
+import { createOutboxMailer, createSmtpMailer } from '../../src/delivery/mailer.js';
 import type { SendReport } from '../../src/delivery/send-digest.js';
-import { startScheduler } from '../../src/drivers/scheduler.js';
+import { startScheduler, type SchedulerDeps } from '../../src/drivers/scheduler.js';
 import { createLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
@@ -295,10 +296,10 @@ describe('startScheduler', () => {
         return run.promise;
       },
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } as unknown as Core;
+    } satisfies SchedulerDeps['core'];
     const logs: string[] = [];
     const scheduler = startScheduler({
-      core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: (l: string) => logs.push(l) }),
+      core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: (l: string) => logs.push(l) }),
     });
 
     // The startup check runs at once (runs missed while down are caught up) and holds the lease.
@@ -347,8 +348,8 @@ describe('startScheduler', () => {
         return run.promise;
       },
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } as unknown as Core;
-    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: () => {} }) });
+    } satisfies SchedulerDeps['core'];
+    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }) });
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toHaveLength(1);
     expect(scheduler.lostLease).toBe(false);
@@ -382,8 +383,8 @@ describe('startScheduler', () => {
     const core = {
       runDueDigests: () => (calls++, run.promise),
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } as unknown as Core;
-    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: () => {} }) });
+    } satisfies SchedulerDeps['core'];
+    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }) });
     let stopped = false;
     const stopping = scheduler.stop().then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 50));
@@ -424,7 +425,7 @@ describe('core.rebuild and WebSub', () => {
     const store = openSqliteStore(s.dbFile);
     onTestFinished(() => store.close());
     const clock = { now: MONDAY };
-    const core = createCore(s.config, { now: () => clock.now, cwd: s.root, env: {}, store });
+    const core = createCore(s.config, { now: () => clock.now, cwd: s.root, env: {}, store, mailer: createOutboxMailer(path.join(s.root, 'outbox')) });
 
     const first = await core.rebuild();
     expect(first.written).toContain('feed.xml');
@@ -458,7 +459,9 @@ describe('core.rebuild and WebSub', () => {
   it('does not ping anything when no hub is configured', async () => {
     const s = await site();
     const fetchSpy = vi.fn<typeof fetch>();
-    const core = createCore(s.config, { now: () => MONDAY, cwd: s.root, env: {}, fetch: fetchSpy });
+    const store = openSqliteStore(s.dbFile);
+    onTestFinished(() => store.close());
+    const core = createCore(s.config, { now: () => MONDAY, cwd: s.root, env: {}, store, mailer: createOutboxMailer(path.join(s.root, 'outbox')), fetch: fetchSpy });
     const report = await core.rebuild();
     expect(report.written).toContain('feed.xml');
     expect(fetchSpy).not.toHaveBeenCalled();

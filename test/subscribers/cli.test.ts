@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMailer, DATABASE_FILE, OUTBOX_DIR, openStore } from '../../src/adapters.js';
 import { loadConfig } from '../../src/config.js';
 import { createCore } from '../../src/core.js';
-import { main } from '../../src/drivers/cli.js';
+import { main } from '../../src/compose.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { verifyToken } from '../../src/email/tokens.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
