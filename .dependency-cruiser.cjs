@@ -1,7 +1,5 @@
 // Import rules, checked by `npm run lint:deps` (part of `npm test`): no cycles, and the pure stages of the
 // pipeline (parsing, feeds, digest, email rendering, shared helpers) import nothing that does I/O.
-/** @type {import('dependency-cruiser').IConfiguration} */
-
 // Pure: take data, return data; no disk, network, database, clock or env (see STYLE.md). Type-only
 // imports are free (they are erased), so a pure module may name the Config type.
 const PURE = [
@@ -29,6 +27,7 @@ const IO = [
   '^src/email/(templates|signing-key)\\.ts$',
 ];
 
+/** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
