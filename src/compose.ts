@@ -21,38 +21,43 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   status: statusCommand,
 };
 
+type LoadConfig = typeof import('./config.js').loadConfig;
+
 /** The flags that configure: the config file, and those that override its settings (highest precedence). */
 type ConfigFlags = { config?: string | undefined; content?: string | undefined; data?: string | undefined; out?: string | undefined; host?: string | undefined; port?: string | undefined };
 
-async function configFrom(io: CliIo, values: ConfigFlags, flags: Omit<ConfigFlags, 'config'> = values) {
-  const { loadConfig } = await import('./config.js');
+function configFrom(loadConfig: LoadConfig, io: CliIo, values: ConfigFlags, flags: Omit<ConfigFlags, 'config'> = values) {
   return loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags });
 }
 
 /** `broadsheet build`: the site builder alone (no database; a build where nothing changed parses nothing). */
 async function buildCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const [{ parseBuildArgs, runBuild }, { createSiteBuilder }] = await Promise.all([import('./drivers/cli-build.js'), import('./core/build.js')]);
+  const [{ parseBuildArgs, runBuild }, { loadConfig }, { createSiteBuilder }] = await Promise.all([
+    import('./drivers/cli-build.js'), import('./config.js'), import('./core/build.js'),
+  ]);
   const values = parseBuildArgs(args);
-  const config = await configFrom(io, values);
+  const config = await configFrom(loadConfig, io, values);
   return runBuild(values, io, createSiteBuilder(config, { now: io.now, cwd: io.cwd }));
 }
 
 /** `broadsheet digest`: previews, written as files; no database, no mailer. */
 async function digestCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const [{ parseDigestArgs, runDigest }, { createDigestPreviews }] = await Promise.all([import('./drivers/cli-digest.js'), import('./core/digests.js')]);
+  const [{ parseDigestArgs, runDigest }, { loadConfig }, { createDigestPreviews }] = await Promise.all([
+    import('./drivers/cli-digest.js'), import('./config.js'), import('./core/digests.js'),
+  ]);
   const values = parseDigestArgs(args);
   // --out is where the preview goes, not the site's output folder.
-  const config = await configFrom(io, values, { content: values.content, data: values.data });
+  const config = await configFrom(loadConfig, io, values, { content: values.content, data: values.data });
   return runDigest(values, io, { config, previews: createDigestPreviews(config, { now: io.now, cwd: io.cwd, env: io.env }) });
 }
 
 /** `broadsheet status`: the database, read. */
 async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const [{ parseStatusArgs, runStatus }, { openStore }, { createStatusReader }] = await Promise.all([
-    import('./drivers/cli-status.js'), import('./adapters.js'), import('./core/digests.js'),
+  const [{ parseStatusArgs, runStatus }, { loadConfig }, { openStore }, { createStatusReader }] = await Promise.all([
+    import('./drivers/cli-status.js'), import('./config.js'), import('./adapters.js'), import('./core/digests.js'),
   ]);
   const values = parseStatusArgs(args);
-  const config = await configFrom(io, values);
+  const config = await configFrom(loadConfig, io, values);
   const store = openStore(config, io.cwd);
   try {
     return runStatus(values, io, { config, status: createStatusReader(config, { now: io.now, cwd: io.cwd, store }) });
@@ -61,31 +66,32 @@ async function statusCommand(args: readonly string[], io: CliIo): Promise<number
   }
 }
 
-/** What `subscribers` and `send` share: the output settings, the config, the database and a logger made on its first line. */
-async function openList(io: CliIo, values: ConfigFlags & { quiet?: boolean | undefined; verbose?: boolean | undefined }) {
-  const [{ loadConfig, readOutputSettings }, { openStore }, { createLogger, lazyLogger }] = await Promise.all([
-    import('./config.js'), import('./adapters.js'), import('./log.js'),
-  ]);
-  const output = readOutputSettings(io.env, values);
-  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
-  const store = openStore(config, io.cwd);
-  const log = lazyLogger(() => createLogger(io.stderr, output.level, output));
+/** The modules `subscribers` and `send` share, loaded with the command's own in one go. */
+async function listModules() {
+  const [config, adapters, log] = await Promise.all([import('./config.js'), import('./adapters.js'), import('./log.js')]);
+  return { config, adapters, log };
+}
+
+/** What `subscribers` and `send` open: the output settings, the config, the database, and a logger made on its first line. */
+async function openList(modules: Awaited<ReturnType<typeof listModules>>, io: CliIo, values: ConfigFlags & { quiet?: boolean | undefined; verbose?: boolean | undefined }) {
+  const output = modules.config.readOutputSettings(io.env, values);
+  const config = await configFrom(modules.config.loadConfig, io, values, { content: values.content, data: values.data });
+  const store = modules.adapters.openStore(config, io.cwd);
+  const log = modules.log.lazyLogger(() => modules.log.createLogger(io.stderr, output.level, output));
   return { config, store, log };
 }
 
 /** `broadsheet subscribers …`: the list by hand; a mailer only for the actions that may mail (add --pending, import). */
 async function subscribersCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const driver = await import('./drivers/cli-subscribers.js');
+  const [driver, list, { createSubscriberAdmin, createSignups }] = await Promise.all([
+    import('./drivers/cli-subscribers.js'), listModules(), import('./core/subscriptions.js'),
+  ]);
   const parsed = driver.parseSubscribersArgs(args);
-  const { config, store, log } = await openList(io, parsed.values);
+  const { config, store, log } = await openList(list, io, parsed.values);
   const base = { now: io.now, cwd: io.cwd, env: io.env, log, store };
   try {
-    if (!parsed.mailsOut) {
-      const { createSubscriberAdmin } = await import('./core/subscriptions.js');
-      return await driver.runSubscriberAdmin(parsed, io, { config, admin: createSubscriberAdmin(config, base) });
-    }
-    const [{ createMailer }, { createSignups }] = await Promise.all([import('./adapters.js'), import('./core/subscriptions.js')]);
-    const mailer = await createMailer(config, io.cwd, io.env);
+    if (!parsed.mailsOut) return await driver.runSubscriberAdmin(parsed, io, { config, admin: createSubscriberAdmin(config, base) });
+    const mailer = await list.adapters.createMailer(config, io.cwd, io.env);
     try {
       return await driver.runSubscriberMail(parsed, io, { signups: createSignups(config, { ...base, mailer }), mailer });
     } finally {
@@ -98,11 +104,12 @@ async function subscribersCommand(args: readonly string[], io: CliIo): Promise<n
 
 /** `broadsheet send`: the digest to the whole list, under the sending lease. */
 async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const [{ parseSendArgs, runSend }, { createMailer, holderIsGone, leaseHolder }, { createDigestSender }, { withSendingLease }] = await Promise.all([
-    import('./drivers/cli-send.js'), import('./adapters.js'), import('./core/digests.js'), import('./delivery/lease.js'),
+  const [{ parseSendArgs, runSend }, list, { createDigestSender }, { withSendingLease }] = await Promise.all([
+    import('./drivers/cli-send.js'), listModules(), import('./core/digests.js'), import('./delivery/lease.js'),
   ]);
+  const { createMailer, holderIsGone, leaseHolder } = list.adapters;
   const values = parseSendArgs(args);
-  const { config, store, log } = await openList(io, values);
+  const { config, store, log } = await openList(list, io, values);
   try {
     const mailer = await createMailer(config, io.cwd, io.env);
     try {
@@ -131,11 +138,13 @@ async function sendCommand(args: readonly string[], io: CliIo): Promise<number> 
 
 /** `broadsheet serve` and `start`: the whole core behind the HTTP server; for `start`, the scheduler too. */
 async function siteCommand(args: readonly string[], io: CliIo, withScheduler: boolean): Promise<number> {
-  const [driver, { readOutputSettings, readSecrets }, adapters, { createLogger }, { bundledTemplates, createCore }, { loadPages }, { createServer }] = await Promise.all([
-    import('./drivers/cli-start.js'), import('./config.js'), import('./adapters.js'), import('./log.js'), import('./core.js'), import('./web/pages.js'), import('./drivers/server.js'),
-  ]);
+  const [driver, { loadConfig, readOutputSettings, readSecrets }, adapters, { createLogger }, { bundledTemplates, createCore }, { loadPages }, { createServer }, { startScheduler }] =
+    await Promise.all([
+      import('./drivers/cli-start.js'), import('./config.js'), import('./adapters.js'), import('./log.js'), import('./core.js'), import('./web/pages.js'),
+      import('./drivers/server.js'), import('./drivers/scheduler.js'),
+    ]);
   const values = driver.parseSiteArgs(args);
-  const config = await configFrom(io, values);
+  const config = await configFrom(loadConfig, io, values);
   const output = readOutputSettings(io.env, values);
   const log = createLogger(io.stderr, output.level, output);
   const store = adapters.openStore(config, io.cwd);
@@ -153,7 +162,6 @@ async function siteCommand(args: readonly string[], io: CliIo, withScheduler: bo
     },
   };
   if (!withScheduler) return driver.runServe(io, deps);
-  const { startScheduler } = await import('./drivers/scheduler.js');
   return driver.runStart(io, {
     ...deps,
     startScheduler: () =>
