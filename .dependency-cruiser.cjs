@@ -20,7 +20,7 @@ const IO = [
   // nodemailer's transports (its MIME composer, which builds a message in memory, is not one).
   '^node_modules/nodemailer/(lib|dist/[^/]+)/(nodemailer\\.js|smtp-[^/]+/|sendmail-transport/|ses-transport/|stream-transport/|json-transport/|fetch/)',
   '^src/(adapters|compose|main|config|log|package-root|core)\\.ts$',
-  '^src/(core|drivers|output|web)/',
+  '^src/(compose|core|drivers|output|web)/',
   '^src/subscribers/sqlite-store\\.ts$',
   '^src/content/(scan|read-entries|cache|load)\\.ts$',
   '^src/delivery/(mailer|lease|send-digest)\\.ts$',
@@ -57,7 +57,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/drivers/' },
       to: {
-        path: ['^src/(adapters|compose|core)\\.ts$', '^src/core/(build|context|digests|subscriptions)\\.ts$', '^src/subscribers/sqlite-store\\.ts$', '^src/delivery/mailer\\.ts$'],
+        path: ['^src/(adapters|compose|core)\\.ts$', '^src/compose/', '^src/core/(build|context|digests|subscriptions)\\.ts$', '^src/subscribers/sqlite-store\\.ts$', '^src/delivery/mailer\\.ts$'],
         dependencyTypesNot: ['type-only'],
       },
     },
