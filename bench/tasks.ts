@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../dist/config.js';
-import { createCore } from '../dist/core.js';
+import { createSiteBuilder } from '../dist/core/build.js';
 import { LIMIT, postFiles as files, straightforward as straightforwardBuild } from './straightforward.mjs';
 
 const [task, corpus, work] = process.argv.slice(2) as [string, string, string];
@@ -15,7 +15,7 @@ async function ours(out: string, data: string): Promise<Record<string, unknown>>
     feeds: { limit: LIMIT },
     paths: { content: corpus, out, data },
   });
-  const report = await createCore(config, { now: () => new Date('2027-01-01T00:00:00Z'), cwd: process.cwd() }).build();
+  const report = await createSiteBuilder(config, { now: () => new Date('2027-01-01T00:00:00Z'), cwd: process.cwd() }).build();
   return { posts: report.published, written: report.written.length, unchanged: report.unchanged.length, mode: report.mode };
 }
 

@@ -1,7 +1,12 @@
-// Real adapters for the drivers: the SQLite store and the mailer chosen by configuration. I/O.
+// Real adapters, made by the composition root (compose.ts) only: the SQLite store, the mailer chosen by
+// configuration, the content folder's watcher, and this process's name in the lease table. I/O.
+import { randomUUID } from 'node:crypto';
+import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { originOf, readSecrets, type Config } from './config.js';
+import { holderIsGoneOn, processIsRunning } from './delivery/lease.js';
 import type { Mailer } from './delivery/mailer.js';
 import { ConfigError, pathErrorFrom } from './errors.js';
 import { openSqliteStore } from './subscribers/sqlite-store.js';
@@ -43,4 +48,19 @@ export async function createMailer(config: Readonly<Config>, cwd: string, env: R
     rateLimit: config.delivery.rateLimit,
     dkim: dkim && privateKey ? { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey } : undefined,
   });
+}
+
+/** Calls `onChange` on every change below `dir` (recursive); throws when the folder cannot be watched. */
+export function folderWatcher(dir: string): (onChange: () => void) => { close(): void } {
+  return (onChange) => watch(dir, { recursive: true }, onChange);
+}
+
+/** This process as a lease holder: "host:pid:…", so that another process of this machine can tell it is gone. */
+export function leaseHolder(kind?: string): string {
+  return [hostname(), process.pid, ...(kind ? [kind] : []), randomUUID().slice(0, 8)].join(':');
+}
+
+/** Whether a lease holder is a process of this machine that no longer runs (a crash): its lease is taken over at once. */
+export function holderIsGone(holder: string): boolean {
+  return holderIsGoneOn(hostname(), processIsRunning)(holder);
 }

@@ -1,221 +1,35 @@
 // The application core: every use case as one function over the pure pipeline, effects injected.
-// The use cases live in core/ by subject; this file names them (the Core interface) and composes them.
+// The use cases live in core/ by subject, grouped in capabilities (core/types.ts) whose dependencies are
+// required: a command composes only the capabilities it uses (see compose.ts). This file composes all of
+// them over one shared context, for the long-running process (`start`, `serve`).
 import type { Config } from './config.js';
-import type { Category } from './content/schema.js';
-import { buildUseCases } from './core/build.js';
-import { createContext } from './core/context.js';
-import { digestUseCases } from './core/digests.js';
-import { subscriptionUseCases } from './core/subscriptions.js';
-import type { Mailer } from './delivery/mailer.js';
-import type { SendOptions, SendReport } from './delivery/send-digest.js';
-import type { Digest, DigestWindow } from './digest/build.js';
-import type { ContentError } from './errors.js';
-import type { Logger } from './log.js';
-import type { ImportFormat } from './subscribers/import-formats.js';
-import type { DeliveryRecord, Subscriber, SubscriberEvent, SubscriberStatus, SubscriberStore, Suppression } from './subscribers/store.js';
+import { publisher, siteBuilder } from './core/build.js';
+import { createContext, signingKeyLoader } from './core/context.js';
+import { digestPreviews, digestSender, statusReader } from './core/digests.js';
+import { signups, subscriberAdmin } from './core/subscriptions.js';
+import type {
+  BaseDeps, DigestPreviews, DigestSender, MailerDeps, PublishDeps, Publisher, SecretDeps, SendingDeps, Signups, SiteBuilder, StatusReader, StoreDeps, SubscriberAdmin,
+} from './core/types.js';
 
 export { bundledTemplates } from './core/context.js';
 
-export interface CoreDeps {
-  /** The clock: "future" posts and the default digest window are relative to it. */
-  now: () => Date;
-  /** Folder relative paths in the config are resolved against. */
-  cwd: string;
-  /** Environment, for secrets only (config.ts reads the rest). */
-  env?: Record<string, string | undefined>;
-  log?: Logger;
-  /** Needed by the subscriber and sending use cases. */
-  store?: SubscriberStore;
-  /** Needed by the use cases that send mail. */
-  mailer?: Mailer;
-  sleep?: (ms: number) => Promise<void>;
-  /** Polled between messages while sending: true stops at a safe point. */
-  shouldStop?: () => boolean;
-  /** For WebSub pings; default: global fetch. */
-  fetch?: typeof fetch;
-}
+export interface CoreDeps extends BaseDeps, SecretDeps, StoreDeps, MailerDeps, SendingDeps, PublishDeps {}
 
-export interface AddSubscriberInput {
-  email: string;
-  name?: string | undefined;
-  /** Category names or slugs; empty = all. */
-  categories?: string | string[] | undefined;
-  timezone?: string | undefined;
-  /** Store as pending and send a confirmation request instead of adding as active. */
-  pending?: boolean | undefined;
-}
-
-export interface ImportReport {
-  file: string;
-  /** The kind of file, recognised by its header. */
-  format: ImportFormat;
-  /** The same for people: "a Mailchimp export (cleaned members)". */
-  description: string;
-  /** The file's columns as written: those read, and those ignored. */
-  columns: { used: string[]; ignored: string[] };
-  added: number;
-  /** Already present (whatever their status): left untouched. */
-  existing: number;
-  duplicates: number;
-  /** Rows whose address was deleted on request (the suppression list): not added. */
-  suppressed: Array<{ line: number; email: string }>;
-  /** Invalid rows (address, date, status, time zone, unknown category): skipped. */
-  errors: Array<{ line: number; message: string }>;
-  /** Confirmation requests sent to the new pending subscribers. */
-  confirmationsSent: number;
-}
-
-/** Everything stored about one address (`subscribers show`). */
-export interface SubscriberRecord {
-  /** The address asked about, normalised. */
-  email: string;
-  /** Undefined when the address is not a subscriber. */
-  subscriber: Subscriber | undefined;
-  events: SubscriberEvent[];
-  deliveries: DeliveryRecord[];
-  /** Set when the address is on the suppression list (deleted on request, and not confirmed again since). */
-  suppression: Suppression | undefined;
-}
-
-/** What `subscribers delete` erased. */
-export interface DeleteReport {
-  email: string;
-  /** False when the address was not a subscriber: nothing was erased. */
-  found: boolean;
-  events: number;
-  deliveries: number;
-  /** The suppression entry that now stands for the address (or stood before, when it was not found). */
-  suppression: Suppression | undefined;
-}
-
-export interface PreviewOptions {
-  /** Window start; default: the start of the default seven-day window. */
-  since?: Date | undefined;
-  /** Window end (exclusive); default: the end of today in the site timezone. */
-  until?: Date | undefined;
-  /** Address the preview is personalised for; default: the sender's own. */
-  to?: string | undefined;
-  /** Folder for digest.html, digest.txt and digest.eml; default: <data>/preview. */
-  outDir?: string | undefined;
-}
-
-export type PreviewReport =
-  | { empty: true; window: DigestWindow; digest: Digest }
-  | {
-      empty: false;
-      window: DigestWindow;
-      digest: Digest;
-      subject: string;
-      to: string;
-      messageId: string;
-      outDir: string;
-      files: { html: string; text: string; eml: string };
-      /** Message size in bytes (Gmail clips HTML parts over 102 KB). */
-      htmlBytes: number;
-      notes: string[];
-    };
-
-export interface BuildOptions {
-  /** Any reported problem fails the build and nothing is written. */
-  strict?: boolean;
-  drafts?: boolean;
-  future?: boolean;
-}
-
-export interface BuildReport {
-  contentDir: string;
-  outDir: string;
-  /** Post files found. */
-  files: number;
-  /** Posts published in the feeds. */
-  published: number;
-  /** Invalid posts' problems: those posts were skipped. */
-  errors: ContentError[];
-  warnings: ContentError[];
-  skipped: { drafts: number; future: number };
-  /** Feed channels (site, categories, tags). */
-  channels: number;
-  written: string[];
-  unchanged: string[];
-  /** Files an earlier build wrote that this one no longer produces (a category without posts), deleted. */
-  removed?: string[];
-  /** True when --strict stopped the build before anything was written. */
-  aborted: boolean;
-  /**
-   * How much was done: nothing ('up-to-date': no input changed); 'incremental': only the changed post
-   * files read (none of them shows in any output, before or after), or those plus the shown posts (a
-   * partial build, rendering from them); or a full build from the caches.
-   */
-  mode: 'up-to-date' | 'incremental' | 'full';
-  /** Why a full build could not stop earlier ("no earlier build", "posts/x.md would show in the feed of …"). */
-  reason?: string;
-  digest: Digest;
-}
-
-export interface Core {
-  build(options?: BuildOptions): Promise<BuildReport>;
-  previewDigest(options?: PreviewOptions): Promise<PreviewReport>;
-  /** Refused (InputError) for a category no published post has, and for an address deleted on request. */
-  addSubscriber(input: AddSubscriberInput): Promise<{ subscriber: Subscriber; created: boolean; confirmationSent: boolean }>;
-  /** Unsubscribe (the row is kept). */
-  removeSubscriber(email: string): Promise<{ found: boolean; changed: boolean }>;
-  /** Bounced at or after `since` back to active (a bounce wave that was the sender's fault); their addresses. */
-  reactivateBounced(since: Date): Promise<string[]>;
-  listSubscribers(status?: SubscriberStatus): Subscriber[];
-  /** Rows keep the consent they record; see ImportReport for what is skipped and why. */
-  importSubscribers(
-    file: string,
-    options?: { pending?: boolean | undefined; onProgress?: ((stage: 'storing' | 'confirming', done: number, total: number) => void) | undefined },
-  ): Promise<ImportReport>;
-  /** Everything stored about one address: the subscriber row, their events and their deliveries. */
-  showSubscriber(email: string): Promise<SubscriberRecord>;
-  /** Erase one subscriber (row, events, deliveries), keeping only a keyed hash on the suppression list. */
-  deleteSubscriber(email: string): Promise<DeleteReport>;
-  sendDigest(options?: SendOptions): Promise<SendReport>;
-
-  /** Double opt-in signup. Resolves the same way whether or not the address was known. */
-  subscribe(input: { email: string; categories?: string[] | undefined; timezone?: string | undefined }): Promise<void>;
-  confirmSubscription(token: string): Promise<'confirmed' | 'already' | 'invalid'>;
-  unsubscribeByToken(token: string): Promise<'unsubscribed' | 'already' | 'invalid'>;
-  readPreferences(token: string): Promise<{ email: string; selected: string[]; categories: Category[]; unsubscribeUrl: string } | undefined>;
-  savePreferences(token: string, categories: string[]): Promise<boolean>;
-  /** Categories of the published posts, by name. */
-  categories(): Promise<Category[]>;
-  /** The digest as a subscriber would get it, in memory; falls back to the newest week with posts. */
-  previewInMemory(options?: { since?: Date | undefined; until?: Date | undefined }): Promise<MemoryPreview | undefined>;
-  /** The "view in browser" page of a digest, by its id ("2026-11-23..2026-11-30"). */
-  archivePage(id: string): Promise<string | undefined>;
-
-  /** Build the feeds, record when, and ping the WebSub hub for every feed that changed. */
-  rebuild(): Promise<BuildReport>;
-  /** The scheduler's digest job: resume an unfinished campaign, else send to the subscribers now due. */
-  runDueDigests(): Promise<SendReport>;
-  status(): StatusReport;
-  /** Resolves once mail sent in the background (confirmation requests) has been handed over. */
-  settled(): Promise<void>;
-}
-
-export interface StatusReport {
-  next: { rebuild: Date | undefined; digestCheck: Date | undefined; digestInSiteTimezone: Date | undefined };
-  lastBuild: Date | undefined;
-  subscribers: Record<SubscriberStatus, number>;
-  due: number;
-  campaigns: ReturnType<SubscriberStore['listCampaigns']>;
-}
-
-export interface MemoryPreview {
-  window: DigestWindow;
-  /** True when the requested (default) window was empty and the newest week with posts is shown. */
-  fallback: boolean;
-  digest: Digest;
-  subject: string;
-  html: string;
-  text: string;
-  eml: Buffer;
-}
-
+/** Every capability: what the server and the scheduler call. */
+export type Core = SiteBuilder & Publisher & SubscriberAdmin & Signups & DigestPreviews & DigestSender & StatusReader;
 
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
+  // One context and one signing key for all: the templates are loaded, and the key read, once.
   const ctx = createContext(config, deps);
-  return { ...buildUseCases(ctx), ...subscriptionUseCases(ctx), ...digestUseCases(ctx) };
+  const signingKey = signingKeyLoader(ctx.dataDir, deps.env);
+  const site = siteBuilder(ctx);
+  return {
+    ...site,
+    ...publisher(ctx, site, deps),
+    ...subscriberAdmin(ctx, { store: deps.store, signingKey }),
+    ...signups(ctx, { store: deps.store, mailer: deps.mailer, signingKey }),
+    ...digestPreviews(ctx, { signingKey }),
+    ...digestSender(ctx, { ...deps, signingKey }),
+    ...statusReader(ctx, deps),
+  };
 }

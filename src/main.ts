@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Composition root: the only place that touches process (argv, env, signals, exit code, real clock).
+// The process: the only place that touches it (argv, env, signals, exit code, the real clock). What each
+// command is made of is composed in compose.ts.
 import module from 'node:module';
 
 // Keep V8's compiled code of every module between runs (in the OS temp folder; NODE_COMPILE_CACHE
 // chooses another): a command then starts without compiling what it loads. Before any other import.
 module.enableCompileCache?.();
-const { main } = await import('./drivers/cli.js');
+const { main } = await import('./compose.js');
 
 let stopRequested = false;
 const onSignal = (signal: NodeJS.Signals) => {

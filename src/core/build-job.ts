@@ -5,7 +5,7 @@ import type { Scan } from '../content/scan.js';
 import type { Digest, DigestWindow } from '../digest/build.js';
 import { contentErrorFrom, type ErrorRecord } from '../errors.js';
 import type { BuildState } from '../output/build-state.js';
-import type { BuildOptions } from '../core.js';
+import type { BuildOptions } from './types.js';
 
 /** What a build reports, in a form the build state can keep between runs. */
 export interface BuildSummary {

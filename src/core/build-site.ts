@@ -20,7 +20,7 @@ import { saveFiles } from '../output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
 import { short, type CoreContext } from './context.js';
-import type { BuildReport } from '../core.js';
+import type { BuildReport } from './types.js';
 
 export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildReport> {
   const { config, contentDir, outDir, displayDir, cacheDir, templatesDir, log, loadPublished } = ctx;

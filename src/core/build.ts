@@ -9,21 +9,19 @@ import { FEED_FILES } from '../feeds/model.js';
 import { siteUrl } from '../shared/urls.js';
 import { scanPostFiles } from '../content/scan.js';
 import { outputsIntact, readBuildState } from '../output/build-state.js';
+import type { SubscriberStore } from '../subscribers/store.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
 import type { Config } from '../config.js';
 import { createContext, filesFingerprint, short, type CoreContext } from './context.js';
-import type { BuildOptions, BuildReport, Core, CoreDeps } from '../core.js';
+import type { BaseDeps, BuildOptions, BuildReport, PublishDeps, Publisher, SiteBuilder } from './types.js';
 
-/**
- * Only the site-building part of the core: what `broadsheet build` needs, without the subscriber and
- * digest use cases (and the modules they load).
- */
-export function createSiteBuilder(config: Readonly<Config>, deps: CoreDeps): Pick<Core, 'build' | 'rebuild'> {
-  return buildUseCases(createContext(config, deps));
+/** What `broadsheet build` needs: the site builder alone, without the subscriber and digest use cases (and the modules they load). */
+export function createSiteBuilder(config: Readonly<Config>, deps: BaseDeps): SiteBuilder {
+  return siteBuilder(createContext(config, deps));
 }
 
-export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'> {
-  const { config, deps, contentDir, outDir, cacheDir, templatesDir, log } = ctx;
+export function siteBuilder(ctx: CoreContext): SiteBuilder {
+  const { config, deps, contentDir, outDir, cacheDir, templatesDir } = ctx;
 
   /** A folder that cannot be used is named as it was given: `--out /dev/null/x: not a directory`. */
   async function build(options: BuildOptions = {}): Promise<BuildReport> {
@@ -65,11 +63,16 @@ export function buildUseCases(ctx: CoreContext): Pick<Core, 'build' | 'rebuild'>
     return buildSite(ctx, job);
   }
 
+  return { build };
+}
+
+/** rebuild(): a build, recorded in the store (`status` shows it), and a WebSub ping for each changed feed. */
+export function publisher(ctx: CoreContext, site: SiteBuilder, deps: PublishDeps & { store: Pick<SubscriberStore, 'setMeta'> }): Publisher {
+  const { config, log } = ctx;
   return {
-    build,
     async rebuild() {
-      const report = await build();
-      deps.store?.setMeta('lastBuild', deps.now().toISOString());
+      const report = await site.build();
+      deps.store.setMeta('lastBuild', ctx.deps.now().toISOString());
       const hub = config.feeds.hub;
       const feedNames: string[] = Object.values(FEED_FILES);
       const changedFeeds = report.written.filter((f) => feedNames.includes(f.split('/').pop()!));

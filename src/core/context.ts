@@ -1,4 +1,5 @@
-// What every use case shares: resolved folders, the logger, the signing key, and the published posts.
+// What every use case shares: resolved folders, the logger, the templates and the published posts; and the
+// signing key, for those that sign links.
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -7,10 +8,9 @@ import { readSecrets, type Config } from '../config.js';
 import type { Scan } from '../content/scan.js';
 import { loadSigningKey } from '../email/signing-key.js';
 import type { Templates } from '../email/templates.js';
-import { AppError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { silentLogger } from '../log.js';
-import type { CoreDeps } from '../core.js';
+import type { BaseDeps } from './types.js';
 
 /** The templates/ folder shipped with Broadsheet (next to src/ and dist/): found on first use. */
 export function bundledTemplates(): string {
@@ -25,7 +25,7 @@ export const postsModule = () => import('../content/cache.js');
 export const publishModule = () => import('../content/publish.js');
 export const templatesModule = () => import('../email/templates.js');
 
-export function createContext(config: Readonly<Config>, deps: CoreDeps) {
+export function createContext(config: Readonly<Config>, deps: BaseDeps) {
   // Luxon asks ICU for the machine's locale the first time it needs one (10 ms: a tenth of a rebuild
   // where nothing changed), and no output may depend on the machine's locale anyway: every date a
   // reader sees is formatted in the site's language, explicitly.
@@ -38,10 +38,6 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
   const cacheDir = path.join(dataDir, 'cache');
   const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : bundledTemplates();
   const log = deps.log ?? silentLogger;
-  /** Mail sent after a request was answered; settled() waits for it (shutdown, tests). */
-  const background = new Set<Promise<void>>();
-  let keyPromise: Promise<string> | undefined;
-  const signingKey = () => (keyPromise ??= loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey));
 
   /** Every post (through the post cache), and which of them are published now. */
   async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
@@ -77,7 +73,16 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
     return loadedTemplates.templates;
   };
 
-  return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, background, signingKey, loadPublished, templates };
+  return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, loadPublished, templates };
+}
+
+/**
+ * The key that signs links (BROADSHEET_SECRET, else data/secret.key, generated on first use): read when a
+ * use case first needs it, once. A command that signs nothing never reads or creates it.
+ */
+export function signingKeyLoader(dataDir: string, env: Record<string, string | undefined>): () => Promise<string> {
+  let key: Promise<string> | undefined;
+  return () => (key ??= loadSigningKey(dataDir, readSecrets(env).signingKey));
 }
 
 /** A short stable name for a folder (or pair of folders) in cache file names. */
@@ -98,10 +103,4 @@ export function filesFingerprint(dir: string): string {
   } catch {
     return '';
   }
-}
-
-export function need<T>(value: T | undefined, what: string): T {
-  // A wiring mistake in a driver, not a user error.
-  if (value === undefined) throw new AppError('CORE_MISCONFIGURED', { message: `the core was created without a ${what}: the driver must pass one` });
-  return value;
 }

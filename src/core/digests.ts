@@ -1,4 +1,5 @@
-// Use cases for the digest: previews (files, in memory, archive), sending, the scheduler's due run, status.
+// Use cases for the digest: previews (files, in memory, archive), sending and the scheduler's due run,
+// and the status report.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -7,8 +8,12 @@ import type { Templates } from '../email/templates.js';
 import { siteUrl } from '../shared/urls.js';
 import { dueSubscribers, nextSlot } from '../schedule/due.js';
 import { DateTime } from 'luxon';
-import { need, type CoreContext } from './context.js';
-import type { Core } from '../core.js';
+import type { Config } from '../config.js';
+import type { Mailer } from '../delivery/mailer.js';
+import type { SendOptions } from '../delivery/send-digest.js';
+import type { SubscriberStore } from '../subscribers/store.js';
+import { createContext, signingKeyLoader, type CoreContext } from './context.js';
+import type { BaseDeps, DigestPreviews, DigestSender, MailerDeps, SecretDeps, SendingDeps, StatusReader, StoreDeps } from './types.js';
 
 // Rendering and sending load MJML, Liquid and nodemailer's MIME code: only when a digest is rendered.
 const renderModule = () => import('../email/render.js');
@@ -17,8 +22,26 @@ const sendModule = () => import('../delivery/send-digest.js');
 /** Archive pages kept rendered: the recent weeks readers open from their mail, with room to spare. */
 const ARCHIVE_CACHE_SIZE = 32;
 
-export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'previewInMemory' | 'runDueDigests' | 'status' | 'archivePage' | 'previewDigest'> {
-  const { config, deps, dataDir, log, signingKey, loadPublished } = ctx;
+/** `broadsheet digest`: previews, without a store or a mailer. */
+export function createDigestPreviews(config: Readonly<Config>, deps: BaseDeps & SecretDeps): DigestPreviews {
+  const ctx = createContext(config, deps);
+  return digestPreviews(ctx, { signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+}
+
+/** `broadsheet send`: the digest to every active subscriber. */
+export function createDigestSender(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps & MailerDeps & SendingDeps): DigestSender {
+  const ctx = createContext(config, deps);
+  return digestSender(ctx, { ...deps, signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+}
+
+/** `broadsheet status`. */
+export function createStatusReader(config: Readonly<Config>, deps: BaseDeps & StoreDeps): StatusReader {
+  return statusReader(createContext(config, deps), deps);
+}
+
+export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promise<string> }): DigestPreviews {
+  const { config, dataDir, loadPublished } = ctx;
+  const { signingKey } = deps;
   /**
    * The digest email as one recipient gets it: `to` (default: the sender's own address), or nobody's
    * (`anonymous`): a public archive page must carry no token, its links lead to pages asking for the
@@ -33,29 +56,14 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
       : { email: address, name: undefined, ...links };
     const email = personalize(rendered, personal);
-    const message = await buildMessage({ ...email, digestId: digest.id }, { email: address }, links, deps.now(), config);
+    const message = await buildMessage({ ...email, digestId: digest.id }, { email: address }, links, ctx.deps.now(), config);
     return { email, message };
   }
   let lastPreview: { key: string; templates: Templates; rendered: ReturnType<typeof renderPreview> } | undefined;
   // Archive pages by id, least recently used first. An entry is its digest's hash (posts as built) and the
   // templates it was rendered with: a rebuild that changes the week, or an edited template, renders anew.
   const archive = new Map<string, { key: string; templates: Templates; html: Promise<string> }>();
-  async function sendDigest(options: Parameters<Core['sendDigest']>[0] = {}) {
-    const store = need(deps.store, 'store');
-    const mailer = need(deps.mailer, 'mailer');
-    const { published } = await loadPublished();
-    const { sendDigest: runSend } = await sendModule();
-    return runSend(
-      {
-        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, now: deps.now, log,
-        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
-      },
-      options,
-    );
-  }
   return {
-    sendDigest,
     async previewInMemory(options = {}) {
       const { published, now } = await loadPublished();
       const fallbackWindow = defaultWindow(now, config.site.timezone);
@@ -81,32 +89,6 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       }
       const { email, message } = await lastPreview.rendered;
       return { window, fallback, digest, subject: email.subject, html: email.html, text: email.text, eml: message.raw };
-    },
-    async runDueDigests() {
-      const store = need(deps.store, 'store');
-      if (store.unfinishedCampaign()) return sendDigest();
-      const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, deps.now(), config.site.timezone);
-      if (due.length === 0) {
-        return { campaignId: undefined, resumed: false, dryRun: false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false, idle: 'no subscriber is due' };
-      }
-      return sendDigest({ subscriberIds: due.map((s) => s.id) });
-    },
-    status() {
-      const store = need(deps.store, 'store');
-      const now = deps.now();
-      const lastBuild = store.getMeta('lastBuild');
-      return {
-        next: {
-          rebuild: nextSlot(config.schedule.rebuild, now, config.site.timezone),
-          digestCheck: nextSlot(config.schedule.digestCheck, now, config.site.timezone),
-          digestInSiteTimezone: nextSlot(config.schedule.digest, now, config.site.timezone),
-        },
-        // `broadsheet build` has no database: its last build is the site feed's modification time.
-        lastBuild: lastBuild ? new Date(lastBuild) : feedMtime(path.join(ctx.outDir, 'feed.xml')),
-        subscribers: store.counts(),
-        due: dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
-        campaigns: store.listCampaigns(5),
-      };
     },
     async archivePage(id) {
       const match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(id);
@@ -145,7 +127,7 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       const to = (options.to ?? config.email.from.address).trim().toLowerCase();
       const { email, message } = await renderPreview(digest, to);
       const { saveFiles } = await import('../output/save.js');
-      const previewDir = options.outDir ? path.resolve(deps.cwd, options.outDir) : path.join(dataDir, 'preview');
+      const previewDir = options.outDir ? path.resolve(ctx.deps.cwd, options.outDir) : path.join(dataDir, 'preview');
       await saveFiles(previewDir, [
         { path: 'digest.html', body: email.html },
         { path: 'digest.txt', body: email.text },
@@ -163,6 +145,61 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
         files: { html: path.join(previewDir, 'digest.html'), text: path.join(previewDir, 'digest.txt'), eml: path.join(previewDir, 'digest.eml') },
         htmlBytes: Buffer.byteLength(email.html),
         notes,
+      };
+    },
+  };
+}
+
+export function digestSender(
+  ctx: CoreContext,
+  deps: { store: SubscriberStore; mailer: Mailer; signingKey: () => Promise<string> } & SendingDeps,
+): DigestSender {
+  const { config, log, loadPublished } = ctx;
+  const { store, mailer, signingKey } = deps;
+  const now = ctx.deps.now;
+  async function sendDigest(options: SendOptions = {}) {
+    const { published } = await loadPublished();
+    const { sendDigest: runSend } = await sendModule();
+    return runSend(
+      {
+        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, now, log,
+        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+      },
+      options,
+    );
+  }
+  return {
+    sendDigest,
+    async runDueDigests() {
+      if (store.unfinishedCampaign()) return sendDigest();
+      const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
+      if (due.length === 0) {
+        return { campaignId: undefined, resumed: false, dryRun: false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false, idle: 'no subscriber is due' };
+      }
+      return sendDigest({ subscriberIds: due.map((s) => s.id) });
+    },
+  };
+}
+
+export function statusReader(ctx: CoreContext, deps: { store: SubscriberStore }): StatusReader {
+  const { config } = ctx;
+  const { store } = deps;
+  return {
+    status() {
+      const now = ctx.deps.now();
+      const lastBuild = store.getMeta('lastBuild');
+      return {
+        next: {
+          rebuild: nextSlot(config.schedule.rebuild, now, config.site.timezone),
+          digestCheck: nextSlot(config.schedule.digestCheck, now, config.site.timezone),
+          digestInSiteTimezone: nextSlot(config.schedule.digest, now, config.site.timezone),
+        },
+        // `broadsheet build` has no database: its last build is the site feed's modification time.
+        lastBuild: lastBuild ? new Date(lastBuild) : feedMtime(path.join(ctx.outDir, 'feed.xml')),
+        subscribers: store.counts(),
+        due: dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
+        campaigns: store.listCampaigns(5),
       };
     },
   };

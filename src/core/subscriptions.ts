@@ -1,17 +1,20 @@
-// Use cases for subscribers: the CLI's add/remove/list/import/show/delete and the server's double
-// opt-in, one-click unsubscribe and preferences.
+// Use cases for subscribers: the CLI's add/remove/list/import/show/delete (SubscriberAdmin, no mail) and
+// what may mail a subscriber (Signups: pending adds, imports, the server's double opt-in, one-click
+// unsubscribe and preferences).
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { siteUrl } from '../shared/urls.js';
 import { normalizeAddress, parseCategoryList, unknownCategories } from '../subscribers/address.js';
-import type { Subscriber } from '../subscribers/store.js';
+import type { Subscriber, SubscriberStore } from '../subscribers/store.js';
 import { DELETED_ON_REQUEST, suppressionHash } from '../subscribers/suppression.js';
 import { signToken, verifyToken } from '../email/tokens.js';
 import type { Category } from '../content/schema.js';
 import { IANAZone } from 'luxon';
 import { describeError, InputError } from '../errors.js';
-import { need, type CoreContext } from './context.js';
-import type { Core, ImportReport } from '../core.js';
+import type { Config } from '../config.js';
+import type { Mailer } from '../delivery/mailer.js';
+import { createContext, signingKeyLoader, type CoreContext } from './context.js';
+import type { AddSubscriberInput, BaseDeps, ImportReport, MailerDeps, SecretDeps, Signups, StoreDeps, SubscriberAdmin } from './types.js';
 
 // Mail rendering, MIME building and CSV parsing load when a use case first needs them: listing or
 // removing subscribers needs none of them.
@@ -34,14 +37,121 @@ function mayRequestAgain(events: ReadonlyArray<{ event: string; at: Date }>, now
   return now.getTime() - last >= CONFIRMATION_INTERVAL_MS && sent.filter((t) => now.getTime() - t < 86_400_000).length < CONFIRMATIONS_PER_DAY;
 }
 
-export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscriber' | 'removeSubscriber' | 'reactivateBounced' | 'listSubscribers' | 'importSubscribers' | 'showSubscriber' | 'deleteSubscriber' | 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences' | 'categories' | 'settled'> {
-  const { config, deps, log, background, signingKey, loadPublished } = ctx;
+/** The key that signs links and suppression hashes, read on first use (see signingKeyLoader). */
+type SigningKey = () => Promise<string>;
+
+/** The list by hand, without a mailer: `subscribers add|remove|list|show|delete|reactivate|export`. */
+export function createSubscriberAdmin(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps): SubscriberAdmin {
+  const ctx = createContext(config, deps);
+  return subscriberAdmin(ctx, { store: deps.store, signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+}
+
+/** What may mail a subscriber: `subscribers add --pending|import`, and the server's subscriber routes. */
+export function createSignups(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps & MailerDeps): Signups {
+  const ctx = createContext(config, deps);
+  return signups(ctx, { store: deps.store, mailer: deps.mailer, signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+}
+
+/** What both capabilities check an address against: the published categories and the suppression list. */
+function listRules(ctx: CoreContext, store: SubscriberStore, signingKey: SigningKey) {
+  async function categories(): Promise<Category[]> {
+    const { published } = await ctx.loadPublished();
+    const seen = new Map<string, Category>();
+    for (const post of published.posts) if (!seen.has(post.category.slug)) seen.set(post.category.slug, post.category);
+    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+  /** The suppression entry for an address; the signing key is only read when the list has entries. */
+  async function suppressionOf(email: string) {
+    return store.hasSuppressions() ? store.suppression(suppressionHash(email, await signingKey())) : undefined;
+  }
+  /** Add one address by hand: its categories must exist, and an address deleted on request stays out. */
+  async function add(input: AddSubscriberInput, status: 'active' | 'pending') {
+    const email = addressOf(input.email);
+    const { toSlug } = await slugModule();
+    const slugs = parseCategoryList(input.categories, toSlug);
+    if (slugs.length > 0) {
+      const known = await categories();
+      const unknown = unknownCategories(input.categories, toSlug, new Set(known.map((c) => c.slug)));
+      if (unknown.length > 0) throw new InputError({ field: 'categories', message: unknownCategoryMessage(unknown, known) });
+    }
+    // Only the person can undo an erasure, by signing up again; an address already back (pending) is simply known.
+    if (!store.findByEmail(email) && (await suppressionOf(email))) {
+      throw new InputError({ field: 'email', message: `${email} is suppressed (deleted on request): only the person can subscribe again, through the subscribe form` });
+    }
+    return store.add({ email, name: input.name, categories: slugs, timezone: input.timezone, status }, ctx.deps.now());
+  }
+  return { categories, suppressionOf, add };
+}
+
+/** Names the unknown categories and the ones there are (by name; names and slugs are both accepted). */
+function unknownCategoryMessage(unknown: string[], known: Category[]): string {
+  const there = known.length > 0 ? `the categories of the published posts are: ${known.map((c) => c.name).join(', ')}` : 'no post is published yet, so there are no categories';
+  return `unknown ${unknown.length === 1 ? 'category' : 'categories'} ${unknown.map((c) => `"${c}"`).join(', ')}: ${there}`;
+}
+
+/** A normalised address, or an InputError quoting what was given. */
+function addressOf(raw: string): string {
+  const email = normalizeAddress(raw);
+  if (!email) throw new InputError({ field: 'email', message: `"${raw}" is not an email address` });
+  return email;
+}
+
+export function subscriberAdmin(ctx: CoreContext, deps: { store: SubscriberStore; signingKey: SigningKey }): SubscriberAdmin {
+  const { log } = ctx;
+  const { store, signingKey } = deps;
+  const now = ctx.deps.now;
+  const { suppressionOf, add } = listRules(ctx, store, signingKey);
+  return {
+    addSubscriber: (input) => add(input, 'active'),
+    async reactivateBounced(since) {
+      const emails = store.reactivateBounced(since, now(), `bounced since ${since.toISOString()}, reactivated by hand`);
+      log.info({ since: since.toISOString(), reactivated: emails.length }, 'bounced subscribers reactivated');
+      return emails;
+    },
+    async removeSubscriber(raw) {
+      const email = normalizeAddress(raw);
+      const subscriber = email ? store.findByEmail(email) : undefined;
+      if (!subscriber) return { found: false, changed: false };
+      return { found: true, changed: store.unsubscribe(subscriber.id, now()) };
+    },
+    async showSubscriber(raw) {
+      const email = addressOf(raw);
+      const subscriber = store.findByEmail(email);
+      return {
+        email,
+        subscriber,
+        events: subscriber ? store.eventsOf(subscriber.id) : [],
+        deliveries: subscriber ? store.deliveriesOf(subscriber.id) : [],
+        suppression: await suppressionOf(email),
+      };
+    },
+    async deleteSubscriber(raw) {
+      const email = addressOf(raw);
+      const subscriber = store.findByEmail(email);
+      if (!subscriber) return { email, found: false, events: 0, deliveries: 0, suppression: await suppressionOf(email) };
+      const hash = suppressionHash(email, await signingKey());
+      const erased = store.erase(subscriber.id, { hash, reason: DELETED_ON_REQUEST }, now());
+      return { email, found: true, ...erased, suppression: store.suppression(hash) };
+    },
+    listSubscribers(status) {
+      return store.list({ status });
+    },
+  };
+}
+
+export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer: Mailer; signingKey: SigningKey }): Signups {
+  const { config, log } = ctx;
+  const { store, mailer, signingKey } = deps;
+  const now = ctx.deps.now;
+  const { categories, add } = listRules(ctx, store, signingKey);
+  /** Mail sent after a request was answered; settled() waits for it (shutdown, tests). */
+  const background = new Set<Promise<void>>();
   /** The signups queued so far, in order (see subscribe). */
-  let signups: Promise<void> = Promise.resolve();
+  let queued: Promise<void> = Promise.resolve();
   /** The subscriber a token speaks for, or undefined for a forged, altered, expired or stale token. */
   async function subscriberFor(token: string, purpose: 'unsubscribe' | 'preferences' | 'confirm'): Promise<Subscriber | undefined> {
-    const payload = verifyToken(token, await signingKey(), purpose, deps.now());
-    return payload ? need(deps.store, 'store').findByEmail(payload.email) : undefined;
+    const payload = verifyToken(token, await signingKey(), purpose, now());
+    return payload ? store.findByEmail(payload.email) : undefined;
   }
   /** A transactional message (confirm, welcome) to one subscriber; list headers only when `links` are given. */
   async function sendNotice(
@@ -54,9 +164,9 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     const email = await renderNoticeEmail(await ctx.templates(), config, kind, {
       email: subscriber.email, categories: subscriber.categories, links, validDays: config.delivery.confirmDays,
     });
-    const now = deps.now();
+    const at = now();
     const to = { email: subscriber.email, name: subscriber.name ?? undefined };
-    await need(deps.mailer, 'mailer').send(await buildMessage({ ...email, digestId: `${kind}-${now.getTime()}` }, to, listLinks, now, config));
+    await mailer.send(await buildMessage({ ...email, digestId: `${kind}-${at.getTime()}` }, to, listLinks, at, config));
     log.info({ subscriber: subscriber.id }, kind === 'confirm' ? 'confirmation request submitted' : 'welcome message submitted');
   }
   async function sendWelcome(subscriber: Subscriber): Promise<void> {
@@ -68,95 +178,22 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
   async function sendConfirmations(subscribers: Subscriber[], onProgress?: (done: number, total: number) => void): Promise<number> {
     const key = await signingKey();
     for (const [i, subscriber] of subscribers.entries()) {
-      const expires = Math.floor(deps.now().getTime() / 1000) + config.delivery.confirmDays * 86_400;
+      const expires = Math.floor(now().getTime() / 1000) + config.delivery.confirmDays * 86_400;
       const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
       await sendNotice(subscriber, 'confirm', { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) });
-      need(deps.store, 'store').addEvent(subscriber.id, CONFIRMATION_EVENT, null, deps.now());
+      store.addEvent(subscriber.id, CONFIRMATION_EVENT, null, now());
       onProgress?.(i + 1, subscribers.length);
     }
     return subscribers.length;
   }
-  async function categories(): Promise<Category[]> {
-    const { published } = await loadPublished();
-    const seen = new Map<string, Category>();
-    for (const post of published.posts) if (!seen.has(post.category.slug)) seen.set(post.category.slug, post.category);
-    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }
-  /** Names the unknown categories and the ones there are (by name; names and slugs are both accepted). */
-  function unknownCategoryMessage(unknown: string[], known: Category[]): string {
-    const there = known.length > 0 ? `the categories of the published posts are: ${known.map((c) => c.name).join(', ')}` : 'no post is published yet, so there are no categories';
-    return `unknown ${unknown.length === 1 ? 'category' : 'categories'} ${unknown.map((c) => `"${c}"`).join(', ')}: ${there}`;
-  }
-  /** The suppression entry for an address; the signing key is only read when the list has entries. */
-  async function suppressionOf(email: string) {
-    const store = need(deps.store, 'store');
-    return store.hasSuppressions() ? store.suppression(suppressionHash(email, await signingKey())) : undefined;
-  }
-  /** A normalised address, or an InputError quoting what was given. */
-  function addressOf(raw: string): string {
-    const email = normalizeAddress(raw);
-    if (!email) throw new InputError({ field: 'email', message: `"${raw}" is not an email address` });
-    return email;
-  }
   return {
-    async addSubscriber(input) {
-      const store = need(deps.store, 'store');
-      const email = addressOf(input.email);
-      const status = input.pending ? 'pending' : 'active';
-      const { toSlug } = await slugModule();
-      const slugs = parseCategoryList(input.categories, toSlug);
-      if (slugs.length > 0) {
-        const known = await categories();
-        const unknown = unknownCategories(input.categories, toSlug, new Set(known.map((c) => c.slug)));
-        if (unknown.length > 0) throw new InputError({ field: 'categories', message: unknownCategoryMessage(unknown, known) });
-      }
-      // Only the person can undo an erasure, by signing up again; an address already back (pending) is simply known.
-      if (!store.findByEmail(email) && (await suppressionOf(email))) {
-        throw new InputError({ field: 'email', message: `${email} is suppressed (deleted on request): only the person can subscribe again, through the subscribe form` });
-      }
-      const { subscriber, created } = store.add({ email, name: input.name, categories: slugs, timezone: input.timezone, status }, deps.now());
-      const confirmationSent = created && status === 'pending' ? (await sendConfirmations([subscriber]), true) : false;
+    async addPendingSubscriber(input) {
+      const { subscriber, created } = await add(input, 'pending');
+      const confirmationSent = created ? (await sendConfirmations([subscriber]), true) : false;
       return { subscriber, created, confirmationSent };
     },
-    async reactivateBounced(since) {
-      const emails = need(deps.store, 'store').reactivateBounced(since, deps.now(), `bounced since ${since.toISOString()}, reactivated by hand`);
-      log.info({ since: since.toISOString(), reactivated: emails.length }, 'bounced subscribers reactivated');
-      return emails;
-    },
-    async removeSubscriber(raw) {
-      const store = need(deps.store, 'store');
-      const email = normalizeAddress(raw);
-      const subscriber = email ? store.findByEmail(email) : undefined;
-      if (!subscriber) return { found: false, changed: false };
-      return { found: true, changed: store.unsubscribe(subscriber.id, deps.now()) };
-    },
-    async showSubscriber(raw) {
-      const store = need(deps.store, 'store');
-      const email = addressOf(raw);
-      const subscriber = store.findByEmail(email);
-      return {
-        email,
-        subscriber,
-        events: subscriber ? store.eventsOf(subscriber.id) : [],
-        deliveries: subscriber ? store.deliveriesOf(subscriber.id) : [],
-        suppression: await suppressionOf(email),
-      };
-    },
-    async deleteSubscriber(raw) {
-      const store = need(deps.store, 'store');
-      const email = addressOf(raw);
-      const subscriber = store.findByEmail(email);
-      if (!subscriber) return { email, found: false, events: 0, deliveries: 0, suppression: await suppressionOf(email) };
-      const hash = suppressionHash(email, await signingKey());
-      const erased = store.erase(subscriber.id, { hash, reason: DELETED_ON_REQUEST }, deps.now());
-      return { email, found: true, ...erased, suppression: store.suppression(hash) };
-    },
-    listSubscribers(status) {
-      return need(deps.store, 'store').list({ status });
-    },
     async importSubscribers(file, options = {}) {
-      const store = need(deps.store, 'store');
-      const absolute = path.resolve(deps.cwd, file);
+      const absolute = path.resolve(ctx.deps.cwd, file);
       const text = await readFile(absolute, 'utf8').catch((cause: unknown) => {
         throw new InputError({ file, message: 'cannot read the CSV file', cause });
       });
@@ -183,7 +220,7 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       });
       errors.sort((a, b) => a.line - b.line);
       const progress = options.onProgress;
-      const result = store.importMany(rows.map(({ line: _line, ...row }) => row), deps.now(), progress && ((done, total) => progress('storing', done, total)));
+      const result = store.importMany(rows.map(({ line: _line, ...row }) => row), now(), progress && ((done, total) => progress('storing', done, total)));
       // Every new pending subscriber still owes a confirmation: those of --pending, and the rows the file had
       // as pending (never confirmed), which stay pending without --pending too.
       const owed = result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === 'pending');
@@ -202,25 +239,24 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       };
     },
     async subscribe(input) {
-      const store = need(deps.store, 'store');
       const email = normalizeAddress(input.email);
       if (!email) throw new InputError({ field: 'email', message: 'expected an email address' });
       const { toSlug } = await slugModule();
       const categories = parseCategoryList(input.categories, toSlug);
       const timezone = input.timezone && IANAZone.isValidZone(input.timezone) ? input.timezone : undefined;
-      const at = deps.now();
+      const at = now();
       // Every address is queued alike and decided after the answer has gone: the answer's timing (and
       // the next request's) must not tell which addresses are subscribed. Signups run one at a time.
       // setImmediate: not even the first database write happens before the answer is on its way.
-      const job = signups.then(() => new Promise((resolve) => setImmediate(resolve))).then(async () => {
-        const now = deps.now();
+      const job = queued.then(() => new Promise((resolve) => setImmediate(resolve))).then(async () => {
+        const decidedAt = now();
         const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, at);
         // Only a new, pending or unsubscribed address gets a (new) request; a known one gets nothing.
-        const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, now));
+        const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, decidedAt));
         if (!wantsRequest) return;
-        if (!created) store.setCategories(subscriber.id, categories, now);
+        if (!created) store.setCategories(subscriber.id, categories, decidedAt);
         const current = store.get(subscriber.id)!;
-        if (!created && !mayRequestAgain(store.eventsOf(current.id), now)) {
+        if (!created && !mayRequestAgain(store.eventsOf(current.id), decidedAt)) {
           log.info({ subscriber: current.id }, 'confirmation request not sent again: one was sent too recently');
           return;
         }
@@ -229,15 +265,14 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const pending: Promise<void> = job.then(() => undefined, (err: unknown) => {
         log.error({ error: describeError(err) }, 'signup failed');
       });
-      signups = pending;
+      queued = pending;
       background.add(pending);
       void pending.finally(() => background.delete(pending));
     },
     async confirmSubscription(token) {
       const subscriber = await subscriberFor(token, 'confirm');
       if (!subscriber) return 'invalid';
-      const store = need(deps.store, 'store');
-      if (!store.activate(subscriber.id, deps.now())) return subscriber.status === 'active' ? 'already' : 'invalid';
+      if (!store.activate(subscriber.id, now())) return subscriber.status === 'active' ? 'already' : 'invalid';
       // The person confirmed a new signup themselves: an earlier erasure no longer stands in their way.
       if (store.hasSuppressions()) store.unsuppress(suppressionHash(subscriber.email, await signingKey()));
       await sendWelcome(subscriber);
@@ -246,7 +281,7 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
     async unsubscribeByToken(token) {
       const subscriber = await subscriberFor(token, 'unsubscribe');
       if (!subscriber) return 'invalid';
-      return need(deps.store, 'store').unsubscribe(subscriber.id, deps.now()) ? 'unsubscribed' : 'already';
+      return store.unsubscribe(subscriber.id, now()) ? 'unsubscribed' : 'already';
     },
     async readPreferences(token) {
       const subscriber = await subscriberFor(token, 'preferences');
@@ -259,10 +294,9 @@ export function subscriptionUseCases(ctx: CoreContext): Pick<Core, 'addSubscribe
       const subscriber = await subscriberFor(token, 'preferences');
       if (!subscriber) return false;
       const { toSlug } = await slugModule();
-      need(deps.store, 'store').setCategories(subscriber.id, parseCategoryList(categories, toSlug), deps.now());
+      store.setCategories(subscriber.id, parseCategoryList(categories, toSlug), now());
       return true;
     },
-    categories,
     async settled() {
       await Promise.allSettled([...background]);
     },

@@ -20,7 +20,7 @@ export async function withSendingLease<T>(
   now: () => Date,
   work: (lost: () => boolean) => Promise<T>,
   /** Whether a holder is known to be gone (a process of this machine that no longer runs): its lease is taken over at once. */
-  isGone: (holder: string) => boolean = () => false,
+  isGone: (holder: string) => boolean,
 ): Promise<LeaseOutcome<T>> {
   if (!store.acquireLease(SENDING_LEASE, holder, now(), ttlMs)) {
     const by = store.leaseHolder(SENDING_LEASE);

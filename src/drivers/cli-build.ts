@@ -1,8 +1,6 @@
 // `broadsheet build`: load the posts, write every feed and page. Parse, one core call, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig } from '../config.js';
-import type { BuildReport } from '../core.js';
-import { createSiteBuilder } from '../core/build.js';
+import type { BuildReport, SiteBuilder } from '../core/types.js';
 import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, type CliIo } from './cli-args.js';
 
 const BUILD_OPTIONS = {
@@ -14,11 +12,15 @@ const BUILD_OPTIONS = {
   ...JSON_OPTION,
 } as const satisfies ParseArgsConfig['options'];
 
-export async function buildCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: BUILD_OPTIONS, strict: true, allowPositionals: false });
-  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
+export type BuildArgs = ReturnType<typeof parseBuildArgs>;
+
+export function parseBuildArgs(args: readonly string[]) {
+  return parseArgs({ args: [...args], options: BUILD_OPTIONS, strict: true, allowPositionals: false }).values;
+}
+
+export async function runBuild(values: BuildArgs, io: CliIo, site: SiteBuilder): Promise<number> {
   const started = performance.now();
-  const report = await createSiteBuilder(config, { now: io.now, cwd: io.cwd, env: io.env }).build(values);
+  const report = await site.build(values);
   const ms = performance.now() - started;
   if (values.json) io.stdout.write(jsonDocument(buildDocument(report, ms)));
   else {

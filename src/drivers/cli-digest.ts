@@ -1,9 +1,9 @@
 // `broadsheet digest`: preview the digest email as files. Parse, one core call, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import path from 'node:path';
-import { loadConfig, originOf } from '../config.js';
+import { originOf, type Config } from '../config.js';
 import { pathErrorFrom } from '../errors.js';
-import { createCore, type PreviewReport } from '../core.js';
+import type { DigestPreviews, PreviewReport } from '../core/types.js';
 import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, windowFlag, type CliIo } from './cli-args.js';
 
 const DIGEST_OPTIONS = {
@@ -15,12 +15,16 @@ const DIGEST_OPTIONS = {
   ...JSON_OPTION,
 } as const satisfies ParseArgsConfig['options'];
 
-export async function digestCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: DIGEST_OPTIONS, strict: true, allowPositionals: false });
-  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
-  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env });
+export type DigestArgs = ReturnType<typeof parseDigestArgs>;
+
+export function parseDigestArgs(args: readonly string[]) {
+  return parseArgs({ args: [...args], options: DIGEST_OPTIONS, strict: true, allowPositionals: false }).values;
+}
+
+export async function runDigest(values: DigestArgs, io: CliIo, deps: { config: Readonly<Config>; previews: DigestPreviews }): Promise<number> {
+  const { config, previews } = deps;
   const window = { since: windowFlag(values.since, 'since', config.site.timezone), until: windowFlag(values.until, 'until', config.site.timezone) };
-  const report = await core.previewDigest({ ...window, to: values.to, outDir: values.out }).catch((err: unknown) => {
+  const report = await previews.previewDigest({ ...window, to: values.to, outDir: values.out }).catch((err: unknown) => {
     // A folder that cannot be used is named as it was given.
     const data = path.resolve(io.cwd, config.paths.data);
     throw pathErrorFrom(err, [

@@ -1,13 +1,13 @@
 // `broadsheet send`: the one command that mails the whole list by hand, so it says what it is about to
 // do and asks first (or needs --yes when there is no terminal to ask on). Parse, core calls, print.
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { holderIsGoneOn, processIsRunning, withSendingLease } from '../delivery/lease.js';
+import type { Config } from '../config.js';
+import type { DigestSender } from '../core/types.js';
+import type { LeaseOutcome } from '../delivery/lease.js';
+import type { Mailer } from '../delivery/mailer.js';
 import type { SendReport } from '../delivery/send-digest.js';
 import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, windowFlag, type CliIo } from './cli-args.js';
 import { startProgress } from './progress.js';
-import { openCore } from './cli-compose.js';
 
 const SEND_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -19,79 +19,80 @@ const SEND_OPTIONS = {
   ...JSON_OPTION,
 } as const satisfies ParseArgsConfig['options'];
 
-export async function sendCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: SEND_OPTIONS, strict: true, allowPositionals: false });
+export type SendArgs = ReturnType<typeof parseSendArgs>;
+
+export function parseSendArgs(args: readonly string[]) {
+  return parseArgs({ args: [...args], options: SEND_OPTIONS, strict: true, allowPositionals: false }).values;
+}
+
+export interface SendCommandDeps {
+  config: Readonly<Config>;
+  sender: DigestSender;
+  mailer: Pick<Mailer, 'description'>;
+  /**
+   * Runs `work` while this process holds the sending lease (one sender at a time, this one or the
+   * scheduler of any `start` on this database); a lost lease stops the sender at its next safe point.
+   */
+  withLease<T>(work: () => Promise<T>): Promise<LeaseOutcome<T>>;
+}
+
+export async function runSend(values: SendArgs, io: CliIo, deps: SendCommandDeps): Promise<number> {
   const dryRun = values['dry-run'] ?? false;
-  const { config, store, core, mailer, close, stopAlsoWhen } = await openCore(io, values, true);
-  try {
-    const options = {
-      since: windowFlag(values.since, 'since', config.site.timezone),
-      until: windowFlag(values.until, 'until', config.site.timezone),
-      retryFailed: values['retry-failed'],
-    };
-    if (!dryRun && !values.yes) {
-      // What a send would do, worked out without sending or recording anything.
-      const plan = await core.sendDigest({ ...options, dryRun: true });
-      if (plan.idle || (plan.submitted === 0 && !options.retryFailed)) {
-        io.stderr.write(`Nothing to send: ${plan.idle ?? `no active subscriber has new posts (${plan.skipped} skipped)`}.\n`);
-        return 0;
-      }
-      const what = describePlan(plan, options.retryFailed ?? false, mailer!.description);
-      if (!io.ask) {
-        io.stderr.write(`${what}\nNot sent: there is no terminal to confirm on. Run \`broadsheet send --yes\` to send, or --dry-run to look first.\n`);
-        return 2;
-      }
-      const answer = await io.ask(`${what}\nSend now? [y/N] `);
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        io.stderr.write('Not sent.\n');
-        return 1;
-      }
+  const { config, sender, mailer } = deps;
+  const options = {
+    since: windowFlag(values.since, 'since', config.site.timezone),
+    until: windowFlag(values.until, 'until', config.site.timezone),
+    retryFailed: values['retry-failed'],
+  };
+  if (!dryRun && !values.yes) {
+    // What a send would do, worked out without sending or recording anything.
+    const plan = await sender.sendDigest({ ...options, dryRun: true });
+    if (plan.idle || (plan.submitted === 0 && !options.retryFailed)) {
+      io.stderr.write(`Nothing to send: ${plan.idle ?? `no active subscriber has new posts (${plan.skipped} skipped)`}.\n`);
+      return 0;
     }
-    const progress = dryRun ? undefined : await startProgress(io, 'Sending');
-    const send = () =>
-      core.sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) }).finally(() => progress?.stop());
-    // One sender at a time, this one or the scheduler of any `start` on this database: the sending lease.
-    let report: SendReport;
-    if (dryRun) report = await send();
-    else {
-      const holder = `${hostname()}:${process.pid}:send:${randomUUID().slice(0, 8)}`;
-      const outcome = await withSendingLease(
-        store,
-        holder,
-        config.schedule.leaseSeconds * 1000,
-        io.now,
-        (lost) => {
-          stopAlsoWhen(lost);
-          return send();
-        },
-        holderIsGoneOn(hostname(), processIsRunning),
-      );
-      if (!outcome.held) {
-        const by = outcome.by ? ` (${outcome.by.holder}, its lease runs until ${outcome.by.expiresAt.toISOString()} unless renewed)` : '';
-        io.stderr.write(`Not sent: another process is sending${by}. Run send again once it has finished: it resumes the same campaign.\n`);
-        return 1;
-      }
-      report = outcome.value;
+    const what = describePlan(plan, options.retryFailed ?? false, mailer.description);
+    if (!io.ask) {
+      io.stderr.write(`${what}\nNot sent: there is no terminal to confirm on. Run \`broadsheet send --yes\` to send, or --dry-run to look first.\n`);
+      return 2;
     }
-    if (values.json) {
-      // Stable fields: those with no value are null, not left out.
-      io.stdout.write(jsonDocument({ ...report, campaignId: report.campaignId ?? null, idle: report.idle ?? null, window: report.window ?? null, transport: mailer!.description }));
-      return report.failed > 0 || report.stopped ? 1 : 0;
+    const answer = await io.ask(`${what}\nSend now? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      io.stderr.write('Not sent.\n');
+      return 1;
     }
-    const reasons = Object.entries(report.skipReasons).map(([r, n]) => `${n} ${r}`).join(', ');
-    if (report.idle) io.stdout.write(`Nothing to send: ${report.idle}.\n`);
-    else if (report.dryRun) io.stdout.write(`Dry run: would send ${report.submitted}, skip ${report.skipped}${reasons ? ` (${reasons})` : ''}; ${report.renders} variant(s) to render. Nothing was sent or recorded.\n`);
-    else {
-      io.stdout.write(
-        `Campaign ${report.campaignId}${report.resumed ? ' (resumed)' : ''} via ${mailer!.description}: ` +
-          `${report.submitted} submitted, ${report.skipped} skipped${reasons ? ` (${reasons})` : ''}, ${report.failed} failed; ${report.renders} variant(s) rendered.\n` +
-          (report.stopped ? 'Stopped before the end: run send again to resume.\n' : ''),
-      );
-    }
-    return report.failed > 0 || report.stopped ? 1 : 0;
-  } finally {
-    await close();
   }
+  const progress = dryRun ? undefined : await startProgress(io, 'Sending');
+  const send = () =>
+    sender.sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) }).finally(() => progress?.stop());
+  // One sender at a time, this one or the scheduler of any `start` on this database: the sending lease.
+  let report: SendReport;
+  if (dryRun) report = await send();
+  else {
+    const outcome = await deps.withLease(send);
+    if (!outcome.held) {
+      const by = outcome.by ? ` (${outcome.by.holder}, its lease runs until ${outcome.by.expiresAt.toISOString()} unless renewed)` : '';
+      io.stderr.write(`Not sent: another process is sending${by}. Run send again once it has finished: it resumes the same campaign.\n`);
+      return 1;
+    }
+    report = outcome.value;
+  }
+  if (values.json) {
+    // Stable fields: those with no value are null, not left out.
+    io.stdout.write(jsonDocument({ ...report, campaignId: report.campaignId ?? null, idle: report.idle ?? null, window: report.window ?? null, transport: mailer.description }));
+    return report.failed > 0 || report.stopped ? 1 : 0;
+  }
+  const reasons = Object.entries(report.skipReasons).map(([r, n]) => `${n} ${r}`).join(', ');
+  if (report.idle) io.stdout.write(`Nothing to send: ${report.idle}.\n`);
+  else if (report.dryRun) io.stdout.write(`Dry run: would send ${report.submitted}, skip ${report.skipped}${reasons ? ` (${reasons})` : ''}; ${report.renders} variant(s) to render. Nothing was sent or recorded.\n`);
+  else {
+    io.stdout.write(
+      `Campaign ${report.campaignId}${report.resumed ? ' (resumed)' : ''} via ${mailer.description}: ` +
+        `${report.submitted} submitted, ${report.skipped} skipped${reasons ? ` (${reasons})` : ''}, ${report.failed} failed; ${report.renders} variant(s) rendered.\n` +
+        (report.stopped ? 'Stopped before the end: run send again to resume.\n' : ''),
+    );
+  }
+  return report.failed > 0 || report.stopped ? 1 : 0;
 }
 
 /** A few lines: how many messages to whom, the window, and where the mail goes. */

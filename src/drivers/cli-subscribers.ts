@@ -1,11 +1,12 @@
 // `broadsheet subscribers …`: the list by hand. Parse, one core call, print: data (list, show, export,
 // --json) on stdout, messages on stderr.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ImportReport, SubscriberRecord } from '../core.js';
+import type { Config } from '../config.js';
+import type { ImportReport, Signups, SubscriberAdmin, SubscriberRecord } from '../core/types.js';
+import type { Mailer } from '../delivery/mailer.js';
 import { deliveryJson, eventJson, subscriberJson, suppressionJson } from '../subscribers/json.js';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../subscribers/store.js';
 import { COMMON_OPTIONS, JSON_OPTION, jsonDocument, UsageError, windowFlag, type CliIo } from './cli-args.js';
-import { openCore } from './cli-compose.js';
 import { startProgress } from './progress.js';
 
 const SUBSCRIBER_OPTIONS = {
@@ -19,112 +20,135 @@ const SUBSCRIBER_OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
 } as const satisfies ParseArgsConfig['options'];
 
-const ACTIONS = ['add', 'remove', 'list', 'show', 'delete', 'import', 'export', 'reactivate'];
+const ACTIONS = ['add', 'remove', 'list', 'show', 'delete', 'import', 'export', 'reactivate'] as const;
+type Action = (typeof ACTIONS)[number];
+type Values = ReturnType<typeof parse>['values'];
 
-export async function subscribersCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], options: SUBSCRIBER_OPTIONS, strict: true, allowPositionals: true });
+/**
+ * Parsed and checked. `mailsOut`: the action may send mail (confirmation requests), so it needs a mailer:
+ * `add --pending`, and `import`, whose rows may be pending even without --pending.
+ */
+export type SubscribersArgs =
+  | { mailsOut: false; action: Exclude<Action, 'import'>; target: string | undefined; values: Values }
+  | { mailsOut: true; action: 'add' | 'import'; target: string; values: Values };
+
+const parse = (args: readonly string[]) => parseArgs({ args: [...args], options: SUBSCRIBER_OPTIONS, strict: true, allowPositionals: true });
+
+export function parseSubscribersArgs(args: readonly string[]): SubscribersArgs {
+  const { values, positionals } = parse(args);
   const [action, target, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  if (!action || !ACTIONS.includes(action)) throw new UsageError(`expected subscribers ${ACTIONS.join('|')}`);
+  if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`expected subscribers ${ACTIONS.join('|')}`);
   if (action === 'reactivate' && (target || !values['bounced-since'])) throw new UsageError('subscribers reactivate takes --bounced-since TIME and no address');
   if (!target && !['list', 'export', 'reactivate'].includes(action)) throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
   if (values.status && !SUBSCRIBER_STATUSES.includes(values.status as SubscriberStatus)) {
     throw new UsageError(`--status expects one of ${SUBSCRIBER_STATUSES.join(', ')}`);
   }
+  if (action === 'import' || (action === 'add' && values.pending)) return { mailsOut: true, action, target: target!, values };
+  return { mailsOut: false, action: action as Exclude<Action, 'import'>, target, values };
+}
+
+const added = (r: { subscriber: Subscriber; created: boolean; confirmationSent?: boolean }, via?: string) =>
+  r.created
+    ? `Added ${r.subscriber.email} as ${r.subscriber.status}${r.confirmationSent ? `; confirmation request sent via ${via}` : ''}.\n`
+    : `${r.subscriber.email} is already known (${r.subscriber.status}); nothing changed.\n`;
+
+/** The actions that may mail: `add --pending` and `import`. */
+export async function runSubscriberMail(args: Extract<SubscribersArgs, { mailsOut: true }>, io: CliIo, deps: { signups: Signups; mailer: Pick<Mailer, 'description'> }): Promise<number> {
+  const { values, target } = args;
+  const { signups } = deps;
+  if (args.action === 'add') {
+    const r = await signups.addPendingSubscriber({ email: target, name: values.name, categories: values.categories });
+    io.stdout.write(added(r, deps.mailer.description));
+    return 0;
+  }
+  // Progress on stderr: storing the rows, then the confirmation requests owed (each an SMTP round trip).
+  // (Both made before the import starts: rows are stored in one synchronous transaction.)
+  const bars = { storing: await startProgress(io, 'Importing'), confirming: await startProgress(io, 'Confirmation requests') };
+  const onProgress = (stage: keyof typeof bars, done: number, total: number) => {
+    if (stage === 'confirming' && done === 1) bars.storing.stop();
+    bars[stage].update(done, total);
+  };
+  const r = await signups.importSubscribers(target, { pending: values.pending, onProgress }).finally(() => {
+    bars.storing.stop();
+    bars.confirming.stop();
+  });
+  if (values.json) io.stdout.write(jsonDocument(importJson(r)));
+  else printImport(r, io, Boolean(values.pending));
+  return r.errors.length > 0 ? 1 : 0;
+}
+
+/** Every other action: the list by hand, no mail. */
+export async function runSubscriberAdmin(args: Extract<SubscribersArgs, { mailsOut: false }>, io: CliIo, deps: { config: Readonly<Config>; admin: SubscriberAdmin }): Promise<number> {
+  const { values, target } = args;
+  const { config, admin } = deps;
   const json = (document: unknown) => io.stdout.write(jsonDocument(document));
-  // An import may owe confirmation requests even without --pending: the rows the file has as pending.
-  const { config, core, mailer, close } = await openCore(io, values, Boolean(values.pending) || action === 'import');
-  try {
-    switch (action) {
-      case 'add': {
-        const r = await core.addSubscriber({ email: target!, name: values.name, categories: values.categories, pending: values.pending });
-        io.stdout.write(
-          r.created
-            ? `Added ${r.subscriber.email} as ${r.subscriber.status}${r.confirmationSent ? `; confirmation request sent via ${mailer!.description}` : ''}.\n`
-            : `${r.subscriber.email} is already known (${r.subscriber.status}); nothing changed.\n`,
-        );
-        return 0;
+  switch (args.action) {
+    case 'add': {
+      io.stdout.write(added(await admin.addSubscriber({ email: target!, name: values.name, categories: values.categories })));
+      return 0;
+    }
+    case 'reactivate': {
+      const since = windowFlag(values['bounced-since'], 'since', config.site.timezone, '--bounced-since');
+      const emails = await admin.reactivateBounced(since!);
+      for (const email of emails) io.stdout.write(`${email}\n`);
+      io.stderr.write(`${emails.length} subscriber(s) bounced since ${since!.toISOString()} are active again (each change is recorded as "reactivated").\n`);
+      return 0;
+    }
+    case 'remove': {
+      const r = await admin.removeSubscriber(target!);
+      if (!r.found) io.stderr.write(`${target} is not a subscriber.\n`);
+      else io.stdout.write(r.changed ? `Unsubscribed ${target} (the record is kept).\n` : `${target} was already not receiving digests.\n`);
+      return r.found ? 0 : 1;
+    }
+    case 'list': {
+      const rows = admin.listSubscribers(values.status as SubscriberStatus | undefined);
+      if (values.json) json({ count: rows.length, subscribers: rows.map(subscriberJson) });
+      else {
+        for (const s of rows) io.stdout.write(`${s.email}\t${s.status}\t${s.categories.join(',') || 'all'}\t${s.name ?? ''}\n`);
+        io.stderr.write(`${rows.length} subscriber(s)\n`);
       }
-      case 'reactivate': {
-        const since = windowFlag(values['bounced-since'], 'since', config.site.timezone, '--bounced-since');
-        const emails = await core.reactivateBounced(since!);
-        for (const email of emails) io.stdout.write(`${email}\n`);
-        io.stderr.write(`${emails.length} subscriber(s) bounced since ${since!.toISOString()} are active again (each change is recorded as "reactivated").\n`);
-        return 0;
+      return 0;
+    }
+    case 'show': {
+      const record = await admin.showSubscriber(target!);
+      if (values.json) json(recordJson(record));
+      else if (record.subscriber) io.stdout.write(formatRecord(record, record.subscriber));
+      if (!record.subscriber) io.stderr.write(`${record.email} is not a subscriber${record.suppression ? ` (${suppressedSince(record)})` : ''}.\n`);
+      return record.subscriber ? 0 : 1;
+    }
+    case 'delete': {
+      const before = await admin.showSubscriber(target!);
+      if (!before.subscriber) {
+        io.stderr.write(`${before.email} is not a subscriber; nothing deleted${before.suppression ? ` (${suppressedSince(before)})` : ''}.\n`);
+        return before.suppression ? 0 : 1;
       }
-      case 'remove': {
-        const r = await core.removeSubscriber(target!);
-        if (!r.found) io.stderr.write(`${target} is not a subscriber.\n`);
-        else io.stdout.write(r.changed ? `Unsubscribed ${target} (the record is kept).\n` : `${target} was already not receiving digests.\n`);
-        return r.found ? 0 : 1;
-      }
-      case 'list': {
-        const rows = core.listSubscribers(values.status as SubscriberStatus | undefined);
-        if (values.json) json({ count: rows.length, subscribers: rows.map(subscriberJson) });
-        else {
-          for (const s of rows) io.stdout.write(`${s.email}\t${s.status}\t${s.categories.join(',') || 'all'}\t${s.name ?? ''}\n`);
-          io.stderr.write(`${rows.length} subscriber(s)\n`);
-        }
-        return 0;
-      }
-      case 'show': {
-        const record = await core.showSubscriber(target!);
-        if (values.json) json(recordJson(record));
-        else if (record.subscriber) io.stdout.write(formatRecord(record, record.subscriber));
-        if (!record.subscriber) io.stderr.write(`${record.email} is not a subscriber${record.suppression ? ` (${suppressedSince(record)})` : ''}.\n`);
-        return record.subscriber ? 0 : 1;
-      }
-      case 'delete': {
-        const before = await core.showSubscriber(target!);
-        if (!before.subscriber) {
-          io.stderr.write(`${before.email} is not a subscriber; nothing deleted${before.suppression ? ` (${suppressedSince(before)})` : ''}.\n`);
-          return before.suppression ? 0 : 1;
-        }
-        if (io.ask && !values.yes) {
-          const what = `${before.email}: the subscriber record, ${before.events.length} event(s) and ${before.deliveries.length} delivery record(s)`;
-          const answer = await io.ask(`Delete everything stored about ${what}? Only a keyed hash of the address is kept. [y/N] `);
-          if (!/^y(es)?$/i.test(answer.trim())) {
-            io.stderr.write('Nothing deleted.\n');
-            return 1;
-          }
-        }
-        const r = await core.deleteSubscriber(target!);
-        // Another process may have deleted them while we asked.
-        if (!r.found) {
-          io.stderr.write(`${r.email} is not a subscriber; nothing deleted.\n`);
+      if (io.ask && !values.yes) {
+        const what = `${before.email}: the subscriber record, ${before.events.length} event(s) and ${before.deliveries.length} delivery record(s)`;
+        const answer = await io.ask(`Delete everything stored about ${what}? Only a keyed hash of the address is kept. [y/N] `);
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          io.stderr.write('Nothing deleted.\n');
           return 1;
         }
-        io.stderr.write(
-          `Deleted ${r.email}: the subscriber record, ${r.events} event(s) and ${r.deliveries} delivery record(s). ` +
-            'A keyed hash of the address stays on the suppression list: import and add refuse it; the person can still sign up again through the subscribe form.\n',
-        );
-        return 0;
       }
-      case 'import': {
-        // Progress on stderr: storing the rows, then the confirmation requests owed (each an SMTP round trip).
-        // (Both made before the import starts: rows are stored in one synchronous transaction.)
-        const bars = { storing: await startProgress(io, 'Importing'), confirming: await startProgress(io, 'Confirmation requests') };
-        const onProgress = (stage: keyof typeof bars, done: number, total: number) => {
-          if (stage === 'confirming' && done === 1) bars.storing.stop();
-          bars[stage].update(done, total);
-        };
-        const r = await core.importSubscribers(target!, { pending: values.pending, onProgress }).finally(() => {
-          bars.storing.stop();
-          bars.confirming.stop();
-        });
-        if (values.json) json(importJson(r));
-        else printImport(r, io, Boolean(values.pending));
-        return r.errors.length > 0 ? 1 : 0;
+      const r = await admin.deleteSubscriber(target!);
+      // Another process may have deleted them while we asked.
+      if (!r.found) {
+        io.stderr.write(`${r.email} is not a subscriber; nothing deleted.\n`);
+        return 1;
       }
-      default: {
-        // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
-        const { stringify } = await import('csv-stringify/sync');
-        io.stdout.write(stringify(core.listSubscribers(values.status as SubscriberStatus | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }));
-        return 0;
-      }
+      io.stderr.write(
+        `Deleted ${r.email}: the subscriber record, ${r.events} event(s) and ${r.deliveries} delivery record(s). ` +
+          'A keyed hash of the address stays on the suppression list: import and add refuse it; the person can still sign up again through the subscribe form.\n',
+      );
+      return 0;
     }
-  } finally {
-    await close();
+    default: {
+      // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
+      const { stringify } = await import('csv-stringify/sync');
+      io.stdout.write(stringify(admin.listSubscribers(values.status as SubscriberStatus | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }));
+      return 0;
+    }
   }
 }
 

@@ -1,24 +1,12 @@
-// The command line: find the command, load only its module, run it, map errors to an exit code.
+// The command line: find the command, run it (compose.ts loads and wires it), map errors to an exit code.
 // No business logic, and nothing heavy at import time: help and the version load no more than this.
-// Help is answered here, before the command's module is imported: asking for help never acts.
+// Help is answered here, before the command runs: asking for help never acts.
 import { AppError, describeError } from '../errors.js';
 import type { CliIo, Command } from './cli-args.js';
 import { asksForHelp, USAGE, usageOf, UsageError, version } from './usage.js';
 
-export type { CliIo } from './cli-args.js';
-
-/** Each command's module, imported when that command runs (a build never loads the HTTP server or nodemailer). */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  build: async () => (await import('./cli-build.js')).buildCommand,
-  digest: async () => (await import('./cli-digest.js')).digestCommand,
-  subscribers: async () => (await import('./cli-subscribers.js')).subscribersCommand,
-  send: async () => (await import('./cli-send.js')).sendCommand,
-  serve: async () => (await import('./cli-start.js')).serveCommand,
-  start: async () => (await import('./cli-start.js')).startCommand,
-  status: async () => (await import('./cli-status.js')).statusCommand,
-};
-
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+/** `commands`: each command by name, as the composition root wires it. */
+export async function runCli(argv: readonly string[], io: CliIo, commands: Readonly<Record<string, Command>>): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined) {
     io.stderr.write(USAGE);
@@ -27,15 +15,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (command === '--help' || command === '-h' || command === 'help') {
     // `broadsheet help send` is `broadsheet send --help`.
     const [topic, ...more] = rest;
-    io.stdout.write(topic !== undefined && Object.hasOwn(COMMANDS, topic) ? usageOf(topic, more) : USAGE);
+    io.stdout.write(topic !== undefined && Object.hasOwn(commands, topic) ? usageOf(topic, more) : USAGE);
     return 0;
   }
   if (command === '--version' || command === '-V' || command === 'version') {
     io.stdout.write(`broadsheet ${version()}\n`);
     return 0;
   }
-  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!load) {
+  const run = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (!run) {
     io.stderr.write(`Unknown command "${command}": run \`broadsheet --help\` for the commands.\n`);
     return 2;
   }
@@ -44,7 +32,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   try {
-    return await (await load())(rest, io);
+    return await run(rest, io);
   } catch (err) {
     if (isUsageError(err)) {
       // Usage mistakes (unknown option, missing value or argument): one line, and where to look.

@@ -1,25 +1,25 @@
 // The scheduler (node-cron): rebuild the feeds, and check who is due a digest. Jobs never overlap, and
 // of several processes on one database only the holder of the "digest" lease sends.
-import { watch, type FSWatcher } from 'node:fs';
 import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
-import type { Core } from '../core.js';
+import type { DigestSender, Publisher } from '../core/types.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { hostname } from 'node:os';
-import { holderIsGoneOn, processIsRunning, SENDING_LEASE, withSendingLease } from '../delivery/lease.js';
+import { SENDING_LEASE, withSendingLease } from '../delivery/lease.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 
 export interface SchedulerDeps {
-  core: Core;
-  store: SubscriberStore;
+  core: Publisher & Pick<DigestSender, 'runDueDigests'>;
+  store: Pick<SubscriberStore, 'acquireLease' | 'releaseLease' | 'leaseHolder' | 'takeOverLease'>;
   config: Readonly<Config>;
   log: Logger;
   now: () => Date;
   /** This process, as named in the lease table. */
   holder: string;
-  /** Content folder to watch for changes; undefined = no watching. */
-  contentDir?: string | undefined;
+  /** Whether another holder is known to be gone (see holderIsGoneOn): its lease is taken over at once. */
+  isGone: (holder: string) => boolean;
+  /** Calls `onChange` whenever a post file changes, until closed (throws when the folder cannot be watched); undefined = no watching. */
+  watchContent?: ((onChange: () => void) => { close(): void }) | undefined;
 }
 
 export interface Scheduler {
@@ -86,7 +86,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
           isLost = lost;
           return core.runDueDigests();
         },
-        holderIsGoneOn(hostname(), processIsRunning),
+        deps.isGone,
       );
       isLost = () => false;
       return r.held ? r.value : { leaseHeldElsewhere: true as const };
@@ -109,11 +109,11 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   // passed meanwhile is handled now, once (the driver rebuilt the feeds before starting us).
   void digest();
 
-  let watcher: FSWatcher | undefined;
+  let watcher: { close(): void } | undefined;
   let timer: NodeJS.Timeout | undefined;
-  if (deps.contentDir) {
+  if (deps.watchContent) {
     try {
-      watcher = watch(deps.contentDir, { recursive: true }, () => {
+      watcher = deps.watchContent(() => {
         clearTimeout(timer);
         timer = setTimeout(() => void rebuild(), 2000);
       });

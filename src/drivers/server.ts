@@ -9,7 +9,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import type { Core } from '../core.js';
+import type { DigestPreviews, Signups } from '../core/types.js';
 import { parseWindowBound } from '../digest/build.js';
 import { AppError } from '../errors.js';
 import { renderMessagePage, renderPreferencesPage, renderPreviewPage, type MessagePage, type Pages } from '../web/pages.js';
@@ -70,7 +70,11 @@ const csp = (directives: Directives) => ({ contentSecurityPolicy: { useDefaults:
 type Query = { token?: string; since?: string; until?: string };
 type Body = Record<string, string | string[] | undefined> | undefined;
 
-export async function createServer(core: Core, pages: Pages, config: Readonly<Config>, options: ServerOptions): Promise<FastifyInstance> {
+/** What the routes call: the subscriber routes and the previews. */
+export type ServerCore = Pick<Signups, 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences'> &
+  Pick<DigestPreviews, 'previewInMemory' | 'archivePage'>;
+
+export async function createServer(core: ServerCore, pages: Pages, config: Readonly<Config>, options: ServerOptions): Promise<FastifyInstance> {
   const directives = pageDirectives(pages, config);
   const page = async (reply: FastifyReply, status: number, view: MessagePage) =>
     reply.code(status).type('text/html; charset=utf-8').send(await renderMessagePage(pages, view, config));

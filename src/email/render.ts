@@ -9,7 +9,7 @@ import { escapeHtml } from '../shared/html.js';
 import { liquidError } from '../shared/liquid.js';
 import { oneLine } from '../shared/text.js';
 import { siteUrl } from '../shared/urls.js';
-import { MAIN_MJML, MAIN_NAME, mjmlError, type Templates } from './templates.js';
+import { MAIN_MJML, MAIN_NAME, mjmlError, type Templates } from './template-names.js';
 
 /** Values that differ per subscriber; the rendered email holds a placeholder for each. */
 export interface Recipient {

@@ -5,20 +5,9 @@ import { Liquid } from 'liquidjs';
 import { mjml2html } from './mjml.js';
 import { TemplateError } from '../errors.js';
 import { liquidError } from '../shared/liquid.js';
+import { MAIN_MJML, MAIN_NAME, MAIN_TEXT, mjmlError, type Templates } from './template-names.js';
 
-/** The parsed templates: one engine for the MJML (HTML-escaping), one for the plain text. */
-export interface Templates {
-  dir: string;
-  mjml: Liquid;
-  text: Liquid;
-  /** Liquid source of the subject line (from config). */
-  subject: string;
-}
-
-export const MAIN_MJML = 'digest.mjml.liquid';
-export const MAIN_TEXT = 'digest.txt.liquid';
-/** Liquid looks templates up by name and appends the engine's extension itself. */
-export const MAIN_NAME = 'digest';
+export { MAIN_MJML, MAIN_NAME, MAIN_TEXT, mjmlError, type Templates } from './template-names.js';
 
 const LIQUID_OPTIONS = {
   strictFilters: true,
@@ -95,17 +84,3 @@ async function checkMjmlStructure(dir: string, name: string, source: string): Pr
   }
 }
 
-export function mjmlError(file: string, cause: unknown): TemplateError {
-  const details = (cause as { errors?: Array<{ line?: number; message?: string; tagName?: string }> }).errors;
-  if (Array.isArray(details) && details.length > 0) {
-    const first = details[0]!;
-    const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
-    return new TemplateError({
-      file: first.line ? `${file}:${first.line}` : file,
-      field: first.tagName,
-      message: `is not valid MJML: ${first.message ?? 'invalid'}${more}`,
-      cause,
-    });
-  }
-  return new TemplateError({ file, message: `MJML failed: ${(cause as Error).message}`, cause });
-}

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadPostsCached } from '../../src/content/cache.js';
 import { readEntries } from '../../src/content/read-entries.js';
 import { MAX_POST_BYTES, refusalOf, scanPostFiles } from '../../src/content/scan.js';
-import { main } from '../../src/drivers/cli.js';
+import { main } from '../../src/compose.js';
 import { ContentError } from '../../src/errors.js';
 import { writePostFile } from '../helpers/post-files.js';
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/drivers/cli.js';
+import { main } from '../../src/compose.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/drivers/cli.js';
+import { main } from '../../src/compose.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAtomFeed, parseJsonFeed, parseOpml, parseRssFeed } from 'feedsmith';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/drivers/cli.js';
+import { main } from '../../src/compose.js';
 import { validateAtom } from '../helpers/validate-atom.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/content/adversarial/', import.meta.url));

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { createCore, type BuildReport } from '../../src/core.js';
+import { createSiteBuilder } from '../../src/core/build.js';
+import type { BuildReport } from '../../src/core/types.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 // Two spellings of one category, near a tie: an edit can change which one names it.
@@ -53,7 +54,7 @@ function build(content: string, out: string, data: string): Promise<BuildReport>
     feeds: { limit: 4, perTag: true },
     paths: { content, out, data },
   });
-  return createCore(config, { now: () => NOW, cwd: '/' }).build();
+  return createSiteBuilder(config, { now: () => NOW, cwd: '/' }).build();
 }
 
 /** Every file under `dir` with its bytes. */

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { createCore, type BuildOptions, type BuildReport } from '../../src/core.js';
+import { createSiteBuilder } from '../../src/core/build.js';
+import type { BuildOptions, BuildReport } from '../../src/core/types.js';
 
 const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -44,7 +45,7 @@ async function makeSite(): Promise<Site> {
     data: path.join(root, 'data'),
     build: (options = {}, at = NOW, overrides = {}) => {
       const config = parseConfig({ site: { ...SITE, ...overrides }, paths: { content: 'content', out: 'public', data: 'data' } });
-      return createCore(config, { now: () => at, cwd: root }).build(options);
+      return createSiteBuilder(config, { now: () => at, cwd: root }).build(options);
     },
   };
   return site;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/drivers/cli.js';
+import { main } from '../../src/compose.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { verifyToken } from '../../src/email/tokens.js';
 

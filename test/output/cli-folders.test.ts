@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writePostFile } from '../helpers/post-files.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const CLI_MODULE = path.join(REPO, 'src', 'drivers', 'cli.ts');
+const CLI_MODULE = path.join(REPO, 'src', 'compose.ts');
 
 const roots: string[] = [];
 afterAll(async () => {

@@ -3,16 +3,18 @@
 // job while a run is in flight, and the WebSub ping after a rebuild that changed a feed.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { folderWatcher } from '../../src/adapters.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { createCore, type BuildReport, type Core } from '../../src/core.js';
-import { createSmtpMailer } from '../../src/delivery/mailer.js';
+import { createCore, type Core } from '../../src/core.js';
+import type { BuildReport } from '../../src/core/types.js';
+import { createOutboxMailer, createSmtpMailer } from '../../src/delivery/mailer.js';
 import type { SendReport } from '../../src/delivery/send-digest.js';
-import { startScheduler } from '../../src/drivers/scheduler.js';
+import { startScheduler, type SchedulerDeps } from '../../src/drivers/scheduler.js';
 import { createLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
@@ -295,10 +297,10 @@ describe('startScheduler', () => {
         return run.promise;
       },
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } as unknown as Core;
+    } satisfies SchedulerDeps['core'];
     const logs: string[] = [];
     const scheduler = startScheduler({
-      core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: (l: string) => logs.push(l) }),
+      core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: (l: string) => logs.push(l) }),
     });
 
     // The startup check runs at once (runs missed while down are caught up) and holds the lease.
@@ -347,8 +349,8 @@ describe('startScheduler', () => {
         return run.promise;
       },
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } as unknown as Core;
-    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: () => {} }) });
+    } satisfies SchedulerDeps['core'];
+    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }) });
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toHaveLength(1);
     expect(scheduler.lostLease).toBe(false);
@@ -382,8 +384,8 @@ describe('startScheduler', () => {
     const core = {
       runDueDigests: () => (calls++, run.promise),
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } as unknown as Core;
-    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', log: createLogger({ write: () => {} }) });
+    } satisfies SchedulerDeps['core'];
+    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }) });
     let stopped = false;
     const stopping = scheduler.stop().then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 50));
@@ -393,6 +395,64 @@ describe('startScheduler', () => {
     expect(calls).toBe(1);
     // The lease was given back.
     expect(store.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
+  });
+
+  it('rebuilds once, two seconds after the last of a burst of post changes; stop() closes the watcher and drops a waiting rebuild', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-30T07:59:30Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const s = await site({ schedule: { digestCheck: '0 0 1 1 *', rebuild: '0 0 1 1 *' } });
+    const store = openSqliteStore(s.dbFile);
+    onTestFinished(() => store.close());
+    let rebuilds = 0;
+    const core = {
+      runDueDigests: async () => idleReport(undefined),
+      rebuild: async () => (rebuilds++, { published: 0, written: [], errors: [] }) as unknown as BuildReport,
+    } satisfies SchedulerDeps['core'];
+    // A hand-written watcher: the test says when a post changed.
+    let changed: () => void = () => {
+      throw new Error('the scheduler did not watch the content');
+    };
+    let closed = false;
+    const watchContent = (onChange: () => void) => {
+      changed = onChange;
+      return { close: () => void (closed = true) };
+    };
+    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }), watchContent });
+    await vi.advanceTimersByTimeAsync(0);
+
+    changed();
+    await vi.advanceTimersByTimeAsync(1_500);
+    changed();
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(rebuilds).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(rebuilds).toBe(1);
+
+    changed();
+    await scheduler.stop();
+    expect(closed).toBe(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(rebuilds).toBe(1);
+  });
+});
+
+describe('the content watcher (adapters.ts)', () => {
+  it('reports a change to a post in a subfolder, and nothing once closed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-watch-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(path.join(dir, '2026'));
+    let changes = 0;
+    const watcher = folderWatcher(dir)(() => changes++);
+    await writeFile(path.join(dir, '2026', 'post.md'), '---\ntitle: A\n---\n');
+    await vi.waitFor(() => expect(changes).toBeGreaterThan(0), { timeout: 5_000 });
+    watcher.close();
+    const seen = changes;
+    await writeFile(path.join(dir, '2026', 'other.md'), '---\ntitle: B\n---\n');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(changes).toBe(seen);
+  });
+
+  it('throws for a folder that cannot be watched (the scheduler then rebuilds on schedule only)', () => {
+    expect(() => folderWatcher(path.join(os.tmpdir(), 'broadsheet-no-such-folder', 'content'))(() => {})).toThrow();
   });
 });
 
@@ -424,7 +484,7 @@ describe('core.rebuild and WebSub', () => {
     const store = openSqliteStore(s.dbFile);
     onTestFinished(() => store.close());
     const clock = { now: MONDAY };
-    const core = createCore(s.config, { now: () => clock.now, cwd: s.root, env: {}, store });
+    const core = createCore(s.config, { now: () => clock.now, cwd: s.root, env: {}, store, mailer: createOutboxMailer(path.join(s.root, 'outbox')) });
 
     const first = await core.rebuild();
     expect(first.written).toContain('feed.xml');
@@ -458,7 +518,9 @@ describe('core.rebuild and WebSub', () => {
   it('does not ping anything when no hub is configured', async () => {
     const s = await site();
     const fetchSpy = vi.fn<typeof fetch>();
-    const core = createCore(s.config, { now: () => MONDAY, cwd: s.root, env: {}, fetch: fetchSpy });
+    const store = openSqliteStore(s.dbFile);
+    onTestFinished(() => store.close());
+    const core = createCore(s.config, { now: () => MONDAY, cwd: s.root, env: {}, store, mailer: createOutboxMailer(path.join(s.root, 'outbox')), fetch: fetchSpy });
     const report = await core.rebuild();
     expect(report.written).toContain('feed.xml');
     expect(fetchSpy).not.toHaveBeenCalled();

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMailer, DATABASE_FILE, OUTBOX_DIR, openStore } from '../../src/adapters.js';
 import { loadConfig } from '../../src/config.js';
 import { createCore } from '../../src/core.js';
-import { main } from '../../src/drivers/cli.js';
+import { main } from '../../src/compose.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { verifyToken } from '../../src/email/tokens.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
@@ -464,6 +464,52 @@ describe('subscribers export', () => {
     const run = await subscribers(other, 'import', exported);
     expect(run.code).toBe(0);
     expect(stored(other).map((s) => [s.email, s.name, s.categories])).toEqual([['ada@example.com', 'Ada', ['news', 'tech']]]);
+  });
+});
+
+describe('each action opens only what it uses', () => {
+  /** A workspace whose mailer cannot be made: SMTP with a DKIM key file that does not exist. */
+  async function withoutMailer() {
+    const ws = await workspace();
+    const config = JSON.parse(await readFile(ws.config, 'utf8')) as Record<string, unknown>;
+    const dkim = { domainName: 'news.example.com', keySelector: 'bs', privateKeyFile: path.join(ws.root, 'missing.pem') };
+    await writeFile(ws.config, JSON.stringify({ ...config, delivery: { confirmDays: 7, dkim } }));
+    const env = { BROADSHEET_SMTP_URL: 'smtp://127.0.0.1:9' };
+    const run = (...args: string[]) => cli(['subscribers', ...args, '--config', ws.config, '--data', ws.data], { cwd: ws.root, env });
+    return { ws, run };
+  }
+
+  it('add, list, show, remove and delete make no mailer; add --pending and import do, before changing anything', async () => {
+    const { ws, run } = await withoutMailer();
+    const added = await run('add', 'ada@example.com');
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toBe('Added ada@example.com as active.\n');
+    for (const args of [['list'], ['show', 'ada@example.com'], ['export'], ['remove', 'ada@example.com']]) {
+      const r = await run(...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    expect((await run('delete', 'ada@example.com', '--yes')).code).toBe(0);
+
+    const pending = await run('add', 'bob@example.com', '--pending');
+    expect(pending.code).toBe(1);
+    expect(pending.stderr).toContain('cannot read the DKIM private key');
+    const file = await writeCsv(ws, 'members.csv', 'email\ncy@example.com\n');
+    const imported = await run('import', file);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain('cannot read the DKIM private key');
+    expect(stored(ws).map((s) => s.email)).toEqual([]);
+    expect(await filesIn(path.join(ws.data, OUTBOX_DIR))).toEqual([]);
+  });
+
+  it('reads or creates the signing key only for an action that needs it', async () => {
+    const ws = await workspace();
+    for (const args of [['add', 'ada@example.com'], ['list'], ['show', 'ada@example.com'], ['remove', 'ada@example.com']]) {
+      expect((await subscribers(ws, ...args)).code, args.join(' ')).toBe(0);
+    }
+    expect(existsSync(path.join(ws.data, SECRET_FILE))).toBe(false);
+    // Deleting keeps a keyed hash of the address: that takes the key.
+    expect((await subscribers(ws, 'delete', 'ada@example.com', '--yes')).code).toBe(0);
+    expect(existsSync(path.join(ws.data, SECRET_FILE))).toBe(true);
   });
 });
 

@@ -1,0 +1,42 @@
+// `broadsheet serve` and `start`: the whole core behind the HTTP server; for `start`, the scheduler too.
+import path from 'node:path';
+import { createMailer, folderWatcher, holderIsGone, leaseHolder, openStore } from '../adapters.js';
+import { loadConfig, readOutputSettings, readSecrets } from '../config.js';
+import { bundledTemplates, createCore } from '../core.js';
+import type { CliIo } from '../drivers/cli-args.js';
+import { parseSiteArgs, runServe, runStart } from '../drivers/cli-start.js';
+import { startScheduler, type Scheduler } from '../drivers/scheduler.js';
+import { createServer } from '../drivers/server.js';
+import { createLogger } from '../log.js';
+import { loadPages } from '../web/pages.js';
+
+export async function siteCommand(args: readonly string[], io: CliIo, withScheduler: boolean): Promise<number> {
+  const values = parseSiteArgs(args);
+  const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
+  const output = readOutputSettings(io.env, values);
+  const log = createLogger(io.stderr, output.level, output);
+  const store = openStore(config, io.cwd);
+  const mailer = await createMailer(config, io.cwd, io.env);
+  let scheduler: Scheduler | undefined;
+  // Sending stops at a safe point when the process is asked to stop, or when the scheduler lost the lease.
+  const shouldStop = () => Boolean(io.shouldStop?.() || scheduler?.lostLease);
+  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop });
+  const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : bundledTemplates());
+  const server = await createServer(core, pages, config, { outDir: path.resolve(io.cwd, config.paths.out), previewToken: readSecrets(io.env).previewToken });
+  const deps = {
+    config, core, server, log, mailer, smtp: Boolean(readSecrets(io.env).smtpUrl),
+    async close() {
+      await mailer.close();
+      store.close();
+    },
+  };
+  if (!withScheduler) return runServe(io, deps);
+  return runStart(io, {
+    ...deps,
+    startScheduler: () =>
+      (scheduler = startScheduler({
+        core, store, config, log, now: io.now, holder: leaseHolder(), isGone: holderIsGone,
+        watchContent: folderWatcher(path.resolve(io.cwd, config.paths.content)),
+      })),
+  });
+}

@@ -1,0 +1,249 @@
+// The core's vocabulary: what each use case takes and returns, the capabilities they are grouped in, and
+// the dependencies each capability requires. Types only; core.ts, core/* and the drivers import them.
+import type { Category } from '../content/schema.js';
+import type { Mailer } from '../delivery/mailer.js';
+import type { SendOptions, SendReport } from '../delivery/send-digest.js';
+import type { Digest, DigestWindow } from '../digest/build.js';
+import type { ContentError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ImportFormat } from '../subscribers/import-formats.js';
+import type { DeliveryRecord, Subscriber, SubscriberEvent, SubscriberStatus, SubscriberStore, Suppression } from '../subscribers/store.js';
+
+/** What every capability needs. */
+export interface BaseDeps {
+  /** The clock: "future" posts and the default digest window are relative to it. */
+  now: () => Date;
+  /** Folder relative paths in the config are resolved against. */
+  cwd: string;
+  /** Default: a logger that drops everything. */
+  log?: Logger;
+}
+
+/** For the capabilities that sign links: the environment, read for the signing key (BROADSHEET_SECRET) only. */
+export interface SecretDeps {
+  env: Record<string, string | undefined>;
+}
+
+export interface StoreDeps {
+  store: SubscriberStore;
+}
+
+export interface MailerDeps {
+  mailer: Mailer;
+}
+
+export interface SendingDeps {
+  /** Waits between retries; default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Polled between messages while sending: true stops at a safe point. Default: never. */
+  shouldStop?: () => boolean;
+}
+
+export interface PublishDeps {
+  /** For WebSub pings; default: global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface AddSubscriberInput {
+  email: string;
+  name?: string | undefined;
+  /** Category names or slugs; empty = all. */
+  categories?: string | string[] | undefined;
+  timezone?: string | undefined;
+}
+
+export interface ImportReport {
+  file: string;
+  /** The kind of file, recognised by its header. */
+  format: ImportFormat;
+  /** The same for people: "a Mailchimp export (cleaned members)". */
+  description: string;
+  /** The file's columns as written: those read, and those ignored. */
+  columns: { used: string[]; ignored: string[] };
+  added: number;
+  /** Already present (whatever their status): left untouched. */
+  existing: number;
+  duplicates: number;
+  /** Rows whose address was deleted on request (the suppression list): not added. */
+  suppressed: Array<{ line: number; email: string }>;
+  /** Invalid rows (address, date, status, time zone, unknown category): skipped. */
+  errors: Array<{ line: number; message: string }>;
+  /** Confirmation requests sent to the new pending subscribers. */
+  confirmationsSent: number;
+}
+
+/** Everything stored about one address (`subscribers show`). */
+export interface SubscriberRecord {
+  /** The address asked about, normalised. */
+  email: string;
+  /** Undefined when the address is not a subscriber. */
+  subscriber: Subscriber | undefined;
+  events: SubscriberEvent[];
+  deliveries: DeliveryRecord[];
+  /** Set when the address is on the suppression list (deleted on request, and not confirmed again since). */
+  suppression: Suppression | undefined;
+}
+
+/** What `subscribers delete` erased. */
+export interface DeleteReport {
+  email: string;
+  /** False when the address was not a subscriber: nothing was erased. */
+  found: boolean;
+  events: number;
+  deliveries: number;
+  /** The suppression entry that now stands for the address (or stood before, when it was not found). */
+  suppression: Suppression | undefined;
+}
+
+export interface PreviewOptions {
+  /** Window start; default: the start of the default seven-day window. */
+  since?: Date | undefined;
+  /** Window end (exclusive); default: the end of today in the site timezone. */
+  until?: Date | undefined;
+  /** Address the preview is personalised for; default: the sender's own. */
+  to?: string | undefined;
+  /** Folder for digest.html, digest.txt and digest.eml; default: <data>/preview. */
+  outDir?: string | undefined;
+}
+
+export type PreviewReport =
+  | { empty: true; window: DigestWindow; digest: Digest }
+  | {
+      empty: false;
+      window: DigestWindow;
+      digest: Digest;
+      subject: string;
+      to: string;
+      messageId: string;
+      outDir: string;
+      files: { html: string; text: string; eml: string };
+      /** Message size in bytes (Gmail clips HTML parts over 102 KB). */
+      htmlBytes: number;
+      notes: string[];
+    };
+
+export interface BuildOptions {
+  /** Any reported problem fails the build and nothing is written. */
+  strict?: boolean;
+  drafts?: boolean;
+  future?: boolean;
+}
+
+export interface BuildReport {
+  contentDir: string;
+  outDir: string;
+  /** Post files found. */
+  files: number;
+  /** Posts published in the feeds. */
+  published: number;
+  /** Invalid posts' problems: those posts were skipped. */
+  errors: ContentError[];
+  warnings: ContentError[];
+  skipped: { drafts: number; future: number };
+  /** Feed channels (site, categories, tags). */
+  channels: number;
+  written: string[];
+  unchanged: string[];
+  /** Files an earlier build wrote that this one no longer produces (a category without posts), deleted. */
+  removed?: string[];
+  /** True when --strict stopped the build before anything was written. */
+  aborted: boolean;
+  /**
+   * How much was done: nothing ('up-to-date': no input changed); 'incremental': only the changed post
+   * files read (none of them shows in any output, before or after), or those plus the shown posts (a
+   * partial build, rendering from them); or a full build from the caches.
+   */
+  mode: 'up-to-date' | 'incremental' | 'full';
+  /** Why a full build could not stop earlier ("no earlier build", "posts/x.md would show in the feed of …"). */
+  reason?: string;
+  digest: Digest;
+}
+
+export interface StatusReport {
+  next: { rebuild: Date | undefined; digestCheck: Date | undefined; digestInSiteTimezone: Date | undefined };
+  lastBuild: Date | undefined;
+  subscribers: Record<SubscriberStatus, number>;
+  due: number;
+  campaigns: ReturnType<SubscriberStore['listCampaigns']>;
+}
+
+export interface MemoryPreview {
+  window: DigestWindow;
+  /** True when the requested (default) window was empty and the newest week with posts is shown. */
+  fallback: boolean;
+  digest: Digest;
+  subject: string;
+  html: string;
+  text: string;
+  eml: Buffer;
+}
+
+/** Writes the site: feeds, pages, OPML, digest.json. Needs: config, clock. */
+export interface SiteBuilder {
+  build(options?: BuildOptions): Promise<BuildReport>;
+}
+
+/** The scheduler's rebuild. Needs: a site builder, the store (to record when), fetch. */
+export interface Publisher {
+  /** Build the feeds, record when, and ping the WebSub hub for every feed that changed. */
+  rebuild(): Promise<BuildReport>;
+}
+
+/** The subscriber list by hand, sending no mail. Needs: the store and the signing key (suppression hashes). */
+export interface SubscriberAdmin {
+  /** Adds as active. Refused (InputError) for a category no published post has, and for an address deleted on request. */
+  addSubscriber(input: AddSubscriberInput): Promise<{ subscriber: Subscriber; created: boolean }>;
+  /** Unsubscribe (the row is kept). */
+  removeSubscriber(email: string): Promise<{ found: boolean; changed: boolean }>;
+  /** Bounced at or after `since` back to active (a bounce wave that was the sender's fault); their addresses. */
+  reactivateBounced(since: Date): Promise<string[]>;
+  listSubscribers(status?: SubscriberStatus): Subscriber[];
+  /** Everything stored about one address: the subscriber row, their events and their deliveries. */
+  showSubscriber(email: string): Promise<SubscriberRecord>;
+  /** Erase one subscriber (row, events, deliveries), keeping only a keyed hash on the suppression list. */
+  deleteSubscriber(email: string): Promise<DeleteReport>;
+}
+
+/**
+ * Double opt-in and the links in every message: what may send a subscriber a confirmation request or a
+ * welcome. Needs: the store, a mailer, the signing key.
+ */
+export interface Signups {
+  /** Adds as pending and sends a confirmation request; refused like SubscriberAdmin.addSubscriber. */
+  addPendingSubscriber(input: AddSubscriberInput): Promise<{ subscriber: Subscriber; created: boolean; confirmationSent: boolean }>;
+  /** Rows keep the consent they record; see ImportReport for what is skipped and why. */
+  importSubscribers(
+    file: string,
+    options?: { pending?: boolean | undefined; onProgress?: ((stage: 'storing' | 'confirming', done: number, total: number) => void) | undefined },
+  ): Promise<ImportReport>;
+  /** Double opt-in signup. Resolves the same way whether or not the address was known. */
+  subscribe(input: { email: string; categories?: string[] | undefined; timezone?: string | undefined }): Promise<void>;
+  confirmSubscription(token: string): Promise<'confirmed' | 'already' | 'invalid'>;
+  unsubscribeByToken(token: string): Promise<'unsubscribed' | 'already' | 'invalid'>;
+  readPreferences(token: string): Promise<{ email: string; selected: string[]; categories: Category[]; unsubscribeUrl: string } | undefined>;
+  savePreferences(token: string, categories: string[]): Promise<boolean>;
+  /** Resolves once mail sent in the background (confirmation requests) has been handed over. */
+  settled(): Promise<void>;
+}
+
+/** The digest as it would be sent, without sending it. Needs: the signing key (the links it carries). */
+export interface DigestPreviews {
+  /** Writes digest.html, digest.txt and digest.eml. */
+  previewDigest(options?: PreviewOptions): Promise<PreviewReport>;
+  /** The digest as a subscriber would get it, in memory; falls back to the newest week with posts. */
+  previewInMemory(options?: { since?: Date | undefined; until?: Date | undefined }): Promise<MemoryPreview | undefined>;
+  /** The "view in browser" page of a digest, by its id ("2026-11-23..2026-11-30"). */
+  archivePage(id: string): Promise<string | undefined>;
+}
+
+/** Sends the digest. Needs: the store (the ledger), a mailer, the signing key. */
+export interface DigestSender {
+  sendDigest(options?: SendOptions): Promise<SendReport>;
+  /** The scheduler's digest job: resume an unfinished campaign, else send to the subscribers now due. */
+  runDueDigests(): Promise<SendReport>;
+}
+
+/** Next runs, counts, recent campaigns. Needs: the store. */
+export interface StatusReader {
+  status(): StatusReport;
+}
