@@ -397,7 +397,8 @@ describe('subscribers import', () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => `user${i}@example.com,User ${i},${i % 3 === 0 ? 'tech' : '"news, science"'}`);
     const file = await writeCsv(ws, 'big.csv', `email,name,categories\n${rows.join('\n')}\n`);
     const run = await subscribers(ws, 'import', file);
-    expect(run.stderr).toBe('');
+    // Nothing but progress lines, which a slow (or busy) machine prints every five seconds.
+    expect(run.stderr.split('\n').filter((line) => line !== '' && !/^Importing: \d+\/100000 \(\d+\/s\)$/.test(line))).toEqual([]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(': 100000 added, 0 already known');
 
