@@ -2,9 +2,10 @@
 // save what changed. Loaded by build() (core/build.ts) only when the post files or inputs changed.
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { loadPostsCached } from '../content/cache.js';
+import { loadPosts } from '../content/load.js';
+import { readBodies, type ReadPost } from '../content/read-bodies.js';
+import { readPostFile } from '../content/read-entries.js';
 import { scanOf, type Scan } from '../content/scan.js';
 import { publishPosts } from '../content/publish.js';
 import { EntryCache } from '../output/entry-cache.js';
@@ -14,8 +15,8 @@ import { buildDigest, postsInWindow } from '../digest/build.js';
 import { toErrorRecord } from '../errors.js';
 import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
 import { incompleteChannel, indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
-import { parseFrontMatter, type PostFields } from '../content/front-matter.js';
-import type { Post } from '../content/schema.js';
+import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
+import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
@@ -26,6 +27,17 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   const { config, contentDir, outDir, displayDir, cacheDir, templatesDir, log, loadPublished } = ctx;
   const { options, now, window, inputsKey, id, stateFile, indexFile, state, scanned } = job;
   const base = { contentDir, outDir };
+
+  // The bodies read so far this build: each shown post's, once.
+  const read = new Map<string, ReadPost>();
+  /** The posts of these heads, bodies read: the one step of a build that reads bodies. */
+  async function withBodies(heads: readonly PostHead[]): Promise<ReadPost[]> {
+    const missing = heads.filter((head) => !read.has(head.file));
+    for (const r of await readBodies(contentDir, missing, { timezone: config.site.timezone, displayDir })) read.set(r.head.file, r);
+    return heads.map((head) => read.get(head.file)!);
+  }
+  /** The digest of the window, from the posts (with bodies) dated in it. */
+  const digestOf = async (posts: readonly PostHead[]) => buildDigest((await withBodies(postsInWindow(posts, window))).map((r) => r.post), window, config);
 
   const early = job.fullBecause === undefined && state && scanned ? await incrementally(state, scanned) : { reason: job.fullBecause ?? 'no earlier build' };
   if ('report' in early) return early.report;
@@ -59,7 +71,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function partialBuild(state: BuildState<BuildSummary>, scanned: Scan, index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>, key: string): Promise<{ report: BuildReport } | { reason: string }> {
     const removed = new Set(plan.removed);
     const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
-    const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), { timezone: config.site.timezone, displayDir });
+    const part = await loadPosts(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), { timezone: config.site.timezone, displayDir });
     if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
     const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
     // Slug collisions are settled over every post ("-2" may be taken by one not read here).
@@ -74,9 +86,9 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       // Only the skipped files (the same as the last build's: planIncremental checks): no slug collides (see above).
       warnings: part.warnings.map(toErrorRecord),
       channels: groups.length,
-      digest: buildDigest(published.posts, window, config),
+      digest: await digestOf(published.posts),
     };
-    const { report } = await renderSite({ posts: published.posts, groups, hashes: part.hashes, summary, key, nextChangeAt: state.nextChangeAt });
+    const { report } = await renderSite({ posts: published.posts, groups, summary, key, nextChangeAt: state.nextChangeAt });
     return { report: { ...report, mode: 'incremental' } };
   }
 
@@ -92,7 +104,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       warnings: [...loaded.warnings, ...published.warnings].map(toErrorRecord),
       skipped: published.skipped,
       channels: groups.length,
-      digest: buildDigest(published.posts, window, config),
+      digest: await digestOf(published.posts),
     };
     if (options.strict && (loaded.errors.length > 0 || loaded.warnings.length > 0 || published.warnings.length > 0)) {
       return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full', reason };
@@ -101,7 +113,6 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const { report, pinned } = await renderSite({
       posts: published.posts,
       groups,
-      hashes: loaded.hashes,
       summary,
       key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
@@ -117,20 +128,25 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
    * their files in place, are not rendered again. Returns the posts some output shows.
    */
   async function renderSite(input: {
-    posts: readonly Post[];
+    posts: readonly PostHead[];
     groups: readonly ChannelGroup[];
-    hashes: ReadonlyMap<string, string>;
     summary: BuildSummary;
     key: string;
     nextChangeAt: string | null;
   }) {
     const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
     const entryConfig = short(JSON.stringify([config.site, config.feeds]));
+    const entryKey = (head: PostHead) => `${head.hash}|${head.slug}|${head.category.name}|${entryConfig}`;
+    // Bodies are read only for the shown posts whose entry is not cached (Markdown → HTML is the cost).
+    const shown = [...new Map(input.groups.flatMap((g) => g.posts.slice(0, config.feeds.limit)).map((p) => [p.file, p])).values()];
+    const bodies = new Map((await withBodies(shown.filter((head) => !entries.has(entryKey(head))))).map((r) => [r.head.file, r]));
     // Posts an output shows: an incremental build never skips past them.
     const pinned = new Set<string>();
-    const channels = channelsOf(input.groups, config, (post) => {
-      pinned.add(post.file);
-      return entries.get(`${input.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config));
+    const channels = channelsOf(input.groups, config, (head) => {
+      pinned.add(head.file);
+      const r = bodies.get(head.file);
+      // Keyed by the version read, which is the head's unless the file changed during the build.
+      return entries.get(entryKey(r?.head ?? head), () => toEntry(r!.post, config));
     });
     for (const post of postsInWindow(input.posts, window)) pinned.add(post.file);
     const summary = { ...input.summary, channels: channels.length };
@@ -166,20 +182,20 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   }
 }
 
-/** A changed post's front matter, for the incremental check (undefined: unreadable or invalid). */
+/** A changed post's front matter, for the incremental check (undefined: unreadable, refused or invalid). */
 function parseChangedPost(contentDir: string, file: string, timezone: string): PostFields | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path.join(contentDir, ...file.split('/')), 'utf8');
+    bytes = readPostFile(path.join(contentDir, ...file.split('/')));
   } catch {
     return undefined;
   }
-  const result = parseFrontMatter(file, text, { timezone });
+  const result = parseFrontMatter(file, frontMatterText(bytes), { timezone });
   return result.ok ? result.fields : undefined;
 }
 
 /** Files of posts whose slugs collided: those that got a suffix, and those that kept the slug. */
-function slugCollisionFiles(parsed: readonly Post[], published: readonly Post[]): string[] {
+function slugCollisionFiles(parsed: readonly PostHead[], published: readonly PostHead[]): string[] {
   const parsedSlug = new Map(parsed.map((p) => [p.file, p.slug]));
   const owner = new Map(published.map((p) => [p.slug, p.file]));
   return published.flatMap((p) => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Settings } from 'luxon';
 import { readSecrets, type Config } from '../config.js';
 import type { Scan } from '../content/scan.js';
+import type { Post, PostHead } from '../content/schema.js';
 import { loadSigningKey } from '../email/signing-key.js';
 import type { Templates } from '../email/templates.js';
 import { AppError } from '../errors.js';
@@ -21,7 +22,9 @@ export type CoreContext = ReturnType<typeof createContext>;
 
 // Modules a use case loads when it first reaches them, not when the core is created: a command that
 // does not parse posts or render mail does not pay for the parser, the sanitizer, Liquid or MJML.
-export const postsModule = () => import('../content/cache.js');
+export const postsModule = () => import('../content/load.js');
+export const bodiesModule = () => import('../content/read-bodies.js');
+const postCacheModule = () => import('../content/cache.js');
 export const publishModule = () => import('../content/publish.js');
 export const templatesModule = () => import('../email/templates.js');
 
@@ -43,14 +46,16 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
   let keyPromise: Promise<string> | undefined;
   const signingKey = () => (keyPromise ??= loadSigningKey(dataDir, readSecrets(deps.env ?? {}).signingKey));
 
-  /** Every post (through the post cache), and which of them are published now. */
+  /**
+   * Every post's head (through the post cache), which of them are published now, and the step that
+   * reads the bodies of those a use case shows.
+   */
   async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
-    const [{ loadPostsCached }, { publishPosts }] = await Promise.all([postsModule(), publishModule()]);
-    const loaded = await loadPostsCached(contentDir, scanned, {
+    const [{ loadPosts }, { publishPosts }, { jsonPostCache }] = await Promise.all([postsModule(), publishModule(), postCacheModule()]);
+    const loaded = await loadPosts(contentDir, scanned, {
       timezone: config.site.timezone,
       displayDir,
-      cacheFile: path.join(cacheDir, `posts-${short(contentDir)}.json`),
-      log: (message) => log.warn({}, message),
+      cache: jsonPostCache(path.join(cacheDir, `posts-${short(contentDir)}.json`), config.site.timezone, (message) => log.warn({}, message)),
     });
     const now = deps.now();
     const published = publishPosts(loaded.posts, {
@@ -59,7 +64,13 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
       now,
       describeFile: (file) => path.join(displayDir, file),
     });
-    return { loaded, published, now };
+    return { loaded, published, now, readBodies };
+  }
+
+  /** The posts of these heads, bodies read (each from the file version its head came from). */
+  async function readBodies(heads: readonly PostHead[]): Promise<Post[]> {
+    const { readBodies: read } = await bodiesModule();
+    return (await read(contentDir, heads, { timezone: config.site.timezone, displayDir })).map((r) => r.post);
   }
 
   // Loading checks every template's MJML (slow): done once, and again only when a template file changes.

@@ -43,11 +43,11 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
   async function sendDigest(options: Parameters<Core['sendDigest']>[0] = {}) {
     const store = need(deps.store, 'store');
     const mailer = need(deps.mailer, 'mailer');
-    const { published } = await loadPublished();
+    const { published, readBodies } = await loadPublished();
     const { sendDigest: runSend } = await sendModule();
     return runSend(
       {
-        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, now: deps.now, log,
+        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, readBodies, now: deps.now, log,
         sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
       },
@@ -57,7 +57,7 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
   return {
     sendDigest,
     async previewInMemory(options = {}) {
-      const { published, now } = await loadPublished();
+      const { published, now, readBodies } = await loadPublished();
       const fallbackWindow = defaultWindow(now, config.site.timezone);
       let window = { since: options.since ?? fallbackWindow.since, until: options.until ?? fallbackWindow.until };
       let fallback = false;
@@ -67,7 +67,7 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
         window = defaultWindow(newest.date, config.site.timezone);
         fallback = true;
       }
-      const digest = buildDigest(published.posts, window, config);
+      const digest = buildDigest(await readBodies(postsInWindow(published.posts, window)), window, config);
       if (digest.postCount === 0) return { window, fallback, digest, subject: '', html: '', text: '', eml: Buffer.alloc(0) };
       // The preview page and its two frames ask for the same digest at once: it is rendered once.
       const templates = await ctx.templates();
@@ -114,9 +114,9 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       const since = DateTime.fromISO(match[1]!, { zone: config.site.timezone });
       const until = DateTime.fromISO(match[2]!, { zone: config.site.timezone });
       if (!since.isValid || !until.isValid || until <= since || until.diff(since, 'days').days > 62) return undefined;
-      const { published } = await loadPublished();
+      const { published, readBodies } = await loadPublished();
       const window = { since: since.toJSDate(), until: until.toJSDate() };
-      const digest = buildDigest(published.posts, window, config);
+      const digest = buildDigest(await readBodies(postsInWindow(published.posts, window)), window, config);
       if (digest.postCount === 0) return undefined;
       const templates = await ctx.templates();
       const key = createHash('sha256').update(JSON.stringify(digest)).digest('base64');
@@ -134,12 +134,12 @@ export function digestUseCases(ctx: CoreContext): Pick<Core, 'sendDigest' | 'pre
       return entry.html;
     },
     async previewDigest(options = {}) {
-      const { published, now } = await loadPublished();
+      const { published, now, readBodies } = await loadPublished();
       const fallback = defaultWindow(now, config.site.timezone);
       const until = options.until ?? fallback.until;
       const since = options.since ?? new Date(until.getTime() - (fallback.until.getTime() - fallback.since.getTime()));
       const window = { since, until };
-      const digest = buildDigest(published.posts, window, config);
+      const digest = buildDigest(await readBodies(postsInWindow(published.posts, window)), window, config);
       if (digest.postCount === 0) return { empty: true, window, digest };
 
       const to = (options.to ?? config.email.from.address).trim().toLowerCase();

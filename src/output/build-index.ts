@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { compareStrings } from '../content/compare.js';
-import type { Post } from '../content/schema.js';
+import type { Post, PostHead } from '../content/schema.js';
 import type { PostFields } from '../content/front-matter.js';
 import type { DigestWindow } from '../digest/build.js';
 import { channelDirsOf, type ChannelGroup, type FeedSettings } from '../feeds/build.js';
@@ -47,9 +47,9 @@ export function indexOfBuild(input: {
   inputsKey: string;
   files: readonly ScannedFile[];
   skipped: Scan['skipped'];
-  published: readonly Post[];
+  published: readonly PostHead[];
   /** Every valid post as parsed: its category name as written (publishing gives it the most used spelling). */
-  parsed: readonly Post[];
+  parsed: readonly PostHead[];
   groups: readonly ChannelGroup[];
   limit: number;
   /** Files shown by an output or named by a warning. */
@@ -57,7 +57,7 @@ export function indexOfBuild(input: {
 }): BuildIndex {
   const byFile = new Map(input.published.map((p) => [p.file, p]));
   const written = new Map(input.parsed.map((p) => [p.file, p.category.name]));
-  const writtenCategory = (post: Post) => written.get(post.file) ?? post.category.name;
+  const writtenCategory = (post: PostHead) => written.get(post.file) ?? post.category.name;
   const spellings: Record<string, Record<string, number>> = {};
   for (const post of input.published) {
     const counts = (spellings[post.category.slug] ??= {});

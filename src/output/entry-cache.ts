@@ -28,6 +28,10 @@ export class EntryCache {
     }
   }
 
+  has(key: string): boolean {
+    return this.used.has(key) || this.previous.has(key);
+  }
+
   get(key: string, render: () => FeedEntry): FeedEntry {
     const hit = this.used.get(key) ?? this.previous.get(key);
     if (hit) {

@@ -7,10 +7,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPostsCached } from '../../src/content/cache.js';
+import { jsonPostCache } from '../../src/content/cache.js';
+import { loadPosts } from '../../src/content/load.js';
+import { readBodies } from '../../src/content/read-bodies.js';
 import { scanPostFiles } from '../../src/content/scan.js';
-import { parsePost, withChanges } from '../../src/content/parse.js';
-import type { Post } from '../../src/content/schema.js';
+import { ContentError } from '../../src/errors.js';
+import { parsePost } from '../../src/content/parse.js';
+import type { Post, PostHead } from '../../src/content/schema.js';
 
 const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const ADVERSARIAL = fileURLToPath(new URL('../fixtures/content/adversarial/', import.meta.url));
@@ -32,7 +35,9 @@ interface Site {
   files: string[];
   /** Messages the cache logged. */
   logged: string[];
-  load(timezone?: string): ReturnType<typeof loadPostsCached>;
+  load(timezone?: string): ReturnType<typeof loadPosts>;
+  /** The posts of these heads, bodies read. */
+  bodies(heads: readonly PostHead[]): Promise<Post[]>;
 }
 
 /** A private copy of a content folder and a cache file under its own data folder. */
@@ -50,29 +55,27 @@ async function makeSite(from = CONTENT): Promise<Site> {
     files,
     logged,
     load: async (timezone = UTC) =>
-      loadPostsCached(content, await scanPostFiles(content), { timezone, displayDir: 'content', cacheFile, log: (m) => logged.push(m) }),
+      loadPosts(content, await scanPostFiles(content), { timezone, displayDir: 'content', cache: jsonPostCache(cacheFile, timezone, (m) => logged.push(m)) }),
+    bodies: async (heads) => (await readBodies(content, heads, { timezone: UTC, displayDir: 'content' })).map((r) => r.post),
   };
 }
 
-function fresh(file: string, source: string, timezone = UTC): Post {
+function fresh(file: string, source: string, timezone = UTC): { head: PostHead; post: Post } {
   const result = parsePost(file, source, { timezone });
   if (!result.ok) throw new Error(`${file} should parse: ${result.errors.map((e) => e.describe()).join('; ')}`);
-  return result.post;
+  return result;
 }
 
 async function sourceOf(site: Site, file: string): Promise<string> {
   return readFile(path.join(site.content, file), 'utf8');
 }
 
-function fields(post: Post) {
-  return {
-    file: post.file, slug: post.slug, title: post.title, date: post.date.toISOString(), updated: post.updated?.toISOString(),
-    tags: post.tags, category: post.category, author: post.author, coverImage: post.coverImage, source: post.source, draft: post.draft,
-    excerpt: post.excerpt, body: post.body, wordCount: post.wordCount, readingMinutes: post.readingMinutes,
-  };
+/** A head as plain values, every field included (an extra or missing one shows). */
+function fields(head: PostHead) {
+  return { ...head, date: head.date.toISOString(), updated: head.updated?.toISOString() };
 }
 
-function byFile(posts: readonly Post[], file: string): Post {
+function byFile<P extends { file: string }>(posts: readonly P[], file: string): P {
   const post = posts.find((p) => p.file === file);
   if (!post) throw new Error(`no post from ${file}`);
   return post;
@@ -123,7 +126,7 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(loaded.parsed).toBe(0);
     expect(loaded.posts).toHaveLength(site.files.length);
     for (const file of site.files) {
-      expect(fields(byFile(loaded.posts, file))).toEqual(fields(fresh(file, await sourceOf(site, file))));
+      expect(fields(byFile(loaded.posts, file))).toEqual(fields(fresh(file, await sourceOf(site, file)).head));
     }
     expect(await readFile(site.cacheFile)).toEqual(before);
     expect(statSync(site.cacheFile).mtimeMs).toBe(mtimeMs);
@@ -136,7 +139,7 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(second.parsed).toBe(0);
     expect(second.posts.map((p) => p.file)).toEqual(first.posts.map((p) => p.file));
     for (const post of second.posts) {
-      expect(fields(post)).toEqual(fields(fresh(post.file, await sourceOf(site, post.file))));
+      expect(fields(post)).toEqual(fields(fresh(post.file, await sourceOf(site, post.file)).head));
     }
     expect(second.errors.map((e) => [e.file, e.field])).toEqual(first.errors.map((e) => [e.file, e.field]));
   });
@@ -211,7 +214,6 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(loaded.parsed).toBe(0);
     expect(loaded.files).toBe(site.files.length - 1);
     expect(loaded.posts.map((p) => p.file)).toEqual(first.posts.map((p) => p.file).filter((f) => f !== ZINES_FILE));
-    expect(loaded.hashes.has(ZINES_FILE)).toBe(false);
     expect(Object.keys((await readCacheJson(site)).entries)).not.toContain(ZINES_FILE);
   });
 
@@ -274,7 +276,7 @@ describe('loadPostsCached: a cache it cannot vouch for is rebuilt, never trusted
   async function plant(site: Site, change: (cache: Awaited<ReturnType<typeof readCacheJson>>) => void): Promise<void> {
     await site.load();
     const cache = await readCacheJson(site);
-    (cache.entries[ZINES_FILE]!.post as { title: string }).title = 'Planted title';
+    (cache.entries[ZINES_FILE]!.head as { title: string }).title = 'Planted title';
     change(cache);
     await writeFile(site.cacheFile, JSON.stringify(cache));
   }
@@ -295,7 +297,7 @@ describe('loadPostsCached: a cache it cannot vouch for is rebuilt, never trusted
     expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Why photocopied zines refuse to die');
     expect(site.logged.join('\n')).toMatch(/another version or timezone/);
     const rewritten = await readCacheJson(site);
-    expect((rewritten.entries[ZINES_FILE]!.post as { title: string }).title).toBe('Why photocopied zines refuse to die');
+    expect((rewritten.entries[ZINES_FILE]!.head as { title: string }).title).toBe('Why photocopied zines refuse to die');
   });
 
   it('does not trust entries from a newer format either', async () => {
@@ -324,94 +326,70 @@ describe('loadPostsCached: a cache it cannot vouch for is rebuilt, never trusted
     cache.entries[ZINES_FILE] = { size, mtimeMs, hash }; // neither a post nor errors
     const other = site.files.find((f) => f !== ZINES_FILE)!;
     const entry = cache.entries[other]!;
-    cache.entries[other] = { ...entry, post: { title: 'Half a post' } };
+    cache.entries[other] = { ...entry, head: { title: 'Half a post' } };
     await writeFile(site.cacheFile, JSON.stringify(cache));
 
     const loaded = await site.load();
     expect(loaded.parsed).toBe(2);
     expect(loaded.errors).toEqual([]);
     expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Why photocopied zines refuse to die');
-    expect(fields(byFile(loaded.posts, other))).toEqual(fields(fresh(other, await sourceOf(site, other))));
+    expect(fields(byFile(loaded.posts, other))).toEqual(fields(fresh(other, await sourceOf(site, other)).head));
   });
 });
 
-describe('posts from the cache: bodies read from disk on first use', () => {
+describe('bodies: read for the posts shown, from the version of the file their head came from', () => {
   it('gives body, excerpt, word count and reading time equal to parsePost, deriving the excerpt when the given one is cut mid-word', async () => {
     const site = await makeSite();
     await site.load();
     const { posts } = await site.load();
-    const cached = byFile(posts, CUT_EXCERPT_FILE);
-    const parsed = fresh(CUT_EXCERPT_FILE, await sourceOf(site, CUT_EXCERPT_FILE));
+    const [cached] = await site.bodies([byFile(posts, CUT_EXCERPT_FILE)]);
+    const parsed = fresh(CUT_EXCERPT_FILE, await sourceOf(site, CUT_EXCERPT_FILE)).post;
     expect(await sourceOf(site, CUT_EXCERPT_FILE)).toMatch(/pau\.\.\.\n/);
-    expect(cached.excerpt).toBe(parsed.excerpt);
-    expect(cached.excerpt).not.toMatch(/pau\.\.\.$/);
-    expect(cached.excerpt.length).toBeGreaterThan(20);
-    expect(cached.body).toBe(parsed.body);
-    expect(cached.wordCount).toBe(parsed.wordCount);
-    expect(cached.readingMinutes).toBe(parsed.readingMinutes);
+    expect(cached).toEqual(parsed);
+    expect(cached!.excerpt).not.toMatch(/pau\.\.\.$/);
+    expect(cached!.excerpt.length).toBeGreaterThan(20);
   });
 
-  it('does not read the body while loading: the file is read on first use, then remembered', async () => {
+  it('gives plain data: a spread copy keeps every field, and nothing reads the disk afterwards', async () => {
     const site = await makeSite();
-    await site.load();
     const { posts } = await site.load();
-    const post = byFile(posts, ZINES_FILE);
+    const [post] = await site.bodies([byFile(posts, ZINES_FILE)]);
     const file = path.join(site.content, ZINES_FILE);
-    const original = await readFile(file, 'utf8');
-    await writeFile(file, `${original}\nA paragraph added after loading.\n`);
-    expect(post.body).toContain('A paragraph added after loading.');
-    await writeFile(file, original);
-    expect(post.body).toContain('A paragraph added after loading.');
+    await writeFile(file, `${await readFile(file, 'utf8')}\nA paragraph added after reading.\n`);
+    const copy = { ...post! };
+    expect(copy).toEqual(post);
+    expect(Object.keys(copy).sort()).toEqual(
+      ['author', 'body', 'category', 'coverImage', 'date', 'draft', 'excerpt', 'file', 'readingMinutes', 'slug', 'source', 'tags', 'title', 'updated', 'wordCount'],
+    );
+    expect(copy.body).not.toContain('A paragraph added after reading.');
+    expect(copy.body.length).toBeGreaterThan(100);
   });
 
-  it('keeps body and excerpt lazy and working on a withChanges copy, leaving the original as it was', async () => {
+  it('never mixes versions: a file edited after its head was loaded is parsed again whole, keeping the slug and category it was published with', async () => {
     const site = await makeSite();
-    await site.load();
     const { posts } = await site.load();
-    const post = byFile(posts, CUT_EXCERPT_FILE);
-    const parsed = fresh(CUT_EXCERPT_FILE, await sourceOf(site, CUT_EXCERPT_FILE));
-    const file = path.join(site.content, CUT_EXCERPT_FILE);
-    const original = await readFile(file, 'utf8');
-
-    const copy = withChanges(post, { slug: 'renamed' });
-    // Copying evaluated nothing: a body changed on disk after the copy is the one the copy reads.
-    await writeFile(file, original.replace('Three regional banks have quietly paused new', 'Three regional lenders have quietly paused new'));
-    expect(copy.body).toContain('Three regional lenders have quietly paused new');
-    await writeFile(file, original);
-
-    expect(copy.slug).toBe('renamed');
-    expect(post.slug).toBe(parsed.slug);
-    expect(copy.title).toBe(post.title);
-    expect(copy.excerpt).toBe(post.excerpt);
-    expect(copy.excerpt.length).toBeGreaterThan(20);
-    expect(copy.wordCount).toBe(post.wordCount);
+    const head = byFile(posts, ZINES_FILE);
+    const file = path.join(site.content, ZINES_FILE);
+    const edited = (await readFile(file, 'utf8'))
+      .replace('title: Why photocopied zines refuse to die', 'title: Zines, edited mid-build')
+      .replace(/\n---\n/, '\n---\nA first paragraph written after the build loaded the heads, long enough to be the excerpt of it.\n\n');
+    await writeFile(file, edited);
+    const [read] = await readBodies(site.content, [{ ...head, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } }], { timezone: UTC, displayDir: 'content' });
+    const now = fresh(ZINES_FILE, edited);
+    expect(read!.post).toEqual({ ...now.post, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } });
+    expect(read!.post.title).toBe('Zines, edited mid-build');
+    expect(read!.post.body).toContain('written after the build loaded the heads');
+    expect(read!.head).toEqual({ ...now.head, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } });
+    expect(read!.head.hash).not.toBe(head.hash);
   });
 
-  it('keeps a derived field changed on a copy to the copy', async () => {
+  it('fails with the file named when the file edited after loading is no longer a valid post', async () => {
     const site = await makeSite();
-    await site.load();
     const { posts } = await site.load();
-    const post = byFile(posts, ZINES_FILE);
-    const copy = withChanges(post, { excerpt: 'Rewritten excerpt', body: 'Rewritten body' });
-    expect(copy.excerpt).toBe('Rewritten excerpt');
-    expect(copy.body).toBe('Rewritten body');
-    expect(post.excerpt).not.toBe('Rewritten excerpt');
-    expect(post.body).not.toBe('Rewritten body');
-    expect(post.body).toBe(fresh(ZINES_FILE, await sourceOf(site, ZINES_FILE)).body);
-  });
-
-  it('keeps a parsed post lazy through withChanges: the copy has its getters, not values', async () => {
-    const site = await makeSite();
-    const source = await sourceOf(site, CUT_EXCERPT_FILE);
-    const post = fresh(CUT_EXCERPT_FILE, source);
-    const copy = withChanges(post, { slug: 'renamed' });
-    for (const key of ['body', 'excerpt', 'wordCount', 'readingMinutes'] as const) {
-      expect(Object.getOwnPropertyDescriptor(copy, key)?.get, key).toBeTypeOf('function');
-    }
-    expect(copy.excerpt).toBe(fresh(CUT_EXCERPT_FILE, source).excerpt);
-    expect(copy.body).toBe(post.body);
-    expect(copy.slug).toBe('renamed');
-    expect(post.slug).not.toBe('renamed');
+    await writeFile(path.join(site.content, ZINES_FILE), '---\ntitle: [unclosed\n---\nBody.\n');
+    const error = await site.bodies([byFile(posts, ZINES_FILE)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentError);
+    expect((error as ContentError).describe()).toBe(`${path.join('content', ZINES_FILE)}: changed during the build and is not a valid post now (build again)`);
   });
 });
 
