@@ -8,13 +8,12 @@ import { readBodies, type ReadPost } from '../content/read-bodies.js';
 import { readPostFile } from '../content/read-entries.js';
 import { scanOf, type Scan } from '../content/scan.js';
 import { publishPosts } from '../content/publish.js';
-import { EntryCache } from '../output/entry-cache.js';
-import { outputsIntact, statOutputs, writeBuildState, type BuildState } from '../output/build-state.js';
-import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
+import { outputsIntact, statOutputs, type BuildState } from '../output/build-state.js';
+import { FEED_FILES, type FeedChannel, type FeedEntry } from '../feeds/model.js';
 import { buildDigest, postsInWindow } from '../digest/build.js';
 import { toErrorRecord } from '../errors.js';
 import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
-import { incompleteChannel, indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
+import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
 import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
@@ -24,8 +23,8 @@ import { short, type CoreContext } from './context.js';
 import type { BuildReport } from '../core.js';
 
 export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildReport> {
-  const { config, contentDir, outDir, displayDir, cacheDir, templatesDir, log, loadPublished } = ctx;
-  const { options, now, window, inputsKey, id, stateFile, indexFile, state, scanned } = job;
+  const { config, contentDir, outDir, displayDir, templatesDir, log, loadPublished } = ctx;
+  const { options, now, window, inputsKey, id, cache, state, scanned } = job;
   const base = { contentDir, outDir };
 
   // The bodies read so far this build: each shown post's, once.
@@ -49,7 +48,10 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function incrementally(state: BuildState<BuildSummary>, scanned: Scan): Promise<{ report: BuildReport } | { reason: string }> {
     const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
     if (options.strict) return { reason: '--strict checks every post' };
-    const index = readBuildIndex(indexFile);
+    // Read together: the state and the index of one build, not one from a build that finished meanwhile.
+    const last = cache.readLastBuild<BuildSummary>(id);
+    if (last.state?.key !== state.key) return { reason: 'another build finished meanwhile' };
+    const { index } = last;
     if (!index) return { reason: 'no build index' };
     if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };
     const plan = planIncremental(index, scanned, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
@@ -57,7 +59,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     if (plan.unseen) {
       // No changed post is, or was, shown anywhere: no output changes, only the counts.
       const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
-      await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
+      cache.saveBuild(id, { state: { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary } });
       return { report: { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' } };
     }
     return partialBuild(state, scanned, index, plan, key);
@@ -71,7 +73,9 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function partialBuild(state: BuildState<BuildSummary>, scanned: Scan, index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>, key: string): Promise<{ report: BuildReport } | { reason: string }> {
     const removed = new Set(plan.removed);
     const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
-    const part = await loadPosts(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), { timezone: config.site.timezone, displayDir });
+    const part = await loadPosts(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), {
+      timezone: config.site.timezone, displayDir, cache: cache.postCache(short(contentDir), config.site.timezone), subset: true,
+    });
     if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
     const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
     // Slug collisions are settled over every post ("-2" may be taken by one not read here).
@@ -94,7 +98,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
 
   /** Every post (changed ones read and parsed, the rest from the post cache), every output, a new index. */
   async function fullBuild(reason: string): Promise<BuildReport> {
-    const { loaded, published } = await loadPublished(options, scanned);
+    const { loaded, published } = await loadPublished(options, scanned, cache);
     const { scan } = loaded;
     const groups = groupChannels(published.posts, config.feeds);
     const summary: BuildSummary = {
@@ -110,22 +114,25 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full', reason };
     }
     const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
-    const { report, pinned } = await renderSite({
+    const { report } = await renderSite({
       posts: published.posts,
       groups,
       summary,
       key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+      indexWith: (pinned) => {
+        for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
+        return indexOfBuild({ inputsKey, files: scan.files, skipped: scan.skipped, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned });
+      },
     });
-    for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
-    await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, skipped: scan.skipped, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
     return { ...report, mode: 'full', reason };
   }
 
   /**
    * Render and save every output from the published posts (all of them, or on a partial build the
-   * shown and changed ones), then record the build state. Channels whose content is unchanged, with
-   * their files in place, are not rendered again. Returns the posts some output shows.
+   * shown and changed ones), then record the build (state, the index a full build makes from the posts
+   * some output shows, the feed entries) in one transaction. Channels whose content is unchanged, with
+   * their files in place, are not rendered again.
    */
   async function renderSite(input: {
     posts: readonly PostHead[];
@@ -133,20 +140,31 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     summary: BuildSummary;
     key: string;
     nextChangeAt: string | null;
+    indexWith?: (pinned: Set<string>) => BuildIndex;
   }) {
-    const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
+    // A rendered feed entry (Markdown → sanitized HTML is the costly part of a feed) is kept under the
+    // post file's content hash and everything else it depends on.
     const entryConfig = short(JSON.stringify([config.site, config.feeds]));
     const entryKey = (head: PostHead) => `${head.hash}|${head.slug}|${head.category.name}|${entryConfig}`;
-    // Bodies are read only for the shown posts whose entry is not cached (Markdown → HTML is the cost).
     const shown = [...new Map(input.groups.flatMap((g) => g.posts.slice(0, config.feeds.limit)).map((p) => [p.file, p])).values()];
-    const bodies = new Map((await withBodies(shown.filter((head) => !entries.has(entryKey(head))))).map((r) => [r.head.file, r]));
+    const stored = cache.readEntries(id, shown.map(entryKey));
+    // Bodies are read only for the shown posts whose entry is not kept.
+    const bodies = new Map((await withBodies(shown.filter((head) => !stored.has(entryKey(head))))).map((r) => [r.head.file, r]));
+    const used = new Set<string>();
+    const rendered = new Map<string, FeedEntry>();
     // Posts an output shows: an incremental build never skips past them.
     const pinned = new Set<string>();
     const channels = channelsOf(input.groups, config, (head) => {
       pinned.add(head.file);
       const r = bodies.get(head.file);
       // Keyed by the version read, which is the head's unless the file changed during the build.
-      return entries.get(entryKey(r?.head ?? head), () => toEntry(r!.post, config));
+      const key = entryKey(r?.head ?? head);
+      used.add(key);
+      const kept = stored.get(key);
+      if (kept) return kept;
+      const entry = toEntry(r!.post, config);
+      rendered.set(key, entry);
+      return entry;
     });
     for (const post of postsInWindow(input.posts, window)) pinned.add(post.file);
     const summary = { ...input.summary, channels: channels.length };
@@ -175,10 +193,13 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       // With the compressed copies saveFiles keeps beside it.
       for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
     }
-    await entries.save();
-    await writeBuildState(stateFile, { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary });
+    cache.saveBuild(id, {
+      state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary },
+      index: input.indexWith?.(pinned),
+      entries: { used, rendered },
+    });
     const report = { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
-    return { report, pinned };
+    return { report };
   }
 }
 

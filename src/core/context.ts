@@ -5,7 +5,9 @@ import path from 'node:path';
 import { Settings } from 'luxon';
 import { readSecrets, type Config } from '../config.js';
 import type { Scan } from '../content/scan.js';
+import type { LoadedPosts } from '../content/load.js';
 import type { Post, PostHead } from '../content/schema.js';
+import type { BuildCache } from '../output/build-cache.js';
 import { loadSigningKey } from '../email/signing-key.js';
 import type { Templates } from '../email/templates.js';
 import { AppError } from '../errors.js';
@@ -24,7 +26,7 @@ export type CoreContext = ReturnType<typeof createContext>;
 // does not parse posts or render mail does not pay for the parser, the sanitizer, Liquid or MJML.
 export const postsModule = () => import('../content/load.js');
 export const bodiesModule = () => import('../content/read-bodies.js');
-const postCacheModule = () => import('../content/cache.js');
+const buildCacheModule = () => import('../output/build-cache.js');
 export const publishModule = () => import('../content/publish.js');
 export const templatesModule = () => import('../email/templates.js');
 
@@ -50,13 +52,16 @@ export function createContext(config: Readonly<Config>, deps: CoreDeps) {
    * Every post's head (through the post cache), which of them are published now, and the step that
    * reads the bodies of those a use case shows.
    */
-  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
-    const [{ loadPosts }, { publishPosts }, { jsonPostCache }] = await Promise.all([postsModule(), publishModule(), postCacheModule()]);
-    const loaded = await loadPosts(contentDir, scanned, {
-      timezone: config.site.timezone,
-      displayDir,
-      cache: jsonPostCache(path.join(cacheDir, `posts-${short(contentDir)}.json`), config.site.timezone, (message) => log.warn({}, message)),
-    });
+  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan, buildCache?: BuildCache) {
+    const [{ loadPosts }, { publishPosts }, { openBuildCache }] = await Promise.all([postsModule(), publishModule(), buildCacheModule()]);
+    // The build's own cache, or one open just for this.
+    const cache = buildCache ?? openBuildCache(cacheDir, (message) => log.warn({}, message));
+    let loaded: LoadedPosts;
+    try {
+      loaded = await loadPosts(contentDir, scanned, { timezone: config.site.timezone, displayDir, cache: cache.postCache(short(contentDir), config.site.timezone) });
+    } finally {
+      if (cache !== buildCache) cache.close();
+    }
     const now = deps.now();
     const published = publishPosts(loaded.posts, {
       drafts: options.drafts ?? false,

@@ -65,7 +65,7 @@ describe('a post file that cannot be read', () => {
   it('is skipped and named while the others load, on a first build and on one with a cache', async () => {
     const { mkdtemp, mkdir, writeFile, rm, symlink } = await import('node:fs/promises');
     const os = await import('node:os');
-    const { jsonPostCache } = await import('../../src/content/cache.js');
+    const { openBuildCache } = await import('../../src/output/build-cache.js');
     const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-unreadable-'));
     try {
       const content = path.join(root, 'content');
@@ -76,14 +76,15 @@ describe('a post file that cannot be read', () => {
       await mkdir(path.join(content, 'odd-dir.md'), { recursive: true });
       await writeFile(path.join(content, 'odd-dir.md', 'inside.md'), '---\ntitle: Inside\ndate: 2026-01-02\n---\nBody.\n');
       await writeFile(path.join(content, 'fine.md'), '---\ntitle: Fine\ndate: 2026-01-01\n---\nBody.\n');
-      const cacheFile = path.join(root, 'cache.json');
+      const cache = openBuildCache(path.join(root, 'cache'));
       for (const run of ['first', 'cached']) {
-        const loaded = await loadPosts(content, undefined, { timezone: 'UTC', displayDir: 'content', cache: jsonPostCache(cacheFile, 'UTC') });
+        const loaded = await loadPosts(content, undefined, { timezone: 'UTC', displayDir: 'content', cache: cache.postCache('content', 'UTC') });
         expect(loaded.posts.map((p) => p.title).sort(), run).toEqual(['Fine', 'Inside']);
         expect(loaded.errors, run).toEqual([]);
         expect(loaded.warnings.map((e) => e.describe()), run).toEqual([`${path.join('content', 'odd.md')}: skipped: a dangling link`]);
         expect(loaded.scan.files.map((f) => f.file), run).toEqual(['fine.md', 'odd-dir.md/inside.md']);
       }
+      cache.close();
     } finally {
       await rm(root, { recursive: true, force: true });
     }
