@@ -115,7 +115,16 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
     }
   }
   const q = () => connection.q;
-  const write = (run: () => void) => guarded(() => connection.db.transaction(run).immediate(), () => connection.db.transaction(run).immediate());
+  /** `run` in one immediate transaction (it takes the write lock first, so it never fails half-way on a busy file). */
+  const transact = (run: () => void) => {
+    if (!connection.tuned) {
+      // A cache lost to a power cut is rebuilt: no sync on every commit (WAL stays consistent).
+      connection.db.pragma('synchronous = NORMAL');
+      connection.tuned = true;
+    }
+    connection.db.transaction(run).immediate();
+  };
+  const write = (run: () => void) => guarded(() => transact(run), () => transact(run));
 
   return {
     postCache(folder, timezone) {
@@ -123,33 +132,33 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
         entries(files) {
           return guarded(() => {
             // Read in another timezone: nothing cached counts (save() then replaces it all).
-            if (q().folderTimezone.get(folder)?.timezone !== timezone) return new Map();
-            const rows = files === undefined ? q().posts.all(folder) : connection.db.transaction(() => files.flatMap((f) => q().post.get(folder, f) ?? []))();
+            if (q().folderTimezone().get(folder)?.timezone !== timezone) return new Map();
+            const rows = files === undefined ? q().posts().all(folder) : connection.db.transaction(() => files.flatMap((f) => q().post().get(folder, f) ?? []))();
             return new Map(rows.map((row) => [row.file, entryOf(row)]));
           }, () => new Map());
         },
         save(changed, gone) {
           write(() => {
-            if (q().folderTimezone.get(folder)?.timezone !== timezone) {
-              q().forgetPosts.run(folder);
-              q().setFolderTimezone.run(folder, timezone);
+            if (q().folderTimezone().get(folder)?.timezone !== timezone) {
+              q().forgetPosts().run(folder);
+              q().setFolderTimezone().run(folder, timezone);
             }
             for (const [file, entry] of changed) {
-              q().putPost.run(folder, file, entry.size, entry.mtimeMs, entry.hash, entry.head ? JSON.stringify(entry.head) : null, entry.head ? null : JSON.stringify(entry.errors ?? []));
+              q().putPost().run(folder, file, entry.size, entry.mtimeMs, entry.hash, entry.head ? JSON.stringify(entry.head) : null, entry.head ? null : JSON.stringify(entry.errors ?? []));
             }
-            for (const file of gone) q().forgetPost.run(folder, file);
+            for (const file of gone) q().forgetPost().run(folder, file);
           });
         },
       };
     },
 
     readState<Summary>(site: string) {
-      return guarded(() => stateOf<Summary>(q().build.get(site)), () => undefined);
+      return guarded(() => stateOf<Summary>(q().build().get(site)), () => undefined);
     },
 
     readLastBuild<Summary>(site: string) {
       return guarded(
-        () => connection.db.transaction(() => ({ state: stateOf<Summary>(q().build.get(site)), index: indexOf(q().index.get(site)) }))(),
+        () => connection.db.transaction(() => ({ state: stateOf<Summary>(q().build().get(site)), index: indexOf(q().index().get(site)) }))(),
         () => ({ state: undefined, index: undefined }),
       );
     },
@@ -159,7 +168,7 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
         const found = new Map<string, FeedEntry>();
         connection.db.transaction(() => {
           for (const key of keys) {
-            const row = q().entry.get(site, key);
+            const row = q().entry().get(site, key);
             if (row) found.set(key, feedEntryOf(row.entry));
           }
         })();
@@ -169,19 +178,19 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
 
     saveBuild(site, { state, index, entries }) {
       write(() => {
-        q().putBuild.run({
+        q().putBuild().run({
           site, key: state.key, nextChangeAt: state.nextChangeAt, outputs: JSON.stringify(state.outputs),
           channelPrints: JSON.stringify(state.channelPrints), summary: JSON.stringify(state.summary),
         });
         if (index) {
-          q().putIndex.run({
+          q().putIndex().run({
             site, inputsKey: index.inputsKey, published: index.published, files: JSON.stringify(index.files), skipped: JSON.stringify(index.skipped),
             pinned: JSON.stringify(index.pinned), cutoffs: JSON.stringify(index.cutoffs), spellings: JSON.stringify(index.spellings),
           });
         }
         if (entries) {
-          for (const [key, entry] of entries.rendered) q().putEntry.run(site, key, JSON.stringify(entry));
-          for (const { key } of q().entryKeys.all(site)) if (!entries.used.has(key)) q().forgetEntry.run(site, key);
+          for (const [key, entry] of entries.rendered) q().putEntry().run(site, key, JSON.stringify(entry));
+          for (const { key } of q().entryKeys().all(site)) if (!entries.used.has(key)) q().forgetEntry().run(site, key);
         }
       });
     },
@@ -219,31 +228,36 @@ interface IndexRow {
   spellings: string;
 }
 
+/** Every statement, prepared on first use: a build where nothing changed runs one of them. */
 function statements(db: Database.Database) {
+  const once = <T,>(prepare: () => T) => {
+    let statement: T | undefined;
+    return () => (statement ??= prepare());
+  };
   return {
-    folderTimezone: db.prepare<[string], { timezone: string }>('SELECT timezone FROM content_folders WHERE folder = ?'),
-    setFolderTimezone: db.prepare<[string, string]>('INSERT INTO content_folders (folder, timezone) VALUES (?, ?) ON CONFLICT (folder) DO UPDATE SET timezone = excluded.timezone'),
-    posts: db.prepare<[string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ?'),
-    post: db.prepare<[string, string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ? AND file = ?'),
-    putPost: db.prepare<[string, string, number, number, string, string | null, string | null]>(
+    folderTimezone: once(() => db.prepare<[string], { timezone: string }>('SELECT timezone FROM content_folders WHERE folder = ?')),
+    setFolderTimezone: once(() => db.prepare<[string, string]>('INSERT INTO content_folders (folder, timezone) VALUES (?, ?) ON CONFLICT (folder) DO UPDATE SET timezone = excluded.timezone')),
+    posts: once(() => db.prepare<[string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ?')),
+    post: once(() => db.prepare<[string, string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ? AND file = ?')),
+    putPost: once(() => db.prepare<[string, string, number, number, string, string | null, string | null]>(
       'INSERT OR REPLACE INTO posts (folder, file, size, mtime_ms, hash, head, errors) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    forgetPost: db.prepare<[string, string]>('DELETE FROM posts WHERE folder = ? AND file = ?'),
-    forgetPosts: db.prepare<[string]>('DELETE FROM posts WHERE folder = ?'),
-    build: db.prepare<[string], BuildRow>('SELECT key, next_change_at, outputs, channel_prints, summary FROM builds WHERE site = ?'),
-    putBuild: db.prepare(
+    )),
+    forgetPost: once(() => db.prepare<[string, string]>('DELETE FROM posts WHERE folder = ? AND file = ?')),
+    forgetPosts: once(() => db.prepare<[string]>('DELETE FROM posts WHERE folder = ?')),
+    build: once(() => db.prepare<[string], BuildRow>('SELECT key, next_change_at, outputs, channel_prints, summary FROM builds WHERE site = ?')),
+    putBuild: once(() => db.prepare(
       `INSERT OR REPLACE INTO builds (site, key, next_change_at, outputs, channel_prints, summary)
        VALUES (@site, @key, @nextChangeAt, @outputs, @channelPrints, @summary)`,
-    ),
-    index: db.prepare<[string], IndexRow>('SELECT inputs_key, published, files, skipped, pinned, cutoffs, spellings FROM build_indexes WHERE site = ?'),
-    putIndex: db.prepare(
+    )),
+    index: once(() => db.prepare<[string], IndexRow>('SELECT inputs_key, published, files, skipped, pinned, cutoffs, spellings FROM build_indexes WHERE site = ?')),
+    putIndex: once(() => db.prepare(
       `INSERT OR REPLACE INTO build_indexes (site, inputs_key, published, files, skipped, pinned, cutoffs, spellings)
        VALUES (@site, @inputsKey, @published, @files, @skipped, @pinned, @cutoffs, @spellings)`,
-    ),
-    entry: db.prepare<[string, string], { entry: string }>('SELECT entry FROM feed_entries WHERE site = ? AND key = ?'),
-    entryKeys: db.prepare<[string], { key: string }>('SELECT key FROM feed_entries WHERE site = ?'),
-    putEntry: db.prepare<[string, string, string]>('INSERT OR REPLACE INTO feed_entries (site, key, entry) VALUES (?, ?, ?)'),
-    forgetEntry: db.prepare<[string, string]>('DELETE FROM feed_entries WHERE site = ? AND key = ?'),
+    )),
+    entry: once(() => db.prepare<[string, string], { entry: string }>('SELECT entry FROM feed_entries WHERE site = ? AND key = ?')),
+    entryKeys: once(() => db.prepare<[string], { key: string }>('SELECT key FROM feed_entries WHERE site = ?')),
+    putEntry: once(() => db.prepare<[string, string, string]>('INSERT OR REPLACE INTO feed_entries (site, key, entry) VALUES (?, ?, ?)')),
+    forgetEntry: once(() => db.prepare<[string, string]>('DELETE FROM feed_entries WHERE site = ? AND key = ?')),
   };
 }
 
@@ -288,6 +302,8 @@ interface Connection {
   q: ReturnType<typeof statements>;
   /** The file's inode when opened: it is set aside only if no other process has replaced it since. */
   inode: number | undefined;
+  /** Set up for writing (done on the first write: a build where nothing changed only reads). */
+  tuned: boolean;
 }
 
 /** A usable connection: the file as it is, or, when it cannot be used, a fresh one in its place. */
@@ -305,21 +321,20 @@ function connect(file: string, log: (message: string) => void, damaged?: number)
 }
 
 function open(file: string, inode: number | undefined): Connection {
-  const db = new Database(file);
+  // Two processes (a build beside `start`) may share the file: a write waits up to 5 s for the other's to end.
+  const db = new Database(file, { timeout: 5000 });
   try {
-    // Two processes (a build beside `start`) may share the file: wait for the other's write to end.
-    db.pragma('busy_timeout = 5000');
-    // A cache lost to a power cut is rebuilt: no sync on every commit (WAL stays consistent).
-    db.pragma('synchronous = NORMAL');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const application = db.pragma('application_id', { simple: true }) as number;
+    // One statement, not two pragmas: a build where nothing changed opens the file for one read.
+    const { version, application } = db.prepare('SELECT v.user_version AS version, a.application_id AS application FROM pragma_user_version AS v, pragma_application_id AS a').get() as { version: number; application: number };
     if (version > MIGRATIONS.length) throw new UnusableCache(`is from a newer Broadsheet (schema ${version}, this one knows ${MIGRATIONS.length})`);
     const tables = version === 0 ? (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n : 0;
     if ((version > 0 || tables > 0) && application !== APPLICATION_ID) throw new UnusableCache('is not a build cache');
-    // Readers never wait on the writer, and never see half a build.
-    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
-    if (version < MIGRATIONS.length) migrate(db, path.dirname(file));
-    return { db, q: statements(db), inode: inode ?? inodeOf(file) };
+    if (version < MIGRATIONS.length) {
+      // Readers never wait on the writer, and never see half a build (the mode stays with the file).
+      db.pragma('journal_mode = WAL');
+      migrate(db, path.dirname(file));
+    }
+    return { db, q: statements(db), inode: inode ?? inodeOf(file), tuned: false };
   } catch (err) {
     db.close();
     throw err;
