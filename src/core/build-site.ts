@@ -50,7 +50,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     if (options.strict) return { reason: '--strict checks every post' };
     // Read together: the state and the index of one build, not one from a build that finished meanwhile.
     const last = cache.readLastBuild<BuildSummary>(id);
-    if (last.state?.key !== state.key) return { reason: 'another build finished meanwhile' };
+    if (last.state?.key !== state.key) return { reason: 'the build cache changed since this build began (another build, or a damaged file rebuilt)' };
     const { index } = last;
     if (!index) return { reason: 'no build index' };
     if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };

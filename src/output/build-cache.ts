@@ -361,7 +361,8 @@ function migrate(db: Database.Database, cacheDir: string): void {
  */
 function removeJsonCaches(cacheDir: string): void {
   for (const name of readdirSync(cacheDir)) {
-    if (/^(posts|build|index|entries)-[0-9a-f]{12}\.(json|journal)(\..*\.tmp)?$/.test(name)) rmSync(path.join(cacheDir, name), { force: true });
+    // With the temporary files a crash could leave beside them (`posts-….json.<pid>.<hex>.tmp`, write-file-atomic's `build-….json.<n>`).
+    if (/^(posts|build|index|entries)-[0-9a-f]{12}\.(json|journal)(\.[0-9a-z.]+)?$/.test(name)) rmSync(path.join(cacheDir, name), { force: true });
   }
 }
 

@@ -220,10 +220,11 @@ describe('the JSON cache files of earlier versions', () => {
   it('are removed when the build cache file is made, and nothing else in the folder is', async () => {
     const folder = await cacheFolder();
     await mkdir(folder.dir, { recursive: true });
-    const old = ['posts-0123456789ab.json', 'posts-0123456789ab.journal', 'build-0123456789ab.json', 'index-0123456789ab.json', 'entries-0123456789ab.json', 'posts-0123456789ab.json.123.abcd1234.tmp'];
-    for (const name of [...old, 'notes.txt', 'posts.json']) await writeFile(path.join(folder.dir, name), '{}');
+    const old = ['posts-0123456789ab.json', 'posts-0123456789ab.journal', 'build-0123456789ab.json', 'index-0123456789ab.json', 'entries-0123456789ab.json', 'posts-0123456789ab.json.123.abcd1234.tmp', 'build-0123456789ab.json.2871361742'];
+    const others = ['notes.txt', 'posts.json', 'build-0123456789ab.json.bak~', 'index-xyz.json'];
+    for (const name of [...old, ...others]) await writeFile(path.join(folder.dir, name), '{}');
     folder.open().close();
-    expect((await readdir(folder.dir)).sort()).toEqual([BUILD_CACHE_FILE, 'notes.txt', 'posts.json']);
+    expect((await readdir(folder.dir)).sort()).toEqual([BUILD_CACHE_FILE, ...others].sort());
   });
 });
 
