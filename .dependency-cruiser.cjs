@@ -22,7 +22,7 @@ const IO = [
   '^src/(adapters|compose|main|config|log|package-root|core)\\.ts$',
   '^src/(compose|core|drivers|output|web)/',
   '^src/subscribers/sqlite-store\\.ts$',
-  '^src/content/(scan|read-entries|cache|load)\\.ts$',
+  '^src/content/(scan|read-entries|read-bodies|load)\\.ts$',
   '^src/delivery/(mailer|lease|send-digest)\\.ts$',
   '^src/email/(templates|signing-key)\\.ts$',
 ];

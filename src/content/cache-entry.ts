@@ -1,16 +1,18 @@
-// One post file's bytes → its post-cache entry: content hash plus validated front matter (or its
-// problems), in plain JSON-ready form. Pure, and light (no Markdown, no sanitizer): a cold build runs
-// it on every post file.
+// One post file's bytes → its post-cache entry: content hash plus the post's head (or its problems), in
+// plain JSON-ready form, and back. Pure, and light (no Markdown, no sanitizer): a cold build runs it on
+// every post file.
 import { hash } from 'node:crypto';
 import { toErrorRecord, type ErrorRecord } from '../errors.js';
-import { parseFrontMatter } from './front-matter.js';
+import { parseHead } from './front-matter.js';
+import type { PostHead } from './schema.js';
 
-export interface SerializedPost {
+/** A head as stored: dates as ISO strings, missing values as null; no file or hash (the entry has them). */
+export interface StoredHead {
   slug: string;
   title: string;
   date: string;
   updated: string | null;
-  fmExcerpt: string | null;
+  frontMatterExcerpt: string | null;
   coverImage: string | null;
   author: string | null;
   tags: string[];
@@ -24,7 +26,7 @@ export interface CacheEntry {
   mtimeMs: number;
   /** sha1 of the file's bytes. */
   hash: string;
-  post?: SerializedPost;
+  head?: StoredHead;
   /** The post's problems; `file` only when it is not the post's own file. */
   errors?: ErrorRecord[];
 }
@@ -35,31 +37,46 @@ export function contentHash(bytes: Uint8Array): string {
 }
 
 /** The entry for a file whose bytes (and their hash) are known. */
-export function cacheEntryOf(file: string, bytes: Buffer, stat: { size: number; mtimeMs: number }, hash: string, timezone: string): CacheEntry {
+export function cacheEntryOf(file: string, bytes: Uint8Array, stat: { size: number; mtimeMs: number }, hash: string, timezone: string): CacheEntry {
   const { size, mtimeMs } = stat;
-  // Only the front matter becomes a string here: the body is decoded later, and only for the posts
-  // that reach a feed or a digest (at 50,000 posts, decoding every body doubled peak memory).
-  const result = parseFrontMatter(file, frontMatterText(bytes), { timezone });
+  const result = parseHead(file, bytes, hash, { timezone });
   if (!result.ok) {
     return { size, mtimeMs, hash, errors: result.errors.map((e) => ({ ...toErrorRecord(e), file: e.file !== file ? e.file : undefined })) };
   }
-  const f = result.fields;
+  const h = result.head;
   return {
     size, mtimeMs, hash,
-    post: {
-      slug: f.slug, title: f.title, date: f.date.toISOString(), updated: f.updated?.toISOString() ?? null,
-      fmExcerpt: f.frontMatterExcerpt ?? null, coverImage: f.coverImage ?? null, author: f.author ?? null,
-      tags: f.tags, category: f.category, source: f.source ?? null, draft: f.draft,
+    head: {
+      slug: h.slug, title: h.title, date: h.date.toISOString(), updated: h.updated?.toISOString() ?? null,
+      frontMatterExcerpt: h.frontMatterExcerpt ?? null, coverImage: h.coverImage ?? null, author: h.author ?? null,
+      tags: h.tags, category: h.category, source: h.source ?? null, draft: h.draft,
     },
   };
 }
 
-/** The file's text up to the end of its front matter (all of it when it has none, for the error). */
-function frontMatterText(bytes: Buffer): string {
-  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  if (bytes.toString('latin1', start, start + 3) !== '---') return bytes.toString('utf8');
-  const close = bytes.indexOf('\n---', start + 3);
-  if (close < 0) return bytes.toString('utf8');
-  const lineEnd = bytes.indexOf('\n', close + 4);
-  return bytes.toString('utf8', 0, lineEnd < 0 ? bytes.length : lineEnd + 1);
+/** The head of a cached valid post. */
+export function headOf(file: string, hash: string, s: StoredHead): PostHead {
+  return {
+    file,
+    slug: s.slug,
+    title: s.title,
+    date: new Date(s.date),
+    updated: s.updated === null ? undefined : new Date(s.updated),
+    frontMatterExcerpt: s.frontMatterExcerpt ?? undefined,
+    coverImage: s.coverImage ?? undefined,
+    author: s.author ?? undefined,
+    tags: s.tags,
+    category: s.category,
+    source: s.source ?? undefined,
+    draft: s.draft,
+    hash,
+  };
+}
+
+/** Where the loader keeps each post file's entry between builds: the build cache, for one content folder. */
+export interface PostCache {
+  /** The entries kept for these files, or for every file when `files` is left out. */
+  entries(files?: readonly string[]): Map<string, CacheEntry>;
+  /** Keep the changed entries and forget the files gone, together. */
+  save(changed: ReadonlyArray<readonly [file: string, entry: CacheEntry]>, gone: readonly string[]): void;
 }

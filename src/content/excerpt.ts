@@ -29,13 +29,6 @@ export function chooseExcerpt(frontMatterExcerpt: string | undefined, body: stri
   return whole ? `${truncateAtWord(whole, EXCERPT_MAX).replace(/…$/u, '')}…` : '';
 }
 
-/** chooseExcerpt, reading the body only when the front matter's excerpt will not do. */
-export function excerptOrDerived(frontMatterExcerpt: string | undefined, body: () => string, title: string): string {
-  const given = frontMatterExcerpt === undefined ? '' : cleanExcerpt(frontMatterExcerpt);
-  if (given && !isCutMidWord(given)) return given;
-  return chooseExcerpt(frontMatterExcerpt, body(), title);
-}
-
 export function deriveExcerpt(body: string, title: string): string {
   const normalisedTitle = title.toLocaleLowerCase('en');
   const isProse = (text: string) => {

@@ -1,17 +1,117 @@
-// Read every post file under the content folder and parse them all (I/O at the edge of the pipeline).
-import { loadPostsCached, type LoadedPosts } from './cache.js';
+// Every post file under the content folder → its head (front matter, file, content hash), or every
+// problem found in it. Only the files the post cache cannot vouch for (by path, size and mtime, then
+// by content hash) are read and parsed. Bodies are not read here (see read-bodies.ts). I/O.
+import path from 'node:path';
+import { contentErrorFrom, ContentError } from '../errors.js';
+import { headOf, type CacheEntry, type PostCache } from './cache-entry.js';
+import { readEntries, type ReadJob, type ReadOutcome } from './read-entries.js';
+import { byFile, inContentDir, listContent, scanOf, scanPostFiles, skippedWarning, statPostFile, type Listing, type Scan, type ScannedFile, type SkippedFile } from './scan.js';
+import type { PostHead } from './schema.js';
 
-export type { LoadedPosts } from './cache.js';
 export { listPostFiles } from './scan.js';
 
+export interface LoadedPosts {
+  /** The head of every valid post, drafts and future posts included; `publishPosts` decides what is published. */
+  posts: PostHead[];
+  /** Every invalid post, each problem named by file and field. An invalid post is skipped. */
+  errors: ContentError[];
+  /**
+   * Every file or folder skipped, named with the reason ("skipped: a dangling link"): links to folders,
+   * broken links, FIFOs and devices named like posts, post files over the size limit. Sorted by file.
+   */
+  warnings: ContentError[];
+  /** Post files seen. */
+  files: number;
+  /** The post files as found: the given scan, or one made while reading. */
+  scan: Scan;
+  /** Files read and parsed this time (the rest came from the post cache). */
+  parsed: number;
+}
+
 export interface LoadOptions {
+  /** IANA timezone for dates written without an offset. */
   timezone: string;
   /** How messages name the content folder (as the user wrote it); defaults to `dir`. */
   displayDir?: string;
+  /** Without a post cache, every file is read and parsed and nothing is kept. */
+  cache?: PostCache | undefined;
+  /** The scan lists only some of the post files (a partial build): only their entries are looked up, no other is forgotten. */
+  subset?: boolean;
 }
 
-/** Every post under `dir`, read and parsed afresh (no cache): the build's loader, minus the cache. */
-export async function loadPosts(dir: string, options: LoadOptions): Promise<LoadedPosts> {
-  const { posts, errors, warnings, files } = await loadPostsCached(dir, undefined, { timezone: options.timezone, displayDir: options.displayDir ?? dir });
-  return { posts, errors, warnings, files };
+export async function loadPosts(
+  dir: string,
+  /** Without a scan, the files are listed here, and stat-ed as they are read when there is no cache to compare with. */
+  scanned: Scan | undefined,
+  options: LoadOptions,
+): Promise<LoadedPosts> {
+  const kept = options.cache?.entries(options.subset ? scanned?.files.map((f) => f.file) : undefined);
+  const previous = kept !== undefined && kept.size > 0 ? kept : undefined;
+  // Nothing cached to compare with (a first build): stat-ing every file before reading it would look each
+  // path up twice, which was a tenth of a cold build.
+  const listing = scanned === undefined && previous === undefined ? await listContent(dir) : undefined;
+  const given = listing === undefined ? (scanned ?? (await scanPostFiles(dir))) : undefined;
+  const posts: PostHead[] = [];
+  const errors: ContentError[] = [];
+  let parsed = 0;
+
+  const jobs: ReadJob[] = [];
+  for (const { file, size, mtimeMs } of given?.files ?? []) {
+    const entry = previous?.get(file);
+    if (!entry || entry.size !== size || entry.mtimeMs !== mtimeMs) jobs.push({ file, size, mtimeMs, ...(entry ? { previousHash: entry.hash } : {}) });
+  }
+  for (const file of listing?.files ?? []) jobs.push({ file });
+  const read = await readEntries(dir, jobs, options.timezone);
+  const displayDir = options.displayDir ?? dir;
+  const outcomes = new Map(jobs.map((job, i) => [job.file, read[i]!]));
+  const scan = given ?? scanOfListing(dir, listing!, outcomes);
+  // Files refused on reading though the given scan listed them (one replaced by a FIFO since, or grown past the limit).
+  const refused: SkippedFile[] = [];
+  const changed: Array<[string, CacheEntry]> = [];
+  const current = new Set<string>();
+
+  for (const { file, size, mtimeMs } of scan.files) {
+    const outcome = outcomes.get(file);
+    let entry: CacheEntry;
+    if (outcome === undefined) entry = previous!.get(file)!;
+    else if ('skipped' in outcome) {
+      refused.push({ file, reason: outcome.skipped });
+      continue;
+    } else if ('same' in outcome) entry = { ...previous!.get(file)!, size, mtimeMs }; // touched, not changed
+    else if ('entry' in outcome) {
+      parsed++;
+      entry = outcome.entry;
+    } else {
+      errors.push(new ContentError({ file: path.join(displayDir, file), message: 'cannot be read', cause: outcome.unreadable }));
+      continue;
+    }
+    current.add(file);
+    if (outcome !== undefined) changed.push([file, entry]);
+    if (entry.head) posts.push(headOf(file, entry.hash, entry.head));
+    else {
+      for (const e of entry.errors ?? []) errors.push(inContentDir(contentErrorFrom({ ...e, file: e.file ?? file }), displayDir));
+    }
+  }
+  // Files gone since, or unreadable now: their entries go too.
+  const gone = [...(previous?.keys() ?? [])].filter((file) => !current.has(file));
+  if (changed.length > 0 || gone.length > 0) options.cache?.save(changed, gone);
+  const warnings = [...scan.skipped, ...refused].sort(byFile).map((s) => skippedWarning(s, displayDir));
+  return { posts, errors, warnings, files: scan.files.length, parsed, scan };
+}
+
+/**
+ * The scan of a first build, from its listing and readings: what scanPostFiles will find next time, so
+ * an unchanged folder then has the same fingerprint. Each file's size and mtime come from its reading (a
+ * file that could not be read is stat-ed); a file refused on reading is a skipped one.
+ */
+function scanOfListing(dir: string, listing: Listing, outcomes: ReadonlyMap<string, ReadOutcome>): Scan {
+  const files: ScannedFile[] = [];
+  const skipped = [...listing.skipped];
+  for (const file of listing.files) {
+    const outcome = outcomes.get(file);
+    if (outcome && 'entry' in outcome) files.push({ file, size: outcome.entry.size, mtimeMs: outcome.entry.mtimeMs });
+    else if (outcome && 'skipped' in outcome) skipped.push({ file, reason: outcome.skipped });
+    else files.push(statPostFile(dir, file));
+  }
+  return scanOf(files, skipped.sort(byFile));
 }

@@ -1,8 +1,10 @@
 // Which parsed posts are published, in what order, under which unique slugs. Pure.
 import { ContentError } from '../errors.js';
 import { compareStrings } from './compare.js';
-import { withChanges } from './parse.js';
-import type { Category, Post } from './schema.js';
+import type { Category, PostHead } from './schema.js';
+
+/** What publishing reads of a post: heads are published, and posts (with bodies) in tests. */
+export type Publishable = Pick<PostHead, 'file' | 'slug' | 'date' | 'draft' | 'category'>;
 
 export interface PublishOptions {
   /** Include posts marked `draft: true`. */
@@ -16,20 +18,20 @@ export interface PublishOptions {
   categoryNames?: ReadonlyMap<string, string>;
 }
 
-export interface Published {
+export interface Published<P extends Publishable = PostHead> {
   /** Newest first, then by slug. */
-  posts: Post[];
+  posts: P[];
   warnings: ContentError[];
   /** Posts left out, with why (drafts, future). Not problems: reported as counts. */
   skipped: { drafts: number; future: number };
 }
 
 /** Newest first; ties broken by slug, then file, so order never depends on the file system. */
-export function compareNewestFirst(a: Post, b: Post): number {
+export function compareNewestFirst(a: Pick<PostHead, 'date' | 'slug' | 'file'>, b: Pick<PostHead, 'date' | 'slug' | 'file'>): number {
   return b.date.getTime() - a.date.getTime() || compareStrings(a.slug, b.slug) || compareStrings(a.file, b.file);
 }
 
-export function publishPosts(parsed: readonly Post[], options: PublishOptions): Published {
+export function publishPosts<P extends Publishable>(parsed: readonly P[], options: PublishOptions): Published<P> {
   const skipped = { drafts: 0, future: 0 };
   const kept = parsed.filter((post) => {
     if (post.draft && !options.drafts) return (skipped.drafts++, false);
@@ -46,11 +48,11 @@ export function publishPosts(parsed: readonly Post[], options: PublishOptions): 
  * Posts whose slugs collide all stay published: the earliest (by date, then path) keeps the slug,
  * each later one gets "-2", "-3", … and a warning naming both files.
  */
-function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[], describeFile: (file: string) => string): Post[] {
+function assignUniqueSlugs<P extends Publishable>(posts: readonly P[], warnings: ContentError[], describeFile: (file: string) => string): P[] {
   const oldestFirst = [...posts].sort((a, b) => a.date.getTime() - b.date.getTime() || compareStrings(a.file, b.file));
-  const owners = new Map<string, Post>();
+  const owners = new Map<string, P>();
   const taken = new Set(posts.map((p) => p.slug));
-  const result: Post[] = [];
+  const result: P[] = [];
   for (const post of oldestFirst) {
     const owner = owners.get(post.slug);
     if (!owner) {
@@ -71,13 +73,13 @@ function assignUniqueSlugs(posts: readonly Post[], warnings: ContentError[], des
         hint: 'set a distinct `slug:` in one of the two files',
       }),
     );
-    result.push(withChanges(post, { slug }));
+    result.push({ ...post, slug });
   }
   return result;
 }
 
 /** "finance" and "Finance" are one category: its name is the most used spelling (ties: sorted first). */
-function unifyCategoryNames(posts: readonly Post[], given?: ReadonlyMap<string, string>): Post[] {
+function unifyCategoryNames<P extends Publishable>(posts: readonly P[], given?: ReadonlyMap<string, string>): P[] {
   const spellings = new Map<string, Map<string, number>>();
   for (const post of posts) {
     const counts = spellings.get(post.category.slug) ?? new Map<string, number>();
@@ -91,6 +93,6 @@ function unifyCategoryNames(posts: readonly Post[], given?: ReadonlyMap<string, 
   }
   return posts.map((post) => {
     const category = canonical.get(post.category.slug)!;
-    return category.name === post.category.name ? post : withChanges(post, { category });
+    return category.name === post.category.name ? post : { ...post, category };
   });
 }

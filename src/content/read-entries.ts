@@ -60,7 +60,7 @@ export async function readEntries(dir: string, jobs: readonly ReadJob[], timezon
  */
 export function readPostFile(file: string): Buffer {
   const read = new ReusedBuffer(0).read(file);
-  if ('refused' in read) throw new ContentError({ file, message: `cannot be read any more: ${read.refused}`, hint: 'build again' });
+  if ('refused' in read) throw new ContentError({ file, message: read.refused });
   return read.bytes;
 }
 

@@ -8,7 +8,10 @@ export interface Category {
   slug: string;
 }
 
-/** A validated post, ready for feeds and digests. Bodies are rendered later, only when needed. */
+/**
+ * A post with its body: what feeds and digests render. Plain data, made by reading the body of a
+ * post's head (content/read-bodies.ts), or by parsePost in one step.
+ */
 export interface Post {
   /** Path of the source file relative to the content folder, with `/` separators. */
   file: string;
@@ -34,6 +37,18 @@ export interface Post {
   body: string;
   wordCount: number;
   readingMinutes: number;
+}
+
+/**
+ * A post without its body (see "head" in the glossary): what its front matter decides, its file, and
+ * the content hash of the file version the front matter was read from. The loader returns one for
+ * every post; only the shown ones have their body read. Plain data.
+ */
+export interface PostHead extends Omit<Post, 'excerpt' | 'body' | 'wordCount' | 'readingMinutes'> {
+  /** The excerpt as written (cleaned later; derived from the body when missing or cut mid-word). */
+  frontMatterExcerpt: string | undefined;
+  /** sha1 of the bytes of the file the head was read from: its body must come from the same bytes. */
+  hash: string;
 }
 
 const scalarText = z

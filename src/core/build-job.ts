@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Scan } from '../content/scan.js';
 import type { Digest, DigestWindow } from '../digest/build.js';
 import { contentErrorFrom, type ErrorRecord } from '../errors.js';
+import type { BuildCache } from '../output/build-cache.js';
 import type { BuildState } from '../output/build-state.js';
 import type { BuildOptions } from './types.js';
 
@@ -24,10 +25,10 @@ export interface BuildJob {
   window: DigestWindow;
   /** Hash of every input but the post files. */
   inputsKey: string;
-  /** Names this content and output folder pair's cache files. */
+  /** Names this content and output folder pair (the site) in the build cache. */
   id: string;
-  stateFile: string;
-  indexFile: string;
+  /** Open for the build's length. */
+  cache: BuildCache;
   state: BuildState<BuildSummary> | undefined;
   /** The post files' stats, when there was a last build to compare them with. */
   scanned: Scan | undefined;

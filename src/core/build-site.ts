@@ -2,20 +2,20 @@
 // save what changed. Loaded by build() (core/build.ts) only when the post files or inputs changed.
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { loadPostsCached } from '../content/cache.js';
+import { loadPosts } from '../content/load.js';
+import { readBodies, type ReadPost } from '../content/read-bodies.js';
+import { readPostFile } from '../content/read-entries.js';
 import { scanOf, type Scan } from '../content/scan.js';
 import { publishPosts } from '../content/publish.js';
-import { EntryCache } from '../output/entry-cache.js';
-import { outputsIntact, statOutputs, writeBuildState, type BuildState } from '../output/build-state.js';
-import { FEED_FILES, type FeedChannel } from '../feeds/model.js';
+import { outputsIntact, statOutputs, type BuildState } from '../output/build-state.js';
+import { FEED_FILES, type FeedChannel, type FeedEntry } from '../feeds/model.js';
 import { buildDigest, postsInWindow } from '../digest/build.js';
 import { toErrorRecord } from '../errors.js';
 import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
-import { incompleteChannel, indexOfBuild, planIncremental, readBuildIndex, writeBuildIndex, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
-import { parseFrontMatter, type PostFields } from '../content/front-matter.js';
-import type { Post } from '../content/schema.js';
+import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
+import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
+import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
 import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
@@ -23,9 +23,20 @@ import { short, type CoreContext } from './context.js';
 import type { BuildReport } from './types.js';
 
 export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildReport> {
-  const { config, contentDir, outDir, displayDir, cacheDir, templatesDir, log, loadPublished } = ctx;
-  const { options, now, window, inputsKey, id, stateFile, indexFile, state, scanned } = job;
+  const { config, contentDir, outDir, displayDir, templatesDir, log, loadPublished } = ctx;
+  const { options, now, window, inputsKey, id, cache, state, scanned } = job;
   const base = { contentDir, outDir };
+
+  // The bodies read so far this build: each shown post's, once.
+  const read = new Map<string, ReadPost>();
+  /** The posts of these heads, bodies read: the one step of a build that reads bodies. */
+  async function withBodies(heads: readonly PostHead[]): Promise<ReadPost[]> {
+    const missing = heads.filter((head) => !read.has(head.file));
+    for (const r of await readBodies(contentDir, missing, { timezone: config.site.timezone, displayDir })) read.set(r.head.file, r);
+    return heads.map((head) => read.get(head.file)!);
+  }
+  /** The digest of the window, from the posts (with bodies) dated in it. */
+  const digestOf = async (posts: readonly PostHead[]) => buildDigest((await withBodies(postsInWindow(posts, window))).map((r) => r.post), window, config);
 
   const early = job.fullBecause === undefined && state && scanned ? await incrementally(state, scanned) : { reason: job.fullBecause ?? 'no earlier build' };
   if ('report' in early) return early.report;
@@ -37,7 +48,10 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function incrementally(state: BuildState<BuildSummary>, scanned: Scan): Promise<{ report: BuildReport } | { reason: string }> {
     const key = sha1(JSON.stringify([scanned.fingerprint, inputsKey]));
     if (options.strict) return { reason: '--strict checks every post' };
-    const index = readBuildIndex(indexFile);
+    // Read together: the state and the index of one build, not one from a build that finished meanwhile.
+    const last = cache.readLastBuild<BuildSummary>(id);
+    if (last.state?.key !== state.key) return { reason: 'the build cache changed since this build began (another build, or a damaged file rebuilt)' };
+    const { index } = last;
     if (!index) return { reason: 'no build index' };
     if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };
     const plan = planIncremental(index, scanned, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
@@ -45,7 +59,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     if (plan.unseen) {
       // No changed post is, or was, shown anywhere: no output changes, only the counts.
       const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
-      await writeBuildState(stateFile, { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary });
+      cache.saveBuild(id, { state: { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary } });
       return { report: { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' } };
     }
     return partialBuild(state, scanned, index, plan, key);
@@ -59,7 +73,9 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function partialBuild(state: BuildState<BuildSummary>, scanned: Scan, index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>, key: string): Promise<{ report: BuildReport } | { reason: string }> {
     const removed = new Set(plan.removed);
     const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
-    const part = await loadPostsCached(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), { timezone: config.site.timezone, displayDir });
+    const part = await loadPosts(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), {
+      timezone: config.site.timezone, displayDir, cache: cache.postCache(short(contentDir), config.site.timezone), subset: true,
+    });
     if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
     const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
     // Slug collisions are settled over every post ("-2" may be taken by one not read here).
@@ -74,15 +90,15 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       // Only the skipped files (the same as the last build's: planIncremental checks): no slug collides (see above).
       warnings: part.warnings.map(toErrorRecord),
       channels: groups.length,
-      digest: buildDigest(published.posts, window, config),
+      digest: await digestOf(published.posts),
     };
-    const { report } = await renderSite({ posts: published.posts, groups, hashes: part.hashes, summary, key, nextChangeAt: state.nextChangeAt });
+    const { report } = await renderSite({ posts: published.posts, groups, summary, key, nextChangeAt: state.nextChangeAt });
     return { report: { ...report, mode: 'incremental' } };
   }
 
   /** Every post (changed ones read and parsed, the rest from the post cache), every output, a new index. */
   async function fullBuild(reason: string): Promise<BuildReport> {
-    const { loaded, published } = await loadPublished(options, scanned);
+    const { loaded, published } = await loadPublished(options, scanned, cache);
     const { scan } = loaded;
     const groups = groupChannels(published.posts, config.feeds);
     const summary: BuildSummary = {
@@ -92,45 +108,63 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       warnings: [...loaded.warnings, ...published.warnings].map(toErrorRecord),
       skipped: published.skipped,
       channels: groups.length,
-      digest: buildDigest(published.posts, window, config),
+      digest: await digestOf(published.posts),
     };
     if (options.strict && (loaded.errors.length > 0 || loaded.warnings.length > 0 || published.warnings.length > 0)) {
       return { ...base, ...fromSummary(summary), written: [], unchanged: [], aborted: true, mode: 'full', reason };
     }
     const future = options.future ? [] : loaded.posts.filter((p) => p.date > now && (!p.draft || options.drafts)).map((p) => p.date.getTime());
-    const { report, pinned } = await renderSite({
+    const { report } = await renderSite({
       posts: published.posts,
       groups,
-      hashes: loaded.hashes,
       summary,
       key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+      indexWith: (pinned) => {
+        for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
+        return indexOfBuild({ inputsKey, files: scan.files, skipped: scan.skipped, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned });
+      },
     });
-    for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
-    await writeBuildIndex(indexFile, indexOfBuild({ inputsKey, files: scan.files, skipped: scan.skipped, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned }));
     return { ...report, mode: 'full', reason };
   }
 
   /**
    * Render and save every output from the published posts (all of them, or on a partial build the
-   * shown and changed ones), then record the build state. Channels whose content is unchanged, with
-   * their files in place, are not rendered again. Returns the posts some output shows.
+   * shown and changed ones), then record the build (state, the index a full build makes from the posts
+   * some output shows, the feed entries) in one transaction. Channels whose content is unchanged, with
+   * their files in place, are not rendered again.
    */
   async function renderSite(input: {
-    posts: readonly Post[];
+    posts: readonly PostHead[];
     groups: readonly ChannelGroup[];
-    hashes: ReadonlyMap<string, string>;
     summary: BuildSummary;
     key: string;
     nextChangeAt: string | null;
+    indexWith?: (pinned: Set<string>) => BuildIndex;
   }) {
-    const entries = new EntryCache(path.join(cacheDir, `entries-${id}.json`));
+    // A rendered feed entry (Markdown → sanitized HTML is the costly part of a feed) is kept under the
+    // post file's content hash and everything else it depends on.
     const entryConfig = short(JSON.stringify([config.site, config.feeds]));
+    const entryKey = (head: PostHead) => `${head.hash}|${head.slug}|${head.category.name}|${entryConfig}`;
+    const shown = [...new Map(input.groups.flatMap((g) => g.posts.slice(0, config.feeds.limit)).map((p) => [p.file, p])).values()];
+    const stored = cache.readEntries(id, shown.map(entryKey));
+    // Bodies are read only for the shown posts whose entry is not kept.
+    const bodies = new Map((await withBodies(shown.filter((head) => !stored.has(entryKey(head))))).map((r) => [r.head.file, r]));
+    const used = new Set<string>();
+    const rendered = new Map<string, FeedEntry>();
     // Posts an output shows: an incremental build never skips past them.
     const pinned = new Set<string>();
-    const channels = channelsOf(input.groups, config, (post) => {
-      pinned.add(post.file);
-      return entries.get(`${input.hashes.get(post.file) ?? post.file}|${post.slug}|${post.category.name}|${entryConfig}`, () => toEntry(post, config));
+    const channels = channelsOf(input.groups, config, (head) => {
+      pinned.add(head.file);
+      const r = bodies.get(head.file);
+      // Keyed by the version read, which is the head's unless the file changed during the build.
+      const key = entryKey(r?.head ?? head);
+      used.add(key);
+      const kept = stored.get(key);
+      if (kept) return kept;
+      const entry = toEntry(r!.post, config);
+      rendered.set(key, entry);
+      return entry;
     });
     for (const post of postsInWindow(input.posts, window)) pinned.add(post.file);
     const summary = { ...input.summary, channels: channels.length };
@@ -159,27 +193,30 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       // With the compressed copies saveFiles keeps beside it.
       for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
     }
-    await entries.save();
-    await writeBuildState(stateFile, { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary });
+    cache.saveBuild(id, {
+      state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary },
+      index: input.indexWith?.(pinned),
+      entries: { used, rendered },
+    });
     const report = { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
-    return { report, pinned };
+    return { report };
   }
 }
 
-/** A changed post's front matter, for the incremental check (undefined: unreadable or invalid). */
+/** A changed post's front matter, for the incremental check (undefined: unreadable, refused or invalid). */
 function parseChangedPost(contentDir: string, file: string, timezone: string): PostFields | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path.join(contentDir, ...file.split('/')), 'utf8');
+    bytes = readPostFile(path.join(contentDir, ...file.split('/')));
   } catch {
     return undefined;
   }
-  const result = parseFrontMatter(file, text, { timezone });
+  const result = parseFrontMatter(file, frontMatterText(bytes), { timezone });
   return result.ok ? result.fields : undefined;
 }
 
 /** Files of posts whose slugs collided: those that got a suffix, and those that kept the slug. */
-function slugCollisionFiles(parsed: readonly Post[], published: readonly Post[]): string[] {
+function slugCollisionFiles(parsed: readonly PostHead[], published: readonly PostHead[]): string[] {
   const parsedSlug = new Map(parsed.map((p) => [p.file, p.slug]));
   const owner = new Map(published.map((p) => [p.slug, p.file]));
   return published.flatMap((p) => {

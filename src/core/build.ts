@@ -8,7 +8,8 @@ import { pathErrorFrom } from '../errors.js';
 import { FEED_FILES } from '../feeds/model.js';
 import { siteUrl } from '../shared/urls.js';
 import { scanPostFiles } from '../content/scan.js';
-import { outputsIntact, readBuildState } from '../output/build-state.js';
+import { openBuildCache } from '../output/build-cache.js';
+import { outputsIntact } from '../output/build-state.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
 import type { Config } from '../config.js';
@@ -21,7 +22,7 @@ export function createSiteBuilder(config: Readonly<Config>, deps: BaseDeps): Sit
 }
 
 export function siteBuilder(ctx: CoreContext): SiteBuilder {
-  const { config, deps, contentDir, outDir, cacheDir, templatesDir } = ctx;
+  const { config, deps, contentDir, outDir, cacheDir, templatesDir, log } = ctx;
 
   /** A folder that cannot be used is named as it was given: `--out /dev/null/x: not a directory`. */
   async function build(options: BuildOptions = {}): Promise<BuildReport> {
@@ -43,24 +44,28 @@ export function siteBuilder(ctx: CoreContext): SiteBuilder {
     // Every input but the post files; with their stats it makes the key of the whole build.
     const inputsKey = sha1(JSON.stringify([config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]));
     const id = short(`${contentDir}\n${outDir}`);
-    const stateFile = path.join(cacheDir, `build-${id}.json`);
-    const state = readBuildState<BuildSummary>(stateFile);
-    // Without a last build to compare with, the posts are stat-ed as they are read, not before.
-    const scanned = state ? await scanPostFiles(contentDir) : undefined;
-    const job: BuildJob = { options, now, window, inputsKey, id, stateFile, indexFile: path.join(cacheDir, `index-${id}.json`), state, scanned };
+    const cache = openBuildCache(cacheDir, (message) => log.warn({}, message));
+    try {
+      const state = cache.readState<BuildSummary>(id);
+      // Without a last build to compare with, the posts are stat-ed as they are read, not before.
+      const scanned = state ? await scanPostFiles(contentDir) : undefined;
+      const job: BuildJob = { options, now, window, inputsKey, id, cache, state, scanned };
 
-    if (state && scanned) {
-      // The last build's outputs must hold: on disk as written, and no future post come due since.
-      const notDue = state.nextChangeAt === null || now < new Date(state.nextChangeAt);
-      if (!notDue) job.fullBecause = 'a post dated in the future came due';
-      else if (!outputsIntact(outDir, state.outputs)) job.fullBecause = 'output files were changed or removed since the last build';
-      else if (state.key === sha1(JSON.stringify([scanned.fingerprint, inputsKey]))) {
-        // Nothing changed since: stat-ing the posts was the build.
-        return { contentDir, outDir, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'up-to-date' };
-      }
-    } else job.fullBecause = 'no earlier build';
-    const { buildSite } = await import('./build-site.js');
-    return buildSite(ctx, job);
+      if (state && scanned) {
+        // The last build's outputs must hold: on disk as written, and no future post come due since.
+        const notDue = state.nextChangeAt === null || now < new Date(state.nextChangeAt);
+        if (!notDue) job.fullBecause = 'a post dated in the future came due';
+        else if (!outputsIntact(outDir, state.outputs)) job.fullBecause = 'output files were changed or removed since the last build';
+        else if (state.key === sha1(JSON.stringify([scanned.fingerprint, inputsKey]))) {
+          // Nothing changed since: stat-ing the posts was the build.
+          return { contentDir, outDir, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'up-to-date' };
+        }
+      } else job.fullBecause = 'no earlier build';
+      const { buildSite } = await import('./build-site.js');
+      return await buildSite(ctx, job);
+    } finally {
+      cache.close();
+    }
   }
 
   return { build };

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { Settings } from 'luxon';
 import { readSecrets, type Config } from '../config.js';
 import type { Scan } from '../content/scan.js';
+import type { LoadedPosts } from '../content/load.js';
+import type { Post, PostHead } from '../content/schema.js';
+import type { BuildCache } from '../output/build-cache.js';
 import { loadSigningKey } from '../email/signing-key.js';
 import type { Templates } from '../email/templates.js';
 import { packageRoot } from '../package-root.js';
@@ -21,7 +24,9 @@ export type CoreContext = ReturnType<typeof createContext>;
 
 // Modules a use case loads when it first reaches them, not when the core is created: a command that
 // does not parse posts or render mail does not pay for the parser, the sanitizer, Liquid or MJML.
-export const postsModule = () => import('../content/cache.js');
+export const postsModule = () => import('../content/load.js');
+export const bodiesModule = () => import('../content/read-bodies.js');
+const buildCacheModule = () => import('../output/build-cache.js');
 export const publishModule = () => import('../content/publish.js');
 export const templatesModule = () => import('../email/templates.js');
 
@@ -39,15 +44,20 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
   const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : bundledTemplates();
   const log = deps.log ?? silentLogger;
 
-  /** Every post (through the post cache), and which of them are published now. */
-  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan) {
-    const [{ loadPostsCached }, { publishPosts }] = await Promise.all([postsModule(), publishModule()]);
-    const loaded = await loadPostsCached(contentDir, scanned, {
-      timezone: config.site.timezone,
-      displayDir,
-      cacheFile: path.join(cacheDir, `posts-${short(contentDir)}.json`),
-      log: (message) => log.warn({}, message),
-    });
+  /**
+   * Every post's head (through the post cache), which of them are published now, and the step that
+   * reads the bodies of those a use case shows.
+   */
+  async function loadPublished(options: { drafts?: boolean; future?: boolean } = {}, scanned?: Scan, buildCache?: BuildCache) {
+    const [{ loadPosts }, { publishPosts }, { openBuildCache }] = await Promise.all([postsModule(), publishModule(), buildCacheModule()]);
+    // The build's own cache, or one open just for this.
+    const cache = buildCache ?? openBuildCache(cacheDir, (message) => log.warn({}, message));
+    let loaded: LoadedPosts;
+    try {
+      loaded = await loadPosts(contentDir, scanned, { timezone: config.site.timezone, displayDir, cache: cache.postCache(short(contentDir), config.site.timezone) });
+    } finally {
+      if (cache !== buildCache) cache.close();
+    }
     const now = deps.now();
     const published = publishPosts(loaded.posts, {
       drafts: options.drafts ?? false,
@@ -55,7 +65,13 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
       now,
       describeFile: (file) => path.join(displayDir, file),
     });
-    return { loaded, published, now };
+    return { loaded, published, now, readBodies };
+  }
+
+  /** The posts of these heads, bodies read (each from the file version its head came from). */
+  async function readBodies(heads: readonly PostHead[]): Promise<Post[]> {
+    const { readBodies: read } = await bodiesModule();
+    return (await read(contentDir, heads, { timezone: config.site.timezone, displayDir })).map((r) => r.post);
   }
 
   // Loading checks every template's MJML (slow): done once, and again only when a template file changes.

@@ -65,7 +65,7 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
   const archive = new Map<string, { key: string; templates: Templates; html: Promise<string> }>();
   return {
     async previewInMemory(options = {}) {
-      const { published, now } = await loadPublished();
+      const { published, now, readBodies } = await loadPublished();
       const fallbackWindow = defaultWindow(now, config.site.timezone);
       let window = { since: options.since ?? fallbackWindow.since, until: options.until ?? fallbackWindow.until };
       let fallback = false;
@@ -75,7 +75,7 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
         window = defaultWindow(newest.date, config.site.timezone);
         fallback = true;
       }
-      const digest = buildDigest(published.posts, window, config);
+      const digest = buildDigest(await readBodies(postsInWindow(published.posts, window)), window, config);
       if (digest.postCount === 0) return { window, fallback, digest, subject: '', html: '', text: '', eml: Buffer.alloc(0) };
       // The preview page and its two frames ask for the same digest at once: it is rendered once.
       const templates = await ctx.templates();
@@ -96,9 +96,9 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
       const since = DateTime.fromISO(match[1]!, { zone: config.site.timezone });
       const until = DateTime.fromISO(match[2]!, { zone: config.site.timezone });
       if (!since.isValid || !until.isValid || until <= since || until.diff(since, 'days').days > 62) return undefined;
-      const { published } = await loadPublished();
+      const { published, readBodies } = await loadPublished();
       const window = { since: since.toJSDate(), until: until.toJSDate() };
-      const digest = buildDigest(published.posts, window, config);
+      const digest = buildDigest(await readBodies(postsInWindow(published.posts, window)), window, config);
       if (digest.postCount === 0) return undefined;
       const templates = await ctx.templates();
       const key = createHash('sha256').update(JSON.stringify(digest)).digest('base64');
@@ -116,12 +116,12 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
       return entry.html;
     },
     async previewDigest(options = {}) {
-      const { published, now } = await loadPublished();
+      const { published, now, readBodies } = await loadPublished();
       const fallback = defaultWindow(now, config.site.timezone);
       const until = options.until ?? fallback.until;
       const since = options.since ?? new Date(until.getTime() - (fallback.until.getTime() - fallback.since.getTime()));
       const window = { since, until };
-      const digest = buildDigest(published.posts, window, config);
+      const digest = buildDigest(await readBodies(postsInWindow(published.posts, window)), window, config);
       if (digest.postCount === 0) return { empty: true, window, digest };
 
       const to = (options.to ?? config.email.from.address).trim().toLowerCase();
@@ -158,11 +158,11 @@ export function digestSender(
   const { store, mailer, signingKey } = deps;
   const now = ctx.deps.now;
   async function sendDigest(options: SendOptions = {}) {
-    const { published } = await loadPublished();
+    const { published, readBodies } = await loadPublished();
     const { sendDigest: runSend } = await sendModule();
     return runSend(
       {
-        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, now, log,
+        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, readBodies, now, log,
         sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
       },

@@ -2,7 +2,7 @@
 // SMTP server accepted ("submitted"), and with every effect injected.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
-import type { Post } from '../content/schema.js';
+import type { Post, PostHead } from '../content/schema.js';
 import { buildDigest, type Digest } from '../digest/build.js';
 import { fillMessage, messageIdFor, prepareMessage, recipientLinks, type MessageTemplate } from '../email/message.js';
 import { greetingName, renderDigestEmail, type RenderedDigestEmail } from '../email/render.js';
@@ -19,8 +19,10 @@ export interface SendDeps {
   templates: Templates;
   signingKey: string;
   config: Pick<Config, 'site' | 'feeds' | 'email' | 'delivery'>;
-  /** Published posts, newest first. */
-  posts: readonly Post[];
+  /** Published posts' heads, newest first. */
+  posts: readonly PostHead[];
+  /** The posts of these heads, bodies read: for a variant's digest, just before it is rendered. */
+  readBodies: (heads: readonly PostHead[]) => Promise<Post[]>;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   log: Logger;
@@ -159,16 +161,14 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   // Per variant, once: MJML renders the email and nodemailer composes the MIME with slots; each
   // subscriber's message is then filled in, not composed again.
   const renders = new Map<string, Promise<Variant>>();
-  const renderVariant = (key: string, makeDigest: () => Digest) => {
+  const renderVariant = (key: string, makeDigest: () => Promise<Digest>) => {
     let pending = renders.get(key);
     if (!pending) {
       report.renders++;
-      const digest = makeDigest();
-      pending = renderDigestEmail(digest, deps.templates, deps.config).then(async (email) => ({
-        digest,
-        email,
-        template: await prepareMessage(email, { list: true, date: deps.now(), config: deps.config }),
-      }));
+      pending = makeDigest().then(async (digest) => {
+        const email = await renderDigestEmail(digest, deps.templates, deps.config);
+        return { digest, email, template: await prepareMessage(email, { list: true, date: deps.now(), config: deps.config }) };
+      });
       renders.set(key, pending);
     }
     return pending;
@@ -230,7 +230,7 @@ function campaignWindow(deps: Pick<SendDeps, 'now' | 'config'>, options: SendOpt
 }
 
 /** A subscriber's own slice: posts in their categories, since their watermark (or the campaign start). */
-export function postsFor(subscriber: Subscriber, posts: readonly Post[], since: Date, until: Date): Post[] {
+export function postsFor<P extends Pick<PostHead, 'date' | 'category'>>(subscriber: Subscriber, posts: readonly P[], since: Date, until: Date): P[] {
   const categories = new Set(subscriber.categories);
   return posts.filter(
     (p) => p.date >= since && p.date < until && (categories.size === 0 || categories.has(p.category.slug)),
@@ -238,10 +238,10 @@ export function postsFor(subscriber: Subscriber, posts: readonly Post[], since: 
 }
 
 /** A subscriber's variant: their window and categories, and its posts (filtered once per variant, not per subscriber). */
-type Slices = (subscriber: Subscriber, since: Date, until: Date) => { key: string; posts: Post[] };
+type Slices = (subscriber: Subscriber, since: Date, until: Date) => { key: string; posts: PostHead[] };
 
-function variantSlices(posts: readonly Post[]): Slices {
-  const memo = new Map<string, Post[]>();
+function variantSlices(posts: readonly PostHead[]): Slices {
+  const memo = new Map<string, PostHead[]>();
   return (subscriber, since, until) => {
     const key = `${since.toISOString()}|${until.toISOString()}|${subscriber.categories.join(',')}`;
     let slice = memo.get(key);
@@ -255,7 +255,7 @@ async function deliverOne(
   campaign: Campaign,
   delivery: Delivery,
   slices: Slices,
-  renderVariant: (key: string, makeDigest: () => Digest) => Promise<Variant>,
+  renderVariant: (key: string, makeDigest: () => Promise<Digest>) => Promise<Variant>,
   report: SendReport,
   runId: string,
   trouble: SenderTrouble,
@@ -279,7 +279,7 @@ async function deliverOne(
     return skip('nothing new', campaign.until);
   }
 
-  const { digest, template } = await renderVariant(variant, () => buildDigest(theirs, { since, until: campaign.until }, config));
+  const { digest, template } = await renderVariant(variant, async () => buildDigest(await deps.readBodies(theirs), { since, until: campaign.until }, config));
   const links = recipientLinks(subscriber.email, deps.signingKey, config);
   // Recorded before the first attempt, and reused on a resend after a crash.
   const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config);

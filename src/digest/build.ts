@@ -59,7 +59,8 @@ export function defaultWindow(now: Date, timezone: string, days = 7): DigestWind
   return { since: endOfToday.minus({ days }).toJSDate(), until: endOfToday.toJSDate() };
 }
 
-export function postsInWindow(posts: readonly Post[], window: DigestWindow): Post[] {
+/** The posts (or heads: a build reads the bodies of these only) dated in the window. */
+export function postsInWindow<P extends Pick<Post, 'date'>>(posts: readonly P[], window: DigestWindow): P[] {
   const since = window.since.getTime();
   const until = window.until.getTime();
   return posts.filter((p) => p.date.getTime() >= since && p.date.getTime() < until);

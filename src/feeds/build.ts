@@ -3,7 +3,7 @@ import { generateOpml } from 'feedsmith';
 import type { Config } from '../config.js';
 import { markdownToHtml } from '../content/markdown.js';
 import { compareNewestFirst } from '../content/publish.js';
-import type { Post } from '../content/schema.js';
+import type { Post, PostHead } from '../content/schema.js';
 import { toSlug } from '../content/slug.js';
 import { FEED_FILES, type FeedChannel, type FeedEntry } from './model.js';
 import { renderAtom } from './render-atom.js';
@@ -21,12 +21,15 @@ export interface OutputFile {
 
 export type FeedSettings = Pick<Config, 'site' | 'feeds'>;
 
+/** What grouping reads of a post: heads are grouped (a build reads bodies only for the posts shown). */
+export type Groupable = Pick<PostHead, 'file' | 'slug' | 'date' | 'category' | 'tags'>;
+
 /** A channel before rendering: its folder, kind, display name and every post in it, newest first. */
-export interface ChannelGroup {
+export interface ChannelGroup<P extends Groupable = PostHead> {
   dir: string;
   kind: FeedChannel['kind'];
   name?: string;
-  posts: Post[];
+  posts: P[];
 }
 
 const categoryDir = (slug: string) => `categories/${slug}`;
@@ -38,12 +41,12 @@ export function channelDirsOf(post: Pick<Post, 'category' | 'tags'>, feeds: Feed
 }
 
 /** The channels to publish: the site, each category and (when enabled) each tag, newest first. */
-export function groupChannels(posts: readonly Post[], feeds: FeedSettings['feeds']): ChannelGroup[] {
+export function groupChannels<P extends Groupable>(posts: readonly P[], feeds: FeedSettings['feeds']): ChannelGroup<P>[] {
   // Sorted here, not trusted from the caller: `feeds.limit` must keep the newest posts, whatever the input order.
   const sorted = [...posts].sort(compareNewestFirst);
-  const groups: ChannelGroup[] = [{ dir: '', kind: 'site', posts: sorted }];
-  const byCategory = new Map<string, { name: string; posts: Post[] }>();
-  const byTag = new Map<string, { name: string; posts: Post[] }>();
+  const groups: ChannelGroup<P>[] = [{ dir: '', kind: 'site', posts: sorted }];
+  const byCategory = new Map<string, { name: string; posts: P[] }>();
+  const byTag = new Map<string, { name: string; posts: P[] }>();
   for (const post of sorted) {
     const cat = byCategory.get(post.category.slug) ?? { name: post.category.name, posts: [] };
     cat.posts.push(post);
@@ -74,13 +77,13 @@ export function buildChannels(posts: readonly Post[], config: FeedSettings, make
   return channelsOf(groupChannels(posts, config.feeds), config, makeEntry);
 }
 
-/** The channels of already grouped posts (see buildChannels). */
-export function channelsOf(groups: readonly ChannelGroup[], config: FeedSettings, makeEntry: (post: Post) => FeedEntry): FeedChannel[] {
+/** The channels of already grouped posts (see buildChannels): `makeEntry` gets each post a channel shows. */
+export function channelsOf<P extends Groupable>(groups: readonly ChannelGroup<P>[], config: FeedSettings, makeEntry: (post: P) => FeedEntry): FeedChannel[] {
   const { site, feeds } = config;
 
   // Each post's body is rendered once, and only if it appears in some feed.
   const entries = new Map<string, FeedEntry>();
-  const entryFor = (post: Post) => {
+  const entryFor = (post: P) => {
     let entry = entries.get(post.slug);
     if (!entry) entries.set(post.slug, (entry = makeEntry(post)));
     return entry;

@@ -1,23 +1,16 @@
 // What a later build needs to tell, from the few post files that changed, that no output changes:
 // each post file's stat, published slug and category; the posts some output shows; where each feed's
-// newest-N list ends; and the category spellings in use. Pure, but for reading and writing it.
+// newest-N list ends; and the category spellings in use. Pure (the build cache keeps it).
 //
 // The rule it serves: a post that no output shows, edited (or added, or removed) so that it still
 // shows nowhere, changes nothing but counts. Anything less certain is left to a full build.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { compareStrings } from '../content/compare.js';
-import type { Post } from '../content/schema.js';
+import type { Post, PostHead } from '../content/schema.js';
 import type { PostFields } from '../content/front-matter.js';
 import type { DigestWindow } from '../digest/build.js';
 import { channelDirsOf, type ChannelGroup, type FeedSettings } from '../feeds/build.js';
 import type { Scan, ScannedFile } from '../content/scan.js';
 import { toSlug } from '../content/slug.js';
-import { makeFolderSync } from './mkdir.js';
-
-// 2: the skipped files are recorded.
-const FORMAT = 2;
 
 /** [file, size, mtimeMs, published slug (null: draft, future, invalid or unreadable), category name]. */
 export type IndexedFile = [file: string, size: number, mtimeMs: number, slug: string | null, category: string | null];
@@ -26,7 +19,6 @@ export type IndexedFile = [file: string, size: number, mtimeMs: number, slug: st
 export type Cutoff = [dateMs: number, slug: string, file: string] | null;
 
 export interface BuildIndex {
-  format: number;
   /** Hash of every input but the post files (configuration, options, templates, digest window). */
   inputsKey: string;
   /** Sorted by file name, as the post files are listed. */
@@ -47,9 +39,9 @@ export function indexOfBuild(input: {
   inputsKey: string;
   files: readonly ScannedFile[];
   skipped: Scan['skipped'];
-  published: readonly Post[];
+  published: readonly PostHead[];
   /** Every valid post as parsed: its category name as written (publishing gives it the most used spelling). */
-  parsed: readonly Post[];
+  parsed: readonly PostHead[];
   groups: readonly ChannelGroup[];
   limit: number;
   /** Files shown by an output or named by a warning. */
@@ -57,7 +49,7 @@ export function indexOfBuild(input: {
 }): BuildIndex {
   const byFile = new Map(input.published.map((p) => [p.file, p]));
   const written = new Map(input.parsed.map((p) => [p.file, p.category.name]));
-  const writtenCategory = (post: Post) => written.get(post.file) ?? post.category.name;
+  const writtenCategory = (post: PostHead) => written.get(post.file) ?? post.category.name;
   const spellings: Record<string, Record<string, number>> = {};
   for (const post of input.published) {
     const counts = (spellings[post.category.slug] ??= {});
@@ -69,7 +61,6 @@ export function indexOfBuild(input: {
     cutoffs[group.dir] = last === undefined ? null : [last.date.getTime(), last.slug, last.file];
   }
   return {
-    format: FORMAT,
     inputsKey: input.inputsKey,
     published: input.published.length,
     files: input.files.map(({ file, size, mtimeMs }) => {
@@ -133,7 +124,11 @@ export function planIncremental(
     return { ok: false, reason: 'the files skipped in the content folder changed' };
   }
   const { files } = scan;
-  // Both lists are sorted by file name: one merge finds what changed, without a map of every file.
+  // Both lists are sorted by file name: one merge finds what changed, without a map of every file (an
+  // index out of order would hide changes from it).
+  for (let k = 1; k < index.files.length; k++) {
+    if (!(index.files[k - 1]![0] < index.files[k]![0])) return { ok: false, reason: 'the build index is out of order' };
+  }
   const changed: Array<{ file: string; before: IndexedFile | undefined }> = [];
   const removed: IndexedFile[] = [];
   let i = 0;
@@ -228,25 +223,4 @@ function skippedLines(skipped: Scan['skipped']): string[] {
 function canonicalSpelling(spellings: BuildIndex['spellings'], slug: string): string | undefined {
   const counts = Object.entries(spellings[slug] ?? {});
   return counts.sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]))[0]?.[0];
-}
-
-export function readBuildIndex(file: string): BuildIndex | undefined {
-  try {
-    const index = JSON.parse(readFileSync(file, 'utf8')) as BuildIndex;
-    const ok = index?.format === FORMAT && typeof index.inputsKey === 'string' && Array.isArray(index.files) && Array.isArray(index.pinned) &&
-      Array.isArray(index.skipped) && index.skipped.every((s) => typeof s === 'string') &&
-      typeof index.cutoffs === 'object' && index.cutoffs !== null && typeof index.spellings === 'object' && index.spellings !== null &&
-      typeof index.published === 'number' &&
-      index.files.every((f, i) => Array.isArray(f) && f.length === 5 && typeof f[0] === 'string' && typeof f[1] === 'number' && typeof f[2] === 'number' &&
-        // The change check merges sorted lists: an index out of order would hide changes.
-        (i === 0 || index.files[i - 1]![0] < f[0]));
-    return ok ? index : undefined;
-  } catch {
-    return undefined; // missing or corrupt: the next build is a full one
-  }
-}
-
-export async function writeBuildIndex(file: string, index: BuildIndex): Promise<void> {
-  makeFolderSync(path.dirname(file));
-  await writeFileAtomic(file, JSON.stringify(index), { fsync: false });
 }

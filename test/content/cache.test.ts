@@ -1,5 +1,5 @@
-// The post cache under the data folder: what a rebuild re-reads (only what changed), and what it never
-// trusts (a corrupt, reshaped, older-format or other-timezone cache file).
+// The loader with the post cache (in the build cache): what a rebuild re-reads (only what changed) and
+// what it never trusts (another timezone, a changed mtime); and the bodies read for the shown posts.
 import { statSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,10 +7,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPostsCached } from '../../src/content/cache.js';
-import { scanPostFiles } from '../../src/content/scan.js';
-import { parsePost, withChanges } from '../../src/content/parse.js';
-import type { Post } from '../../src/content/schema.js';
+import type { CacheEntry, PostCache } from '../../src/content/cache-entry.js';
+import { loadPosts } from '../../src/content/load.js';
+import { readBodies } from '../../src/content/read-bodies.js';
+import { scanPostFiles, type Scan } from '../../src/content/scan.js';
+import { ContentError } from '../../src/errors.js';
+import { openBuildCache } from '../../src/output/build-cache.js';
+import { parsePost } from '../../src/content/parse.js';
+import type { Post, PostHead } from '../../src/content/schema.js';
 
 const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const ADVERSARIAL = fileURLToPath(new URL('../fixtures/content/adversarial/', import.meta.url));
@@ -27,52 +31,89 @@ afterAll(async () => {
 
 interface Site {
   content: string;
-  cacheFile: string;
+  /** The data folder's cache/, where the build cache is. */
+  cacheDir: string;
   /** Post files in the copy, as listed by the loader. */
   files: string[];
-  /** Messages the cache logged. */
-  logged: string[];
-  load(timezone?: string): ReturnType<typeof loadPostsCached>;
+  /** What each load saved to the post cache, in order: changed files and files forgotten. */
+  saves: Array<{ changed: string[]; gone: string[] }>;
+  load(timezone?: string, options?: { scan?: Scan; subset?: boolean }): ReturnType<typeof loadPosts>;
+  /** The entries the post cache holds now, by file. */
+  kept(timezone?: string): Map<string, CacheEntry>;
+  /** Store an entry as a build would (to plant one). */
+  keep(file: string, entry: CacheEntry, timezone?: string): void;
+  /** The posts of these heads, bodies read. */
+  bodies(heads: readonly PostHead[]): Promise<Post[]>;
 }
 
-/** A private copy of a content folder and a cache file under its own data folder. */
+/** A private copy of a content folder, and the build cache under its own data folder. */
 async function makeSite(from = CONTENT): Promise<Site> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-cache-'));
   roots.push(root);
   const content = path.join(root, 'content');
   await cp(from, content, { recursive: true });
-  const cacheFile = path.join(root, 'data', 'cache', 'posts.json');
-  const logged: string[] = [];
+  const cacheDir = path.join(root, 'data', 'cache');
   const files = (await scanPostFiles(content)).files.map((f) => f.file);
+  const saves: Site['saves'] = [];
+  /** Run `use` with the post cache of this content folder, the build cache open meanwhile. */
+  const withCache = async <T,>(timezone: string, use: (cache: PostCache) => T | Promise<T>): Promise<T> => {
+    const cache = openBuildCache(cacheDir);
+    try {
+      return await use(cache.postCache('content', timezone));
+    } finally {
+      cache.close();
+    }
+  };
   return {
     content,
-    cacheFile,
+    cacheDir,
     files,
-    logged,
-    load: async (timezone = UTC) =>
-      loadPostsCached(content, await scanPostFiles(content), { timezone, displayDir: 'content', cacheFile, log: (m) => logged.push(m) }),
+    saves,
+    load: (timezone = UTC, options = {}) =>
+      withCache(timezone, async (posts) => {
+        // Our own interface, wrapped to record what the loader saves.
+        const recorded: PostCache = {
+          entries: (f) => posts.entries(f),
+          save(changed, gone) {
+            saves.push({ changed: changed.map(([file]) => file), gone: [...gone] });
+            posts.save(changed, gone);
+          },
+        };
+        return loadPosts(content, options.scan ?? (await scanPostFiles(content)), { timezone, displayDir: 'content', cache: recorded, subset: options.subset ?? false });
+      }),
+    kept: (timezone = UTC) => {
+      const cache = openBuildCache(cacheDir);
+      try {
+        return cache.postCache('content', timezone).entries();
+      } finally {
+        cache.close();
+      }
+    },
+    keep(file, entry, timezone = UTC) {
+      const cache = openBuildCache(cacheDir);
+      cache.postCache('content', timezone).save([[file, entry]], []);
+      cache.close();
+    },
+    bodies: async (heads) => (await readBodies(content, heads, { timezone: UTC, displayDir: 'content' })).map((r) => r.post),
   };
 }
 
-function fresh(file: string, source: string, timezone = UTC): Post {
+function fresh(file: string, source: string, timezone = UTC): { head: PostHead; post: Post } {
   const result = parsePost(file, source, { timezone });
   if (!result.ok) throw new Error(`${file} should parse: ${result.errors.map((e) => e.describe()).join('; ')}`);
-  return result.post;
+  return result;
 }
 
 async function sourceOf(site: Site, file: string): Promise<string> {
   return readFile(path.join(site.content, file), 'utf8');
 }
 
-function fields(post: Post) {
-  return {
-    file: post.file, slug: post.slug, title: post.title, date: post.date.toISOString(), updated: post.updated?.toISOString(),
-    tags: post.tags, category: post.category, author: post.author, coverImage: post.coverImage, source: post.source, draft: post.draft,
-    excerpt: post.excerpt, body: post.body, wordCount: post.wordCount, readingMinutes: post.readingMinutes,
-  };
+/** A head as plain values, every field included (an extra or missing one shows). */
+function fields(head: PostHead) {
+  return { ...head, date: head.date.toISOString(), updated: head.updated?.toISOString() };
 }
 
-function byFile(posts: readonly Post[], file: string): Post {
+function byFile<P extends { file: string }>(posts: readonly P[], file: string): P {
   const post = posts.find((p) => p.file === file);
   if (!post) throw new Error(`no post from ${file}`);
   return post;
@@ -84,22 +125,8 @@ async function touch(file: string, seconds = 60): Promise<void> {
   await utimes(file, at, at);
 }
 
-/** What the cache holds: the cache file, then its journal's lines applied in order. */
-async function readCacheJson(site: Site): Promise<{ format: number; timezone: string; entries: Record<string, Record<string, unknown>> }> {
-  const cache = JSON.parse(await readFile(site.cacheFile, 'utf8'));
-  const journal = await readFile(journalFile(site), 'utf8').catch(() => '');
-  for (const line of journal.split('\n').filter(Boolean)) {
-    const change = JSON.parse(line) as { file: string; entry?: Record<string, unknown> };
-    if (change.entry === undefined) delete cache.entries[change.file];
-    else cache.entries[change.file] = change.entry;
-  }
-  return cache;
-}
-
-const journalFile = (site: Site) => site.cacheFile.replace(/\.json$/, '.journal');
-
-describe('loadPostsCached: what a rebuild re-reads', () => {
-  it('parses every file on the first run and writes the cache file', async () => {
+describe('loadPosts with the post cache: what a rebuild re-reads', () => {
+  it('parses every file on the first run and keeps an entry for each', async () => {
     const site = await makeSite();
     const loaded = await site.load();
     expect(site.files.length).toBeGreaterThan(10);
@@ -107,26 +134,21 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(loaded.files).toBe(site.files.length);
     expect(loaded.errors).toEqual([]);
     expect(loaded.posts).toHaveLength(site.files.length);
-    const cache = await readCacheJson(site);
-    expect(Object.keys(cache.entries).sort()).toEqual(site.files);
-    expect(cache.timezone).toBe(UTC);
+    expect([...site.kept().keys()].sort()).toEqual(site.files);
   });
 
-  it('parses nothing on a second run with nothing changed, returns the same posts, and leaves the cache file alone', async () => {
+  it('parses nothing on a second run with nothing changed, returns the same heads as parsePost, and saves nothing', async () => {
     const site = await makeSite();
     await site.load();
-    const before = await readFile(site.cacheFile);
-    await touch(site.cacheFile, -3600); // a rewrite would move it back to now
-    const { mtimeMs } = statSync(site.cacheFile);
-
+    const kept = site.kept();
     const loaded = await site.load();
     expect(loaded.parsed).toBe(0);
+    expect(site.saves).toHaveLength(1);
     expect(loaded.posts).toHaveLength(site.files.length);
     for (const file of site.files) {
-      expect(fields(byFile(loaded.posts, file))).toEqual(fields(fresh(file, await sourceOf(site, file))));
+      expect(fields(byFile(loaded.posts, file))).toEqual(fields(fresh(file, await sourceOf(site, file)).head));
     }
-    expect(await readFile(site.cacheFile)).toEqual(before);
-    expect(statSync(site.cacheFile).mtimeMs).toBe(mtimeMs);
+    expect(site.kept()).toEqual(kept);
   });
 
   it('returns every post of the adversarial fixture (BOM, CRLF, empty body, nested folders) as parsePost does, from the cache', async () => {
@@ -136,7 +158,7 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(second.parsed).toBe(0);
     expect(second.posts.map((p) => p.file)).toEqual(first.posts.map((p) => p.file));
     for (const post of second.posts) {
-      expect(fields(post)).toEqual(fields(fresh(post.file, await sourceOf(site, post.file))));
+      expect(fields(post)).toEqual(fields(fresh(post.file, await sourceOf(site, post.file)).head));
     }
     expect(second.errors.map((e) => [e.file, e.field])).toEqual(first.errors.map((e) => [e.file, e.field]));
   });
@@ -150,11 +172,11 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Why photocopied zines refuse to die');
     // The new mtime is recorded, so the next run does not even hash the file again.
     const scanned = (await scanPostFiles(site.content)).files.find((f) => f.file === ZINES_FILE)!;
-    expect((await readCacheJson(site)).entries[ZINES_FILE]?.mtimeMs).toBe(scanned.mtimeMs);
+    expect(site.kept().get(ZINES_FILE)?.mtimeMs).toBe(scanned.mtimeMs);
     expect((await site.load()).parsed).toBe(0);
   });
 
-  it('parses exactly the one edited file and returns its new title', async () => {
+  it('parses exactly the one edited file, returns its new title, and saves its entry alone', async () => {
     const site = await makeSite();
     await site.load();
     const file = path.join(site.content, ZINES_FILE);
@@ -162,48 +184,15 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     await touch(file);
     const loaded = await site.load();
     expect(loaded.parsed).toBe(1);
+    expect(site.saves.at(-1)).toEqual({ changed: [ZINES_FILE], gone: [] });
     expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Zines, still alive');
     expect(loaded.posts).toHaveLength(site.files.length);
-    expect((await site.load()).parsed).toBe(0);
-  });
-
-  it('appends a few changed entries to a journal instead of rewriting the cache file, and rewrites it (dropping the journal) when the cache is rebuilt', async () => {
-    const site = await makeSite();
-    await site.load();
-    const written = statSync(site.cacheFile).mtimeMs;
-    const file = path.join(site.content, ZINES_FILE);
-    await writeFile(file, (await readFile(file, 'utf8')).replace('title: Why photocopied zines refuse to die', 'title: Zines, journaled'));
-    await touch(file);
-    await sleep(20);
-    expect((await site.load()).parsed).toBe(1);
-    expect(statSync(site.cacheFile).mtimeMs).toBe(written);
-    expect((await readFile(journalFile(site), 'utf8')).trim().split('\n')).toHaveLength(1);
-    // Read back through the journal: nothing to parse, and the new title.
     const again = await site.load();
     expect(again.parsed).toBe(0);
-    expect(byFile(again.posts, ZINES_FILE).title).toBe('Zines, journaled');
-    // Another timezone means a new cache: written whole, journal gone.
-    await site.load('Europe/Paris');
-    expect(statSync(site.cacheFile).mtimeMs).not.toBe(written);
-    await expect(readFile(journalFile(site), 'utf8')).rejects.toThrow();
+    expect(byFile(again.posts, ZINES_FILE).title).toBe('Zines, still alive');
   });
 
-  it('ignores a journal line cut short (a crash mid-append): that file is parsed again, the rest still comes from the cache', async () => {
-    const site = await makeSite();
-    await site.load();
-    const file = path.join(site.content, ZINES_FILE);
-    await writeFile(file, (await readFile(file, 'utf8')).replace('title: Why photocopied zines refuse to die', 'title: Zines, cut short'));
-    await touch(file);
-    await site.load();
-    const line = await readFile(journalFile(site), 'utf8');
-    await writeFile(journalFile(site), line.slice(0, Math.floor(line.length / 2)));
-    const loaded = await site.load();
-    expect(loaded.parsed).toBe(1);
-    expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Zines, cut short');
-    expect(loaded.posts).toHaveLength(site.files.length);
-  });
-
-  it('drops the post of a deleted file, from the posts and from the cache file', async () => {
+  it('drops the post of a deleted file, from the posts and from the cache', async () => {
     const site = await makeSite();
     const first = await site.load();
     await rm(path.join(site.content, ZINES_FILE));
@@ -211,8 +200,25 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
     expect(loaded.parsed).toBe(0);
     expect(loaded.files).toBe(site.files.length - 1);
     expect(loaded.posts.map((p) => p.file)).toEqual(first.posts.map((p) => p.file).filter((f) => f !== ZINES_FILE));
-    expect(loaded.hashes.has(ZINES_FILE)).toBe(false);
-    expect(Object.keys((await readCacheJson(site)).entries)).not.toContain(ZINES_FILE);
+    expect(site.saves.at(-1)).toEqual({ changed: [], gone: [ZINES_FILE] });
+    expect([...site.kept().keys()]).not.toContain(ZINES_FILE);
+  });
+
+  it('given only some files (a partial build), looks up and reads those alone, and forgets no other', async () => {
+    const site = await makeSite();
+    await site.load();
+    const file = path.join(site.content, ZINES_FILE);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('title: Why photocopied zines refuse to die', 'title: Zines, in part'));
+    const full = await scanPostFiles(site.content);
+    const some = full.files.filter((f) => f.file === ZINES_FILE || f.file === CUT_EXCERPT_FILE);
+    const loaded = await site.load(UTC, { scan: { ...full, files: some }, subset: true });
+    expect(loaded.parsed).toBe(1);
+    expect(loaded.posts.map((p) => [p.file, p.title]).sort()).toEqual([
+      [ZINES_FILE, 'Zines, in part'],
+      [CUT_EXCERPT_FILE, fresh(CUT_EXCERPT_FILE, await sourceOf(site, CUT_EXCERPT_FILE)).head.title],
+    ]);
+    expect(site.saves.at(-1)).toEqual({ changed: [ZINES_FILE], gone: [] });
+    expect([...site.kept().keys()].sort()).toEqual(site.files);
   });
 
   it('reports a post that became invalid with its file and field, and the cache gives the same error back next time', async () => {
@@ -246,172 +252,103 @@ describe('loadPostsCached: what a rebuild re-reads', () => {
   });
 });
 
-describe('loadPostsCached: a cache it cannot vouch for is rebuilt, never trusted', () => {
-  const corruptions: Array<[string, (valid: string) => string | Buffer]> = [
-    ['garbage bytes', () => Buffer.from([0x00, 0xff, 0xfe, 0x13, 0x37, 0x80, 0x0a])],
-    ['truncated JSON', (valid) => valid.slice(0, Math.floor(valid.length / 2))],
-    ['an empty file', () => ''],
-    ['JSON null', () => 'null'],
-    ['a JSON array', () => '[1, 2, 3]'],
-    ['an object without entries', (valid) => JSON.stringify({ format: JSON.parse(valid).format, timezone: UTC })],
-    ['entries that are not an object', (valid) => JSON.stringify({ format: JSON.parse(valid).format, timezone: UTC, entries: 'all of them' })],
-  ];
-
-  for (const [name, corrupt] of corruptions) {
-    it(`ignores and rewrites a cache file holding ${name}`, async () => {
-      const site = await makeSite();
-      await site.load();
-      await writeFile(site.cacheFile, corrupt(await readFile(site.cacheFile, 'utf8')));
-      const loaded = await site.load();
-      expect(loaded.parsed).toBe(site.files.length);
-      expect(loaded.posts).toHaveLength(site.files.length);
-      expect(Object.keys((await readCacheJson(site)).entries).sort()).toEqual(site.files);
-      expect((await site.load()).parsed).toBe(0);
-    });
-  }
-
-  /** A valid cache whose entry for the zines post claims another title, its size and mtime still matching. */
-  async function plant(site: Site, change: (cache: Awaited<ReturnType<typeof readCacheJson>>) => void): Promise<void> {
+// A damaged, foreign or newer cache file: test/output/build-cache.test.ts.
+describe('loadPosts with the post cache: what it trusts', () => {
+  /** A kept entry for the zines post claiming another title, its size, mtime and hash still matching. */
+  async function plant(site: Site): Promise<void> {
     await site.load();
-    const cache = await readCacheJson(site);
-    (cache.entries[ZINES_FILE]!.post as { title: string }).title = 'Planted title';
-    change(cache);
-    await writeFile(site.cacheFile, JSON.stringify(cache));
+    const entry = site.kept().get(ZINES_FILE)!;
+    site.keep(ZINES_FILE, { ...entry, head: { ...entry.head!, title: 'Planted title' } });
   }
 
   it('trusts an entry whose path, size and mtime match (the premise of the tests below)', async () => {
     const site = await makeSite();
-    await plant(site, () => {});
+    await plant(site);
     const loaded = await site.load();
     expect(loaded.parsed).toBe(0);
     expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Planted title');
   });
 
-  it('does not trust entries written in another format, even with matching size and mtime', async () => {
+  it('does not trust an entry whose mtime differs: the file is hashed again, and parsed again when its bytes differ too', async () => {
     const site = await makeSite();
-    await plant(site, (cache) => void (cache.format -= 1));
-    const loaded = await site.load();
-    expect(loaded.parsed).toBe(site.files.length);
-    expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Why photocopied zines refuse to die');
-    expect(site.logged.join('\n')).toMatch(/another version or timezone/);
-    const rewritten = await readCacheJson(site);
-    expect((rewritten.entries[ZINES_FILE]!.post as { title: string }).title).toBe('Why photocopied zines refuse to die');
-  });
-
-  it('does not trust entries from a newer format either', async () => {
-    const site = await makeSite();
-    await plant(site, (cache) => void (cache.format += 1));
-    const loaded = await site.load();
-    expect(loaded.parsed).toBe(site.files.length);
-    expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Why photocopied zines refuse to die');
+    await plant(site);
+    await touch(path.join(site.content, ZINES_FILE));
+    const touched = await site.load();
+    // Same bytes (the hash vouches): the kept head stands.
+    expect(touched.parsed).toBe(0);
+    const file = path.join(site.content, ZINES_FILE);
+    await writeFile(file, `${await readFile(file, 'utf8')}\nOne more line.\n`);
+    await touch(file, 120);
+    const edited = await site.load();
+    expect(edited.parsed).toBe(1);
+    expect(byFile(edited.posts, ZINES_FILE).title).toBe('Why photocopied zines refuse to die');
   });
 
   it('does not trust entries parsed in another timezone: dates are read again in the configured one', async () => {
     const site = await makeSite();
-    await site.load(UTC);
+    await plant(site);
     const loaded = await site.load('Europe/Paris');
     expect(loaded.parsed).toBe(site.files.length);
-    expect(byFile(loaded.posts, ZINES_FILE).date.toISOString()).toBe('2026-09-02T22:00:00.000Z');
-    expect((await readCacheJson(site)).timezone).toBe('Europe/Paris');
-    expect((await site.load('Europe/Paris')).parsed).toBe(0);
-  });
-
-  it('re-reads an entry of the wrong shape even when its size and mtime match', async () => {
-    const site = await makeSite();
-    await site.load();
-    const cache = await readCacheJson(site);
-    const { size, mtimeMs, hash } = cache.entries[ZINES_FILE]!;
-    cache.entries[ZINES_FILE] = { size, mtimeMs, hash }; // neither a post nor errors
-    const other = site.files.find((f) => f !== ZINES_FILE)!;
-    const entry = cache.entries[other]!;
-    cache.entries[other] = { ...entry, post: { title: 'Half a post' } };
-    await writeFile(site.cacheFile, JSON.stringify(cache));
-
-    const loaded = await site.load();
-    expect(loaded.parsed).toBe(2);
-    expect(loaded.errors).toEqual([]);
     expect(byFile(loaded.posts, ZINES_FILE).title).toBe('Why photocopied zines refuse to die');
-    expect(fields(byFile(loaded.posts, other))).toEqual(fields(fresh(other, await sourceOf(site, other))));
+    expect(byFile(loaded.posts, ZINES_FILE).date.toISOString()).toBe('2026-09-02T22:00:00.000Z');
+    expect(site.kept(UTC)).toEqual(new Map());
+    expect((await site.load('Europe/Paris')).parsed).toBe(0);
   });
 });
 
-describe('posts from the cache: bodies read from disk on first use', () => {
+describe('bodies: read for the posts shown, from the version of the file their head came from', () => {
   it('gives body, excerpt, word count and reading time equal to parsePost, deriving the excerpt when the given one is cut mid-word', async () => {
     const site = await makeSite();
     await site.load();
     const { posts } = await site.load();
-    const cached = byFile(posts, CUT_EXCERPT_FILE);
-    const parsed = fresh(CUT_EXCERPT_FILE, await sourceOf(site, CUT_EXCERPT_FILE));
+    const [cached] = await site.bodies([byFile(posts, CUT_EXCERPT_FILE)]);
+    const parsed = fresh(CUT_EXCERPT_FILE, await sourceOf(site, CUT_EXCERPT_FILE)).post;
     expect(await sourceOf(site, CUT_EXCERPT_FILE)).toMatch(/pau\.\.\.\n/);
-    expect(cached.excerpt).toBe(parsed.excerpt);
-    expect(cached.excerpt).not.toMatch(/pau\.\.\.$/);
-    expect(cached.excerpt.length).toBeGreaterThan(20);
-    expect(cached.body).toBe(parsed.body);
-    expect(cached.wordCount).toBe(parsed.wordCount);
-    expect(cached.readingMinutes).toBe(parsed.readingMinutes);
+    expect(cached).toEqual(parsed);
+    expect(cached!.excerpt).not.toMatch(/pau\.\.\.$/);
+    expect(cached!.excerpt.length).toBeGreaterThan(20);
   });
 
-  it('does not read the body while loading: the file is read on first use, then remembered', async () => {
+  it('gives plain data: a spread copy keeps every field, and nothing reads the disk afterwards', async () => {
     const site = await makeSite();
-    await site.load();
     const { posts } = await site.load();
-    const post = byFile(posts, ZINES_FILE);
+    const [post] = await site.bodies([byFile(posts, ZINES_FILE)]);
     const file = path.join(site.content, ZINES_FILE);
-    const original = await readFile(file, 'utf8');
-    await writeFile(file, `${original}\nA paragraph added after loading.\n`);
-    expect(post.body).toContain('A paragraph added after loading.');
-    await writeFile(file, original);
-    expect(post.body).toContain('A paragraph added after loading.');
+    await writeFile(file, `${await readFile(file, 'utf8')}\nA paragraph added after reading.\n`);
+    const copy = { ...post! };
+    expect(copy).toEqual(post);
+    expect(Object.keys(copy).sort()).toEqual(
+      ['author', 'body', 'category', 'coverImage', 'date', 'draft', 'excerpt', 'file', 'readingMinutes', 'slug', 'source', 'tags', 'title', 'updated', 'wordCount'],
+    );
+    expect(copy.body).not.toContain('A paragraph added after reading.');
+    expect(copy.body.length).toBeGreaterThan(100);
   });
 
-  it('keeps body and excerpt lazy and working on a withChanges copy, leaving the original as it was', async () => {
+  it('never mixes versions: a file edited after its head was loaded is parsed again whole, keeping the slug and category it was published with', async () => {
     const site = await makeSite();
-    await site.load();
     const { posts } = await site.load();
-    const post = byFile(posts, CUT_EXCERPT_FILE);
-    const parsed = fresh(CUT_EXCERPT_FILE, await sourceOf(site, CUT_EXCERPT_FILE));
-    const file = path.join(site.content, CUT_EXCERPT_FILE);
-    const original = await readFile(file, 'utf8');
-
-    const copy = withChanges(post, { slug: 'renamed' });
-    // Copying evaluated nothing: a body changed on disk after the copy is the one the copy reads.
-    await writeFile(file, original.replace('Three regional banks have quietly paused new', 'Three regional lenders have quietly paused new'));
-    expect(copy.body).toContain('Three regional lenders have quietly paused new');
-    await writeFile(file, original);
-
-    expect(copy.slug).toBe('renamed');
-    expect(post.slug).toBe(parsed.slug);
-    expect(copy.title).toBe(post.title);
-    expect(copy.excerpt).toBe(post.excerpt);
-    expect(copy.excerpt.length).toBeGreaterThan(20);
-    expect(copy.wordCount).toBe(post.wordCount);
+    const head = byFile(posts, ZINES_FILE);
+    const file = path.join(site.content, ZINES_FILE);
+    const edited = (await readFile(file, 'utf8'))
+      .replace('title: Why photocopied zines refuse to die', 'title: Zines, edited mid-build')
+      .replace(/\n---\n/, '\n---\nA first paragraph written after the build loaded the heads, long enough to be the excerpt of it.\n\n');
+    await writeFile(file, edited);
+    const [read] = await readBodies(site.content, [{ ...head, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } }], { timezone: UTC, displayDir: 'content' });
+    const now = fresh(ZINES_FILE, edited);
+    expect(read!.post).toEqual({ ...now.post, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } });
+    expect(read!.post.title).toBe('Zines, edited mid-build');
+    expect(read!.post.body).toContain('written after the build loaded the heads');
+    expect(read!.head).toEqual({ ...now.head, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } });
+    expect(read!.head.hash).not.toBe(head.hash);
   });
 
-  it('keeps a derived field changed on a copy to the copy', async () => {
+  it('fails with the file named when the file edited after loading is no longer a valid post', async () => {
     const site = await makeSite();
-    await site.load();
     const { posts } = await site.load();
-    const post = byFile(posts, ZINES_FILE);
-    const copy = withChanges(post, { excerpt: 'Rewritten excerpt', body: 'Rewritten body' });
-    expect(copy.excerpt).toBe('Rewritten excerpt');
-    expect(copy.body).toBe('Rewritten body');
-    expect(post.excerpt).not.toBe('Rewritten excerpt');
-    expect(post.body).not.toBe('Rewritten body');
-    expect(post.body).toBe(fresh(ZINES_FILE, await sourceOf(site, ZINES_FILE)).body);
-  });
-
-  it('keeps a parsed post lazy through withChanges: the copy has its getters, not values', async () => {
-    const site = await makeSite();
-    const source = await sourceOf(site, CUT_EXCERPT_FILE);
-    const post = fresh(CUT_EXCERPT_FILE, source);
-    const copy = withChanges(post, { slug: 'renamed' });
-    for (const key of ['body', 'excerpt', 'wordCount', 'readingMinutes'] as const) {
-      expect(Object.getOwnPropertyDescriptor(copy, key)?.get, key).toBeTypeOf('function');
-    }
-    expect(copy.excerpt).toBe(fresh(CUT_EXCERPT_FILE, source).excerpt);
-    expect(copy.body).toBe(post.body);
-    expect(copy.slug).toBe('renamed');
-    expect(post.slug).not.toBe('renamed');
+    await writeFile(path.join(site.content, ZINES_FILE), '---\ntitle: [unclosed\n---\nBody.\n');
+    const error = await site.bodies([byFile(posts, ZINES_FILE)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentError);
+    expect((error as ContentError).describe()).toBe(`${path.join('content', ZINES_FILE)}: changed during the build and is not a valid post now (build again)`);
   });
 });
 

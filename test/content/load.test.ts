@@ -26,7 +26,7 @@ describe('listPostFiles', () => {
 
 describe('loadPosts', () => {
   it('loads every valid post, nested ones included, with paths relative to the content folder', async () => {
-    const loaded = await loadPosts(BASIC, UTC);
+    const loaded = await loadPosts(BASIC, undefined, UTC);
     expect(loaded.posts.map((p) => [p.file, p.slug, p.title])).toEqual([
       ['2026-01-29-first-post.md', 'first-post', 'The first post'],
       ['nested/deeper/second-post.markdown', 'second-post', 'A nested post'],
@@ -35,13 +35,13 @@ describe('loadPosts', () => {
   });
 
   it('ignores .txt files and files inside dot-folders', async () => {
-    const { posts } = await loadPosts(BASIC, UTC);
+    const { posts } = await loadPosts(BASIC, undefined, UTC);
     expect(posts.map((p) => p.title)).not.toContain('Not a post');
     expect(posts.map((p) => p.title)).not.toContain('Hidden');
   });
 
   it('reports every problem of an invalid post with its path inside the content folder, and still loads the others', async () => {
-    const { posts, errors } = await loadPosts(BASIC, UTC);
+    const { posts, errors } = await loadPosts(BASIC, undefined, UTC);
     const broken = path.join(BASIC, 'broken.md');
     expect(errors.map((e) => [e.file, e.field])).toEqual([
       [broken, 'title'],
@@ -56,7 +56,7 @@ describe('loadPosts', () => {
   });
 
   it('reads dates without an offset in the timezone it is given', async () => {
-    const { posts } = await loadPosts(BASIC, { timezone: 'Europe/Paris' });
+    const { posts } = await loadPosts(BASIC, undefined, { timezone: 'Europe/Paris' });
     expect(posts.find((p) => p.slug === 'first-post')?.date.toISOString()).toBe('2026-01-28T23:00:00.000Z');
   });
 });
@@ -65,7 +65,7 @@ describe('a post file that cannot be read', () => {
   it('is skipped and named while the others load, on a first build and on one with a cache', async () => {
     const { mkdtemp, mkdir, writeFile, rm, symlink } = await import('node:fs/promises');
     const os = await import('node:os');
-    const { loadPostsCached } = await import('../../src/content/cache.js');
+    const { openBuildCache } = await import('../../src/output/build-cache.js');
     const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-unreadable-'));
     try {
       const content = path.join(root, 'content');
@@ -76,14 +76,15 @@ describe('a post file that cannot be read', () => {
       await mkdir(path.join(content, 'odd-dir.md'), { recursive: true });
       await writeFile(path.join(content, 'odd-dir.md', 'inside.md'), '---\ntitle: Inside\ndate: 2026-01-02\n---\nBody.\n');
       await writeFile(path.join(content, 'fine.md'), '---\ntitle: Fine\ndate: 2026-01-01\n---\nBody.\n');
-      const cacheFile = path.join(root, 'cache.json');
+      const cache = openBuildCache(path.join(root, 'cache'));
       for (const run of ['first', 'cached']) {
-        const loaded = await loadPostsCached(content, undefined, { timezone: 'UTC', displayDir: 'content', cacheFile });
+        const loaded = await loadPosts(content, undefined, { timezone: 'UTC', displayDir: 'content', cache: cache.postCache('content', 'UTC') });
         expect(loaded.posts.map((p) => p.title).sort(), run).toEqual(['Fine', 'Inside']);
         expect(loaded.errors, run).toEqual([]);
         expect(loaded.warnings.map((e) => e.describe()), run).toEqual([`${path.join('content', 'odd.md')}: skipped: a dangling link`]);
         expect(loaded.scan.files.map((f) => f.file), run).toEqual(['fine.md', 'odd-dir.md/inside.md']);
       }
+      cache.close();
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -100,14 +101,15 @@ describe('a post bigger than the read buffer', () => {
       const body = `${'A long paragraph of scraped text. '.repeat(30_000)}\n\nThe very end.\n`;
       await writeFile(path.join(root, 'big.md'), `---\ntitle: Big\ndate: 2026-01-01\n---\n${body}`);
       await writeFile(path.join(root, 'small.md'), '---\ntitle: Small\ndate: 2026-01-02\n---\nShort.\n');
-      const { loadPostsCached } = await import('../../src/content/cache.js');
+      const { readBodies } = await import('../../src/content/read-bodies.js');
       const { createHash } = await import('node:crypto');
       const { readFileSync } = await import('node:fs');
-      const loaded = await loadPostsCached(root, undefined, { timezone: 'UTC', displayDir: 'content' });
+      const loaded = await loadPosts(root, undefined, { timezone: 'UTC', displayDir: 'content' });
       expect(loaded.errors).toEqual([]);
+      const head = loaded.posts.find((p) => p.title === 'Big')!;
       // The hash covers every byte: the reader did not stop at its first buffer's end.
-      expect(loaded.hashes.get('big.md')).toBe(createHash('sha1').update(readFileSync(path.join(root, 'big.md'))).digest('hex'));
-      const big = loaded.posts.find((p) => p.title === 'Big')!;
+      expect(head.hash).toBe(createHash('sha1').update(readFileSync(path.join(root, 'big.md'))).digest('hex'));
+      const big = (await readBodies(root, [head], { timezone: 'UTC', displayDir: 'content' }))[0]!.post;
       expect(big.body.endsWith('The very end.')).toBe(true);
       expect(big.body.length).toBeGreaterThan(1_000_000);
       expect(loaded.posts.map((p) => p.title).sort()).toEqual(['Big', 'Small']);

@@ -9,14 +9,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadPostsCached } from '../../src/content/cache.js';
+import { loadPosts } from '../../src/content/load.js';
+import { readBodies } from '../../src/content/read-bodies.js';
 import { readEntries } from '../../src/content/read-entries.js';
 import { MAX_POST_BYTES, refusalOf, scanPostFiles } from '../../src/content/scan.js';
 import { main } from '../../src/compose.js';
 import { ContentError } from '../../src/errors.js';
+import { openBuildCache } from '../../src/output/build-cache.js';
 import { writePostFile } from '../helpers/post-files.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The post cache of the workspace's content folder, in a build cache under `root` (open until the process ends). */
+const postCache = (root: string) => openBuildCache(path.join(root, 'cache')).postCache('content', 'UTC');
 const NOW = new Date('2026-11-29T12:00:00Z');
 const FOLDER_LINK = 'skipped: a symlink to a folder (folders are not followed through links)';
 
@@ -300,7 +305,7 @@ describe('scan and load agree on what is skipped', () => {
     await symlink('.', path.join(ws.content, 'mirror'));
     await writeFile(path.join(ws.content, 'huge.md'), '');
     await truncate(path.join(ws.content, 'huge.md'), MAX_POST_BYTES + 1);
-    const loaded = await loadPostsCached(ws.content, undefined, { timezone: 'UTC', displayDir: 'content', cacheFile: path.join(ws.root, 'cache.json') });
+    const loaded = await loadPosts(ws.content, undefined, { timezone: 'UTC', displayDir: 'content', cache: postCache(ws.root) });
     const scan = await scanPostFiles(ws.content);
     expect(scan.skipped.map((s) => s.file)).toEqual(['gone.md', 'huge.md', 'mirror']);
     expect(loaded.scan.skipped).toEqual(scan.skipped);
@@ -327,22 +332,17 @@ describe('scan and load agree on what is skipped', () => {
 describe("a post's body, read after the scan", () => {
   it('is refused, not waited on, when its file has become a FIFO since', async () => {
     const ws = await workspace();
-    const loaded = await loadPostsCached(ws.content, undefined, { timezone: 'UTC', displayDir: 'content', cacheFile: path.join(ws.root, 'cache.json') });
-    // From the cache: the body is read from the file on first use.
-    const cached = await loadPostsCached(ws.content, loaded.scan, { timezone: 'UTC', displayDir: 'content', cacheFile: path.join(ws.root, 'cache.json') });
+    const loaded = await loadPosts(ws.content, undefined, { timezone: 'UTC', displayDir: 'content', cache: postCache(ws.root) });
+    // From the cache: the body is read from the file when the post is shown.
+    const cached = await loadPosts(ws.content, loaded.scan, { timezone: 'UTC', displayDir: 'content', cache: postCache(ws.root) });
     expect(cached.parsed).toBe(0);
-    const post = cached.posts.find((p) => p.file === 'post-1.md')!;
+    const head = cached.posts.find((p) => p.file === 'post-1.md')!;
     await rm(path.join(ws.content, 'post-1.md'));
     await fifoThatUnblocksLater(path.join(ws.content, 'post-1.md'));
     const started = performance.now();
-    let error: unknown;
-    try {
-      void post.body;
-    } catch (err) {
-      error = err;
-    }
+    const error = await readBodies(ws.content, [head], { timezone: 'UTC', displayDir: 'content' }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ContentError);
-    expect((error as ContentError).describe()).toBe(`${path.join(ws.content, 'post-1.md')}: cannot be read any more: not a regular file (a FIFO) (build again)`);
+    expect((error as ContentError).describe()).toBe(`${path.join('content', 'post-1.md')}: cannot be read any more: not a regular file (a FIFO) (build again)`);
     expect(performance.now() - started).toBeLessThan(1500);
   }, 15_000);
 });

@@ -6,10 +6,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createSiteBuilder } from '../../src/core/build.js';
 import type { BuildReport } from '../../src/core/types.js';
+import { short } from '../../src/core/context.js';
+import { BUILD_CACHE_FILE, openBuildCache } from '../../src/output/build-cache.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 // Two spellings of one category, near a tie: an edit can change which one names it.
@@ -201,15 +204,22 @@ describe('incremental builds', () => {
     const { content, out, data } = await newSite('old-edit');
     await writeTwentyPosts(content);
     await build(content, out, data);
-    const cache = (name: string) => readdirSync(path.join(data, 'cache')).find((f) => f.startsWith(name))!;
-    const postCache = statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs;
+    const keptEntry = (file: string) => {
+      const cache = openBuildCache(path.join(data, 'cache'));
+      const entry = cache.postCache(short(content), 'UTC').entries([file]).get(file);
+      cache.close();
+      return entry;
+    };
+    const kept = keptEntry('p-29.md');
+    expect(kept?.head?.title).toBe('P 29');
     const outputs = snapshot(out);
     await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
     const edited = await build(content, out, data);
     expect(edited.mode).toBe('incremental');
     expect(edited.written).toEqual([]);
     expect(snapshot(out)).toEqual(outputs);
-    expect(statSync(path.join(data, 'cache', cache('posts-'))).mtimeMs).toBe(postCache);
+    // Only the state is saved: the post cache still holds the file as the full build read it.
+    expect(keptEntry('p-29.md')).toEqual(kept);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
     // An edit that makes it the newest: a partial build (the shown posts and this one) rewrites its feeds.
     await writeFile(path.join(content, 'p-29.md'), source(post('P 29, news', 1, 'Edited.')));
@@ -227,19 +237,19 @@ describe('incremental builds', () => {
   });
 
   it.each([
-    ['garbage bytes', () => 'not json at all {'],
-    ['its files out of order (a change could hide in a merge)', (text: string) => {
-      const index = JSON.parse(text) as { files: unknown[] };
-      index.files.reverse();
-      return JSON.stringify(index);
+    ['garbage bytes', (db: Database.Database) => void db.prepare("UPDATE build_indexes SET files = 'not json at all {'").run()],
+    ['its files out of order (a change could hide in a merge)', (db: Database.Database) => {
+      const { files } = db.prepare('SELECT files FROM build_indexes').get() as { files: string };
+      db.prepare('UPDATE build_indexes SET files = ?').run(JSON.stringify((JSON.parse(files) as unknown[]).reverse()));
     }],
-    ['another format', (text: string) => JSON.stringify({ ...JSON.parse(text), format: 99 })],
+    ['no row at all', (db: Database.Database) => void db.prepare('DELETE FROM build_indexes').run()],
   ])('does not trust a build index holding %s: the build is a full one', async (_name, damage) => {
     const { content, out, data } = await newSite('bad-index');
     await writeTwentyPosts(content);
     await build(content, out, data);
-    const indexFile = path.join(data, 'cache', readdirSync(path.join(data, 'cache')).find((f) => f.startsWith('index-'))!);
-    await writeFile(indexFile, damage(readFileSync(indexFile, 'utf8')));
+    const db = new Database(path.join(data, 'cache', BUILD_CACHE_FILE));
+    damage(db);
+    db.close();
     await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
     expect((await build(content, out, data)).mode).toBe('full');
     // The full build wrote a good index again: the next such edit is incremental.

@@ -6,10 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createSiteBuilder } from '../../src/core/build.js';
 import type { BuildOptions, BuildReport } from '../../src/core/types.js';
+import { BUILD_CACHE_FILE } from '../../src/output/build-cache.js';
 
 const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -63,11 +65,10 @@ async function mtimes(dir: string): Promise<Map<string, number>> {
   return result;
 }
 
-/** The one cache file in data/cache whose name starts with `prefix` ("posts-", "build-", "entries-"). */
-async function cacheFile(site: Site, prefix: string): Promise<string> {
-  const names = (await readdir(path.join(site.data, 'cache'))).filter((n) => n.startsWith(prefix));
-  expect(names, prefix).toHaveLength(1);
-  return path.join(site.data, 'cache', names[0]!);
+/** The build cache file: the one file under data/cache once a build has closed it. */
+async function cacheFile(site: Site): Promise<string> {
+  expect(await readdir(path.join(site.data, 'cache'))).toEqual([BUILD_CACHE_FILE]);
+  return path.join(site.data, 'cache', BUILD_CACHE_FILE);
 }
 
 function changed(before: Map<string, number>, after: Map<string, number>): string[] {
@@ -107,14 +108,17 @@ describe('core.build: a rebuild with nothing changed', () => {
     expect(await mtimes(site.out)).toEqual(before);
   });
 
-  it('takes the fast path: the posts cache, entry cache and build state are not even rewritten', async () => {
+  it('takes the fast path: the build cache (posts, entries, state, index) is only read, not written', async () => {
     const site = await makeSite();
     await site.build();
-    const caches = await mtimes(path.join(site.data, 'cache'));
-    expect([...caches.keys()].map((n) => n.replace(/-[0-9a-f]{12}\.json$/, ''))).toEqual(['build', 'entries', 'index', 'posts']);
+    const file = await cacheFile(site);
+    const before = await readFile(file);
+    const { mtimeMs } = statSync(file);
     await sleep(20);
-    await site.build();
-    expect(await mtimes(path.join(site.data, 'cache'))).toEqual(caches);
+    expect((await site.build()).mode).toBe('up-to-date');
+    expect(await cacheFile(site)).toBe(file);
+    expect(statSync(file).mtimeMs).toBe(mtimeMs);
+    expect(await readFile(file)).toEqual(before);
   });
 
   it('writes nothing when a post file is only touched (same bytes, new mtime)', async () => {
@@ -215,34 +219,50 @@ describe('core.build: outputs and state it cannot vouch for', () => {
     expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).toBe(original);
   });
 
-  const damaged: Array<[string, (state: Record<string, unknown>) => string]> = [
-    ['garbage bytes', () => '\u0000\u00ff{{not json'],
-    ['truncated JSON', (state) => JSON.stringify(state).slice(0, 40)],
-    ['JSON of the wrong shape', (state) => JSON.stringify({ format: state.format, key: 'stale', outputs: [] })],
-    ['outputs of the wrong shape under the right key', (state) => JSON.stringify({ ...state, outputs: [{ path: 5 }, null] })],
-    ['channel prints of the wrong shape', (state) => JSON.stringify({ ...state, key: 'stale', channelPrints: null })],
+  // What the cache file holds is covered in test/output/build-cache.test.ts; here, that a build over it is right.
+  const damaged: Array<[string, (file: string) => Promise<void>]> = [
+    ['garbage bytes', (file) => writeFile(file, '\u0000\u00ff{{not a database')],
+    ['its first half only', async (file) => writeFile(file, (await readFile(file)).subarray(0, Math.floor(statSync(file).size / 2)))],
+    ['pages overwritten in the middle', async (file) => {
+      const bytes = await readFile(file);
+      for (let at = 4096; at < bytes.length; at += 4096) bytes.fill(0x5a, at + 100, at + 600);
+      await writeFile(file, bytes);
+    }],
+    ['a newer schema version', async (file) => {
+      const db = new Database(file);
+      db.pragma('user_version = 99');
+      db.close();
+    }],
+    ['another program’s database', async (file) => {
+      await rm(file);
+      const db = new Database(file);
+      db.exec("CREATE TABLE builds (site TEXT, key TEXT); INSERT INTO builds VALUES ('x', 'y')");
+      db.pragma('user_version = 2');
+      db.close();
+    }],
   ];
 
   for (const [name, damage] of damaged) {
-    it(`makes a correct full build when the build state holds ${name}`, async () => {
+    it(`makes a correct full build when the build cache holds ${name}`, async () => {
       const site = await makeSite();
       const first = await site.build();
-      const stateFile = await cacheFile(site, 'build-');
-      const state = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, unknown>;
+      const file = await cacheFile(site);
       const outputs = new Map<string, string>();
       for (const name of (await mtimes(site.out)).keys()) outputs.set(name, await readFile(path.join(site.out, name), 'utf8'));
-      await writeFile(stateFile, damage(state));
+      await damage(file);
 
       const report = await site.build();
       expect(report.aborted).toBe(false);
+      expect(report.mode).toBe('full');
       expect(outcome(report)).toEqual(outcome(first));
       expect([...report.written, ...report.unchanged].sort()).toEqual([...outputs.keys()]);
       for (const [name, body] of outputs) expect(await readFile(path.join(site.out, name), 'utf8'), name).toBe(body);
-      // A fresh state was written: the next build is the fast one again.
-      expect(JSON.parse(await readFile(stateFile, 'utf8'))).toMatchObject({ format: state.format, key: state.key });
+      // A fresh cache was written: the next build is the fast one again.
       const before = await mtimes(site.out);
       await sleep(20);
-      expect((await site.build()).written).toEqual([]);
+      const next = await site.build();
+      expect(next.mode).toBe('up-to-date');
+      expect(next.written).toEqual([]);
       expect(await mtimes(site.out)).toEqual(before);
     });
   }

@@ -8,9 +8,10 @@ import { DomUtils, parseDocument } from 'htmlparser2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { loadPosts } from '../../src/content/load.js';
+import { readBodies } from '../../src/content/read-bodies.js';
 import { publishPosts } from '../../src/content/publish.js';
 import type { Post } from '../../src/content/schema.js';
-import { buildDigest, defaultWindow, type Digest } from '../../src/digest/build.js';
+import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../../src/digest/build.js';
 import { personalize, renderDigestEmail, type Recipient, type RenderedDigestEmail } from '../../src/email/render.js';
 import { loadTemplates, type Templates } from '../../src/email/templates.js';
 import { TemplateError } from '../../src/errors.js';
@@ -116,10 +117,12 @@ beforeAll(async () => {
 
 describe('renderDigestEmail on the sample content', () => {
   it('renders the default window of content/ at MJML strict level with no errors', async () => {
-    const loaded = await loadPosts(CONTENT, { timezone: config.site.timezone });
+    const loaded = await loadPosts(CONTENT, undefined, { timezone: config.site.timezone });
     expect(loaded.errors).toEqual([]);
     const published = publishPosts(loaded.posts, { drafts: false, future: false, now: NOW });
-    const digest = buildDigest(published.posts, defaultWindow(NOW, config.site.timezone), config);
+    const window = defaultWindow(NOW, config.site.timezone);
+    const shown = await readBodies(CONTENT, postsInWindow(published.posts, window), { timezone: config.site.timezone, displayDir: CONTENT });
+    const digest = buildDigest(shown.map((r) => r.post), window, config);
     expect(digest.postCount).toBeGreaterThan(0);
 
     mjmlCalls.length = 0;

@@ -1,0 +1,402 @@
+// The build cache: one SQLite file, data/cache/build.db, holding what builds keep between runs. Per
+// content folder, each post file's head (or problems); per site (a content and out folder pair), the
+// last build's state, the build index of its last full build and the rendered feed entries. Every SQL
+// statement of the build cache lives here. A file that is damaged, foreign or from a newer Broadsheet is
+// ignored and rebuilt: never trusted, never fatal. Loaded by a build where nothing changed: keep it light. I/O.
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { CacheEntry, PostCache, StoredHead } from '../content/cache-entry.js';
+import type { ErrorRecord } from '../errors.js';
+import type { FeedEntry } from '../feeds/model.js';
+import type { BuildIndex } from './build-index.js';
+import type { BuildState } from './build-state.js';
+import { makeFolderSync } from './mkdir.js';
+
+/** The file, under the data folder's cache/ (deleting that folder is always safe: the next build is a first one). */
+export const BUILD_CACHE_FILE = 'build.db';
+
+/** Set in the file's header: a SQLite file without it is not a build cache ("BSBC"). */
+const APPLICATION_ID = 0x42534243;
+
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that
+ * shipped. What a row holds as JSON is read and written whole, only by this module.
+ */
+const MIGRATIONS: readonly string[] = [
+  `PRAGMA application_id = ${APPLICATION_ID};
+   -- Each content folder's posts were read in one timezone (dates without an offset depend on it).
+   CREATE TABLE content_folders (
+     folder TEXT PRIMARY KEY,
+     timezone TEXT NOT NULL
+   );
+   -- The post cache: each post file's stat, content hash, and its head or its problems (JSON).
+   CREATE TABLE posts (
+     folder TEXT NOT NULL,
+     file TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     hash TEXT NOT NULL,
+     head TEXT,
+     errors TEXT,
+     PRIMARY KEY (folder, file),
+     CHECK ((head IS NULL) <> (errors IS NULL))
+   );
+   -- Each site's last build: the build state (what a build where nothing changed compares with).
+   CREATE TABLE builds (
+     site TEXT PRIMARY KEY,
+     key TEXT NOT NULL,
+     next_change_at TEXT,
+     outputs TEXT NOT NULL,
+     channel_prints TEXT NOT NULL,
+     summary TEXT NOT NULL
+   );
+   -- Each site's build index, written by its last full build.
+   CREATE TABLE build_indexes (
+     site TEXT PRIMARY KEY,
+     inputs_key TEXT NOT NULL,
+     published INTEGER NOT NULL,
+     files TEXT NOT NULL,
+     skipped TEXT NOT NULL,
+     pinned TEXT NOT NULL,
+     cutoffs TEXT NOT NULL,
+     spellings TEXT NOT NULL
+   );
+   -- Rendered feed entries, by what they depend on: the ones a site's last build showed.
+   CREATE TABLE feed_entries (
+     site TEXT NOT NULL,
+     key TEXT NOT NULL,
+     entry TEXT NOT NULL,
+     PRIMARY KEY (site, key)
+   );`,
+];
+
+/** What builds keep between runs. Sites and content folders are named by short ids (see core/context.ts). */
+export interface BuildCache {
+  /** The post cache of one content folder, its dates read in `timezone` (read in another, it starts afresh). */
+  postCache(folder: string, timezone: string): PostCache;
+  /** The build state of the site's last build, if any. */
+  readState<Summary>(site: string): BuildState<Summary> | undefined;
+  /** The state and the build index together, as one transaction left them. */
+  readLastBuild<Summary>(site: string): { state: BuildState<Summary> | undefined; index: BuildIndex | undefined };
+  /** The rendered feed entries kept under these keys (those found). */
+  readEntries(site: string, keys: Iterable<string>): Map<string, FeedEntry>;
+  /**
+   * A build's outcome, in one transaction: its state; a full build's index; and its feed entries (those
+   * rendered are added, and only those `used` are kept, so the entries never outgrow the feeds).
+   */
+  saveBuild<Summary>(site: string, build: {
+    state: BuildState<Summary>;
+    index?: BuildIndex | undefined;
+    entries?: { used: ReadonlySet<string>; rendered: ReadonlyMap<string, FeedEntry> } | undefined;
+  }): void;
+  close(): void;
+}
+
+/**
+ * Open the build cache under `cacheDir` (made if missing), creating or migrating the file as needed.
+ * `log` hears why a file was set aside. Throws only for the folder or the system (permissions, disk).
+ */
+export function openBuildCache(cacheDir: string, log: (message: string) => void = () => {}): BuildCache {
+  makeFolderSync(cacheDir);
+  const file = path.join(cacheDir, BUILD_CACHE_FILE);
+  let connection = connect(file, log);
+
+  /** `run`, or when the file turns out damaged meanwhile: a fresh file, and `instead` (what an empty cache answers). */
+  function guarded<T>(run: () => T, instead: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      if (!isUnusable(err)) throw err;
+      log(`build cache ${file} ${damageOf(err)}: rebuilding it`);
+      connection.db.close();
+      connection = connect(file, log, connection.inode);
+      return instead();
+    }
+  }
+  const q = () => connection.q;
+  /** `run` in one immediate transaction (it takes the write lock first, so it never fails half-way on a busy file). */
+  const transact = (run: () => void) => {
+    if (!connection.tuned) {
+      // A cache lost to a power cut is rebuilt: no sync on every commit (WAL stays consistent).
+      connection.db.pragma('synchronous = NORMAL');
+      connection.tuned = true;
+    }
+    connection.db.transaction(run).immediate();
+  };
+  const write = (run: () => void) => guarded(() => transact(run), () => transact(run));
+
+  return {
+    postCache(folder, timezone) {
+      return {
+        entries(files) {
+          return guarded(() => {
+            // Read in another timezone: nothing cached counts (save() then replaces it all).
+            if (q().folderTimezone().get(folder)?.timezone !== timezone) return new Map();
+            const rows = files === undefined ? q().posts().all(folder) : connection.db.transaction(() => files.flatMap((f) => q().post().get(folder, f) ?? []))();
+            return new Map(rows.map((row) => [row.file, entryOf(row)]));
+          }, () => new Map());
+        },
+        save(changed, gone) {
+          write(() => {
+            if (q().folderTimezone().get(folder)?.timezone !== timezone) {
+              q().forgetPosts().run(folder);
+              q().setFolderTimezone().run(folder, timezone);
+            }
+            for (const [file, entry] of changed) {
+              q().putPost().run(folder, file, entry.size, entry.mtimeMs, entry.hash, entry.head ? JSON.stringify(entry.head) : null, entry.head ? null : JSON.stringify(entry.errors ?? []));
+            }
+            for (const file of gone) q().forgetPost().run(folder, file);
+          });
+        },
+      };
+    },
+
+    readState<Summary>(site: string) {
+      return guarded(() => stateOf<Summary>(q().build().get(site)), () => undefined);
+    },
+
+    readLastBuild<Summary>(site: string) {
+      return guarded(
+        () => connection.db.transaction(() => ({ state: stateOf<Summary>(q().build().get(site)), index: indexOf(q().index().get(site)) }))(),
+        () => ({ state: undefined, index: undefined }),
+      );
+    },
+
+    readEntries(site, keys) {
+      return guarded(() => {
+        const found = new Map<string, FeedEntry>();
+        connection.db.transaction(() => {
+          for (const key of keys) {
+            const row = q().entry().get(site, key);
+            if (row) found.set(key, feedEntryOf(row.entry));
+          }
+        })();
+        return found;
+      }, () => new Map());
+    },
+
+    saveBuild(site, { state, index, entries }) {
+      write(() => {
+        q().putBuild().run({
+          site, key: state.key, nextChangeAt: state.nextChangeAt, outputs: JSON.stringify(state.outputs),
+          channelPrints: JSON.stringify(state.channelPrints), summary: JSON.stringify(state.summary),
+        });
+        if (index) {
+          q().putIndex().run({
+            site, inputsKey: index.inputsKey, published: index.published, files: JSON.stringify(index.files), skipped: JSON.stringify(index.skipped),
+            pinned: JSON.stringify(index.pinned), cutoffs: JSON.stringify(index.cutoffs), spellings: JSON.stringify(index.spellings),
+          });
+        }
+        if (entries) {
+          for (const [key, entry] of entries.rendered) q().putEntry().run(site, key, JSON.stringify(entry));
+          for (const { key } of q().entryKeys().all(site)) if (!entries.used.has(key)) q().forgetEntry().run(site, key);
+        }
+      });
+    },
+
+    close() {
+      connection.db.close();
+    },
+  };
+}
+
+interface PostRow {
+  file: string;
+  size: number;
+  mtime_ms: number;
+  hash: string;
+  head: string | null;
+  errors: string | null;
+}
+
+interface BuildRow {
+  key: string;
+  next_change_at: string | null;
+  outputs: string;
+  channel_prints: string;
+  summary: string;
+}
+
+interface IndexRow {
+  inputs_key: string;
+  published: number;
+  files: string;
+  skipped: string;
+  pinned: string;
+  cutoffs: string;
+  spellings: string;
+}
+
+/** Every statement, prepared on first use: a build where nothing changed runs one of them. */
+function statements(db: Database.Database) {
+  const once = <T,>(prepare: () => T) => {
+    let statement: T | undefined;
+    return () => (statement ??= prepare());
+  };
+  return {
+    folderTimezone: once(() => db.prepare<[string], { timezone: string }>('SELECT timezone FROM content_folders WHERE folder = ?')),
+    setFolderTimezone: once(() => db.prepare<[string, string]>('INSERT INTO content_folders (folder, timezone) VALUES (?, ?) ON CONFLICT (folder) DO UPDATE SET timezone = excluded.timezone')),
+    posts: once(() => db.prepare<[string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ?')),
+    post: once(() => db.prepare<[string, string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ? AND file = ?')),
+    putPost: once(() => db.prepare<[string, string, number, number, string, string | null, string | null]>(
+      'INSERT OR REPLACE INTO posts (folder, file, size, mtime_ms, hash, head, errors) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )),
+    forgetPost: once(() => db.prepare<[string, string]>('DELETE FROM posts WHERE folder = ? AND file = ?')),
+    forgetPosts: once(() => db.prepare<[string]>('DELETE FROM posts WHERE folder = ?')),
+    build: once(() => db.prepare<[string], BuildRow>('SELECT key, next_change_at, outputs, channel_prints, summary FROM builds WHERE site = ?')),
+    putBuild: once(() => db.prepare(
+      `INSERT OR REPLACE INTO builds (site, key, next_change_at, outputs, channel_prints, summary)
+       VALUES (@site, @key, @nextChangeAt, @outputs, @channelPrints, @summary)`,
+    )),
+    index: once(() => db.prepare<[string], IndexRow>('SELECT inputs_key, published, files, skipped, pinned, cutoffs, spellings FROM build_indexes WHERE site = ?')),
+    putIndex: once(() => db.prepare(
+      `INSERT OR REPLACE INTO build_indexes (site, inputs_key, published, files, skipped, pinned, cutoffs, spellings)
+       VALUES (@site, @inputsKey, @published, @files, @skipped, @pinned, @cutoffs, @spellings)`,
+    )),
+    entry: once(() => db.prepare<[string, string], { entry: string }>('SELECT entry FROM feed_entries WHERE site = ? AND key = ?')),
+    entryKeys: once(() => db.prepare<[string], { key: string }>('SELECT key FROM feed_entries WHERE site = ?')),
+    putEntry: once(() => db.prepare<[string, string, string]>('INSERT OR REPLACE INTO feed_entries (site, key, entry) VALUES (?, ?, ?)')),
+    forgetEntry: once(() => db.prepare<[string, string]>('DELETE FROM feed_entries WHERE site = ? AND key = ?')),
+  };
+}
+
+const entryOf = (row: PostRow): CacheEntry => ({
+  size: row.size,
+  mtimeMs: row.mtime_ms,
+  hash: row.hash,
+  ...(row.head === null ? { errors: JSON.parse(row.errors!) as ErrorRecord[] } : { head: JSON.parse(row.head) as StoredHead }),
+});
+
+function stateOf<Summary>(row: BuildRow | undefined): BuildState<Summary> | undefined {
+  if (row === undefined) return undefined;
+  return {
+    key: row.key,
+    nextChangeAt: row.next_change_at,
+    outputs: JSON.parse(row.outputs) as BuildState<Summary>['outputs'],
+    channelPrints: JSON.parse(row.channel_prints) as Record<string, string>,
+    summary: JSON.parse(row.summary) as Summary,
+  };
+}
+
+function indexOf(row: IndexRow | undefined): BuildIndex | undefined {
+  if (row === undefined) return undefined;
+  return {
+    inputsKey: row.inputs_key,
+    published: row.published,
+    files: JSON.parse(row.files) as BuildIndex['files'],
+    skipped: JSON.parse(row.skipped) as string[],
+    pinned: JSON.parse(row.pinned) as string[],
+    cutoffs: JSON.parse(row.cutoffs) as BuildIndex['cutoffs'],
+    spellings: JSON.parse(row.spellings) as BuildIndex['spellings'],
+  };
+}
+
+function feedEntryOf(text: string): FeedEntry {
+  const stored = JSON.parse(text) as Omit<FeedEntry, 'published' | 'updated'> & { published: string; updated: string };
+  return { ...stored, published: new Date(stored.published), updated: new Date(stored.updated) };
+}
+
+interface Connection {
+  db: Database.Database;
+  q: ReturnType<typeof statements>;
+  /** The file's inode when opened: it is set aside only if no other process has replaced it since. */
+  inode: number | undefined;
+  /** Set up for writing (done on the first write: a build where nothing changed only reads). */
+  tuned: boolean;
+}
+
+/** A usable connection: the file as it is, or, when it cannot be used, a fresh one in its place. */
+function connect(file: string, log: (message: string) => void, damaged?: number): Connection {
+  if (damaged !== undefined) setAside(file, damaged);
+  const inode = inodeOf(file);
+  try {
+    return open(file, inode);
+  } catch (err) {
+    if (!isUnusable(err)) throw err;
+    log(`build cache ${file} ${damageOf(err)}: rebuilding it`);
+    setAside(file, inode);
+    return open(file, inodeOf(file));
+  }
+}
+
+function open(file: string, inode: number | undefined): Connection {
+  // Two processes (a build beside `start`) may share the file: a write waits up to 5 s for the other's to end.
+  const db = new Database(file, { timeout: 5000 });
+  try {
+    // One statement, not two pragmas: a build where nothing changed opens the file for one read.
+    const { version, application } = db.prepare('SELECT v.user_version AS version, a.application_id AS application FROM pragma_user_version AS v, pragma_application_id AS a').get() as { version: number; application: number };
+    if (version > MIGRATIONS.length) throw new UnusableCache(`is from a newer Broadsheet (schema ${version}, this one knows ${MIGRATIONS.length})`);
+    const tables = version === 0 ? (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n : 0;
+    if ((version > 0 || tables > 0) && application !== APPLICATION_ID) throw new UnusableCache('is not a build cache');
+    if (version < MIGRATIONS.length) {
+      // Readers never wait on the writer, and never see half a build (the mode stays with the file).
+      db.pragma('journal_mode = WAL');
+      migrate(db, path.dirname(file));
+    }
+    return { db, q: statements(db), inode: inode ?? inodeOf(file), tuned: false };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function migrate(db: Database.Database, cacheDir: string): void {
+  for (;;) {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version >= MIGRATIONS.length) return;
+    db.transaction(() => {
+      // Another process may have migrated since the version was read: only one runs each step.
+      if ((db.pragma('user_version', { simple: true }) as number) !== version) return;
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+    if (version === 0) removeJsonCaches(cacheDir);
+  }
+}
+
+/**
+ * The separate JSON files earlier versions kept in the cache folder (post cache and its journal, build
+ * state, build index, rendered entries), removed once, when this file is first made.
+ */
+function removeJsonCaches(cacheDir: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    // With the temporary files a crash could leave beside them (`posts-….json.<pid>.<hex>.tmp`, write-file-atomic's `build-….json.<n>`).
+    if (/^(posts|build|index|entries)-[0-9a-f]{12}\.(json|journal)(\.[0-9a-z.]+)?$/.test(name)) rmSync(path.join(cacheDir, name), { force: true });
+  }
+}
+
+/** Set the file (and its WAL and shared-memory files) aside, unless another process has replaced it since it was found damaged. */
+function setAside(file: string, inode: number | undefined): void {
+  if (inode !== undefined && inodeOf(file) !== inode) return;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+}
+
+function inodeOf(file: string): number | undefined {
+  try {
+    return statSync(file).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What this Broadsheet cannot use as its build cache, though it opened. */
+class UnusableCache extends Error {}
+
+const DAMAGE_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_ERROR', 'SQLITE_FORMAT', 'SQLITE_MISMATCH', 'SQLITE_SCHEMA', 'SQLITE_CONSTRAINT_CHECK']);
+
+/**
+ * A damaged or foreign file: not a database, corrupt pages, another schema (SQLITE_ERROR: no such table
+ * or column, from statements that are fixed here), rows that do not parse. Not a locked file, a full
+ * disk or a folder without permission: those are the system's, reported as they are.
+ */
+function isUnusable(err: unknown): boolean {
+  if (err instanceof UnusableCache || err instanceof SyntaxError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Database.SqliteError && typeof code === 'string' && (DAMAGE_CODES.has(code) || code.startsWith('SQLITE_CORRUPT'));
+}
+
+function damageOf(err: unknown): string {
+  if (err instanceof UnusableCache) return err.message;
+  return `is damaged (${(err as Error).message})`;
+}
