@@ -1,8 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+// Unit tests: the pure stages and the stores, in process, no child process, server, browser or SMTP
+// (`npm run test:unit`, seconds). Everything else is in `integration`; `npm test` runs both.
+const UNIT = [
+  'test/config/**/*.test.ts',
+  'test/content/{dates,excerpt,load,markdown,parse,publish,cache}.test.ts',
+  'test/digest/**/*.test.ts',
+  'test/docs/**/*.test.ts',
+  'test/drivers/capabilities.test.ts',
+  'test/email/{message,nodemailer-internals,render,signing-key,tokens}.test.ts',
+  'test/feeds/**/*.test.ts',
+  'test/helpers/**/*.test.ts',
+  'test/schedule/due.test.ts',
+  'test/shared/**/*.test.ts',
+  'test/subscribers/{address,import-csv,import-formats,sqlite-store}.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT } },
+    ],
   },
 });

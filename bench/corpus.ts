@@ -5,7 +5,10 @@ import path from 'node:path';
 
 const CATEGORIES = ['Finance', 'Science', 'Open Source', 'Culture', 'AI', 'Security', 'Climate', 'Health'];
 const TAGS = Array.from({ length: 40 }, (_, i) => `tag-${['alpha', 'beta', 'gamma', 'delta', 'epsilon'][i % 5]}-${i}`);
-const WORDS = 'the of and to in a is that for on with as by at from this be are was it an or have has not but which their more can new will one its also been other after into over when about there than some'.split(' ');
+const WORDS =
+  'the of and to in a is that for on with as by at from this be are was it an or have has not but which their more can new will one its also been other after into over when about there than some'.split(
+    ' ',
+  );
 
 /** Mulberry32: a tiny seeded PRNG, so every run generates the same corpus. */
 function prng(seed: number) {
@@ -39,7 +42,8 @@ export function postText(i: number): string {
     if (kind < 0.1) block = `![figure ${i}](images/figure-${Math.floor(rand() * 9)}.jpg)`;
     else if (kind < 0.2) block = `\t\t${sentence(rand, 8)}\n\t\n\t\t\t`;
     else if (kind < 0.3) block = `## ${sentence(rand, 4)}`;
-    else block = `${sentence(rand, 14)} See [the source](https://example.org/${i}/${Math.floor(rand() * 1000)}) for ${sentence(rand, 10)} ${sentence(rand, 12)}`;
+    else
+      block = `${sentence(rand, 14)} See [the source](https://example.org/${i}/${Math.floor(rand() * 1000)}) for ${sentence(rand, 10)} ${sentence(rand, 12)}`;
     parts.push(block, rand() < 0.3 ? '\n\n\n\n' : '\n\n');
     size += block.length + 2;
   }

@@ -22,7 +22,11 @@ const [task, work] = process.argv.slice(2) as [string, string];
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const KEY = 'bench-signing-key-0123456789abcdef0123456789';
-const config = parseConfig({ site: { url: 'https://bench.example.com/', title: 'Bench' }, email: { from: { name: 'Bench', address: 'digest@bench.example.com' } }, paths: { data: path.join(work, 'data') } });
+const config = parseConfig({
+  site: { url: 'https://bench.example.com/', title: 'Bench' },
+  email: { from: { name: 'Bench', address: 'digest@bench.example.com' } },
+  paths: { data: path.join(work, 'data') },
+});
 
 /** A real 30-post digest of corpus posts. */
 async function digestEmail() {
@@ -37,7 +41,8 @@ async function digestEmail() {
   return renderDigestEmail(buildDigest(posts, window, config), templates, config);
 }
 
-const report = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ task, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), ...o })}\n`);
+const report = (o: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ task, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), ...o })}\n`);
 
 switch (task) {
   case 'personalise': {
@@ -51,7 +56,9 @@ switch (task) {
       const to = `reader${i}@example.org`;
       const links = recipientLinks(to, KEY, config);
       const message = fillMessage(template, {
-        to: { email: to, name: `Reader ${i}` }, messageId: `<m${i}@bench.example.com>`, links,
+        to: { email: to, name: `Reader ${i}` },
+        messageId: `<m${i}@bench.example.com>`,
+        links,
         values: { name: `Reader ${i}`, email: to, unsubscribeUrl: links.unsubscribeUrl, preferencesUrl: links.preferencesUrl },
       });
       for (const chunk of message.chunks) bytes += chunk.length;
@@ -82,10 +89,18 @@ switch (task) {
       store.importMany(rows, new Date('2026-01-01T00:00:00Z'));
       const contentDir = path.join(work, 'content');
       mkdirSync(contentDir, { recursive: true });
-      for (let i = 0; i < 30; i++) writeFileSync(path.join(contentDir, `post-${i}.md`), postText(i).replace(/date: '[^']+'/, `date: '2026-06-${String(1 + (i % 28)).padStart(2, '0')}'`));
+      for (let i = 0; i < 30; i++)
+        writeFileSync(path.join(contentDir, `post-${i}.md`), postText(i).replace(/date: '[^']+'/, `date: '2026-06-${String(1 + (i % 28)).padStart(2, '0')}'`));
       const cfg = parseConfig({ ...config, paths: { ...config.paths, content: contentDir } });
       const mailer = createSmtpMailer(sink.url, { maxConnections: cfg.delivery.maxConnections });
-      const core = createCore(cfg, { now: () => new Date('2026-06-30T00:00:00Z'), cwd: work, store, mailer, env: { BROADSHEET_SECRET: KEY }, log: silentLogger });
+      const core = createCore(cfg, {
+        now: () => new Date('2026-06-30T00:00:00Z'),
+        cwd: work,
+        store,
+        mailer,
+        env: { BROADSHEET_SECRET: KEY },
+        log: silentLogger,
+      });
       const sendStarted = performance.now();
       const r = await core.sendDigest({ since: new Date('2026-06-01T00:00:00Z') });
       const s = (performance.now() - sendStarted) / 1000;
@@ -106,7 +121,14 @@ switch (task) {
     writeFileSync(file, `${lines.join('\n')}\n`);
     const store = openSqliteStore(path.join(work, 'import.db'));
     // No row is pending: no confirmation request is written to the outbox.
-    const core = createSignups(config, { now: () => new Date(), cwd: work, env: {}, store, mailer: createOutboxMailer(path.join(work, 'outbox')), log: silentLogger });
+    const core = createSignups(config, {
+      now: () => new Date(),
+      cwd: work,
+      env: {},
+      store,
+      mailer: createOutboxMailer(path.join(work, 'outbox')),
+      log: silentLogger,
+    });
     const started = performance.now();
     const r = await core.importSubscribers(file);
     report({ ms: Math.round(performance.now() - started), added: r.added });

@@ -28,13 +28,19 @@ function measure(task: string, corpus: string, n: number): { ms: number; maxRssM
   return { ms: median(runs.map((r) => Number(r.ms))), maxRssMb: median(runs.map((r) => Number(r.maxRssMb))) };
 }
 
-const results: Record<string, unknown> = { machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`, date: new Date().toISOString() };
+const results: Record<string, unknown> = {
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  date: new Date().toISOString(),
+};
 const rows: string[][] = [];
 for (const n of sizes) {
   const corpus = ensureCorpus(corpusRoot, n);
   const readFloor = measure('read-floor', corpus, n);
   const statFloor = measure('stat-floor', corpus, n);
-  const plain = n <= 10_000 ? measure('straightforward', corpus, n) : run('tasks.ts', ['straightforward', corpus, path.join(work, String(n))]) as unknown as { ms: number; maxRssMb: number };
+  const plain =
+    n <= 10_000
+      ? measure('straightforward', corpus, n)
+      : (run('tasks.ts', ['straightforward', corpus, path.join(work, String(n))]) as unknown as { ms: number; maxRssMb: number });
   // Cold: every run starts from an empty cache (the task deletes it).
   const cold = measure('ours-cold', corpus, n);
   const warm = measure('ours-warm', corpus, n);
@@ -42,10 +48,34 @@ for (const n of sizes) {
   const newest = measure('ours-newest-changed', corpus, n);
   results[`posts-${n}`] = { readFloor, statFloor, straightforward: plain, cold, warm, oneChanged: changed, newestChanged: newest };
   const x = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
-  rows.push([`${n}`, 'cold build, all feeds', `${cold.ms.toFixed(0)} ms`, `${plain.ms.toFixed(0)} ms straightforward (${x(plain.ms, cold.ms)} faster); read floor ${readFloor.ms.toFixed(0)} ms (${x(cold.ms, readFloor.ms)})`, `${cold.maxRssMb} MB (straightforward ${plain.maxRssMb} MB)`]);
-  rows.push([`${n}`, 'warm rebuild, nothing changed', `${warm.ms.toFixed(0)} ms`, `stat floor ${statFloor.ms.toFixed(0)} ms (${x(warm.ms, statFloor.ms)})`, `${warm.maxRssMb} MB`]);
-  rows.push([`${n}`, 'rebuild, one old post changed (incremental)', `${changed.ms.toFixed(0)} ms`, `warm ${warm.ms.toFixed(0)} ms (+${(changed.ms - warm.ms).toFixed(0)} ms); stat floor ${statFloor.ms.toFixed(0)} ms, read floor ${readFloor.ms.toFixed(0)} ms`, `${changed.maxRssMb} MB`]);
-  rows.push([`${n}`, 'rebuild, newest post changed (partial build)', `${newest.ms.toFixed(0)} ms`, `warm ${warm.ms.toFixed(0)} ms, cold ${cold.ms.toFixed(0)} ms`, `${newest.maxRssMb} MB`]);
+  rows.push([
+    `${n}`,
+    'cold build, all feeds',
+    `${cold.ms.toFixed(0)} ms`,
+    `${plain.ms.toFixed(0)} ms straightforward (${x(plain.ms, cold.ms)} faster); read floor ${readFloor.ms.toFixed(0)} ms (${x(cold.ms, readFloor.ms)})`,
+    `${cold.maxRssMb} MB (straightforward ${plain.maxRssMb} MB)`,
+  ]);
+  rows.push([
+    `${n}`,
+    'warm rebuild, nothing changed',
+    `${warm.ms.toFixed(0)} ms`,
+    `stat floor ${statFloor.ms.toFixed(0)} ms (${x(warm.ms, statFloor.ms)})`,
+    `${warm.maxRssMb} MB`,
+  ]);
+  rows.push([
+    `${n}`,
+    'rebuild, one old post changed (incremental)',
+    `${changed.ms.toFixed(0)} ms`,
+    `warm ${warm.ms.toFixed(0)} ms (+${(changed.ms - warm.ms).toFixed(0)} ms); stat floor ${statFloor.ms.toFixed(0)} ms, read floor ${readFloor.ms.toFixed(0)} ms`,
+    `${changed.maxRssMb} MB`,
+  ]);
+  rows.push([
+    `${n}`,
+    'rebuild, newest post changed (partial build)',
+    `${newest.ms.toFixed(0)} ms`,
+    `warm ${warm.ms.toFixed(0)} ms, cold ${cold.ms.toFixed(0)} ms`,
+    `${newest.maxRssMb} MB`,
+  ]);
 }
 
 const mailRows = only !== 'process';
@@ -54,8 +84,22 @@ const sendOurs = mailRows ? run('mail-tasks.ts', ['send-ours', path.join(work, '
 const sendPlain = mailRows ? run('mail-tasks.ts', ['send-plain', path.join(work, 'send-plain')]) : {};
 const importRun = mailRows ? run('mail-tasks.ts', ['import', path.join(work, 'import')]) : {};
 if (mailRows) results.mail = { personalise, sendOurs, sendPlain, import: importRun };
-if (mailRows) rows.push(['-', 'personalise a 30-post digest (sign links, fill the MIME)', `${personalise.perSecond} msg/s`, `MJML renders: 1 per variant`, `${personalise.maxRssMb} MB`]);
-if (mailRows) rows.push(['-', 'send 10,000 messages to a local SMTP sink', `${sendOurs.perSecond} msg/s (${sendOurs.renders} MJML render)`, `plain nodemailer pool, one sendMail at a time: ${sendPlain.perSecond} msg/s (${(Number(sendOurs.perSecond) / Number(sendPlain.perSecond)).toFixed(1)}×)`, `${sendOurs.maxRssMb} MB`]);
+if (mailRows)
+  rows.push([
+    '-',
+    'personalise a 30-post digest (sign links, fill the MIME)',
+    `${personalise.perSecond} msg/s`,
+    `MJML renders: 1 per variant`,
+    `${personalise.maxRssMb} MB`,
+  ]);
+if (mailRows)
+  rows.push([
+    '-',
+    'send 10,000 messages to a local SMTP sink',
+    `${sendOurs.perSecond} msg/s (${sendOurs.renders} MJML render)`,
+    `plain nodemailer pool, one sendMail at a time: ${sendPlain.perSecond} msg/s (${(Number(sendOurs.perSecond) / Number(sendPlain.perSecond)).toFixed(1)}×)`,
+    `${sendOurs.maxRssMb} MB`,
+  ]);
 if (mailRows) rows.push(['-', 'import a 100,000-row CSV', `${importRun.ms} ms`, 'target < 5,000 ms', `${importRun.maxRssMb} MB`]);
 
 // Whole processes: what a person waits for, start-up included (see whole-process.ts).
@@ -63,9 +107,21 @@ const whole = measureWholeProcess(corpusRoot, path.join(work, 'process'));
 results.wholeProcess = whole;
 for (const t of whole.targets) {
   const ratio = t.ms / t.refMs;
-  rows.push(['-', `whole process: ${t.what}`, `${t.ms.toFixed(0)} ms`, `${t.reference} ${t.refMs.toFixed(0)} ms (${ratio.toFixed(2)}×; target ≤ ${t.max}×: ${ratio <= t.max ? 'met' : 'NOT met'})`, '-']);
+  rows.push([
+    '-',
+    `whole process: ${t.what}`,
+    `${t.ms.toFixed(0)} ms`,
+    `${t.reference} ${t.refMs.toFixed(0)} ms (${ratio.toFixed(2)}×; target ≤ ${t.max}×: ${ratio <= t.max ? 'met' : 'NOT met'})`,
+    '-',
+  ]);
 }
-rows.push(['-', 'whole process: stat floor listing folder by folder', `${whole.ms['stat-floor-10000-walk']!.toFixed(0)} ms`, `the no-change build of 10,000 posts is ${(whole.ms['build-10000-unchanged']! / whole.ms['stat-floor-10000-walk']!).toFixed(2)}× it`, '-']);
+rows.push([
+  '-',
+  'whole process: stat floor listing folder by folder',
+  `${whole.ms['stat-floor-10000-walk']!.toFixed(0)} ms`,
+  `the no-change build of 10,000 posts is ${(whole.ms['build-10000-unchanged']! / whole.ms['stat-floor-10000-walk']!).toFixed(2)}× it`,
+  '-',
+]);
 
 const header = ['posts', 'what', 'Broadsheet', 'reference (same run)', 'peak memory'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -12,7 +12,9 @@ import { Feed } from 'feed';
 export const LIMIT = 20;
 
 export function postFiles(dir) {
-  return readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.md')).map((f) => path.join(dir, f));
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join(dir, f));
 }
 
 export function straightforward(corpus, out) {
@@ -28,9 +30,21 @@ export function straightforward(corpus, out) {
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   for (const [dir, group] of groups) {
-    const feed = new Feed({ title: 'Bench', id: 'https://bench.example.com/', link: 'https://bench.example.com/', copyright: 'none', updated: new Date(String(group[0].data.date)) });
+    const feed = new Feed({
+      title: 'Bench',
+      id: 'https://bench.example.com/',
+      link: 'https://bench.example.com/',
+      copyright: 'none',
+      updated: new Date(String(group[0].data.date)),
+    });
     for (const p of group.slice(0, LIMIT)) {
-      feed.addItem({ title: String(p.data.title), link: `https://bench.example.com/posts/${p.slug}/`, date: new Date(String(p.data.date)), description: String(p.data.excerpt ?? ''), content: p.html });
+      feed.addItem({
+        title: String(p.data.title),
+        link: `https://bench.example.com/posts/${p.slug}/`,
+        date: new Date(String(p.data.date)),
+        description: String(p.data.excerpt ?? ''),
+        content: p.html,
+      });
     }
     const target = path.join(out, dir);
     mkdirSync(target, { recursive: true });

@@ -1,7 +1,7 @@
 // Whole-process rows: each command run as a fresh `node` process (the built CLI, dist/bin/broadsheet.js),
 // as a person or a cron job runs it, beside references measured in the same rounds: a bare
 // `node -e ''`, a process that only stats every post, and the straightforward build as a script of its own.
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCorpus } from './corpus.js';
@@ -38,7 +38,6 @@ function site(work: string, name: string, content: string): string {
   );
   return dir;
 }
-
 
 export function measureWholeProcess(corpusRoot: string, work: string, rounds = 15): WholeProcessResult {
   const samples = site(work, 'sample', path.join(repo, 'content'));
@@ -77,7 +76,12 @@ export function measureWholeProcess(corpusRoot: string, work: string, rounds = 1
   const plainOut = path.join(small, 'plain');
   const cold = timeProcesses(
     [
-      { name: 'straightforward-1000', args: [path.join(here, 'straightforward.mjs'), smallCorpus, plainOut], cwd: small, before: () => rmSync(plainOut, { recursive: true, force: true }) },
+      {
+        name: 'straightforward-1000',
+        args: [path.join(here, 'straightforward.mjs'), smallCorpus, plainOut],
+        cwd: small,
+        before: () => rmSync(plainOut, { recursive: true, force: true }),
+      },
       // Cold: no post cache, no build state, no earlier output.
       { name: 'build-1000-cold', args: cli('build'), cwd: small, before: () => rmSync(path.join(small, 'data'), { recursive: true, force: true }) },
     ],
@@ -92,7 +96,13 @@ export function measureWholeProcess(corpusRoot: string, work: string, rounds = 1
     { what: '`build`, sample site, nothing changed', ms: ms['build-sample-unchanged']!, reference: "bare `node -e ''`", refMs: b, max: 4 },
     { what: '`status`, 1,000 subscribers', ms: ms['status-1000']!, reference: "bare `node -e ''`", refMs: b, max: 5 },
     { what: '`subscribers list`, 1,000 subscribers', ms: ms['list-1000']!, reference: "bare `node -e ''`", refMs: b, max: 5 },
-    { what: '`build`, 10,000 posts, nothing changed', ms: ms['build-10000-unchanged']!, reference: 'stat floor process', refMs: ms['stat-floor-10000']!, max: 1.5 },
+    {
+      what: '`build`, 10,000 posts, nothing changed',
+      ms: ms['build-10000-unchanged']!,
+      reference: 'stat floor process',
+      refMs: ms['stat-floor-10000']!,
+      max: 1.5,
+    },
     { what: '`build`, 1,000 posts, cold', ms: ms['build-1000-cold']!, reference: 'straightforward build process', refMs: ms['straightforward-1000']!, max: 1 },
   ];
   return { ms, targets };

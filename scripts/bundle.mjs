@@ -24,7 +24,11 @@ const EXTERNAL = new Set(['mjml', 'pino', 'pino-pretty', 'fastify', 'nodemailer'
 // changed, which opens the build cache); its native addon is still loaded from its package, found by
 // the package's own lookup (build/Release, else the prebuilt binary) run from the package's folder.
 const SQLITE_BINDING = /[\\/]better-sqlite3[\\/]lib[\\/]binding\.js$/;
-const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 // Chunk names carry a content hash: old chunks would pile up.
 rmSync('dist/bin', { recursive: true, force: true });

@@ -53,7 +53,10 @@ export const SiteConfig = z.strictObject({
     z._default(httpUrl, 'http://127.0.0.1:8080/'),
     'Public base URL; every link in feeds, pages and email (`List-Unsubscribe` included) is absolute against it. Unset, it follows `server.host` and `server.port`, so `start --port 3000` links to port 3000. In production, the https address readers use.',
   ),
-  description: about(z._default(z.string(), 'Posts and weekly digests'), "The site's description: in feeds (a category's adds its name) and on the index page."),
+  description: about(
+    z._default(z.string(), 'Posts and weekly digests'),
+    "The site's description: in feeds (a category's adds its name) and on the index page.",
+  ),
   language: about(
     z._default(named(z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag like "en" or "en-GB"')), 'language tag'), 'en'),
     'BCP 47 language tag of the feeds and pages, such as `en` or `en-GB`.',
@@ -76,7 +79,7 @@ export const SiteConfig = z.strictObject({
   copyright: about(z.optional(z.string()), 'Copyright notice in the feeds.'),
   timezone: about(
     z._default(timezone, 'UTC'),
-    "Timezone for dates without an offset, for digest windows, for the scheduler, and for subscribers who gave none at signup.",
+    'Timezone for dates without an offset, for digest windows, for the scheduler, and for subscribers who gave none at signup.',
   ),
 });
 export type SiteConfig = z.infer<typeof SiteConfig>;
@@ -86,7 +89,10 @@ export const FeedsConfig = z.strictObject({
   perTag: about(z._default(z.boolean(), false), 'Also write a channel (RSS, Atom, JSON Feed) per tag, under `tags/<tag-slug>/`.'),
   postPath: about(
     z._default(
-      named(z.string().check(z.refine((p) => p.startsWith('/') && p.includes(':slug'), { error: 'expected a path starting with "/" that contains ":slug"' })), 'path with `:slug`'),
+      named(
+        z.string().check(z.refine((p) => p.startsWith('/') && p.includes(':slug'), { error: 'expected a path starting with "/" that contains ":slug"' })),
+        'path with `:slug`',
+      ),
       '/posts/:slug/',
     ),
     "Path of a post's page under `site.url`; `:slug` and `:category` are replaced.",
@@ -96,7 +102,10 @@ export const FeedsConfig = z.strictObject({
 export type FeedsConfig = z.infer<typeof FeedsConfig>;
 
 export const PathsConfig = z.strictObject({
-  content: about(z._default(text(1), 'content'), 'Folder of posts: every `*.md` and `*.markdown` file below it. Relative paths in settings are resolved against the working directory.'),
+  content: about(
+    z._default(text(1), 'content'),
+    'Folder of posts: every `*.md` and `*.markdown` file below it. Relative paths in settings are resolved against the working directory.',
+  ),
   out: about(z._default(text(1), 'public'), 'Where the site (feeds, pages, OPML, `digest.json`) is written, and served from.'),
   data: about(z._default(text(1), 'data'), 'Database, build cache, outbox, previews and the generated signing key (`secret.key`).'),
   templates: about(z.optional(text(1)), 'Email and page templates; unset: the `templates/` folder shipped with Broadsheet.'),
@@ -178,7 +187,7 @@ export const ServerConfig = z.strictObject({
   port: about(z._default(int(0, 65535), 8080), 'Port `start` and `serve` listen on (0: any free port).'),
   trustProxy: about(
     z._default(z.union([z.boolean(), z.string()]), false),
-    "Behind a reverse proxy: `true`, or better the proxy's address or CIDR (`\"127.0.0.1\"`), so rate limits and the `/preview` guard see the visitor's address in `X-Forwarded-For`. Off by default: anyone could forge that header.",
+    'Behind a reverse proxy: `true`, or better the proxy\'s address or CIDR (`"127.0.0.1"`), so rate limits and the `/preview` guard see the visitor\'s address in `X-Forwarded-For`. Off by default: anyone could forge that header.',
   ),
   subscribeRateLimit: about(z._default(int(1), 5), 'Subscribe requests allowed per client address per minute.'),
 });
@@ -196,8 +205,14 @@ const cronExpression = named(
 
 export const ScheduleConfig = z.strictObject({
   digest: about(z._default(cronExpression, '0 8 * * 1'), "When the digest goes out, read in each subscriber's own timezone (default: Mondays 08:00)."),
-  rebuild: about(z._default(cronExpression, '*/15 * * * *'), 'How often `start` rebuilds the feeds (they are also rebuilt two seconds after a content file changes).'),
-  digestCheck: about(z._default(cronExpression, '*/5 * * * *'), "How often `start` looks for subscribers due a digest: fine enough for every timezone's local hour."),
+  rebuild: about(
+    z._default(cronExpression, '*/15 * * * *'),
+    'How often `start` rebuilds the feeds (they are also rebuilt two seconds after a content file changes).',
+  ),
+  digestCheck: about(
+    z._default(cronExpression, '*/5 * * * *'),
+    "How often `start` looks for subscribers due a digest: fine enough for every timezone's local hour.",
+  ),
   leaseSeconds: about(z._default(int(10, 3600), 120), "Lifetime of the sending lease, renewed while a send runs; a crashed holder's lease expires after this."),
 });
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
@@ -280,7 +295,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * How much is logged and whether in colour: --verbose (debug) or --quiet (warnings and errors only),
  * else BROADSHEET_LOG_LEVEL, else info; colour only where NO_COLOR is unset (https://no-color.org).
  */
-export function readOutputSettings(env: Record<string, string | undefined>, flags: { verbose?: boolean | undefined; quiet?: boolean | undefined } = {}): { level: LogLevel; color: boolean } {
+export function readOutputSettings(
+  env: Record<string, string | undefined>,
+  flags: { verbose?: boolean | undefined; quiet?: boolean | undefined } = {},
+): { level: LogLevel; color: boolean } {
   const color = env.NO_COLOR === undefined || env.NO_COLOR === '';
   if (flags.verbose) return { level: 'debug', color };
   if (flags.quiet) return { level: 'warn', color };
@@ -333,7 +351,8 @@ function followServerAddress(merged: Record<string, unknown>): void {
   if (server.host === undefined && server.port === undefined) return;
   const port = typeof server.port === 'number' && Number.isInteger(server.port) && server.port > 0 ? server.port : undefined;
   const given = typeof server.host === 'string' ? server.host : '127.0.0.1';
-  const host = given === '0.0.0.0' || given === '' ? '127.0.0.1' : given === '::' ? '[::1]' : given.includes(':') && !given.startsWith('[') ? `[${given}]` : given;
+  const host =
+    given === '0.0.0.0' || given === '' ? '127.0.0.1' : given === '::' ? '[::1]' : given.includes(':') && !given.startsWith('[') ? `[${given}]` : given;
   if (port === undefined && host === '127.0.0.1') return;
   setPath(merged, ['site', 'url'], `http://${host}:${port ?? 8080}/`);
 }
@@ -434,7 +453,12 @@ async function readConfigFile(sources: ConfigSources): Promise<{ file?: string; 
     text = await readFile(file, 'utf8');
   } catch (cause) {
     if (!explicit && (cause as NodeJS.ErrnoException).code === 'ENOENT') return { raw: {} };
-    throw new ConfigError({ file, message: 'cannot read the config file', ...(sources.configFile === undefined ? { hint: 'named by BROADSHEET_CONFIG' } : {}), cause });
+    throw new ConfigError({
+      file,
+      message: 'cannot read the config file',
+      ...(sources.configFile === undefined ? { hint: 'named by BROADSHEET_CONFIG' } : {}),
+      cause,
+    });
   }
   let raw: unknown;
   try {

@@ -8,7 +8,19 @@ import { createContext, signingKeyLoader } from './core/context.js';
 import { digestPreviews, digestSender, statusReader } from './core/digests.js';
 import { signups, subscriberAdmin } from './core/subscriptions.js';
 import type {
-  BaseDeps, DigestPreviews, DigestSender, MailerDeps, PublishDeps, Publisher, SecretDeps, SendingDeps, Signups, SiteBuilder, StatusReader, StoreDeps, SubscriberAdmin,
+  BaseDeps,
+  DigestPreviews,
+  DigestSender,
+  MailerDeps,
+  PublishDeps,
+  Publisher,
+  SecretDeps,
+  SendingDeps,
+  Signups,
+  SiteBuilder,
+  StatusReader,
+  StoreDeps,
+  SubscriberAdmin,
 } from './core/types.js';
 
 export { bundledTemplates } from './core/context.js';

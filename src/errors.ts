@@ -95,7 +95,12 @@ export interface ErrorRecord {
 }
 
 export function toErrorRecord(error: AppError): ErrorRecord {
-  return { message: error.message, ...(error.file ? { file: error.file } : {}), ...(error.field ? { field: error.field } : {}), ...(error.hint ? { hint: error.hint } : {}) };
+  return {
+    message: error.message,
+    ...(error.file ? { file: error.file } : {}),
+    ...(error.field ? { field: error.field } : {}),
+    ...(error.hint ? { hint: error.hint } : {}),
+  };
 }
 
 export function contentErrorFrom(record: ErrorRecord, cause?: unknown): ContentError {
@@ -147,13 +152,17 @@ export function pathErrorFrom(err: unknown, folders: ReadonlyArray<{ setting: st
   const e = err as NodeJS.ErrnoException | undefined;
   if (!e || typeof e.code !== 'string' || typeof e.path !== 'string' || err instanceof AppError) return err;
   const target = e.path;
-  const match = folders.find(({ folder }) => target === folder || target.startsWith(folder.endsWith('/') ? folder : `${folder}/`) || folder.startsWith(`${target}/`));
+  const match = folders.find(
+    ({ folder }) => target === folder || target.startsWith(folder.endsWith('/') ? folder : `${folder}/`) || folder.startsWith(`${target}/`),
+  );
   if (!match) return err;
   // mkdir over a file says EEXIST: "already exists" would read as if nothing were wrong.
   const words =
-    e.syscall === 'mkdir' && e.code === 'EEXIST' ? 'is a file, not a folder'
-    : e.syscall === 'mkdir' && e.code === 'ENOENT' ? 'cannot be created there'
-    : (FS_WORDS[e.code] ?? e.code);
+    e.syscall === 'mkdir' && e.code === 'EEXIST'
+      ? 'is a file, not a folder'
+      : e.syscall === 'mkdir' && e.code === 'ENOENT'
+        ? 'cannot be created there'
+        : (FS_WORDS[e.code] ?? e.code);
   const where = target === match.folder ? '' : ` (${e.syscall ?? 'using'} ${target})`;
   return new PathError({ file: `${match.origin} ${match.folder}`, message: `${words}${where}`, cause: err });
 }

@@ -14,7 +14,10 @@ export function createLogger(destination: { write(text: string): unknown; isTTY?
   if (destination.isTTY) {
     const pretty = require('pino-pretty') as typeof import('pino-pretty');
     const colorize = options.color ?? true;
-    return pino({ level }, pretty({ destination: destination as NodeJS.WritableStream, colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true }));
+    return pino(
+      { level },
+      pretty({ destination: destination as NodeJS.WritableStream, colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true }),
+    );
   }
   return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination as NodeJS.WritableStream);
 }

@@ -20,7 +20,8 @@ const TREE: Record<string, string> = {
   'src/adapters.ts': "import { readFileSync } from 'node:fs';\nexport const openStore = () => readFileSync('db');\n",
   'src/core.ts': 'export type Core = { build(): void };\n',
   // Pure, and clean: a type-only import of an I/O module is erased.
-  'src/feeds/clean.ts': "import type { Config } from '../config.js';\nimport { AppError } from '../errors.js';\nexport const f = (c: Config) => new AppError(c.url);\n",
+  'src/feeds/clean.ts':
+    "import type { Config } from '../config.js';\nimport { AppError } from '../errors.js';\nexport const f = (c: Config) => new AppError(c.url);\n",
   // Pure, reading a file.
   'src/feeds/reads.ts': "import { readFileSync } from 'node:fs';\nexport const g = () => readFileSync('x');\n",
   // Pure, loading the config loader (at run time, even lazily).
@@ -45,11 +46,15 @@ beforeAll(async () => {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await writeFile(path.join(root, file), text);
   }
-  await writeFile(path.join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src'] }));
-  // depcruise exits with the number of errors: the report is read either way.
-  const result = await run(DEPCRUISE, ['src', '--config', path.join(REPO, '.dependency-cruiser.cjs'), '--output-type', 'json'], { cwd: root, maxBuffer: 1 << 24 }).catch(
-    (err: { stdout: string }) => err,
+  await writeFile(
+    path.join(root, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src'] }),
   );
+  // depcruise exits with the number of errors: the report is read either way.
+  const result = await run(DEPCRUISE, ['src', '--config', path.join(REPO, '.dependency-cruiser.cjs'), '--output-type', 'json'], {
+    cwd: root,
+    maxBuffer: 1 << 24,
+  }).catch((err: { stdout: string }) => err);
   const report = JSON.parse(result.stdout) as { summary: { violations: Array<{ rule: { name: string }; from: string; to: string }> } };
   violations = report.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
 }, 60_000);

@@ -4,7 +4,13 @@ import { loadConfig, readOutputSettings } from '../config.js';
 import type { CliIo } from '../drivers/cli-args.js';
 import { createLogger, lazyLogger } from '../log.js';
 
-type ListFlags = { config?: string | undefined; content?: string | undefined; data?: string | undefined; quiet?: boolean | undefined; verbose?: boolean | undefined };
+type ListFlags = {
+  config?: string | undefined;
+  content?: string | undefined;
+  data?: string | undefined;
+  quiet?: boolean | undefined;
+  verbose?: boolean | undefined;
+};
 
 /** The logger is made on its first line: a command that logs nothing never loads pino. */
 export async function openList(io: CliIo, values: ListFlags) {

@@ -15,17 +15,30 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
       // The send stops at a safe point when the process is asked to stop, or when the lease is lost.
       let lost: () => boolean = () => false;
       const sender = createDigestSender(config, {
-        now: io.now, cwd: io.cwd, env: io.env, log, store, mailer, shouldStop: () => Boolean(io.shouldStop?.()) || lost(),
+        now: io.now,
+        cwd: io.cwd,
+        env: io.env,
+        log,
+        store,
+        mailer,
+        shouldStop: () => Boolean(io.shouldStop?.()) || lost(),
       });
       return await runSend(values, io, {
         config,
         sender,
         mailer,
         withLease: (work) =>
-          withSendingLease(store, leaseHolder('send'), config.schedule.leaseSeconds * 1000, io.now, (isLost) => {
-            lost = isLost;
-            return work();
-          }, holderIsGone),
+          withSendingLease(
+            store,
+            leaseHolder('send'),
+            config.schedule.leaseSeconds * 1000,
+            io.now,
+            (isLost) => {
+              lost = isLost;
+              return work();
+            },
+            holderIsGone,
+          ),
       });
     } finally {
       await mailer.close();

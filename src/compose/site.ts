@@ -24,7 +24,12 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : bundledTemplates());
   const server = await createServer(core, pages, config, { outDir: path.resolve(io.cwd, config.paths.out), previewToken: readSecrets(io.env).previewToken });
   const deps = {
-    config, core, server, log, mailer, smtp: Boolean(readSecrets(io.env).smtpUrl),
+    config,
+    core,
+    server,
+    log,
+    mailer,
+    smtp: Boolean(readSecrets(io.env).smtpUrl),
     async close() {
       await mailer.close();
       store.close();
@@ -35,7 +40,13 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
     ...deps,
     startScheduler: () =>
       (scheduler = startScheduler({
-        core, store, config, log, now: io.now, holder: leaseHolder(), isGone: holderIsGone,
+        core,
+        store,
+        config,
+        log,
+        now: io.now,
+        holder: leaseHolder(),
+        isGone: holderIsGone,
         watchContent: folderWatcher(path.resolve(io.cwd, config.paths.content)),
       })),
   });

@@ -45,11 +45,21 @@ export function cacheEntryOf(file: string, bytes: Uint8Array, stat: { size: numb
   }
   const h = result.head;
   return {
-    size, mtimeMs, hash,
+    size,
+    mtimeMs,
+    hash,
     head: {
-      slug: h.slug, title: h.title, date: h.date.toISOString(), updated: h.updated?.toISOString() ?? null,
-      frontMatterExcerpt: h.frontMatterExcerpt ?? null, coverImage: h.coverImage ?? null, author: h.author ?? null,
-      tags: h.tags, category: h.category, source: h.source ?? null, draft: h.draft,
+      slug: h.slug,
+      title: h.title,
+      date: h.date.toISOString(),
+      updated: h.updated?.toISOString() ?? null,
+      frontMatterExcerpt: h.frontMatterExcerpt ?? null,
+      coverImage: h.coverImage ?? null,
+      author: h.author ?? null,
+      tags: h.tags,
+      category: h.category,
+      source: h.source ?? null,
+      draft: h.draft,
     },
   };
 }

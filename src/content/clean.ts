@@ -9,7 +9,10 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/;
  * otherwise nest lines into lists or blockquotes they never belonged to.
  */
 export function cleanBody(body: string): string {
-  const lines = body.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = body
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const out: string[] = [];
   let fence: string | undefined;
   for (const line of lines) {

@@ -10,7 +10,10 @@ export function isCutMidWord(excerpt: string): boolean {
 }
 
 export function cleanExcerpt(raw: string): string {
-  return raw.replace(/<[^>]*>/g, ' ').replace(/\s+/gu, ' ').trim();
+  return raw
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
 }
 
 /**
@@ -59,7 +62,10 @@ export function truncateAtWord(text: string, max: number): string {
 
 /** Words in a Markdown body, ignoring link targets and markup. */
 export function countWords(body: string): number {
-  const text = body.replace(/```[\s\S]*?```/g, ' ').replace(/\]\([^)]*\)/g, ' ').replace(/<[^>]*>/g, ' ');
+  const text = body
+    .replace(/```[\s\S]*?```/g, ' ')
+    .replace(/\]\([^)]*\)/g, ' ')
+    .replace(/<[^>]*>/g, ' ');
   return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
 }
 

@@ -15,7 +15,12 @@ export type FrontMatterResult = { ok: true; fields: PostFields } | { ok: false; 
  * One post file's head, from its bytes and their hash: only the front matter becomes a string (the
  * body is decoded later, for the shown posts only: decoding 50,000 bodies doubled a build's peak memory).
  */
-export function parseHead(file: string, bytes: Uint8Array, hash: string, options: { timezone: string }): { ok: true; head: PostHead } | { ok: false; errors: ContentError[] } {
+export function parseHead(
+  file: string,
+  bytes: Uint8Array,
+  hash: string,
+  options: { timezone: string },
+): { ok: true; head: PostHead } | { ok: false; errors: ContentError[] } {
   const result = parseFrontMatter(file, frontMatterText(bytes), options);
   return result.ok ? { ok: true, head: { file, hash, ...result.fields } } : result;
 }
@@ -51,7 +56,13 @@ export function parseFrontMatter(file: string, source: string, options: { timezo
   if (!/^---[ \t]*\n/.test(text)) {
     return {
       ok: false,
-      errors: [new ContentError({ file, field: 'front matter', message: 'is missing: expected the file to start with a "---" line, then YAML (title, date, …), then "---"' })],
+      errors: [
+        new ContentError({
+          file,
+          field: 'front matter',
+          message: 'is missing: expected the file to start with a "---" line, then YAML (title, date, …), then "---"',
+        }),
+      ],
     };
   }
   // gray-matter parses the front matter block only: handing it whole 2 MB bodies made it the

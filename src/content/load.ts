@@ -5,7 +5,19 @@ import path from 'node:path';
 import { contentErrorFrom, ContentError } from '../errors.js';
 import { headOf, type CacheEntry, type PostCache } from './cache-entry.js';
 import { readEntries, type ReadJob, type ReadOutcome } from './read-entries.js';
-import { byFile, inContentDir, listContent, scanOf, scanPostFiles, skippedWarning, statPostFile, type Listing, type Scan, type ScannedFile, type SkippedFile } from './scan.js';
+import {
+  byFile,
+  inContentDir,
+  listContent,
+  scanOf,
+  scanPostFiles,
+  skippedWarning,
+  statPostFile,
+  type Listing,
+  type Scan,
+  type ScannedFile,
+  type SkippedFile,
+} from './scan.js';
 import type { PostHead } from './schema.js';
 
 export { listPostFiles } from './scan.js';
@@ -77,7 +89,8 @@ export async function loadPosts(
     else if ('skipped' in outcome) {
       refused.push({ file, reason: outcome.skipped });
       continue;
-    } else if ('same' in outcome) entry = { ...previous!.get(file)!, size, mtimeMs }; // touched, not changed
+    } else if ('same' in outcome)
+      entry = { ...previous!.get(file)!, size, mtimeMs }; // touched, not changed
     else if ('entry' in outcome) {
       parsed++;
       entry = outcome.entry;

@@ -17,7 +17,16 @@ const mdText = new MarkdownIt({ html: true, linkify: false, typographer: false }
 
 const ALLOWED_TAGS = [
   ...sanitizeHtml.defaults.allowedTags.filter((t) => t !== 'style'),
-  'img', 'figure', 'figcaption', 'picture', 'del', 'ins', 'sup', 'sub', 'details', 'summary',
+  'img',
+  'figure',
+  'figcaption',
+  'picture',
+  'del',
+  'ins',
+  'sup',
+  'sub',
+  'details',
+  'summary',
 ];
 
 function absolutize(value: string | undefined, baseUrl: string): string | undefined {
@@ -69,7 +78,7 @@ export function paragraphTexts(body: string): string[] {
     const token = tokens[i]!;
     if (token.type !== 'paragraph_open' || token.level !== 0) continue;
     const inline = tokens[i + 1];
-    if (!inline || inline.type !== 'inline') continue;
+    if (inline?.type !== 'inline') continue;
     const text = (inline.children ?? [])
       .map((child) => {
         if (child.type === 'text' || child.type === 'code_inline') return child.content;

@@ -34,8 +34,14 @@ export function compareNewestFirst(a: Pick<PostHead, 'date' | 'slug' | 'file'>, 
 export function publishPosts<P extends Publishable>(parsed: readonly P[], options: PublishOptions): Published<P> {
   const skipped = { drafts: 0, future: 0 };
   const kept = parsed.filter((post) => {
-    if (post.draft && !options.drafts) return (skipped.drafts++, false);
-    if (post.date.getTime() > options.now.getTime() && !options.future) return (skipped.future++, false);
+    if (post.draft && !options.drafts) {
+      skipped.drafts++;
+      return false;
+    }
+    if (post.date.getTime() > options.now.getTime() && !options.future) {
+      skipped.future++;
+      return false;
+    }
     return true;
   });
   const warnings: ContentError[] = [];

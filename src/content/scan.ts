@@ -149,7 +149,9 @@ export function scanOf(files: ScannedFile[], skipped: SkippedFile[] = []): Scan 
 }
 
 /** Why a file that was opened is not read as a post, or undefined when it is one (a regular file within the limit). */
-export function refusalOf(stat: Pick<Stats, 'size' | 'isFile' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory'>): string | undefined {
+export function refusalOf(
+  stat: Pick<Stats, 'size' | 'isFile' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory'>,
+): string | undefined {
   if (!stat.isFile()) return `not a regular file (${kindOf(stat)})`;
   if (stat.size > MAX_POST_BYTES) return tooBigReason(stat.size);
   return undefined;

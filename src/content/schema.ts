@@ -51,9 +51,7 @@ export interface PostHead extends Omit<Post, 'excerpt' | 'body' | 'wordCount' | 
   hash: string;
 }
 
-const scalarText = z
-  .union([z.string(), z.number(), z.boolean()], { error: (i) => `expected text, got ${describeValue(i.input)}` })
-  .transform((v) => String(v));
+const scalarText = z.union([z.string(), z.number(), z.boolean()], { error: (i) => `expected text, got ${describeValue(i.input)}` }).transform((v) => String(v));
 
 /** A required single line of text: `missing` is the error when it is left out. */
 function textField(missing: string) {
@@ -115,7 +113,14 @@ export function plainIsoInstant(text: string, timezone: string): Date | undefine
   if (!m) return undefined;
   const offset = m[8];
   if (offset === undefined && timezone !== 'UTC') return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // Day 0 of the next month is the last of this one (years from 1000 on, so Date.UTC reads them as written).
   const daysInMonth = new Date(Date.UTC(Math.max(year, 1000), month, 0)).getUTCDate();
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
@@ -148,7 +153,10 @@ export const tagsField = z
     return tags;
   });
 
-const absoluteUrl = z.string().trim().refine(isHttpUrl, { error: (i) => `expected an absolute http(s) URL, got ${describeValue(i.input)}` });
+const absoluteUrl = z
+  .string()
+  .trim()
+  .refine(isHttpUrl, { error: (i) => `expected an absolute http(s) URL, got ${describeValue(i.input)}` });
 
 /** Absolute http(s) URL, or a relative path resolved later against the post's own page. */
 const imageUrl = z
@@ -158,9 +166,11 @@ const imageUrl = z
     error: (i) => `expected an image URL (absolute http(s), or a path relative to the post), got ${describeValue(i.input)}`,
   });
 
-const booleanField = z.union([z.boolean(), z.enum(['true', 'false', 'yes', 'no'])], {
-  error: (i) => `expected true or false, got ${describeValue(i.input)}`,
-}).transform((v) => v === true || v === 'true' || v === 'yes');
+const booleanField = z
+  .union([z.boolean(), z.enum(['true', 'false', 'yes', 'no'])], {
+    error: (i) => `expected true or false, got ${describeValue(i.input)}`,
+  })
+  .transform((v) => v === true || v === 'true' || v === 'yes');
 
 const slugField = z.string().trim().min(1, 'expected a non-empty slug');
 
@@ -219,7 +229,8 @@ export function isHttpUrl(value: string): boolean {
 
 // C0 controls other than tab/newline, DEL, C1 controls, lone surrogates and U+FFFE/U+FFFF are illegal
 // in XML 1.0 and meaningless in text: they are dropped wherever post text enters the model.
-const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
+const CONTROL_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
 
 // The same set without lookarounds, to test for first: nearly every text has none (a test is far cheaper than a replace).
 const ANY_CONTROL_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFFFE\uFFFF]/u;

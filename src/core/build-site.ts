@@ -36,7 +36,12 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     return heads.map((head) => read.get(head.file)!);
   }
   /** The digest of the window, from the posts (with bodies) dated in it. */
-  const digestOf = async (posts: readonly PostHead[]) => buildDigest((await withBodies(postsInWindow(posts, window))).map((r) => r.post), window, config);
+  const digestOf = async (posts: readonly PostHead[]) =>
+    buildDigest(
+      (await withBodies(postsInWindow(posts, window))).map((r) => r.post),
+      window,
+      config,
+    );
 
   const early = job.fullBecause === undefined && state && scanned ? await incrementally(state, scanned) : { reason: job.fullBecause ?? 'no earlier build' };
   if ('report' in early) return early.report;
@@ -54,7 +59,12 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const { index } = last;
     if (!index) return { reason: 'no build index' };
     if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };
-    const plan = planIncremental(index, scanned, (file) => parseChangedPost(contentDir, file, config.site.timezone), { now, options, window, feeds: config.feeds });
+    const plan = planIncremental(index, scanned, (file) => parseChangedPost(contentDir, file, config.site.timezone), {
+      now,
+      options,
+      window,
+      feeds: config.feeds,
+    });
     if (!plan.ok) return { reason: plan.reason };
     if (plan.unseen) {
       // No changed post is, or was, shown anywhere: no output changes, only the counts.
@@ -70,14 +80,36 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
    * ones. Every post it does not read sorts below every full channel's cut-off; it checks that every
    * full channel still reaches that cut-off.
    */
-  async function partialBuild(state: BuildState<BuildSummary>, scanned: Scan, index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>, key: string): Promise<{ report: BuildReport } | { reason: string }> {
+  async function partialBuild(
+    state: BuildState<BuildSummary>,
+    scanned: Scan,
+    index: BuildIndex,
+    plan: Extract<IncrementalPlan, { ok: true }>,
+    key: string,
+  ): Promise<{ report: BuildReport } | { reason: string }> {
     const removed = new Set(plan.removed);
     const wanted = new Set([...index.pinned, ...plan.changed].filter((f) => !removed.has(f)));
-    const part = await loadPosts(contentDir, scanOf(scanned.files.filter((f) => wanted.has(f.file)), scanned.skipped), {
-      timezone: config.site.timezone, displayDir, cache: cache.postCache(short(contentDir), config.site.timezone), subset: true,
-    });
+    const part = await loadPosts(
+      contentDir,
+      scanOf(
+        scanned.files.filter((f) => wanted.has(f.file)),
+        scanned.skipped,
+      ),
+      {
+        timezone: config.site.timezone,
+        displayDir,
+        cache: cache.postCache(short(contentDir), config.site.timezone),
+        subset: true,
+      },
+    );
     if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
-    const published = publishPosts(part.posts, { drafts: options.drafts ?? false, future: options.future ?? false, now, describeFile: (file) => path.join(displayDir, file), categoryNames: plan.categoryNames });
+    const published = publishPosts(part.posts, {
+      drafts: options.drafts ?? false,
+      future: options.future ?? false,
+      now,
+      describeFile: (file) => path.join(displayDir, file),
+      categoryNames: plan.categoryNames,
+    });
     // Slug collisions are settled over every post ("-2" may be taken by one not read here).
     if (published.warnings.length > 0) return { reason: 'posts share a slug' };
     const groups = groupChannels(published.posts, config.feeds);
@@ -122,7 +154,16 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
       indexWith: (pinned) => {
         for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
-        return indexOfBuild({ inputsKey, files: scan.files, skipped: scan.skipped, published: published.posts, parsed: loaded.posts, groups, limit: config.feeds.limit, pinned });
+        return indexOfBuild({
+          inputsKey,
+          files: scan.files,
+          skipped: scan.skipped,
+          published: published.posts,
+          parsed: loaded.posts,
+          groups,
+          limit: config.feeds.limit,
+          pinned,
+        });
       },
     });
     return { ...report, mode: 'full', reason };
@@ -171,7 +212,12 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const prints = Object.fromEntries(channels.map((c) => [c.dir, createHash('sha1').update(JSON.stringify(c)).digest('hex')]));
     const feedFiles = (c: FeedChannel) => Object.values(FEED_FILES).map((f) => (c.dir ? `${c.dir}/${f}` : f));
     // A channel whose content is the same as last time, with its files still in place, is not rendered again.
-    const isCurrent = (c: FeedChannel) => state?.channelPrints[c.dir] === prints[c.dir] && outputsIntact(outDir, state!.outputs.filter((o) => feedFiles(c).includes(o.path)));
+    const isCurrent = (c: FeedChannel) =>
+      state?.channelPrints[c.dir] === prints[c.dir] &&
+      outputsIntact(
+        outDir,
+        state!.outputs.filter((o) => feedFiles(c).includes(o.path)),
+      );
     const pages = await loadPages(templatesDir);
     const files: OutputFile[] = [
       ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
@@ -183,7 +229,11 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       )),
     ];
     const saved = await saveFiles(outDir, files, { precompress: true });
-    const kept = channels.filter(isCurrent).flatMap(feedFiles).concat('feeds.opml').filter((p) => !files.some((f) => f.path === p));
+    const kept = channels
+      .filter(isCurrent)
+      .flatMap(feedFiles)
+      .concat('feeds.opml')
+      .filter((p) => !files.some((f) => f.path === p));
     const outputs = [...files.map((f) => f.path), ...kept];
     // A category or tag that lost its last post: the files the previous build wrote for it go, so
     // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
@@ -198,7 +248,14 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       index: input.indexWith?.(pinned),
       entries: { used, rendered },
     });
-    const report = { ...base, ...fromSummary(summary), written: saved.written, unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')], removed, aborted: false };
+    const report = {
+      ...base,
+      ...fromSummary(summary),
+      written: saved.written,
+      unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')],
+      removed,
+      aborted: false,
+    };
     return { report };
   }
 }

@@ -58,7 +58,15 @@ export function siteBuilder(ctx: CoreContext): SiteBuilder {
         else if (!outputsIntact(outDir, state.outputs)) job.fullBecause = 'output files were changed or removed since the last build';
         else if (state.key === sha1(JSON.stringify([scanned.fingerprint, inputsKey]))) {
           // Nothing changed since: stat-ing the posts was the build.
-          return { contentDir, outDir, ...fromSummary(state.summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'up-to-date' };
+          return {
+            contentDir,
+            outDir,
+            ...fromSummary(state.summary),
+            written: [],
+            unchanged: state.outputs.map((o) => o.path),
+            aborted: false,
+            mode: 'up-to-date',
+          };
         }
       } else job.fullBecause = 'no earlier build';
       const { buildSite } = await import('./build-site.js');
@@ -86,7 +94,11 @@ export function publisher(ctx: CoreContext, site: SiteBuilder, deps: PublishDeps
         for (const file of changedFeeds) {
           const topic = siteUrl(config.site.url, `/${file}`);
           try {
-            const res = await fetchImpl(hub, { method: 'POST', body: new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }), signal: AbortSignal.timeout(10_000) });
+            const res = await fetchImpl(hub, {
+              method: 'POST',
+              body: new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }),
+              signal: AbortSignal.timeout(10_000),
+            });
             log.info({ hub, topic, status: res.status }, 'WebSub hub pinged');
           } catch (err) {
             log.warn({ hub, topic, err: (err as Error).message }, 'WebSub ping failed (readers will still poll)');

@@ -54,7 +54,11 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
     const cache = buildCache ?? openBuildCache(cacheDir, (message) => log.warn({}, message));
     let loaded: LoadedPosts;
     try {
-      loaded = await loadPosts(contentDir, scanned, { timezone: config.site.timezone, displayDir, cache: cache.postCache(short(contentDir), config.site.timezone) });
+      loaded = await loadPosts(contentDir, scanned, {
+        timezone: config.site.timezone,
+        displayDir,
+        cache: cache.postCache(short(contentDir), config.site.timezone),
+      });
     } finally {
       if (cache !== buildCache) cache.close();
     }

@@ -48,13 +48,14 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
    * email's own link.
    */
   async function renderPreview(digest: Digest, to: string | 'anonymous' = config.email.from.address) {
-    const [{ personalize, renderDigestEmail }, { buildMessage, recipientLinks }] = await Promise.all([renderModule(), messageModule()]);
+    const [{ personalize, renderDigestEmail }, { buildMessage, subscriberLinks }] = await Promise.all([renderModule(), messageModule()]);
     const rendered = await renderDigestEmail(digest, await ctx.templates(), config);
     const address = to === 'anonymous' ? config.email.from.address : to;
-    const links = recipientLinks(address, await signingKey(), config);
-    const personal = to === 'anonymous'
-      ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
-      : { email: address, name: undefined, ...links };
+    const links = subscriberLinks(address, await signingKey(), config);
+    const personal =
+      to === 'anonymous'
+        ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
+        : { email: address, name: undefined, ...links };
     const email = personalize(rendered, personal);
     const message = await buildMessage({ ...email, digestId: digest.id }, { email: address }, links, ctx.deps.now(), config);
     return { email, message };
@@ -133,7 +134,9 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
         { path: 'digest.txt', body: email.text },
         { path: 'digest.eml', body: message.raw.toString('utf8') },
       ]);
-      const notes = config.email.postalAddress ? [] : ['email.postalAddress is not set: bulk email law in many places requires the sender\'s postal address in every message.'];
+      const notes = config.email.postalAddress
+        ? []
+        : ["email.postalAddress is not set: bulk email law in many places requires the sender's postal address in every message."];
       return {
         empty: false,
         window,
@@ -162,7 +165,15 @@ export function digestSender(
     const { sendDigest: runSend } = await sendModule();
     return runSend(
       {
-        store, mailer, templates: await ctx.templates(), signingKey: await signingKey(), config, posts: published.posts, readBodies, now, log,
+        store,
+        mailer,
+        templates: await ctx.templates(),
+        signingKey: await signingKey(),
+        config,
+        posts: published.posts,
+        readBodies,
+        now,
+        log,
         sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
       },
@@ -175,7 +186,18 @@ export function digestSender(
       if (store.unfinishedCampaign()) return sendDigest();
       const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
       if (due.length === 0) {
-        return { campaignId: undefined, resumed: false, dryRun: false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false, idle: 'no subscriber is due' };
+        return {
+          campaignId: undefined,
+          resumed: false,
+          dryRun: false,
+          submitted: 0,
+          skipped: 0,
+          failed: 0,
+          renders: 0,
+          skipReasons: {},
+          stopped: false,
+          idle: 'no subscriber is due',
+        };
       }
       return sendDigest({ subscriberIds: due.map((s) => s.id) });
     },

@@ -76,7 +76,10 @@ function listRules(ctx: CoreContext, store: SubscriberStore, signingKey: Signing
     }
     // Only the person can undo an erasure, by signing up again; an address already back (pending) is simply known.
     if (!store.findByEmail(email) && (await suppressionOf(email))) {
-      throw new InputError({ field: 'email', message: `${email} is suppressed (deleted on request): only the person can subscribe again, through the subscribe form` });
+      throw new InputError({
+        field: 'email',
+        message: `${email} is suppressed (deleted on request): only the person can subscribe again, through the subscribe form`,
+      });
     }
     return store.add({ email, name: input.name, categories: slugs, timezone: input.timezone, status }, ctx.deps.now());
   }
@@ -85,7 +88,10 @@ function listRules(ctx: CoreContext, store: SubscriberStore, signingKey: Signing
 
 /** Names the unknown categories and the ones there are (by name; names and slugs are both accepted). */
 function unknownCategoryMessage(unknown: string[], known: Category[]): string {
-  const there = known.length > 0 ? `the categories of the published posts are: ${known.map((c) => c.name).join(', ')}` : 'no post is published yet, so there are no categories';
+  const there =
+    known.length > 0
+      ? `the categories of the published posts are: ${known.map((c) => c.name).join(', ')}`
+      : 'no post is published yet, so there are no categories';
   return `unknown ${unknown.length === 1 ? 'category' : 'categories'} ${unknown.map((c) => `"${c}"`).join(', ')}: ${there}`;
 }
 
@@ -162,7 +168,10 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
   ): Promise<void> {
     const [{ renderNoticeEmail }, { buildMessage }] = await Promise.all([renderModule(), messageModule()]);
     const email = await renderNoticeEmail(await ctx.templates(), config, kind, {
-      email: subscriber.email, categories: subscriber.categories, links, validDays: config.delivery.confirmDays,
+      email: subscriber.email,
+      categories: subscriber.categories,
+      links,
+      validDays: config.delivery.confirmDays,
     });
     const at = now();
     const to = { email: subscriber.email, name: subscriber.name ?? undefined };
@@ -170,8 +179,8 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
     log.info({ subscriber: subscriber.id }, kind === 'confirm' ? 'confirmation request submitted' : 'welcome message submitted');
   }
   async function sendWelcome(subscriber: Subscriber): Promise<void> {
-    const { recipientLinks } = await messageModule();
-    const links = recipientLinks(subscriber.email, await signingKey(), config);
+    const { subscriberLinks } = await messageModule();
+    const links = subscriberLinks(subscriber.email, await signingKey(), config);
     await sendNotice(subscriber, 'welcome', { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl }, links);
   }
   /** Double opt-in: a signed link that expires, sent to each new pending subscriber. */
@@ -189,7 +198,8 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
   return {
     async addPendingSubscriber(input) {
       const { subscriber, created } = await add(input, 'pending');
-      const confirmationSent = created ? (await sendConfirmations([subscriber]), true) : false;
+      if (created) await sendConfirmations([subscriber]);
+      const confirmationSent = created;
       return { subscriber, created, confirmationSent };
     },
     async importSubscribers(file, options = {}) {
@@ -220,7 +230,11 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
       });
       errors.sort((a, b) => a.line - b.line);
       const progress = options.onProgress;
-      const result = store.importMany(rows.map(({ line: _line, ...row }) => row), now(), progress && ((done, total) => progress('storing', done, total)));
+      const result = store.importMany(
+        rows.map(({ line: _line, ...row }) => row),
+        now(),
+        progress && ((done, total) => progress('storing', done, total)),
+      );
       // Every new pending subscriber still owes a confirmation: those of --pending, and the rows the file had
       // as pending (never confirmed), which stay pending without --pending too.
       const owed = result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === 'pending');
@@ -248,23 +262,29 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
       // Every address is queued alike and decided after the answer has gone: the answer's timing (and
       // the next request's) must not tell which addresses are subscribed. Signups run one at a time.
       // setImmediate: not even the first database write happens before the answer is on its way.
-      const job = queued.then(() => new Promise((resolve) => setImmediate(resolve))).then(async () => {
-        const decidedAt = now();
-        const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, at);
-        // Only a new, pending or unsubscribed address gets a (new) request; a known one gets nothing.
-        const wantsRequest = created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, decidedAt));
-        if (!wantsRequest) return;
-        if (!created) store.setCategories(subscriber.id, categories, decidedAt);
-        const current = store.get(subscriber.id)!;
-        if (!created && !mayRequestAgain(store.eventsOf(current.id), decidedAt)) {
-          log.info({ subscriber: current.id }, 'confirmation request not sent again: one was sent too recently');
-          return;
-        }
-        await sendConfirmations([current]);
-      });
-      const pending: Promise<void> = job.then(() => undefined, (err: unknown) => {
-        log.error({ error: describeError(err) }, 'signup failed');
-      });
+      const job = queued
+        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(async () => {
+          const decidedAt = now();
+          const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, at);
+          // Only a new, pending or unsubscribed address gets a (new) request; a known one gets nothing.
+          const wantsRequest =
+            created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, decidedAt));
+          if (!wantsRequest) return;
+          if (!created) store.setCategories(subscriber.id, categories, decidedAt);
+          const current = store.get(subscriber.id)!;
+          if (!created && !mayRequestAgain(store.eventsOf(current.id), decidedAt)) {
+            log.info({ subscriber: current.id }, 'confirmation request not sent again: one was sent too recently');
+            return;
+          }
+          await sendConfirmations([current]);
+        });
+      const pending: Promise<void> = job.then(
+        () => undefined,
+        (err: unknown) => {
+          log.error({ error: describeError(err) }, 'signup failed');
+        },
+      );
       queued = pending;
       background.add(pending);
       void pending.finally(() => background.delete(pending));
@@ -286,8 +306,8 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
     async readPreferences(token) {
       const subscriber = await subscriberFor(token, 'preferences');
       if (!subscriber) return undefined;
-      const { recipientLinks } = await messageModule();
-      const { unsubscribeUrl } = recipientLinks(subscriber.email, await signingKey(), config);
+      const { subscriberLinks } = await messageModule();
+      const { unsubscribeUrl } = subscriberLinks(subscriber.email, await signingKey(), config);
       return { email: subscriber.email, selected: subscriber.categories, categories: await categories(), unsubscribeUrl };
     },
     async savePreferences(token, categories) {

@@ -1,4 +1,4 @@
-// Classify a send failure: retry it (transient), give up on this recipient (permanent), or stop the
+// Classify a send failure: retry it (transient), give up on this subscriber's address (permanent), or stop the
 // whole run because nothing can succeed (fatal: bad credentials, bad configuration). Pure.
 import { oneLine } from '../shared/text.js';
 
@@ -8,8 +8,8 @@ export interface Failure {
   kind: FailureKind;
   /** One line for the log and the deliveries table. */
   reason: string;
-  /** A 5xx about this recipient: they are marked bounced and never mailed again. */
-  isRecipientRefused: boolean;
+  /** A 5xx about this address: they are marked bounced and never mailed again. */
+  isAddressRefused: boolean;
   /**
    * The mail server could not be reached or talked to at all (refused, DNS, no or a 421 greeting, a
    * timeout): about the server, not the message. Several in a row stop the run; nobody is marked.
@@ -38,22 +38,22 @@ export function classifyFailure(err: unknown): Failure {
   const e = (err ?? {}) as { code?: string; responseCode?: number; response?: string; message?: string; command?: string };
   const reason = oneLine(e.response ?? e.message ?? String(err)).slice(0, 500);
   const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  if (e.code && FATAL_CODES.has(e.code)) return { kind: 'fatal', reason, isRecipientRefused: false };
+  if (e.code && FATAL_CODES.has(e.code)) return { kind: 'fatal', reason, isAddressRefused: false };
   if (status !== undefined && status >= 500 && status < 600) {
     // 5xx to RCPT TO or DATA is about this message or recipient; 5xx to MAIL FROM is about us, and so
-    // is one to the session itself (a 554 greeting from a blocklist, EHLO, RSET): blaming the recipient
+    // is one to the session itself (a 554 greeting from a blocklist, EHLO, RSET): blaming the subscriber
     // there bounced every subscriber in turn.
     const aboutSender = e.command === 'MAIL FROM' || SESSION_COMMANDS.test(e.command ?? '');
-    if (aboutSender) return { kind: 'fatal', reason, isRecipientRefused: false };
-    return { kind: 'permanent', reason, isRecipientRefused: isAboutTheAddress(status, e.response ?? '', e.command) };
+    if (aboutSender) return { kind: 'fatal', reason, isAddressRefused: false };
+    return { kind: 'permanent', reason, isAddressRefused: isAboutTheAddress(status, e.response ?? '', e.command) };
   }
   const connectionLevel = isConnectionLevel(e.code, e.command, status);
   const server = connectionLevel ? { isConnectionLevel: true } : {};
-  if (status !== undefined && status >= 400 && status < 500) return { kind: 'transient', reason, isRecipientRefused: false, ...server };
-  if (e.code && TRANSIENT_CODES.has(e.code)) return { kind: 'transient', reason, isRecipientRefused: false, ...server };
+  if (status !== undefined && status >= 400 && status < 500) return { kind: 'transient', reason, isAddressRefused: false, ...server };
+  if (e.code && TRANSIENT_CODES.has(e.code)) return { kind: 'transient', reason, isAddressRefused: false, ...server };
   // Unknown errors (a socket closed mid-DATA, a timeout without a code) are retried: retrying a
   // message is safe (same Message-ID), dropping a subscriber is not.
-  return { kind: 'transient', reason, isRecipientRefused: false };
+  return { kind: 'transient', reason, isAddressRefused: false };
 }
 
 /**
@@ -67,7 +67,9 @@ function isAboutTheAddress(status: number, response: string, command: string | u
   if (enhanced) return enhanced[1] === '5' && (enhanced[2] === '1' || (enhanced[2] === '2' && enhanced[3] === '1'));
   if (command === 'DATA') return false;
   if (status === 550 || status === 551 || status === 553) return true;
-  return /\b(no such (user|mailbox|recipient)|user unknown|unknown (user|recipient)|mailbox (unavailable|not found|does not exist|disabled)|does not exist)\b/i.test(response);
+  return /\b(no such (user|mailbox|recipient)|user unknown|unknown (user|recipient)|mailbox (unavailable|not found|does not exist|disabled)|does not exist)\b/i.test(
+    response,
+  );
 }
 
 /** Refused or unreachable server, DNS, no greeting, a 421 greeting, a timeout: the server, not a message. */

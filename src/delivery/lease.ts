@@ -28,9 +28,12 @@ export async function withSendingLease<T>(
     if (!by || !isGone(by.holder) || !store.takeOverLease(SENDING_LEASE, by.holder, holder, now(), ttlMs)) return { held: false, by };
   }
   let lost = false;
-  const renew = setInterval(() => {
-    if (!store.acquireLease(SENDING_LEASE, holder, now(), ttlMs)) lost = true;
-  }, Math.max(1000, ttlMs / 3));
+  const renew = setInterval(
+    () => {
+      if (!store.acquireLease(SENDING_LEASE, holder, now(), ttlMs)) lost = true;
+    },
+    Math.max(1000, ttlMs / 3),
+  );
   try {
     return { held: true, value: await work(() => lost) };
   } finally {

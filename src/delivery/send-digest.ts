@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Post, PostHead } from '../content/schema.js';
 import { buildDigest, type Digest } from '../digest/build.js';
-import { fillMessage, messageIdFor, prepareMessage, recipientLinks, type MessageTemplate } from '../email/message.js';
+import { fillMessage, messageIdFor, prepareMessage, subscriberLinks, type MessageTemplate } from '../email/message.js';
 import { greetingName, renderDigestEmail, type RenderedDigestEmail } from '../email/render.js';
 import type { Templates } from '../email/templates.js';
 import { DeliveryError } from '../errors.js';
@@ -37,7 +37,7 @@ export interface SendOptions {
   until?: Date | undefined;
   /** Work out what would be sent; send and record nothing. */
   dryRun?: boolean | undefined;
-  /** Retry only the recipients of the latest campaign whose delivery failed transiently. */
+  /** Retry only the subscribers of the latest campaign whose delivery failed transiently. */
   retryFailed?: boolean | undefined;
   /** Only these subscribers (the scheduler's due ones); default: every active subscriber. */
   subscriberIds?: readonly number[] | undefined;
@@ -82,7 +82,7 @@ class SenderTrouble {
   private refusal: { key: string; count: number } | undefined;
   private unreachable = 0;
 
-  /** A message went through, or failed in a way about its own recipient: the held ones were theirs. */
+  /** A message went through, or failed in a way about its own address: the held ones were theirs. */
   clear(): void {
     for (const mark of this.held.splice(0)) mark();
     this.refusal = undefined;
@@ -128,7 +128,15 @@ interface Variant {
 export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Promise<SendReport> {
   const { store, log } = deps;
   const report: SendReport = {
-    campaignId: undefined, resumed: false, dryRun: options.dryRun ?? false, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false,
+    campaignId: undefined,
+    resumed: false,
+    dryRun: options.dryRun ?? false,
+    submitted: 0,
+    skipped: 0,
+    failed: 0,
+    renders: 0,
+    skipReasons: {},
+    stopped: false,
   };
   if (options.dryRun) return dryRun(deps, options, report);
 
@@ -150,7 +158,11 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
     campaign = opened.campaign;
     report.resumed = opened.resumed;
     if (opened.resumed) log.info({ campaign: campaign.id }, 'resuming the campaign another process opened');
-    else log.info({ campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), recipients: store.campaignCounts(campaign.id).queued }, 'campaign created');
+    else
+      log.info(
+        { campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), subscribers: store.campaignCounts(campaign.id).queued },
+        'campaign created',
+      );
   }
   report.campaignId = campaign.id;
   // This run's name on the deliveries it sends; what an earlier run left in flight is sent again.
@@ -232,9 +244,7 @@ function campaignWindow(deps: Pick<SendDeps, 'now' | 'config'>, options: SendOpt
 /** A subscriber's own slice: posts in their categories, since their watermark (or the campaign start). */
 export function postsFor<P extends Pick<PostHead, 'date' | 'category'>>(subscriber: Subscriber, posts: readonly P[], since: Date, until: Date): P[] {
   const categories = new Set(subscriber.categories);
-  return posts.filter(
-    (p) => p.date >= since && p.date < until && (categories.size === 0 || categories.has(p.category.slug)),
-  );
+  return posts.filter((p) => p.date >= since && p.date < until && (categories.size === 0 || categories.has(p.category.slug)));
 }
 
 /** A subscriber's variant: their window and categories, and its posts (filtered once per variant, not per subscriber). */
@@ -270,7 +280,7 @@ async function deliverOne(
 
   // Checked now, not when the campaign started: an unsubscribe or a bounce a second ago counts.
   const subscriber = store.get(delivery.subscriberId);
-  if (!subscriber || subscriber.status !== 'active') return skip(`subscriber is ${subscriber?.status ?? 'gone'}`);
+  if (subscriber?.status !== 'active') return skip(`subscriber is ${subscriber?.status ?? 'gone'}`);
   const since = subscriber.lastDigestUntil ?? campaign.since;
   if (since >= campaign.until) return skip('already covered');
   const { key: variant, posts: theirs } = slices(subscriber, since, campaign.until);
@@ -280,7 +290,7 @@ async function deliverOne(
   }
 
   const { digest, template } = await renderVariant(variant, async () => buildDigest(await deps.readBodies(theirs), { since, until: campaign.until }, config));
-  const links = recipientLinks(subscriber.email, deps.signingKey, config);
+  const links = subscriberLinks(subscriber.email, deps.signingKey, config);
   // Recorded before the first attempt, and reused on a resend after a crash.
   const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config);
   const message = fillMessage(template, {
@@ -313,13 +323,13 @@ async function deliverOne(
       if (failure.kind === 'permanent' || attempt >= attempts) {
         const mark = () => {
           store.markFailed(campaign.id, subscriber.id, failure.reason, failure.kind === 'transient', deps.now());
-          if (failure.isRecipientRefused) store.markBounced(subscriber.id, deps.now(), failure.reason);
+          if (failure.isAddressRefused) store.markBounced(subscriber.id, deps.now(), failure.reason);
           report.failed++;
           log.warn({ subscriber: subscriber.id, kind: failure.kind, attempts: attempt, reason: failure.reason }, 'delivery failed');
         };
         // About this address: theirs. A refusal not about the address, or no server at all, may be ours:
         // held until the server is seen to work for someone else (see SenderTrouble).
-        if (failure.isRecipientRefused) {
+        if (failure.isAddressRefused) {
           trouble.clear();
           mark();
         } else if (failure.kind === 'permanent') trouble.refused(refusalKey(failure.reason), failure.reason, mark);

@@ -68,9 +68,7 @@ export function postsInWindow<P extends Pick<Post, 'date'>>(posts: readonly P[],
 
 export function buildDigest(posts: readonly Post[], window: DigestWindow, config: DigestSettings): Digest {
   const tz = config.site.timezone;
-  const chosen = postsInWindow(posts, window).sort(
-    (a, b) => b.date.getTime() - a.date.getTime() || compareStrings(a.slug, b.slug),
-  );
+  const chosen = postsInWindow(posts, window).sort((a, b) => b.date.getTime() - a.date.getTime() || compareStrings(a.slug, b.slug));
   const sections = new Map<string, { name: string; posts: Post[] }>();
   for (const post of chosen) {
     const section = sections.get(post.category.slug) ?? { name: post.category.name, posts: [] };
@@ -85,7 +83,9 @@ export function buildDigest(posts: readonly Post[], window: DigestWindow, config
       posts: s.posts.map((p) => toDigestPost(p, config)),
       topTags: topTags(s.posts),
     }))
-    .sort((a, b) => b.postCount - a.postCount || compareStrings(a.name.toLocaleLowerCase('en'), b.name.toLocaleLowerCase('en')) || compareStrings(a.slug, b.slug));
+    .sort(
+      (a, b) => b.postCount - a.postCount || compareStrings(a.name.toLocaleLowerCase('en'), b.name.toLocaleLowerCase('en')) || compareStrings(a.slug, b.slug),
+    );
   const day = (d: Date) => DateTime.fromJSDate(d, { zone: tz }).toISODate()!;
   return {
     id: `${day(window.since)}..${day(window.until)}`,

@@ -54,10 +54,7 @@ function buildDocument(report: BuildReport, ms: number) {
 }
 
 function formatProblems(report: BuildReport): string {
-  const lines = [
-    ...report.errors.map((e) => `error: ${e.describe()} (post skipped)`),
-    ...report.warnings.map((w) => `warning: ${w.describe()}`),
-  ];
+  const lines = [...report.errors.map((e) => `error: ${e.describe()} (post skipped)`), ...report.warnings.map((w) => `warning: ${w.describe()}`)];
   if (report.aborted) lines.push(`--strict: ${report.errors.length + report.warnings.length} problem(s) reported, nothing was written.`);
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

@@ -54,7 +54,21 @@ function formatPreview(report: PreviewReport, cwd: string): string {
 
 /** `digest --json`: what was previewed and where the files are (see the README's "JSON output"). */
 function previewDocument(report: PreviewReport) {
-  const base = { empty: report.empty, window: report.window, digestId: report.digest.id, postCount: report.digest.postCount, categories: report.digest.sections.map((s) => s.name) };
+  const base = {
+    empty: report.empty,
+    window: report.window,
+    digestId: report.digest.id,
+    postCount: report.digest.postCount,
+    categories: report.digest.sections.map((s) => s.name),
+  };
   if (report.empty) return base;
-  return { ...base, subject: report.subject, to: report.to, messageId: report.messageId, files: report.files, htmlBytes: report.htmlBytes, notes: report.notes };
+  return {
+    ...base,
+    subject: report.subject,
+    to: report.to,
+    messageId: report.messageId,
+    files: report.files,
+    htmlBytes: report.htmlBytes,
+    notes: report.notes,
+  };
 }

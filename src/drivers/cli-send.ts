@@ -64,7 +64,9 @@ export async function runSend(values: SendArgs, io: CliIo, deps: SendCommandDeps
   }
   const progress = dryRun ? undefined : await startProgress(io, 'Sending');
   const send = () =>
-    sender.sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) }).finally(() => progress?.stop());
+    sender
+      .sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) })
+      .finally(() => progress?.stop());
   // One sender at a time, this one or the scheduler of any `start` on this database: the sending lease.
   let report: SendReport;
   if (dryRun) report = await send();
@@ -79,12 +81,25 @@ export async function runSend(values: SendArgs, io: CliIo, deps: SendCommandDeps
   }
   if (values.json) {
     // Stable fields: those with no value are null, not left out.
-    io.stdout.write(jsonDocument({ ...report, campaignId: report.campaignId ?? null, idle: report.idle ?? null, window: report.window ?? null, transport: mailer.description }));
+    io.stdout.write(
+      jsonDocument({
+        ...report,
+        campaignId: report.campaignId ?? null,
+        idle: report.idle ?? null,
+        window: report.window ?? null,
+        transport: mailer.description,
+      }),
+    );
     return report.failed > 0 || report.stopped ? 1 : 0;
   }
-  const reasons = Object.entries(report.skipReasons).map(([r, n]) => `${n} ${r}`).join(', ');
+  const reasons = Object.entries(report.skipReasons)
+    .map(([r, n]) => `${n} ${r}`)
+    .join(', ');
   if (report.idle) io.stdout.write(`Nothing to send: ${report.idle}.\n`);
-  else if (report.dryRun) io.stdout.write(`Dry run: would send ${report.submitted}, skip ${report.skipped}${reasons ? ` (${reasons})` : ''}; ${report.renders} variant(s) to render. Nothing was sent or recorded.\n`);
+  else if (report.dryRun)
+    io.stdout.write(
+      `Dry run: would send ${report.submitted}, skip ${report.skipped}${reasons ? ` (${reasons})` : ''}; ${report.renders} variant(s) to render. Nothing was sent or recorded.\n`,
+    );
   else {
     io.stdout.write(
       `Campaign ${report.campaignId}${report.resumed ? ' (resumed)' : ''} via ${mailer.description}: ` +
@@ -108,4 +123,3 @@ function describePlan(plan: SendReport, retryFailed: boolean, via: string): stri
     `  via ${via}`,
   ].join('\n');
 }
-

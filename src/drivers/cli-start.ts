@@ -42,7 +42,9 @@ export async function runServe(io: CliIo, deps: SiteDeps): Promise<number> {
   const address = await deps.server.listen({ host: config.server.host, port: config.server.port });
   const outDir = path.resolve(io.cwd, config.paths.out);
   if (!existsSync(path.join(outDir, 'index.html'))) io.stderr.write(`note: ${outDir} has no built site yet: run \`broadsheet build\` first\n`);
-  io.stdout.write(`Serving ${outDir} at ${address}/ (feeds: ${address}/feed.xml, preview: ${address}/preview); mail goes to ${mailer.description}. Ctrl-C stops.\n`);
+  io.stdout.write(
+    `Serving ${outDir} at ${address}/ (feeds: ${address}/feed.xml, preview: ${address}/preview); mail goes to ${mailer.description}. Ctrl-C stops.\n`,
+  );
   return untilStopped(io, deps, undefined);
 }
 

@@ -17,7 +17,12 @@ export function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonl
   const { config } = deps;
   const s = deps.status.status();
   if (values.json) {
-    const schedule = { rebuild: config.schedule.rebuild, digest: config.schedule.digest, digestCheck: config.schedule.digestCheck, timezone: config.site.timezone };
+    const schedule = {
+      rebuild: config.schedule.rebuild,
+      digest: config.schedule.digest,
+      digestCheck: config.schedule.digestCheck,
+      timezone: config.site.timezone,
+    };
     io.stdout.write(jsonDocument({ schedule, next: s.next, lastBuild: s.lastBuild ?? null, subscribers: s.subscribers, due: s.due, campaigns: s.campaigns }));
     return 0;
   }
@@ -26,11 +31,16 @@ export function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonl
     `Next feed rebuild:   ${when(s.next.rebuild)} (${config.schedule.rebuild})`,
     `Next digest check:   ${when(s.next.digestCheck)}; next digest slot in ${config.site.timezone}: ${when(s.next.digestInSiteTimezone)} (${config.schedule.digest})`,
     `Last feed build:     ${when(s.lastBuild)}`,
-    `Subscribers:         ${Object.entries(s.subscribers).map(([k, n]) => `${n} ${k}`).join(', ')}; ${s.due} due now`,
+    `Subscribers:         ${Object.entries(s.subscribers)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}; ${s.due} due now`,
     'Recent campaigns:',
     ...(s.campaigns.length === 0
       ? ['  none yet']
-      : s.campaigns.map((c) => `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`)),
+      : s.campaigns.map(
+          (c) =>
+            `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`,
+        )),
     '',
   ];
   io.stdout.write(lines.join('\n'));

@@ -40,7 +40,8 @@ export function parseSubscribersArgs(args: readonly string[]): SubscribersArgs {
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`expected subscribers ${ACTIONS.join('|')}`);
   if (action === 'reactivate' && (target || !values['bounced-since'])) throw new UsageError('subscribers reactivate takes --bounced-since TIME and no address');
-  if (!target && !['list', 'export', 'reactivate'].includes(action)) throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
+  if (!target && !['list', 'export', 'reactivate'].includes(action))
+    throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
   if (values.status && !SUBSCRIBER_STATUSES.includes(values.status as SubscriberStatus)) {
     throw new UsageError(`--status expects one of ${SUBSCRIBER_STATUSES.join(', ')}`);
   }
@@ -54,7 +55,11 @@ const added = (r: { subscriber: Subscriber; created: boolean; confirmationSent?:
     : `${r.subscriber.email} is already known (${r.subscriber.status}); nothing changed.\n`;
 
 /** The actions that may mail: `add --pending` and `import`. */
-export async function runSubscriberMail(args: Extract<SubscribersArgs, { mailsOut: true }>, io: CliIo, deps: { signups: Signups; mailer: Pick<Mailer, 'description'> }): Promise<number> {
+export async function runSubscriberMail(
+  args: Extract<SubscribersArgs, { mailsOut: true }>,
+  io: CliIo,
+  deps: { signups: Signups; mailer: Pick<Mailer, 'description'> },
+): Promise<number> {
   const { values, target } = args;
   const { signups } = deps;
   if (args.action === 'add') {
@@ -79,7 +84,11 @@ export async function runSubscriberMail(args: Extract<SubscribersArgs, { mailsOu
 }
 
 /** Every other action: the list by hand, no mail. */
-export async function runSubscriberAdmin(args: Extract<SubscribersArgs, { mailsOut: false }>, io: CliIo, deps: { config: Readonly<Config>; admin: SubscriberAdmin }): Promise<number> {
+export async function runSubscriberAdmin(
+  args: Extract<SubscribersArgs, { mailsOut: false }>,
+  io: CliIo,
+  deps: { config: Readonly<Config>; admin: SubscriberAdmin },
+): Promise<number> {
   const { values, target } = args;
   const { config, admin } = deps;
   const json = (document: unknown) => io.stdout.write(jsonDocument(document));
@@ -146,7 +155,9 @@ export async function runSubscriberAdmin(args: Extract<SubscribersArgs, { mailsO
     default: {
       // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
       const { stringify } = await import('csv-stringify/sync');
-      io.stdout.write(stringify(admin.listSubscribers(values.status as SubscriberStatus | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }));
+      io.stdout.write(
+        stringify(admin.listSubscribers(values.status as SubscriberStatus | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }),
+      );
       return 0;
     }
   }
@@ -167,8 +178,16 @@ function printImport(r: ImportReport, io: CliIo, pending: boolean): void {
 }
 
 const importJson = (r: ImportReport) => ({
-  file: r.file, format: r.format, description: r.description, columns: r.columns, added: r.added, existing: r.existing, duplicates: r.duplicates,
-  suppressed: r.suppressed, errors: r.errors, confirmationsSent: r.confirmationsSent,
+  file: r.file,
+  format: r.format,
+  description: r.description,
+  columns: r.columns,
+  added: r.added,
+  existing: r.existing,
+  duplicates: r.duplicates,
+  suppressed: r.suppressed,
+  errors: r.errors,
+  confirmationsSent: r.confirmationsSent,
 });
 
 const recordJson = (r: SubscriberRecord) => ({
@@ -184,9 +203,17 @@ const suppressedSince = (r: SubscriberRecord) => `${r.suppression!.reason} on ${
 function formatRecord(r: SubscriberRecord, s: Subscriber): string {
   const at = (d: Date | null | undefined) => d?.toISOString() ?? 'none';
   const fields: Array<[string, string]> = [
-    ['status', s.status], ['name', s.name ?? 'none'], ['categories', s.categories.join(', ') || 'all'], ['timezone', s.timezone ?? 'none'],
-    ['created', at(s.createdAt)], ['updated', at(s.updatedAt)], ['confirmed', at(s.confirmedAt)], ['unsubscribed', at(s.unsubscribedAt)],
-    ['bounced', at(s.bouncedAt)], ['last digest until', at(s.lastDigestUntil)], ['last failed', at(s.lastFailedAt)],
+    ['status', s.status],
+    ['name', s.name ?? 'none'],
+    ['categories', s.categories.join(', ') || 'all'],
+    ['timezone', s.timezone ?? 'none'],
+    ['created', at(s.createdAt)],
+    ['updated', at(s.updatedAt)],
+    ['confirmed', at(s.confirmedAt)],
+    ['unsubscribed', at(s.unsubscribedAt)],
+    ['bounced', at(s.bouncedAt)],
+    ['last digest until', at(s.lastDigestUntil)],
+    ['last failed', at(s.lastFailedAt)],
     ['suppressed', r.suppression ? `yes (${r.suppression.reason} on ${at(r.suppression.createdAt)}; confirming a new signup lifts it)` : 'no'],
   ];
   return [
@@ -204,13 +231,31 @@ function formatRecord(r: SubscriberRecord, s: Subscriber): string {
   ].join('\n');
 }
 
-const EXPORT_COLUMNS = ['email', 'name', 'status', 'categories', 'timezone', 'created_at', 'confirmed_at', 'unsubscribed_at', 'bounced_at', 'last_digest_until'];
+const EXPORT_COLUMNS = [
+  'email',
+  'name',
+  'status',
+  'categories',
+  'timezone',
+  'created_at',
+  'confirmed_at',
+  'unsubscribed_at',
+  'bounced_at',
+  'last_digest_until',
+];
 
 function exportRow(s: Subscriber) {
   const at = (d: Date | null) => d?.toISOString() ?? '';
   return {
-    email: s.email, name: s.name ?? '', status: s.status, categories: s.categories.join(','), timezone: s.timezone ?? '',
-    created_at: at(s.createdAt), confirmed_at: at(s.confirmedAt), unsubscribed_at: at(s.unsubscribedAt), bounced_at: at(s.bouncedAt),
+    email: s.email,
+    name: s.name ?? '',
+    status: s.status,
+    categories: s.categories.join(','),
+    timezone: s.timezone ?? '',
+    created_at: at(s.createdAt),
+    confirmed_at: at(s.confirmedAt),
+    unsubscribed_at: at(s.unsubscribedAt),
+    bounced_at: at(s.bouncedAt),
     last_digest_until: at(s.lastDigestUntil),
   };
 }

@@ -50,29 +50,35 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     onComplete: () => store.releaseLease(DIGEST_LEASE, deps.holder),
   };
 
-  const track = <T>(name: string, job: () => Promise<T>, describe: (r: T) => Record<string, unknown>) => async () => {
-    if (stopping) return;
-    // node-cron's noOverlap only sees its own runs, not the startup check or the content watcher's rebuilds.
-    if (busy.has(name)) {
-      log.info({ job: name, outcome: 'skipped' }, `${name} skipped: the previous run is still going`);
-      return;
-    }
-    busy.add(name);
-    const started = performance.now();
-    const work = job();
-    running.add(work);
-    try {
-      const result = await work;
-      log.info({ job: name, outcome: 'ok', ms: Math.round(performance.now() - started), ...describe(result) }, `${name} finished`);
-    } catch (err) {
-      log.error({ job: name, outcome: 'failed', ms: Math.round(performance.now() - started), error: describeError(err) }, `${name} failed`);
-    } finally {
-      running.delete(work);
-      busy.delete(name);
-    }
-  };
+  const track =
+    <T>(name: string, job: () => Promise<T>, describe: (r: T) => Record<string, unknown>) =>
+    async () => {
+      if (stopping) return;
+      // node-cron's noOverlap only sees its own runs, not the startup check or the content watcher's rebuilds.
+      if (busy.has(name)) {
+        log.info({ job: name, outcome: 'skipped' }, `${name} skipped: the previous run is still going`);
+        return;
+      }
+      busy.add(name);
+      const started = performance.now();
+      const work = job();
+      running.add(work);
+      try {
+        const result = await work;
+        log.info({ job: name, outcome: 'ok', ms: Math.round(performance.now() - started), ...describe(result) }, `${name} finished`);
+      } catch (err) {
+        log.error({ job: name, outcome: 'failed', ms: Math.round(performance.now() - started), error: describeError(err) }, `${name} failed`);
+      } finally {
+        running.delete(work);
+        busy.delete(name);
+      }
+    };
 
-  const rebuild = track('rebuild', () => core.rebuild(), (r) => ({ posts: r.published, written: r.written.length, errors: r.errors.length }));
+  const rebuild = track(
+    'rebuild',
+    () => core.rebuild(),
+    (r) => ({ posts: r.published, written: r.written.length, errors: r.errors.length }),
+  );
   const digest = track(
     'digest',
     async () => {
@@ -101,7 +107,12 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   const tasks: ScheduledTask[] = [
     cron.schedule(config.schedule.rebuild, () => rebuild(), { name: 'rebuild', timezone: tz, noOverlap: true }),
     cron.schedule(config.schedule.digestCheck, () => digest(), {
-      name: 'digest', timezone: tz, noOverlap: true, distributed: true, runCoordinator: coordinator, distributedLease: ttl,
+      name: 'digest',
+      timezone: tz,
+      noOverlap: true,
+      distributed: true,
+      runCoordinator: coordinator,
+      distributedLease: ttl,
     }),
   ];
 

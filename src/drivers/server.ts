@@ -77,19 +77,31 @@ export type ServerCore = Pick<Signups, 'subscribe' | 'confirmSubscription' | 'un
 export async function createServer(core: ServerCore, pages: Pages, config: Readonly<Config>, options: ServerOptions): Promise<FastifyInstance> {
   const directives = pageDirectives(pages, config);
   const page = async (reply: FastifyReply, status: number, view: MessagePage) =>
-    reply.code(status).type('text/html; charset=utf-8').send(await renderMessagePage(pages, view, config));
+    reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .send(await renderMessagePage(pages, view, config));
   /** Every error answer: one plain sentence, as JSON to JSON clients, else as a page; never a stack or an internal code. */
   const fail = (request: FastifyRequest, reply: FastifyReply, status: number, heading: string, message: string) =>
     wantsJson(request) ? reply.code(status).send({ error: message }) : page(reply, status, { heading, message });
   const failure = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
     const status = error instanceof AppError ? (STATUS_BY_CODE[error.code] ?? 500) : ((error as { statusCode?: number }).statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const message = status === 413 ? 'That request is too large.' : status === 429 ? 'Too many requests: try again in a minute.' : status < 500 ? 'That request could not be understood.' : 'Something went wrong on our side.';
+    const message =
+      status === 413
+        ? 'That request is too large.'
+        : status === 429
+          ? 'Too many requests: try again in a minute.'
+          : status < 500
+            ? 'That request could not be understood.'
+            : 'Something went wrong on our side.';
     return fail(request, reply, status, 'Sorry', message);
   };
 
   const app = Fastify({
-    logger: options.logger ?? false, bodyLimit: 16 * 1024, trustProxy: config.server.trustProxy,
+    logger: options.logger ?? false,
+    bodyLimit: 16 * 1024,
+    trustProxy: config.server.trustProxy,
     // One string per name (the last one wins): a repeated ?token=a&token=b would reach the core as an
     // array and fail as a 500 instead of "this link is not valid".
     routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
@@ -97,8 +109,12 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     // the same headers are set here, from the same policy (test/server/hardening.test.ts compares them).
     frameworkErrors: (error, request, reply) => {
       reply.headers({
-        'content-security-policy': Object.entries(directives).map(([name, sources]) => `${name} ${sources.join(' ')}`).join(';'),
-        'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer',
+        'content-security-policy': Object.entries(directives)
+          .map(([name, sources]) => `${name} ${sources.join(' ')}`)
+          .join(';'),
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'no-referrer',
       });
       return failure(request, reply, error);
     },
@@ -166,7 +182,9 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
       await core.subscribe({ email, categories, timezone });
     } catch (err) {
       if (err instanceof AppError && err.code === 'INPUT_INVALID') {
-        return wantsJson(request) ? reply.code(400).send({ error: 'Please enter a valid email address.' }) : page(reply, 400, { heading: 'Please check the address', message: `"${email}" is not an email address.` });
+        return wantsJson(request)
+          ? reply.code(400).send({ error: 'Please enter a valid email address.' })
+          : page(reply, 400, { heading: 'Please check the address', message: `"${email}" is not an email address.` });
       }
       throw err;
     }
@@ -178,7 +196,10 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
   app.get<{ Querystring: Query }>('/confirm', async (request, reply) => {
     const result = await core.confirmSubscription(request.query.token ?? '');
     if (result === 'invalid') return page(reply, 400, { heading: 'Link not valid', message: NOT_VALID });
-    return page(reply, 200, { heading: 'You are subscribed', message: result === 'confirmed' ? 'Thank you: your first digest arrives with the next issue.' : 'This address was already confirmed.' });
+    return page(reply, 200, {
+      heading: 'You are subscribed',
+      message: result === 'confirmed' ? 'Thank you: your first digest arrives with the next issue.' : 'This address was already confirmed.',
+    });
   });
 
   // A GET only shows a button: mail scanners follow links, and must not unsubscribe anyone.
@@ -196,7 +217,10 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
   app.post<{ Querystring: Query }>('/unsubscribe', async (request, reply) => {
     const result = await core.unsubscribeByToken(request.query.token ?? '');
     if (result === 'invalid') return page(reply, 400, { heading: 'Link not valid', message: NOT_VALID });
-    return page(reply, 200, { heading: 'Unsubscribed', message: result === 'unsubscribed' ? 'Done: you will receive no more digests.' : 'You were already unsubscribed.' });
+    return page(reply, 200, {
+      heading: 'Unsubscribed',
+      message: result === 'unsubscribed' ? 'Done: you will receive no more digests.' : 'You were already unsubscribed.',
+    });
   });
 
   const preferences = async (request: FastifyRequest<{ Querystring: Query; Body: Body }>, reply: FastifyReply, saved: boolean) => {
@@ -206,10 +230,17 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     }
     const prefs = await core.readPreferences(token);
     if (!prefs) return page(reply, 400, { heading: 'Link not valid', message: NOT_VALID });
-    const html = await renderPreferencesPage(pages, {
-      email: prefs.email, saved, action: `/preferences?token=${encodeURIComponent(token)}`, unsubscribeUrl: prefs.unsubscribeUrl,
-      categories: prefs.categories.map((c) => ({ ...c, checked: prefs.selected.includes(c.slug) })),
-    }, config);
+    const html = await renderPreferencesPage(
+      pages,
+      {
+        email: prefs.email,
+        saved,
+        action: `/preferences?token=${encodeURIComponent(token)}`,
+        unsubscribeUrl: prefs.unsubscribeUrl,
+        categories: prefs.categories.map((c) => ({ ...c, checked: prefs.selected.includes(c.slug) })),
+      },
+      config,
+    );
     return reply.type('text/html; charset=utf-8').send(html);
   };
   app.get<{ Querystring: Query; Body: Body }>('/preferences', (request, reply) => preferences(request, reply, false));
@@ -231,29 +262,49 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
   const renders = { rateLimit: { max: options.renderRateLimit ?? 60, timeWindow: 60_000 } };
   app.get<{ Querystring: Query }>('/preview', { preHandler: guard, config: renders }, async (request, reply) => {
     const preview = await previewOf(request);
-    if (!preview || preview.digest.postCount === 0) return page(reply, 200, { heading: 'Nothing to preview', message: 'No posts were published in that window.' });
+    if (!preview || preview.digest.postCount === 0)
+      return page(reply, 200, { heading: 'Nothing to preview', message: 'No posts were published in that window.' });
     const query = new URLSearchParams(Object.entries(request.query).filter(([, v]) => v) as Array<[string, string]>).toString();
     const suffix = query ? `?${query}` : '';
     const day = (d: Date, minus = 0) => new Date(d.getTime() - minus).toLocaleDateString('en-CA', { timeZone: config.site.timezone });
-    const html = await renderPreviewPage(pages, {
-      subject: preview.subject, postCount: preview.digest.postCount, fallback: preview.fallback, token: request.query.token ?? null,
-      window: { since: day(preview.window.since), until: day(preview.window.until, 1), label: `${day(preview.window.since)} to ${day(preview.window.until, 1)}` },
-      links: { self: '/preview', html: `/preview/digest.html${suffix}`, text: `/preview/digest.txt${suffix}`, eml: `/preview/digest.eml${suffix}` },
-    }, config);
+    const html = await renderPreviewPage(
+      pages,
+      {
+        subject: preview.subject,
+        postCount: preview.digest.postCount,
+        fallback: preview.fallback,
+        token: request.query.token ?? null,
+        window: {
+          since: day(preview.window.since),
+          until: day(preview.window.until, 1),
+          label: `${day(preview.window.since)} to ${day(preview.window.until, 1)}`,
+        },
+        links: { self: '/preview', html: `/preview/digest.html${suffix}`, text: `/preview/digest.txt${suffix}`, eml: `/preview/digest.eml${suffix}` },
+      },
+      config,
+    );
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(html);
   });
-  app.get<{ Querystring: Query; Params: { file: string } }>('/preview/:file', { preHandler: guard, config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
-    if (!['digest.html', 'digest.txt', 'digest.eml'].includes(request.params.file)) return notFound(request, reply);
-    const preview = await previewOf(request);
-    if (!preview || preview.digest.postCount === 0) return fail(request, reply, 404, 'Nothing to preview', 'No posts were published in that window.');
-    reply.header('Cache-Control', 'no-store');
-    switch (request.params.file) {
-      case 'digest.html': return reply.type('text/html; charset=utf-8').send(preview.html);
-      case 'digest.txt': return reply.type('text/plain; charset=utf-8').send(preview.text);
-      case 'digest.eml': return reply.type('message/rfc822').header('Content-Disposition', 'attachment; filename="digest.eml"').send(preview.eml);
-      default: return notFound(request, reply);
-    }
-  });
+  app.get<{ Querystring: Query; Params: { file: string } }>(
+    '/preview/:file',
+    { preHandler: guard, config: renders, helmet: csp(EMAIL_DIRECTIVES) },
+    async (request, reply) => {
+      if (!['digest.html', 'digest.txt', 'digest.eml'].includes(request.params.file)) return notFound(request, reply);
+      const preview = await previewOf(request);
+      if (!preview || preview.digest.postCount === 0) return fail(request, reply, 404, 'Nothing to preview', 'No posts were published in that window.');
+      reply.header('Cache-Control', 'no-store');
+      switch (request.params.file) {
+        case 'digest.html':
+          return reply.type('text/html; charset=utf-8').send(preview.html);
+        case 'digest.txt':
+          return reply.type('text/plain; charset=utf-8').send(preview.text);
+        case 'digest.eml':
+          return reply.type('message/rfc822').header('Content-Disposition', 'attachment; filename="digest.eml"').send(preview.eml);
+        default:
+          return notFound(request, reply);
+      }
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/archive/:id/', { config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
     const html = await core.archivePage(request.params.id);

@@ -27,7 +27,7 @@ export interface BuiltMessage {
 export type MessageSettings = Pick<Config, 'site' | 'email'>;
 
 /** The subscriber's own links, signed with `key`. */
-export function recipientLinks(email: string, key: string, config: MessageSettings) {
+export function subscriberLinks(email: string, key: string, config: MessageSettings) {
   const unsubscribeToken = signToken({ purpose: 'unsubscribe', email }, key);
   const preferencesToken = signToken({ purpose: 'preferences', email }, key);
   const bases = linkBases(config);
@@ -47,7 +47,11 @@ function linkBases(config: MessageSettings) {
   let found = bases.get(key);
   if (!found) {
     if (bases.size > 100) bases.clear();
-    found = { unsubscribe: siteUrl(config.site.url, '/unsubscribe?token='), preferences: siteUrl(config.site.url, '/preferences?token='), mailto: `mailto:${mailbox}?subject=` };
+    found = {
+      unsubscribe: siteUrl(config.site.url, '/unsubscribe?token='),
+      preferences: siteUrl(config.site.url, '/preferences?token='),
+      mailto: `mailto:${mailbox}?subject=`,
+    };
     bases.set(key, found);
   }
   return found;
@@ -138,8 +142,12 @@ export async function prepareMessage(email: TemplateSource, options: { list: boo
     [marker('SUBJECT')]: 'subject',
   };
   const expected = [
-    `${marker('TO').toLowerCase()}@invalid`, `<${marker('MID')}@invalid>`, marker('HTML'), marker('TEXT'),
-    ...(personalSubject ? [marker('SUBJECT')] : []), ...(options.list ? [marker('LIST')] : []),
+    `${marker('TO').toLowerCase()}@invalid`,
+    `<${marker('MID')}@invalid>`,
+    marker('HTML'),
+    marker('TEXT'),
+    ...(personalSubject ? [marker('SUBJECT')] : []),
+    ...(options.list ? [marker('LIST')] : []),
   ];
   const parts = skeleton.split(new RegExp(`(${expected.map(escapeRegExp).join('|')})`));
   // Each marker must come out exactly as given, once; otherwise a subscriber's value would be missing.
@@ -219,7 +227,10 @@ async function compose(mail: SendMailOptions): Promise<string> {
 export function fillMessage(template: MessageTemplate, fill: MessageFill): BuiltMessage {
   const { values } = fill;
   const escaped: Record<PlaceholderField, string> = {
-    name: escapeHtml(values.name), email: escapeHtml(values.email), unsubscribeUrl: escapeHtml(values.unsubscribeUrl), preferencesUrl: escapeHtml(values.preferencesUrl),
+    name: escapeHtml(values.name),
+    email: escapeHtml(values.email),
+    unsubscribeUrl: escapeHtml(values.unsubscribeUrl),
+    preferencesUrl: escapeHtml(values.preferencesUrl),
   };
   if (template.hasList && !fill.links) throw new TypeError('a list message needs List-Unsubscribe links');
   const out: Buffer[] = [];
@@ -284,7 +295,9 @@ export async function buildMessage(
   // A resend after a crash passes the Message-ID recorded before the first attempt.
   const messageId = email.messageId ?? messageIdFor(email.digestId, to.email, config);
   return fillMessage(template, {
-    to, messageId, links,
+    to,
+    messageId,
+    links,
     values: { name: to.name ?? '', email: to.email, unsubscribeUrl: links?.unsubscribeUrl ?? '', preferencesUrl: '' },
   });
 }
@@ -300,7 +313,6 @@ function formatAddress(to: MessageRecipient): string {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
 
 export function senderDomain(config: MessageSettings): string {
   return config.email.from.address.split('@').pop()!.toLowerCase();

@@ -26,7 +26,9 @@ export function encodeQuotedPrintable(text: string): string {
  * holds their own values.
  */
 export function encodeSubject(subject: string): string {
-  return foldLines(encodeWords(subject, 'Q', 52), 76).trim().replace(/\r?\n/g, '\r\n');
+  return foldLines(encodeWords(subject, 'Q', 52), 76)
+    .trim()
+    .replace(/\r?\n/g, '\r\n');
 }
 
 /** A display name that is not plain ASCII as one RFC 2047 Q-encoded word (lib/mime-funcs `encodeWord`). */

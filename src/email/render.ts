@@ -42,9 +42,7 @@ export type EmailSettings = Pick<Config, 'site' | 'email'>;
 export async function renderDigestEmail(digest: Digest, templates: Templates, config: EmailSettings): Promise<RenderedDigestEmail> {
   // Placeholders carry a nonce derived from the digest, so text in a post cannot spell one in advance.
   const nonce = createHash('sha256').update(JSON.stringify(digest)).digest('hex').slice(0, 16);
-  const placeholders = Object.fromEntries(
-    PERSONAL_FIELDS.map((field) => [field, `BSPH${nonce}${field.toUpperCase()}X`]),
-  ) as Record<PersonalField, string>;
+  const placeholders = Object.fromEntries(PERSONAL_FIELDS.map((field) => [field, `BSPH${nonce}${field.toUpperCase()}X`])) as Record<PersonalField, string>;
   const view = digestView(digest, config, placeholders);
 
   let subject: string;
@@ -124,7 +122,10 @@ function digestView(digest: Digest, config: EmailSettings, placeholders: Record<
         })),
       })),
     },
-    preheader: posts.slice(0, 3).map((p) => p.title).join(' · '),
+    preheader: posts
+      .slice(0, 3)
+      .map((p) => p.title)
+      .join(' · '),
     cover: email.cover,
     email: { postalAddress: email.postalAddress ?? null },
     links: {
@@ -142,8 +143,10 @@ function dateRange(first: DateTime, last: DateTime, locale: string): string {
   const b = last.setLocale(locale);
   if (a.hasSame(b, 'day')) return b.toLocaleString(DateTime.DATE_FULL);
   // Intl's range formatter writes "23–29 November 2026" or "November 23 – 29, 2026" by locale.
-  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: first.zoneName ?? 'UTC' })
-    .formatRange(a.toJSDate(), b.toJSDate());
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: first.zoneName ?? 'UTC' }).formatRange(
+    a.toJSDate(),
+    b.toJSDate(),
+  );
 }
 
 function listOf(items: string[], more: boolean): string {
@@ -155,9 +158,11 @@ function listOf(items: string[], more: boolean): string {
 
 /** Collapse the blank runs Liquid tags leave behind in the text part. */
 function tidyText(text: string): string {
-  return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${text
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
-
 
 /** Short transactional messages (double opt-in request, welcome): rendered per subscriber, rarely. */
 export async function renderNoticeEmail(

@@ -9,7 +9,8 @@ export const SECRET_FILE = 'secret.key';
 
 export async function loadSigningKey(dataDir: string, fromEnv: string | undefined): Promise<string> {
   if (fromEnv !== undefined) {
-    if (fromEnv.length < 32) throw new ConfigError({ field: 'BROADSHEET_SECRET', message: 'is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`)' });
+    if (fromEnv.length < 32)
+      throw new ConfigError({ field: 'BROADSHEET_SECRET', message: 'is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`)' });
     return fromEnv;
   }
   const file = path.join(dataDir, SECRET_FILE);
@@ -19,7 +20,12 @@ export async function loadSigningKey(dataDir: string, fromEnv: string | undefine
   });
   if (existing !== undefined) {
     const key = existing.trim();
-    if (key.length < 32) throw new ConfigError({ file, message: 'holds a signing key that is too short', hint: 'delete it to have a new one generated (old unsubscribe links stop working)' });
+    if (key.length < 32)
+      throw new ConfigError({
+        file,
+        message: 'holds a signing key that is too short',
+        hint: 'delete it to have a new one generated (old unsubscribe links stop working)',
+      });
     return key;
   }
   await makeFolder(dataDir);

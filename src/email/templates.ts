@@ -5,7 +5,7 @@ import { Liquid } from 'liquidjs';
 import { mjml2html } from './mjml.js';
 import { TemplateError } from '../errors.js';
 import { liquidError } from '../shared/liquid.js';
-import { MAIN_MJML, MAIN_NAME, MAIN_TEXT, mjmlError, type Templates } from './template-names.js';
+import { MAIN_MJML, MAIN_TEXT, mjmlError, type Templates } from './template-names.js';
 
 export { MAIN_MJML, MAIN_NAME, MAIN_TEXT, mjmlError, type Templates } from './template-names.js';
 
@@ -23,7 +23,11 @@ export async function loadTemplates(dir: string, subject: string): Promise<Templ
   const sources = await readTemplateFiles(dir);
   for (const required of [MAIN_MJML, MAIN_TEXT, 'confirm.mjml.liquid', 'confirm.txt.liquid', 'welcome.mjml.liquid', 'welcome.txt.liquid']) {
     if (!(required in sources)) {
-      throw new TemplateError({ file: path.join(dir, required), message: 'is missing', hint: 'restore it from the Broadsheet repository or point paths.templates at a complete folder' });
+      throw new TemplateError({
+        file: path.join(dir, required),
+        message: 'is missing',
+        hint: 'restore it from the Broadsheet repository or point paths.templates at a complete folder',
+      });
     }
   }
   const mjmlSources = Object.fromEntries(Object.entries(sources).filter(([name]) => name.endsWith('.mjml.liquid')));
@@ -53,7 +57,10 @@ async function readTemplateFiles(dir: string): Promise<Record<string, string>> {
     throw new TemplateError({ file: dir, message: 'cannot read the templates folder', hint: 'check paths.templates', cause });
   }
   const sources: Record<string, string> = {};
-  for (const entry of entries.map((e) => e.split(path.sep).join('/')).filter((e) => e.endsWith('.liquid')).sort()) {
+  for (const entry of entries
+    .map((e) => e.split(path.sep).join('/'))
+    .filter((e) => e.endsWith('.liquid'))
+    .sort()) {
     sources[entry] = await readFile(path.join(dir, entry), 'utf8');
   }
   return sources;
@@ -65,9 +72,7 @@ async function readTemplateFiles(dir: string): Promise<Record<string, string>> {
  * and values replaced by "1", which every MJML attribute accepts.
  */
 async function checkMjmlStructure(dir: string, name: string, source: string): Promise<void> {
-  const blanked = source
-    .replace(/\{%-?[\s\S]*?-?%\}/g, (tag) => '\n'.repeat(tag.split('\n').length - 1))
-    .replace(/\{\{-?[\s\S]*?-?\}\}/g, '1');
+  const blanked = source.replace(/\{%-?[\s\S]*?-?%\}/g, (tag) => '\n'.repeat(tag.split('\n').length - 1)).replace(/\{\{-?[\s\S]*?-?\}\}/g, '1');
   const isMain = !name.includes('/'); // top-level files are whole documents, partials/ hold fragments
   // A partial that starts with a body-level tag holds sections; any other (a post card) holds column
   // content. The wrapper stays on the partial's first line so MJML's line numbers are the file's.
@@ -83,4 +88,3 @@ async function checkMjmlStructure(dir: string, name: string, source: string): Pr
     throw mjmlError(path.join(dir, name), cause);
   }
 }
-

@@ -73,7 +73,11 @@ export function groupChannels<P extends Groupable>(posts: readonly P[], feeds: F
  * The channels to publish. `makeEntry` turns a post into its feed entry (rendering its body); a caller
  * with a cache of rendered entries passes its own, by default every entry is rendered here.
  */
-export function buildChannels(posts: readonly Post[], config: FeedSettings, makeEntry: (post: Post) => FeedEntry = (post) => toEntry(post, config)): FeedChannel[] {
+export function buildChannels(
+  posts: readonly Post[],
+  config: FeedSettings,
+  makeEntry: (post: Post) => FeedEntry = (post) => toEntry(post, config),
+): FeedChannel[] {
   return channelsOf(groupChannels(posts, config.feeds), config, makeEntry);
 }
 
@@ -121,10 +125,7 @@ export function toEntry(post: Post, config: FeedSettings): FeedEntry {
     published: post.date,
     updated: post.updated && post.updated > post.date ? post.updated : post.date,
     author: post.author ?? config.site.author.name,
-    categories: uniqueByTerm([
-      { term: post.category.slug, label: post.category.name },
-      ...post.tags.map((tag) => ({ term: toSlug(tag), label: tag })),
-    ]),
+    categories: uniqueByTerm([{ term: post.category.slug, label: post.category.name }, ...post.tags.map((tag) => ({ term: toSlug(tag), label: tag }))]),
     summary: post.excerpt,
     html: markdownToHtml(post.body, url),
     image: image === undefined ? undefined : { url: image, type: imageMimeType(image) },
@@ -135,7 +136,11 @@ export function toEntry(post: Post, config: FeedSettings): FeedEntry {
 }
 
 /** Every feed file for the channels, plus OUT/feeds.opml listing them all. */
-export function buildFeedFiles(channels: readonly FeedChannel[], config: FeedSettings, shouldRender: (channel: FeedChannel) => boolean = () => true): OutputFile[] {
+export function buildFeedFiles(
+  channels: readonly FeedChannel[],
+  config: FeedSettings,
+  shouldRender: (channel: FeedChannel) => boolean = () => true,
+): OutputFile[] {
   const files: OutputFile[] = [];
   for (const channel of channels.filter(shouldRender)) {
     const prefix = channel.dir ? `${channel.dir}/` : '';
@@ -180,5 +185,9 @@ export function buildOpml(channels: readonly FeedChannel[], config: FeedSettings
 /** A tag that repeats the category (category "AI", tag "ai") is listed once. */
 function uniqueByTerm(categories: Array<{ term: string; label: string }>): Array<{ term: string; label: string }> {
   const seen = new Set<string>();
-  return categories.filter((c) => !seen.has(c.term) && (seen.add(c.term), true));
+  return categories.filter((c) => {
+    if (seen.has(c.term)) return false;
+    seen.add(c.term);
+    return true;
+  });
 }

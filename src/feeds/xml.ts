@@ -17,7 +17,7 @@ const escapeAttr = (s: string) => escapeText(s).replace(/"/g, '&quot;');
  */
 export function serializeXml(root: Element): string {
   const out: string[] = [];
-  const decl = root.declaration?.attributes as Element["attributes"];
+  const decl = root.declaration?.attributes as Element['attributes'];
   if (decl) out.push(`<?xml${attrs(decl)}?>\n`);
   for (const child of root.elements ?? []) write(child, 0, out);
   return out.join('');

@@ -85,11 +85,14 @@ export interface BuildCache {
    * A build's outcome, in one transaction: its state; a full build's index; and its feed entries (those
    * rendered are added, and only those `used` are kept, so the entries never outgrow the feeds).
    */
-  saveBuild<Summary>(site: string, build: {
-    state: BuildState<Summary>;
-    index?: BuildIndex | undefined;
-    entries?: { used: ReadonlySet<string>; rendered: ReadonlyMap<string, FeedEntry> } | undefined;
-  }): void;
+  saveBuild<Summary>(
+    site: string,
+    build: {
+      state: BuildState<Summary>;
+      index?: BuildIndex | undefined;
+      entries?: { used: ReadonlySet<string>; rendered: ReadonlyMap<string, FeedEntry> } | undefined;
+    },
+  ): void;
   close(): void;
 }
 
@@ -124,18 +127,26 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
     }
     connection.db.transaction(run).immediate();
   };
-  const write = (run: () => void) => guarded(() => transact(run), () => transact(run));
+  const write = (run: () => void) =>
+    guarded(
+      () => transact(run),
+      () => transact(run),
+    );
 
   return {
     postCache(folder, timezone) {
       return {
         entries(files) {
-          return guarded(() => {
-            // Read in another timezone: nothing cached counts (save() then replaces it all).
-            if (q().folderTimezone().get(folder)?.timezone !== timezone) return new Map();
-            const rows = files === undefined ? q().posts().all(folder) : connection.db.transaction(() => files.flatMap((f) => q().post().get(folder, f) ?? []))();
-            return new Map(rows.map((row) => [row.file, entryOf(row)]));
-          }, () => new Map());
+          return guarded(
+            () => {
+              // Read in another timezone: nothing cached counts (save() then replaces it all).
+              if (q().folderTimezone().get(folder)?.timezone !== timezone) return new Map();
+              const rows =
+                files === undefined ? q().posts().all(folder) : connection.db.transaction(() => files.flatMap((f) => q().post().get(folder, f) ?? []))();
+              return new Map(rows.map((row) => [row.file, entryOf(row)]));
+            },
+            () => new Map(),
+          );
         },
         save(changed, gone) {
           write(() => {
@@ -144,7 +155,17 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
               q().setFolderTimezone().run(folder, timezone);
             }
             for (const [file, entry] of changed) {
-              q().putPost().run(folder, file, entry.size, entry.mtimeMs, entry.hash, entry.head ? JSON.stringify(entry.head) : null, entry.head ? null : JSON.stringify(entry.errors ?? []));
+              q()
+                .putPost()
+                .run(
+                  folder,
+                  file,
+                  entry.size,
+                  entry.mtimeMs,
+                  entry.hash,
+                  entry.head ? JSON.stringify(entry.head) : null,
+                  entry.head ? null : JSON.stringify(entry.errors ?? []),
+                );
             }
             for (const file of gone) q().forgetPost().run(folder, file);
           });
@@ -153,7 +174,10 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
     },
 
     readState<Summary>(site: string) {
-      return guarded(() => stateOf<Summary>(q().build().get(site)), () => undefined);
+      return guarded(
+        () => stateOf<Summary>(q().build().get(site)),
+        () => undefined,
+      );
     },
 
     readLastBuild<Summary>(site: string) {
@@ -164,29 +188,46 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
     },
 
     readEntries(site, keys) {
-      return guarded(() => {
-        const found = new Map<string, FeedEntry>();
-        connection.db.transaction(() => {
-          for (const key of keys) {
-            const row = q().entry().get(site, key);
-            if (row) found.set(key, feedEntryOf(row.entry));
-          }
-        })();
-        return found;
-      }, () => new Map());
+      return guarded(
+        () => {
+          const found = new Map<string, FeedEntry>();
+          connection.db.transaction(() => {
+            for (const key of keys) {
+              const row = q().entry().get(site, key);
+              if (row) found.set(key, feedEntryOf(row.entry));
+            }
+          })();
+          return found;
+        },
+        () => new Map(),
+      );
     },
 
     saveBuild(site, { state, index, entries }) {
       write(() => {
-        q().putBuild().run({
-          site, key: state.key, nextChangeAt: state.nextChangeAt, outputs: JSON.stringify(state.outputs),
-          channelPrints: JSON.stringify(state.channelPrints), summary: JSON.stringify(state.summary),
-        });
-        if (index) {
-          q().putIndex().run({
-            site, inputsKey: index.inputsKey, published: index.published, files: JSON.stringify(index.files), skipped: JSON.stringify(index.skipped),
-            pinned: JSON.stringify(index.pinned), cutoffs: JSON.stringify(index.cutoffs), spellings: JSON.stringify(index.spellings),
+        q()
+          .putBuild()
+          .run({
+            site,
+            key: state.key,
+            nextChangeAt: state.nextChangeAt,
+            outputs: JSON.stringify(state.outputs),
+            channelPrints: JSON.stringify(state.channelPrints),
+            summary: JSON.stringify(state.summary),
           });
+        if (index) {
+          q()
+            .putIndex()
+            .run({
+              site,
+              inputsKey: index.inputsKey,
+              published: index.published,
+              files: JSON.stringify(index.files),
+              skipped: JSON.stringify(index.skipped),
+              pinned: JSON.stringify(index.pinned),
+              cutoffs: JSON.stringify(index.cutoffs),
+              spellings: JSON.stringify(index.spellings),
+            });
         }
         if (entries) {
           for (const [key, entry] of entries.rendered) q().putEntry().run(site, key, JSON.stringify(entry));
@@ -230,30 +271,42 @@ interface IndexRow {
 
 /** Every statement, prepared on first use: a build where nothing changed runs one of them. */
 function statements(db: Database.Database) {
-  const once = <T,>(prepare: () => T) => {
+  const once = <T>(prepare: () => T) => {
     let statement: T | undefined;
     return () => (statement ??= prepare());
   };
   return {
     folderTimezone: once(() => db.prepare<[string], { timezone: string }>('SELECT timezone FROM content_folders WHERE folder = ?')),
-    setFolderTimezone: once(() => db.prepare<[string, string]>('INSERT INTO content_folders (folder, timezone) VALUES (?, ?) ON CONFLICT (folder) DO UPDATE SET timezone = excluded.timezone')),
+    setFolderTimezone: once(() =>
+      db.prepare<[string, string]>(
+        'INSERT INTO content_folders (folder, timezone) VALUES (?, ?) ON CONFLICT (folder) DO UPDATE SET timezone = excluded.timezone',
+      ),
+    ),
     posts: once(() => db.prepare<[string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ?')),
     post: once(() => db.prepare<[string, string], PostRow>('SELECT file, size, mtime_ms, hash, head, errors FROM posts WHERE folder = ? AND file = ?')),
-    putPost: once(() => db.prepare<[string, string, number, number, string, string | null, string | null]>(
-      'INSERT OR REPLACE INTO posts (folder, file, size, mtime_ms, hash, head, errors) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    )),
+    putPost: once(() =>
+      db.prepare<[string, string, number, number, string, string | null, string | null]>(
+        'INSERT OR REPLACE INTO posts (folder, file, size, mtime_ms, hash, head, errors) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+    ),
     forgetPost: once(() => db.prepare<[string, string]>('DELETE FROM posts WHERE folder = ? AND file = ?')),
     forgetPosts: once(() => db.prepare<[string]>('DELETE FROM posts WHERE folder = ?')),
     build: once(() => db.prepare<[string], BuildRow>('SELECT key, next_change_at, outputs, channel_prints, summary FROM builds WHERE site = ?')),
-    putBuild: once(() => db.prepare(
-      `INSERT OR REPLACE INTO builds (site, key, next_change_at, outputs, channel_prints, summary)
+    putBuild: once(() =>
+      db.prepare(
+        `INSERT OR REPLACE INTO builds (site, key, next_change_at, outputs, channel_prints, summary)
        VALUES (@site, @key, @nextChangeAt, @outputs, @channelPrints, @summary)`,
-    )),
-    index: once(() => db.prepare<[string], IndexRow>('SELECT inputs_key, published, files, skipped, pinned, cutoffs, spellings FROM build_indexes WHERE site = ?')),
-    putIndex: once(() => db.prepare(
-      `INSERT OR REPLACE INTO build_indexes (site, inputs_key, published, files, skipped, pinned, cutoffs, spellings)
+      ),
+    ),
+    index: once(() =>
+      db.prepare<[string], IndexRow>('SELECT inputs_key, published, files, skipped, pinned, cutoffs, spellings FROM build_indexes WHERE site = ?'),
+    ),
+    putIndex: once(() =>
+      db.prepare(
+        `INSERT OR REPLACE INTO build_indexes (site, inputs_key, published, files, skipped, pinned, cutoffs, spellings)
        VALUES (@site, @inputsKey, @published, @files, @skipped, @pinned, @cutoffs, @spellings)`,
-    )),
+      ),
+    ),
     entry: once(() => db.prepare<[string, string], { entry: string }>('SELECT entry FROM feed_entries WHERE site = ? AND key = ?')),
     entryKeys: once(() => db.prepare<[string], { key: string }>('SELECT key FROM feed_entries WHERE site = ?')),
     putEntry: once(() => db.prepare<[string, string, string]>('INSERT OR REPLACE INTO feed_entries (site, key, entry) VALUES (?, ?, ?)')),
@@ -325,7 +378,9 @@ function open(file: string, inode: number | undefined): Connection {
   const db = new Database(file, { timeout: 5000 });
   try {
     // One statement, not two pragmas: a build where nothing changed opens the file for one read.
-    const { version, application } = db.prepare('SELECT v.user_version AS version, a.application_id AS application FROM pragma_user_version AS v, pragma_application_id AS a').get() as { version: number; application: number };
+    const { version, application } = db
+      .prepare('SELECT v.user_version AS version, a.application_id AS application FROM pragma_user_version AS v, pragma_application_id AS a')
+      .get() as { version: number; application: number };
     if (version > MIGRATIONS.length) throw new UnusableCache(`is from a newer Broadsheet (schema ${version}, this one knows ${MIGRATIONS.length})`);
     const tables = version === 0 ? (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n : 0;
     if ((version > 0 || tables > 0) && application !== APPLICATION_ID) throw new UnusableCache('is not a build cache');
@@ -383,7 +438,15 @@ function inodeOf(file: string): number | undefined {
 /** What this Broadsheet cannot use as its build cache, though it opened. */
 class UnusableCache extends Error {}
 
-const DAMAGE_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_ERROR', 'SQLITE_FORMAT', 'SQLITE_MISMATCH', 'SQLITE_SCHEMA', 'SQLITE_CONSTRAINT_CHECK']);
+const DAMAGE_CODES = new Set([
+  'SQLITE_NOTADB',
+  'SQLITE_CORRUPT',
+  'SQLITE_ERROR',
+  'SQLITE_FORMAT',
+  'SQLITE_MISMATCH',
+  'SQLITE_SCHEMA',
+  'SQLITE_CONSTRAINT_CHECK',
+]);
 
 /**
  * A damaged or foreign file: not a database, corrupt pages, another schema (SQLITE_ERROR: no such table

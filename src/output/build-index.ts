@@ -191,7 +191,11 @@ export function planIncremental(
       if (cutoff === undefined || cutoff === null || !sortsAfter([at, fields.slug, file], cutoff)) unseen = false;
     }
   }
-  const categoryNames = new Map(Object.keys(spellings).map((slug) => [slug, canonicalSpelling(spellings, slug)!] as const).filter(([, name]) => name !== undefined));
+  const categoryNames = new Map(
+    Object.keys(spellings)
+      .map((slug) => [slug, canonicalSpelling(spellings, slug)!] as const)
+      .filter(([, name]) => name !== undefined),
+  );
   return { ok: true, published, unseen, changed: changed.map((c) => c.file), removed: removed.map((r) => r[0]), categoryNames };
 }
 
@@ -200,7 +204,11 @@ export function planIncremental(
  * newest posts: a channel that was full must again be full, and reach no further down than its old
  * cut-off (below it are posts the partial build did not read). Returns the first channel that fails.
  */
-export function incompleteChannel(index: BuildIndex, groups: ReadonlyArray<{ dir: string; posts: ReadonlyArray<Pick<Post, 'date' | 'slug' | 'file'>> }>, limit: number): string | undefined {
+export function incompleteChannel(
+  index: BuildIndex,
+  groups: ReadonlyArray<{ dir: string; posts: ReadonlyArray<Pick<Post, 'date' | 'slug' | 'file'>> }>,
+  limit: number,
+): string | undefined {
   const byDir = new Map(groups.map((g) => [g.dir, g]));
   for (const [dir, cutoff] of Object.entries(index.cutoffs)) {
     if (cutoff === null) continue;

@@ -58,11 +58,19 @@ const CONCURRENCY = 8;
  * changed, or when one is missing. zlib runs on the thread pool, beside the build.
  */
 async function saveCompressed(target: string, body: string, changed: boolean): Promise<void> {
-  const missing = async (file: string) => access(file).then(() => false, () => true);
+  const missing = async (file: string) =>
+    access(file).then(
+      () => false,
+      () => true,
+    );
   const bytes = Buffer.from(body, 'utf8');
   await Promise.all([
     (changed || (await missing(`${target}.gz`))) && writeFileAtomic(`${target}.gz`, await gzipped(bytes, { level: 9 }), { mode: 0o644 }),
     (changed || (await missing(`${target}.br`))) &&
-      writeFileAtomic(`${target}.br`, await brotlied(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }), { mode: 0o644 }),
+      writeFileAtomic(
+        `${target}.br`,
+        await brotlied(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }),
+        { mode: 0o644 },
+      ),
   ]);
 }

@@ -29,7 +29,13 @@ export function nextSlot(expression: string, now: Date, timezone: string): Date 
  * the site's) has passed since their last digest, or since they joined. However long the process was
  * down, that is one digest, not one per missed slot.
  */
-export function isDue(subscriber: Subscriber, expression: string, now: Date, siteTimezone: string, slotIn: (timezone: string) => Date | undefined = (tz) => lastSlot(expression, now, tz)): boolean {
+export function isDue(
+  subscriber: Subscriber,
+  expression: string,
+  now: Date,
+  siteTimezone: string,
+  slotIn: (timezone: string) => Date | undefined = (tz) => lastSlot(expression, now, tz),
+): boolean {
   if (subscriber.status !== 'active') return false;
   const slot = slotIn(subscriber.timezone ?? siteTimezone);
   if (!slot) return false;

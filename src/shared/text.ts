@@ -2,5 +2,8 @@
 
 /** Subjects and names are single lines: a line break there could start a new header. */
 export function oneLine(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029\u0085]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[\r\n\u2028\u2029\u0085]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -9,7 +9,11 @@ const EMAIL = z.email();
  * case as significant, while publishers' lists are full of "Ada@Example.com" duplicates.
  */
 export function normalizeAddress(raw: string): string | undefined {
-  const trimmed = raw.normalize('NFC').trim().replace(/^<(.*)>$/, '$1').toLowerCase();
+  const trimmed = raw
+    .normalize('NFC')
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .toLowerCase();
   // RFC 5321: at most 254 characters in all and 64 before the @; SMTP servers refuse longer ones for good.
   if (trimmed.length > 254 || trimmed.indexOf('@') > 64 || /[\s<>",;\r\n]/.test(trimmed)) return undefined;
   return EMAIL.safeParse(trimmed).success ? trimmed : undefined;

@@ -58,7 +58,11 @@ export function parseSubscriberCsv(text: string, file: string, subscribed: 'acti
       file: `${file}:1`,
       field: 'header',
       message: `has no "email" column (found: ${written.map((h) => h.trim()).join(', ') || 'nothing'})`,
-      hint: `the first line must name the columns: email, and optionally name, categories, timezone, status; or be the header of a ${FORMATS.filter((f) => f.format !== 'broadsheet').map((f) => f.format).join(', ')} export`,
+      hint: `the first line must name the columns: email, and optionally name, categories, timezone, status; or be the header of a ${FORMATS.filter(
+        (f) => f.format !== 'broadsheet',
+      )
+        .map((f) => f.format)
+        .join(', ')} export`,
     });
   }
   const reads = new Set(spec.reads);
@@ -70,12 +74,17 @@ export function parseSubscriberCsv(text: string, file: string, subscribed: 'acti
     errors: [],
     duplicates: 0,
   };
-  written.forEach((name, i) => (reads.has(header[i]!) ? result.columns.used : result.columns.ignored).push(name.trim()));
+  for (const [i, name] of written.entries()) (reads.has(header[i]!) ? result.columns.used : result.columns.ignored).push(name.trim());
 
   const seen = new Set<string>();
   for (const { record, raw: source, info } of records) {
     // info.lines is where a record ends; a quoted line break makes it start earlier, and that is where to look.
-    const line = info.lines - (source.replace(/^(?:[^\S\n]*\n)+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0);
+    const line =
+      info.lines -
+      (source
+        .replace(/^(?:[^\S\n]*\n)+/, '')
+        .replace(/\n$/, '')
+        .match(/\n/g)?.length ?? 0);
     const reader: RowReader = {
       has: (column) => columns.has(column),
       text: (column) => record[column]?.trim() ?? '',
@@ -111,7 +120,13 @@ export function parseSubscriberCsv(text: string, file: string, subscribed: 'acti
         categories: parseCategoryList(mapped.categories, toSlug),
         status,
         ...(timezone ? { timezone } : {}),
-        ...definedDates({ createdAt: mapped.createdAt, confirmedAt, unsubscribedAt: mapped.unsubscribedAt, bouncedAt: mapped.bouncedAt, lastDigestUntil: mapped.lastDigestUntil }),
+        ...definedDates({
+          createdAt: mapped.createdAt,
+          confirmedAt,
+          unsubscribedAt: mapped.unsubscribedAt,
+          bouncedAt: mapped.bouncedAt,
+          lastDigestUntil: mapped.lastDigestUntil,
+        }),
         source: `imported from ${result.description}${mapped.note ? `: ${mapped.note}` : ''}`,
       };
     } catch (err) {

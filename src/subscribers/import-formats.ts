@@ -57,7 +57,8 @@ type StatusMapping = { status: ImportedStatus; note?: string };
 /** A status word mapped through a table; anything else is an error that lists the known words. */
 function statusFrom(table: Record<string, StatusMapping>, column: string, value: string) {
   const found = Object.hasOwn(table, value.toLowerCase()) ? table[value.toLowerCase()] : undefined;
-  if (!found) throw new InputError({ field: column, message: `"${value}" is not a status this import knows (expected one of: ${Object.keys(table).join(', ')})` });
+  if (!found)
+    throw new InputError({ field: column, message: `"${value}" is not a status this import knows (expected one of: ${Object.keys(table).join(', ')})` });
   return found;
 }
 
@@ -115,8 +116,7 @@ const broadsheet: FormatSpec = {
 const mailchimp: FormatSpec = {
   format: 'mailchimp',
   detect: (columns) => columns.has('email address'),
-  describe: (columns) =>
-    `a Mailchimp export (${columns.has('clean_time') ? 'cleaned' : columns.has('unsub_time') ? 'unsubscribed' : 'subscribed'} members)`,
+  describe: (columns) => `a Mailchimp export (${columns.has('clean_time') ? 'cleaned' : columns.has('unsub_time') ? 'unsubscribed' : 'subscribed'} members)`,
   reads: ['email address', 'first name', 'last name', 'timezone', 'optin_time', 'confirm_time', 'unsub_time', 'clean_time'],
   map(row) {
     const optin = row.date('optin_time');
@@ -146,7 +146,12 @@ const substack: FormatSpec = {
   reads: ['email', 'created_at', 'email_disabled'],
   map(row) {
     const disabled = row.text('email_disabled') !== '' && flag(row, 'email_disabled');
-    return { email: row.text('email'), status: disabled ? 'unsubscribed' : 'subscribed', note: disabled ? 'email disabled' : undefined, createdAt: row.date('created_at') };
+    return {
+      email: row.text('email'),
+      status: disabled ? 'unsubscribed' : 'subscribed',
+      note: disabled ? 'email disabled' : undefined,
+      createdAt: row.date('created_at'),
+    };
   },
 };
 

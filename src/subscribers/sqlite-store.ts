@@ -5,7 +5,15 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { makeFolderSync } from '../output/mkdir.js';
 import type {
-  Campaign, CampaignCounts, Delivery, DeliveryRecord, ImportResult, NewSubscriber, Subscriber, SubscriberStatus, SubscriberStore,
+  Campaign,
+  CampaignCounts,
+  Delivery,
+  DeliveryRecord,
+  ImportResult,
+  NewSubscriber,
+  Subscriber,
+  SubscriberStatus,
+  SubscriberStore,
 } from './store.js';
 
 /** Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
@@ -136,7 +144,14 @@ function toDelivery(row: Record<string, unknown>): Delivery {
 }
 
 function toCampaign(row: CampaignRow): Campaign {
-  return { id: row.id, since: new Date(row.since), until: new Date(row.until), status: row.status, createdAt: new Date(row.created_at), finishedAt: date(row.finished_at) };
+  return {
+    id: row.id,
+    since: new Date(row.since),
+    until: new Date(row.until),
+    status: row.status,
+    createdAt: new Date(row.created_at),
+    finishedAt: date(row.finished_at),
+  };
 }
 
 /**
@@ -186,13 +201,19 @@ export function openSqliteStore(file: string): SubscriberStore {
     byStatus: db.prepare<[string], SubscriberRow>('SELECT * FROM subscribers WHERE status = ? ORDER BY id'),
     counts: db.prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status'),
     activate: db.prepare(`UPDATE subscribers SET status = 'active', confirmed_at = @now, updated_at = @now WHERE id = @id AND status = 'pending'`),
-    unsubscribe: db.prepare(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
+    unsubscribe: db.prepare(
+      `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`,
+    ),
     resubscribe: db.prepare(`UPDATE subscribers SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'unsubscribed'`),
     bounce: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, updated_at = @now WHERE id = @id AND status IN ('pending', 'active')`),
     categories: db.prepare('UPDATE subscribers SET categories = @categories, updated_at = @now WHERE id = @id'),
-    bouncedSince: db.prepare<[string], { id: number; email: string }>(`SELECT id, email FROM subscribers WHERE status = 'bounced' AND bounced_at >= ? ORDER BY id`),
+    bouncedSince: db.prepare<[string], { id: number; email: string }>(
+      `SELECT id, email FROM subscribers WHERE status = 'bounced' AND bounced_at >= ? ORDER BY id`,
+    ),
     reactivate: db.prepare(`UPDATE subscribers SET status = 'active', bounced_at = NULL, updated_at = @now WHERE id = @id AND status = 'bounced'`),
-    events: db.prepare<[number], { event: string; detail: string | null; at: string }>('SELECT event, detail, at FROM subscriber_events WHERE subscriber_id = ? ORDER BY id'),
+    events: db.prepare<[number], { event: string; detail: string | null; at: string }>(
+      'SELECT event, detail, at FROM subscriber_events WHERE subscriber_id = ? ORDER BY id',
+    ),
     deliveriesOf: db.prepare<[number], Record<string, unknown>>(
       `SELECT d.*, c.since AS campaign_since, c.until AS campaign_until FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
        WHERE d.subscriber_id = ? ORDER BY d.campaign_id`,
@@ -348,7 +369,12 @@ export function openSqliteStore(file: string): SubscriberStore {
     markBounced: (id, now, reason) => db.transaction(() => bounce(id, now, reason))(),
     resubscribe: (id, now) => db.transaction(() => resubscribe(id, now))(),
     reactivateBounced: (since, now, reason) =>
-      db.transaction(() => q.bouncedSince.all(iso(since)).filter((row) => reactivate(row.id, now, reason)).map((row) => row.email))(),
+      db.transaction(() =>
+        q.bouncedSince
+          .all(iso(since))
+          .filter((row) => reactivate(row.id, now, reason))
+          .map((row) => row.email),
+      )(),
     setCategories(id, categories, now) {
       db.transaction(() => {
         q.categories.run({ id, categories: JSON.stringify(categories), now: iso(now) });
@@ -360,20 +386,24 @@ export function openSqliteStore(file: string): SubscriberStore {
       q.event.run(id, event, detail, iso(now));
     },
     deliveriesOf: (id) =>
-      q.deliveriesOf.all(id).map((row): DeliveryRecord => ({
-        ...toDelivery(row),
-        campaignSince: new Date(row.campaign_since as string),
-        campaignUntil: new Date(row.campaign_until as string),
-        updatedAt: new Date(row.updated_at as string),
-      })),
+      q.deliveriesOf.all(id).map(
+        (row): DeliveryRecord => ({
+          ...toDelivery(row),
+          campaignSince: new Date(row.campaign_since as string),
+          campaignUntil: new Date(row.campaign_until as string),
+          updatedAt: new Date(row.updated_at as string),
+        }),
+      ),
     erase(id, suppression, now) {
-      const erased = db.transaction(() => {
-        const deliveries = q.eraseDeliveries.run(id).changes;
-        const events = q.eraseEvents.run(id).changes;
-        q.eraseSubscriber.run(id);
-        q.suppress.run(suppression.hash, suppression.reason, iso(now));
-        return { events, deliveries };
-      }).immediate();
+      const erased = db
+        .transaction(() => {
+          const deliveries = q.eraseDeliveries.run(id).changes;
+          const events = q.eraseEvents.run(id).changes;
+          q.eraseSubscriber.run(id);
+          q.suppress.run(suppression.hash, suppression.reason, iso(now));
+          return { events, deliveries };
+        })
+        .immediate();
       // The write-ahead log still holds the pages as they were: write them back now and empty it. While
       // another process reads, this gives up after busy_timeout; the log is emptied when the last connection closes.
       db.pragma('wal_checkpoint(TRUNCATE)');
@@ -397,29 +427,35 @@ export function openSqliteStore(file: string): SubscriberStore {
     listCampaigns: (limit) => q.recent.all(limit).map((row) => ({ ...toCampaign(row), counts: counts(row.id) })),
     openCampaign(window, now, subscriberIds) {
       // One immediate transaction: of processes racing here, the first creates and the others resume it.
-      return db.transaction(() => {
-        const unfinished = q.unfinished.get();
-        if (unfinished) return { campaign: toCampaign(unfinished), resumed: true };
-        const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
-        if (subscriberIds === undefined) q.queueAll.run(id, iso(now));
-        else for (const subscriberId of subscriberIds) q.queueSome.run(id, iso(now), subscriberId);
-        return { campaign: toCampaign(q.campaign.get(id)!), resumed: false };
-      }).immediate();
+      return db
+        .transaction(() => {
+          const unfinished = q.unfinished.get();
+          if (unfinished) return { campaign: toCampaign(unfinished), resumed: true };
+          const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
+          if (subscriberIds === undefined) q.queueAll.run(id, iso(now));
+          else for (const subscriberId of subscriberIds) q.queueSome.run(id, iso(now), subscriberId);
+          return { campaign: toCampaign(q.campaign.get(id)!), resumed: false };
+        })
+        .immediate();
     },
     createCampaign(window, now, subscriberIds) {
-      return db.transaction(() => {
-        const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
-        if (subscriberIds === undefined) q.queueAll.run(id, iso(now));
-        else for (const subscriberId of subscriberIds) q.queueSome.run(id, iso(now), subscriberId);
-        return toCampaign(q.campaign.get(id)!);
-      }).immediate();
+      return db
+        .transaction(() => {
+          const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
+          if (subscriberIds === undefined) q.queueAll.run(id, iso(now));
+          else for (const subscriberId of subscriberIds) q.queueSome.run(id, iso(now), subscriberId);
+          return toCampaign(q.campaign.get(id)!);
+        })
+        .immediate();
     },
     requeueFailed(campaignId, now) {
-      return db.transaction(() => {
-        const n = q.requeue.run(iso(now), campaignId).changes;
-        if (n > 0) q.reopen.run(campaignId);
-        return n;
-      }).immediate();
+      return db
+        .transaction(() => {
+          const n = q.requeue.run(iso(now), campaignId).changes;
+          if (n > 0) q.reopen.run(campaignId);
+          return n;
+        })
+        .immediate();
     },
     pendingDeliveries: (campaignId, after, limit) => q.pending.all(campaignId, after, limit).map(toDelivery),
     claimDelivery(campaignId, subscriberId, runId, messageId, now) {
@@ -476,7 +512,11 @@ function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     db.close();
-    throw new StoreError({ file: db.name, message: `has schema version ${current}, newer than this Broadsheet knows (${MIGRATIONS.length})`, hint: 'upgrade Broadsheet' });
+    throw new StoreError({
+      file: db.name,
+      message: `has schema version ${current}, newer than this Broadsheet knows (${MIGRATIONS.length})`,
+      hint: 'upgrade Broadsheet',
+    });
   }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {

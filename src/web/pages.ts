@@ -82,7 +82,9 @@ export function renderIndexPage(pages: Pages, channels: readonly FeedChannel[], 
     title: config.site.title,
     discovery,
     channels: channels.map((c) => ({ title: c.title, rss: c.urls.rss, atom: c.urls.atom, json: c.urls.json })),
-    categories: channels.filter((c) => c.kind === 'category').map((c) => ({ slug: c.dir.split('/').pop(), name: c.title.replace(`${config.site.title}: `, '') })),
+    categories: channels
+      .filter((c) => c.kind === 'category')
+      .map((c) => ({ slug: c.dir.split('/').pop(), name: c.title.replace(`${config.site.title}: `, '') })),
     links: { subscribe: siteUrl(config.site.url, '/subscribe'), opml: siteUrl(config.site.url, '/feeds.opml'), home: site?.homeUrl ?? config.site.url },
   });
 }
@@ -92,11 +94,17 @@ export function renderFeedPage(pages: Pages, channel: FeedChannel, feedUrl: stri
   return render(pages, 'feed', {
     site: siteView(config),
     title: channel.title,
-    discovery: [{ type: TYPES.rss, title: channel.title, url: channel.urls.rss }, { type: TYPES.atom, title: channel.title, url: channel.urls.atom }],
+    discovery: [
+      { type: TYPES.rss, title: channel.title, url: channel.urls.rss },
+      { type: TYPES.atom, title: channel.title, url: channel.urls.atom },
+    ],
     channel: { title: channel.title, description: channel.description },
     feedUrl,
     entries: channel.entries.map((e) => ({
-      url: e.url, title: e.title, author: e.author, summary: e.summary,
+      url: e.url,
+      title: e.title,
+      author: e.author,
+      summary: e.summary,
       date: DateTime.fromJSDate(e.published, { zone: 'UTC' }).setLocale(config.site.language).toLocaleString(DateTime.DATE_MED),
     })),
     links: { home: siteUrl(config.site.url, '/') },
@@ -110,7 +118,14 @@ export interface MessagePage {
 }
 
 export function renderMessagePage(pages: Pages, page: MessagePage, config: SiteSettings): Promise<string> {
-  return render(pages, 'message', { site: siteView(config), title: `${page.heading} · ${config.site.title}`, discovery: [], ...page, form: page.form ?? null, links: { home: siteUrl(config.site.url, '/') } });
+  return render(pages, 'message', {
+    site: siteView(config),
+    title: `${page.heading} · ${config.site.title}`,
+    discovery: [],
+    ...page,
+    form: page.form ?? null,
+    links: { home: siteUrl(config.site.url, '/') },
+  });
 }
 
 export function renderPreferencesPage(
@@ -118,13 +133,22 @@ export function renderPreferencesPage(
   view: { email: string; action: string; unsubscribeUrl: string; saved: boolean; categories: Array<{ slug: string; name: string; checked: boolean }> },
   config: SiteSettings,
 ): Promise<string> {
-  return render(pages, 'preferences', { site: siteView(config), title: `Your digest · ${config.site.title}`, discovery: [], ...view, links: { unsubscribe: view.unsubscribeUrl } });
+  return render(pages, 'preferences', {
+    site: siteView(config),
+    title: `Your digest · ${config.site.title}`,
+    discovery: [],
+    ...view,
+    links: { unsubscribe: view.unsubscribeUrl },
+  });
 }
 
 export function renderPreviewPage(
   pages: Pages,
   view: {
-    subject: string; postCount: number; fallback: boolean; token: string | null;
+    subject: string;
+    postCount: number;
+    fallback: boolean;
+    token: string | null;
     window: { since: string; until: string; label: string };
     links: { self: string; html: string; text: string; eml: string };
   },

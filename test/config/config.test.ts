@@ -101,12 +101,18 @@ describe('configuration that says exactly what is wrong', () => {
   });
 
   it('names the environment variable or flag a bad value came from', async () => {
-    const error = await loadConfig({ cwd: await tempDir(), env: { BROADSHEET_SITE_URL: 'ftp://example.com/', BROADSHEET_PORT: '70000' }, flags: { data: '' } }).catch((e: unknown) => e);
+    const error = await loadConfig({
+      cwd: await tempDir(),
+      env: { BROADSHEET_SITE_URL: 'ftp://example.com/', BROADSHEET_PORT: '70000' },
+      flags: { data: '' },
+    }).catch((e: unknown) => e);
     const lines = (error as AggregateAppError).errors.map((e) => e.describe());
     expect(lines).toContain('BROADSHEET_SITE_URL=ftp://example.com/: site.url: expected an absolute http(s) URL');
     expect(lines).toContain('BROADSHEET_PORT=70000: server.port: Too small: expected number to be <=65535'.replace('Too small', 'Too big'));
     const flagged = await loadConfig({ cwd: await tempDir(), env: {}, flags: { port: 'abc' } }).catch((e: unknown) => e);
-    expect((flagged as AggregateAppError).errors.map((e) => e.describe())).toEqual(['--port abc: server.port: Invalid input: expected number, received string']);
+    expect((flagged as AggregateAppError).errors.map((e) => e.describe())).toEqual([
+      '--port abc: server.port: Invalid input: expected number, received string',
+    ]);
   });
 
   it('gives JSON syntax errors a line and column, the end of the file included', async () => {
@@ -150,6 +156,8 @@ describe('configuration that says exactly what is wrong', () => {
     // Port 0 is chosen at listen time: links keep the default.
     expect((await loadConfig({ cwd, env: {}, flags: { port: '0' } })).site.url).toBe('http://127.0.0.1:8080/');
     // A site.url that is set always wins.
-    expect((await loadConfig({ cwd, env: { BROADSHEET_SITE_URL: 'https://news.example.com/' }, flags: { port: '3000' } })).site.url).toBe('https://news.example.com/');
+    expect((await loadConfig({ cwd, env: { BROADSHEET_SITE_URL: 'https://news.example.com/' }, flags: { port: '3000' } })).site.url).toBe(
+      'https://news.example.com/',
+    );
   });
 });

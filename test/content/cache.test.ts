@@ -1,10 +1,6 @@
-// The loader with the post cache (in the build cache): what a rebuild re-reads (only what changed) and
-// what it never trusts (another timezone, a changed mtime); and the bodies read for the shown posts.
-import { statSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CacheEntry, PostCache } from '../../src/content/cache-entry.js';
@@ -56,7 +52,7 @@ async function makeSite(from = CONTENT): Promise<Site> {
   const files = (await scanPostFiles(content)).files.map((f) => f.file);
   const saves: Site['saves'] = [];
   /** Run `use` with the post cache of this content folder, the build cache open meanwhile. */
-  const withCache = async <T,>(timezone: string, use: (cache: PostCache) => T | Promise<T>): Promise<T> => {
+  const withCache = async <T>(timezone: string, use: (cache: PostCache) => T | Promise<T>): Promise<T> => {
     const cache = openBuildCache(cacheDir);
     try {
       return await use(cache.postCache('content', timezone));
@@ -79,7 +75,12 @@ async function makeSite(from = CONTENT): Promise<Site> {
             posts.save(changed, gone);
           },
         };
-        return loadPosts(content, options.scan ?? (await scanPostFiles(content)), { timezone, displayDir: 'content', cache: recorded, subset: options.subset ?? false });
+        return loadPosts(content, options.scan ?? (await scanPostFiles(content)), {
+          timezone,
+          displayDir: 'content',
+          cache: recorded,
+          subset: options.subset ?? false,
+        });
       }),
     kept: (timezone = UTC) => {
       const cache = openBuildCache(cacheDir);
@@ -236,7 +237,9 @@ describe('loadPosts with the post cache: what a rebuild re-reads', () => {
 
     const second = await site.load();
     expect(second.parsed).toBe(0);
-    expect(second.errors.map((e) => [e.code, e.file, e.field, e.message, e.hint])).toEqual(first.errors.map((e) => [e.code, e.file, e.field, e.message, e.hint]));
+    expect(second.errors.map((e) => [e.code, e.file, e.field, e.message, e.hint])).toEqual(
+      first.errors.map((e) => [e.code, e.file, e.field, e.message, e.hint]),
+    );
   });
 
   it('keeps the line and column of a YAML error when the error comes from the cache', async () => {
@@ -317,9 +320,23 @@ describe('bodies: read for the posts shown, from the version of the file their h
     await writeFile(file, `${await readFile(file, 'utf8')}\nA paragraph added after reading.\n`);
     const copy = { ...post! };
     expect(copy).toEqual(post);
-    expect(Object.keys(copy).sort()).toEqual(
-      ['author', 'body', 'category', 'coverImage', 'date', 'draft', 'excerpt', 'file', 'readingMinutes', 'slug', 'source', 'tags', 'title', 'updated', 'wordCount'],
-    );
+    expect(Object.keys(copy).sort()).toEqual([
+      'author',
+      'body',
+      'category',
+      'coverImage',
+      'date',
+      'draft',
+      'excerpt',
+      'file',
+      'readingMinutes',
+      'slug',
+      'source',
+      'tags',
+      'title',
+      'updated',
+      'wordCount',
+    ]);
     expect(copy.body).not.toContain('A paragraph added after reading.');
     expect(copy.body.length).toBeGreaterThan(100);
   });
@@ -333,7 +350,10 @@ describe('bodies: read for the posts shown, from the version of the file their h
       .replace('title: Why photocopied zines refuse to die', 'title: Zines, edited mid-build')
       .replace(/\n---\n/, '\n---\nA first paragraph written after the build loaded the heads, long enough to be the excerpt of it.\n\n');
     await writeFile(file, edited);
-    const [read] = await readBodies(site.content, [{ ...head, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } }], { timezone: UTC, displayDir: 'content' });
+    const [read] = await readBodies(site.content, [{ ...head, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } }], {
+      timezone: UTC,
+      displayDir: 'content',
+    });
     const now = fresh(ZINES_FILE, edited);
     expect(read!.post).toEqual({ ...now.post, slug: 'published-as', category: { name: 'Kept', slug: 'kept' } });
     expect(read!.post.title).toBe('Zines, edited mid-build');

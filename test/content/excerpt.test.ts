@@ -4,19 +4,13 @@ import { EXCERPT_MAX, chooseExcerpt, countWords, isCutMidWord, readingMinutes, t
 const PROSE = 'OpenAI, a company already valued at a great deal, is looking for more money from investors this quarter.';
 
 describe('isCutMidWord', () => {
-  it.each(['Amazon is reportedly in talks to inve...', 'talks to inve…', 'raised 50...', 'ending in 東京…'])(
-    'sees %j as cut mid-word',
-    (text) => {
-      expect(isCutMidWord(text)).toBe(true);
-    },
-  );
+  it.each(['Amazon is reportedly in talks to inve...', 'talks to inve…', 'raised 50...', 'ending in 東京…'])('sees %j as cut mid-word', (text) => {
+    expect(isCutMidWord(text)).toBe(true);
+  });
 
-  it.each(['A whole sentence.', 'It trails off ...', 'It trails off …', 'Wait for it…!', 'No punctuation at all', ''])(
-    'sees %j as whole',
-    (text) => {
-      expect(isCutMidWord(text)).toBe(false);
-    },
-  );
+  it.each(['A whole sentence.', 'It trails off ...', 'It trails off …', 'Wait for it…!', 'No punctuation at all', ''])('sees %j as whole', (text) => {
+    expect(isCutMidWord(text)).toBe(false);
+  });
 });
 
 describe('chooseExcerpt', () => {

@@ -81,8 +81,14 @@ describe('a post file that cannot be read', () => {
         const loaded = await loadPosts(content, undefined, { timezone: 'UTC', displayDir: 'content', cache: cache.postCache('content', 'UTC') });
         expect(loaded.posts.map((p) => p.title).sort(), run).toEqual(['Fine', 'Inside']);
         expect(loaded.errors, run).toEqual([]);
-        expect(loaded.warnings.map((e) => e.describe()), run).toEqual([`${path.join('content', 'odd.md')}: skipped: a dangling link`]);
-        expect(loaded.scan.files.map((f) => f.file), run).toEqual(['fine.md', 'odd-dir.md/inside.md']);
+        expect(
+          loaded.warnings.map((e) => e.describe()),
+          run,
+        ).toEqual([`${path.join('content', 'odd.md')}: skipped: a dangling link`]);
+        expect(
+          loaded.scan.files.map((f) => f.file),
+          run,
+        ).toEqual(['fine.md', 'odd-dir.md/inside.md']);
       }
       cache.close();
     } finally {
@@ -108,7 +114,11 @@ describe('a post bigger than the read buffer', () => {
       expect(loaded.errors).toEqual([]);
       const head = loaded.posts.find((p) => p.title === 'Big')!;
       // The hash covers every byte: the reader did not stop at its first buffer's end.
-      expect(head.hash).toBe(createHash('sha1').update(readFileSync(path.join(root, 'big.md'))).digest('hex'));
+      expect(head.hash).toBe(
+        createHash('sha1')
+          .update(readFileSync(path.join(root, 'big.md')))
+          .digest('hex'),
+      );
       const big = (await readBodies(root, [head], { timezone: 'UTC', displayDir: 'content' }))[0]!.post;
       expect(big.body.endsWith('The very end.')).toBe(true);
       expect(big.body.length).toBeGreaterThan(1_000_000);

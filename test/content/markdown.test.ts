@@ -7,7 +7,9 @@ const render = (md: string) => markdownToHtml(cleanBody(md), BASE);
 // The shape of a scraped body: furniture, whitespace-only lines, long blank runs, tab-indented lines.
 const SCRAPED = [
   'In Brief',
-  '', '', '',
+  '',
+  '',
+  '',
   'Posted:',
   '',
   '\t',
@@ -15,16 +17,24 @@ const SCRAPED = [
   '   ',
   '\t\t\t\t\t\t\tJane Writer',
   '\t\t\t\t\t',
-  '', '', '',
+  '',
+  '',
+  '',
   'The first real paragraph of the story, which says what happened.',
   '',
   '\t\tA second paragraph, indented with tabs',
   '\t\tand running over two lines.',
-  '', '', '', '', '',
+  '',
+  '',
+  '',
+  '',
+  '',
   '\tTopics',
   '\t',
   '\t\tAI, Markets, In Brief\t',
-  '', '', '',
+  '',
+  '',
+  '',
 ].join('\n');
 
 describe('cleanBody', () => {
@@ -182,7 +192,8 @@ describe('markdownToHtml', () => {
 
 describe('paragraphTexts', () => {
   it('gives the plain text of each top-level paragraph, in order', () => {
-    const md = '# Heading\n\nFirst *para* with `code` and [a link](https://ex.com/).\nA soft break.\n\n- a list item\n\n> a quote\n\n```\nnot prose\n```\n\nLast.';
+    const md =
+      '# Heading\n\nFirst *para* with `code` and [a link](https://ex.com/).\nA soft break.\n\n- a list item\n\n> a quote\n\n```\nnot prose\n```\n\nLast.';
     expect(paragraphTexts(md)).toEqual(['First para with code and a link. A soft break.', 'Last.']);
   });
 

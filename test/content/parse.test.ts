@@ -56,19 +56,16 @@ describe('parsePost dates', () => {
       else process.env.TZ = machineTimezone;
     });
 
-    it.each(['UTC', 'America/Los_Angeles', 'Asia/Tokyo'])(
-      'is read in the configured timezone, not the machine timezone (machine on %s)',
-      (machine) => {
-        process.env.TZ = machine;
-        // Guard: the machine timezone really changed, so the test can tell the two apart.
-        const expectedOffset = { UTC: 0, 'America/Los_Angeles': 480, 'Asia/Tokyo': -540 }[machine];
-        expect(new Date('2026-01-29T12:00:00Z').getTimezoneOffset()).toBe(expectedOffset);
+    it.each(['UTC', 'America/Los_Angeles', 'Asia/Tokyo'])('is read in the configured timezone, not the machine timezone (machine on %s)', (machine) => {
+      process.env.TZ = machine;
+      // Guard: the machine timezone really changed, so the test can tell the two apart.
+      const expectedOffset = { UTC: 0, 'America/Los_Angeles': 480, 'Asia/Tokyo': -540 }[machine];
+      expect(new Date('2026-01-29T12:00:00Z').getTimezoneOffset()).toBe(expectedOffset);
 
-        expect(ok(parse('title: T\ndate: 2026-01-29T14:11:00')).date.toISOString()).toBe('2026-01-29T13:11:00.000Z');
-        expect(ok(parse("title: T\ndate: '2026-01-29 14:11:00'")).date.toISOString()).toBe('2026-01-29T13:11:00.000Z');
-        expect(ok(parse('title: T\ndate: 2026-01-29')).date.toISOString()).toBe('2026-01-28T23:00:00.000Z');
-      },
-    );
+      expect(ok(parse('title: T\ndate: 2026-01-29T14:11:00')).date.toISOString()).toBe('2026-01-29T13:11:00.000Z');
+      expect(ok(parse("title: T\ndate: '2026-01-29 14:11:00'")).date.toISOString()).toBe('2026-01-29T13:11:00.000Z');
+      expect(ok(parse('title: T\ndate: 2026-01-29')).date.toISOString()).toBe('2026-01-28T23:00:00.000Z');
+    });
   });
 
   it.each(["'2026-13-45'", '2026-13-45', '2026-02-30'])('rejects the impossible date %s instead of rolling it over', (date) => {

@@ -67,7 +67,10 @@ async function workspace(): Promise<Workspace> {
   const config = path.join(root, 'broadsheet.config.json');
   await writeFile(
     config,
-    JSON.stringify({ site: { title: 'The Sample Times', url: 'https://news.example.com/', timezone: 'UTC' }, paths: { templates: path.join(REPO, 'templates') } }),
+    JSON.stringify({
+      site: { title: 'The Sample Times', url: 'https://news.example.com/', timezone: 'UTC' },
+      paths: { templates: path.join(REPO, 'templates') },
+    }),
   );
   return {
     root,

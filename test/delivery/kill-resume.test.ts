@@ -62,7 +62,10 @@ describe('broadsheet send after SIGKILL', () => {
     const { content, data, configFile } = await writeChildSite(root, { posts: RECENT_POSTS, maxConnections: MAX_CONNECTIONS });
     const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
     const store = openSqliteStore(path.join(data, 'broadsheet.db'));
-    store.importMany(emails.map((email, i) => ({ email, status: 'active', categories: i % 3 === 0 ? ['science'] : [] })), new Date(Date.now() - 30 * DAY));
+    store.importMany(
+      emails.map((email, i) => ({ email, status: 'active', categories: i % 3 === 0 ? ['science'] : [] })),
+      new Date(Date.now() - 30 * DAY),
+    );
     store.close();
 
     let killChild: (() => Promise<void>) | undefined;

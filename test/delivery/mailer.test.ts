@@ -96,7 +96,11 @@ describe('createSmtpMailer', () => {
 
   it('DKIM-signs what it sends when a key is configured, streamed chunks included', async () => {
     const sink = await startSmtpSink();
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const mailer = createSmtpMailer(sink.url, { maxConnections: 1, dkim: { domainName: 'news.example.com', keySelector: 'bs2026', privateKey } });
     onTestFinished(async () => {
       await mailer.close();
@@ -106,7 +110,12 @@ describe('createSmtpMailer', () => {
     // The sender hands over the message in pieces (see email/message.ts): they must be signed too.
     await mailer.send({ ...plain, chunks: [plain.raw.subarray(0, 40), plain.raw.subarray(40)] });
     const signature = sink.messages[0]!.parsed.headers.get('dkim-signature') as unknown as { value: string; params: Record<string, string> } | string;
-    const text = typeof signature === 'string' ? signature : `${signature.value}; ${Object.entries(signature.params).map(([k, v]) => `${k}=${v}`).join('; ')}`;
+    const text =
+      typeof signature === 'string'
+        ? signature
+        : `${signature.value}; ${Object.entries(signature.params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('; ')}`;
     expect(text).toMatch(/d=news\.example\.com/);
     expect(text).toMatch(/s=bs2026/);
     expect(text).toMatch(/a=rsa-sha256/);

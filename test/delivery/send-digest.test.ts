@@ -40,7 +40,6 @@ const SITE_URL = 'https://news.example.com/';
 const SENDER_DOMAIN = 'news.example.com';
 const HOUR = 3_600_000;
 
-
 const POSTS: readonly PostFile[] = [
   { file: '2026-11-24-harbour-cranes.md', title: 'Harbour cranes return', date: '2026-11-24T09:00:00Z', category: 'News' },
   { file: '2026-11-27-council-budget.md', title: 'Council votes on the budget', date: '2026-11-27T09:00:00Z', category: 'News' },
@@ -52,7 +51,6 @@ const POSTS: readonly PostFile[] = [
 ];
 const titlesIn = (category: string) => POSTS.filter((p) => p.category === category && p.date >= '2026-11-22').map((p) => p.title);
 const OLD_TITLE = 'An old story from the archive';
-
 
 interface World {
   root: string;
@@ -123,16 +121,24 @@ async function world(options: WorldOptions = {}): Promise<World> {
     await rm(root, { recursive: true, force: true });
   });
   return {
-    root, content, data, dbFile, store, sink, clock, sleeps, logs, core, addPost,
+    root,
+    content,
+    data,
+    dbFile,
+    store,
+    sink,
+    clock,
+    sleeps,
+    logs,
+    core,
+    addPost,
     add: (email, o = {}) => store.add({ email, status: 'active', ...o }, new Date(NOW.getTime() - 30 * 24 * HOUR)).subscriber,
   };
 }
 
 /** A header's value as sent, unfolded. */
 function header(mail: ParsedMail, name: string): string[] {
-  return mail.headerLines
-    .filter((h) => h.key === name.toLowerCase())
-    .map((h) => h.line.replace(/\r?\n(?=[ \t])/g, '').replace(/^[^:]+:\s*/, ''));
+  return mail.headerLines.filter((h) => h.key === name.toLowerCase()).map((h) => h.line.replace(/\r?\n(?=[ \t])/g, '').replace(/^[^:]+:\s*/, ''));
 }
 
 function unsubscribeToken(mail: ParsedMail): string {
@@ -149,7 +155,10 @@ function deliveryRows(dbFile: string, campaignId: number) {
   const db = new Database(dbFile, { readonly: true });
   try {
     return db
-      .prepare<[number], { email: string; status: string; response: string | null; reason: string | null; transient: number; attempts: number; message_id: string | null }>(
+      .prepare<
+        [number],
+        { email: string; status: string; response: string | null; reason: string | null; transient: number; attempts: number; message_id: string | null }
+      >(
         `SELECT s.email, d.status, d.response, d.reason, d.transient, d.attempts, d.message_id
          FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.campaign_id = ? ORDER BY s.email`,
       )
@@ -410,7 +419,7 @@ describe('sendDigest over SMTP', () => {
     expect(deliveryRows(w.dbFile, report.campaignId!)[0]).toMatchObject({ status: 'skipped', attempts: 1 });
   });
 
-  it('--retry-failed sends again only to recipients that failed transiently', async () => {
+  it('--retry-failed sends again only to subscribers whose delivery failed transiently', async () => {
     let refusing = true;
     const w = await world({
       attempts: 2,

@@ -5,9 +5,22 @@ import { buildDigest, defaultWindow } from '../../src/digest/build.js';
 
 const at = (iso: string) => new Date(iso);
 const post = (o: Partial<Post> = {}): Post => ({
-  file: 'a.md', slug: 'a', title: 'A', date: at('2026-11-25T08:00:00Z'), updated: undefined, excerpt: 'An excerpt.',
-  coverImage: undefined, author: undefined, tags: [], category: { name: 'News', slug: 'news' }, source: undefined,
-  draft: false, body: '', wordCount: 0, readingMinutes: 1, ...o,
+  file: 'a.md',
+  slug: 'a',
+  title: 'A',
+  date: at('2026-11-25T08:00:00Z'),
+  updated: undefined,
+  excerpt: 'An excerpt.',
+  coverImage: undefined,
+  author: undefined,
+  tags: [],
+  category: { name: 'News', slug: 'news' },
+  source: undefined,
+  draft: false,
+  body: '',
+  wordCount: 0,
+  readingMinutes: 1,
+  ...o,
 });
 const config = parseConfig({ site: { url: 'https://news.example.com/', timezone: 'Europe/Paris', author: { name: 'Desk' } } });
 const window = { since: at('2026-11-23T00:00:00Z'), until: at('2026-11-30T00:00:00Z') };
@@ -39,13 +52,21 @@ describe('buildDigest', () => {
       window,
       config,
     );
-    expect(digest.sections.map((s) => [s.name, s.postCount])).toEqual([['AI', 2], ['Finance', 1], ['Science', 1]]);
+    expect(digest.sections.map((s) => [s.name, s.postCount])).toEqual([
+      ['AI', 2],
+      ['Finance', 1],
+      ['Science', 1],
+    ]);
     expect(digest.sections[0]!.posts.map((p) => p.slug)).toEqual(['a2', 'a1']);
   });
 
   it('counts the most used tags case-insensitively, per section and overall', () => {
     const digest = buildDigest(
-      [post({ slug: 'x', tags: ['Rust', 'cli'] }), post({ slug: 'y', tags: ['rust'] }), post({ slug: 'z', tags: ['go'], category: { name: 'Dev', slug: 'dev' } })],
+      [
+        post({ slug: 'x', tags: ['Rust', 'cli'] }),
+        post({ slug: 'y', tags: ['rust'] }),
+        post({ slug: 'z', tags: ['go'], category: { name: 'Dev', slug: 'dev' } }),
+      ],
       window,
       config,
     );

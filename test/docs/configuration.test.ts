@@ -43,7 +43,13 @@ describe('docs/configuration.md', () => {
   it('keeps descriptions out of parsing: no schema carries a describe or meta check', () => {
     const kinds: string[] = [];
     const visit = (schema: z.ZodMiniType) => {
-      const def = schema._zod.def as { checks?: Array<{ _zod: { def: { check: string } } }>; innerType?: z.ZodMiniType; in?: z.ZodMiniType; shape?: Record<string, z.ZodMiniType>; options?: z.ZodMiniType[] };
+      const def = schema._zod.def as {
+        checks?: Array<{ _zod: { def: { check: string } } }>;
+        innerType?: z.ZodMiniType;
+        in?: z.ZodMiniType;
+        shape?: Record<string, z.ZodMiniType>;
+        options?: z.ZodMiniType[];
+      };
       for (const check of def.checks ?? []) kinds.push(check._zod.def.check);
       for (const child of [def.innerType, def.in, ...Object.values(def.shape ?? {}), ...(def.options ?? [])]) if (child) visit(child);
     };
@@ -52,7 +58,7 @@ describe('docs/configuration.md', () => {
     expect(kinds.filter((kind) => kind === 'describe' || kind === 'meta')).toEqual([]);
   });
 
-  it("has an example config that the schema accepts", () => {
+  it('has an example config that the schema accepts', () => {
     const example = /## An example\n\n```json\n([\s\S]*?)\n```/.exec(committed())?.[1];
     expect(example).toBeDefined();
     const config = parseConfig(JSON.parse(example!));

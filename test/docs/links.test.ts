@@ -5,7 +5,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const pages = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** The text outside fenced code blocks and code spans: where links and headings live. */
 function prose(markdown: string): string[] {
@@ -27,7 +32,10 @@ function anchorsOf(markdown: string): Set<string> {
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1];
     if (heading === undefined) continue;
     const text = heading.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*]/g, '');
-    const slug = text.toLowerCase().replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
     anchors.add(count === 0 ? slug : `${slug}-${count}`);
@@ -63,8 +71,9 @@ describe('links in README.md and docs/', () => {
   });
 
   it('find a broken file link and a broken anchor (the checker itself)', () => {
-    expect(anchorsOf('# Who may open `/preview` without the token\n## How the feeds deal with `feed@6`\n## Notes\n## Notes\n```sh\n# not a heading\n```\n'))
-      .toEqual(new Set(['who-may-open-preview-without-the-token', 'how-the-feeds-deal-with-feed6', 'notes', 'notes-1']));
+    expect(
+      anchorsOf('# Who may open `/preview` without the token\n## How the feeds deal with `feed@6`\n## Notes\n## Notes\n```sh\n# not a heading\n```\n'),
+    ).toEqual(new Set(['who-may-open-preview-without-the-token', 'how-the-feeds-deal-with-feed6', 'notes', 'notes-1']));
     expect(linksOf('See [a](docs/a.md#b) and `[not](a link)`.\n```\n[nor](this)\n```\n').map((l) => l.target)).toEqual(['docs/a.md#b']);
   });
 

@@ -53,9 +53,28 @@ describe('capabilities', () => {
     const core = createCore(config, { ...base, env: {}, store, mailer: createOutboxMailer('/nonexistent/outbox') });
     expect(Object.keys(core).sort()).toEqual(
       [
-        'build', 'rebuild', 'addSubscriber', 'removeSubscriber', 'reactivateBounced', 'listSubscribers', 'showSubscriber', 'deleteSubscriber',
-        'addPendingSubscriber', 'importSubscribers', 'subscribe', 'confirmSubscription', 'unsubscribeByToken', 'readPreferences', 'savePreferences',
-        'settled', 'previewDigest', 'previewInMemory', 'archivePage', 'sendDigest', 'runDueDigests', 'status',
+        'build',
+        'rebuild',
+        'addSubscriber',
+        'removeSubscriber',
+        'reactivateBounced',
+        'listSubscribers',
+        'showSubscriber',
+        'deleteSubscriber',
+        'addPendingSubscriber',
+        'importSubscribers',
+        'subscribe',
+        'confirmSubscription',
+        'unsubscribeByToken',
+        'readPreferences',
+        'savePreferences',
+        'settled',
+        'previewDigest',
+        'previewInMemory',
+        'archivePage',
+        'sendDigest',
+        'runDueDigests',
+        'status',
       ].sort(),
     );
     expect(core.status().subscribers).toEqual({ active: 0, pending: 0, unsubscribed: 0, bounced: 0 });

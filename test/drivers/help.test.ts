@@ -46,7 +46,10 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   site = mkdtempSync(path.join(os.tmpdir(), 'broadsheet-help-'));
   cpSync(path.join(REPO, 'content'), path.join(site, 'content'), { recursive: true });
-  writeFileSync(path.join(site, 'broadsheet.config.json'), JSON.stringify({ site: { url: 'https://news.example.com/' }, email: { postalAddress: '1 Example Street' } }));
+  writeFileSync(
+    path.join(site, 'broadsheet.config.json'),
+    JSON.stringify({ site: { url: 'https://news.example.com/' }, email: { postalAddress: '1 Example Street' } }),
+  );
   writeFileSync(path.join(site, 'members.csv'), 'email,name\nnew@example.org,New Reader\n');
   env = { ...process.env, BROADSHEET_SECRET: 'help-test-secret-0123456789abcdef' };
   // Populate without the sink: two subscribers, one pending (its confirmation in the outbox), a built site.
@@ -154,12 +157,15 @@ describe('send asks first', () => {
       cwd: site,
       env: { ...env } as Record<string, string | undefined>,
       now: () => new Date(),
-      ask: async (question: string) => (asked.push(question), answer),
+      ask: async (question: string) => {
+        asked.push(question);
+        return answer;
+      },
     });
     expect(await main(['send'], io(''))).toBe(1);
     expect(await main(['send'], io('n'))).toBe(1);
     expect(sink.messages).toHaveLength(0);
-    expect(asked[0]).toMatch(/^About to send the digest:\n  1 message\(s\)[\s\S]*\n  via smtp:\/\/127\.0\.0\.1:\d+ \(pool of 5\)\nSend now\? \[y\/N\] $/);
+    expect(asked[0]).toMatch(/^About to send the digest:\n {2}1 message\(s\)[\s\S]*\n {2}via smtp:\/\/127\.0\.0\.1:\d+ \(pool of 5\)\nSend now\? \[y\/N\] $/);
     expect(await main(['send'], io('y'))).toBe(0);
     expect(sink.messages.map((m) => m.envelope.rcpt)).toEqual([['ada@example.org']]);
   });

@@ -44,7 +44,10 @@ async function cli(argv: string[], options: { env?: Record<string, string | unde
 
 async function spawned(args: string[], env: Record<string, string> = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: site, env: { ...process.env, BROADSHEET_SECRET: 'output-test-secret-0123456789abcdef', ...env } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
+      cwd: site,
+      env: { ...process.env, BROADSHEET_SECRET: 'output-test-secret-0123456789abcdef', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as Run;
@@ -71,9 +74,35 @@ describe('--json', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ mode: 'full', aborted: false, published: 13, files: 14, skipped: { drafts: 1, future: 0 }, channels: 6, errors: [], warnings: [] });
+    expect(doc).toMatchObject({
+      mode: 'full',
+      aborted: false,
+      published: 13,
+      files: 14,
+      skipped: { drafts: 1, future: 0 },
+      channels: 6,
+      errors: [],
+      warnings: [],
+    });
     expect(doc.written).toContain('feed.xml');
-    expect(Object.keys(doc).sort()).toEqual(['aborted', 'channels', 'contentDir', 'digest', 'durationMs', 'errors', 'files', 'mode', 'outDir', 'published', 'reason', 'removed', 'skipped', 'unchanged', 'warnings', 'written']);
+    expect(Object.keys(doc).sort()).toEqual([
+      'aborted',
+      'channels',
+      'contentDir',
+      'digest',
+      'durationMs',
+      'errors',
+      'files',
+      'mode',
+      'outDir',
+      'published',
+      'reason',
+      'removed',
+      'skipped',
+      'unchanged',
+      'warnings',
+      'written',
+    ]);
     const again = JSON.parse((await cli(['build', '--json'])).stdout) as Record<string, unknown>;
     expect(again).toMatchObject({ mode: 'up-to-date', written: [], reason: null });
   });
@@ -106,7 +135,20 @@ describe('send: progress and JSON', () => {
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(doc).toMatchObject({ submitted: READERS, failed: 0, dryRun: false, resumed: false, stopped: false });
     expect(doc.transport).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+/);
-    expect(Object.keys(doc).sort()).toEqual(['campaignId', 'dryRun', 'failed', 'idle', 'renders', 'resumed', 'skipReasons', 'skipped', 'stopped', 'submitted', 'transport', 'window']);
+    expect(Object.keys(doc).sort()).toEqual([
+      'campaignId',
+      'dryRun',
+      'failed',
+      'idle',
+      'renders',
+      'resumed',
+      'skipReasons',
+      'skipped',
+      'stopped',
+      'submitted',
+      'transport',
+      'window',
+    ]);
     expect(doc).toMatchObject({ idle: null, window: null });
     expect(sink.messages).toHaveLength(READERS);
   });

@@ -171,8 +171,12 @@ describe('build of the adversarial content (default flags)', () => {
     expect(files).toEqual([...expected, ...pages, 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort());
     const categories = files.filter((f) => f.startsWith('categories/') && f.endsWith('/feed.xml'));
     expect(categories).toEqual([
-      'categories/archive/feed.xml', 'categories/culture/feed.xml', 'categories/engineering/feed.xml',
-      'categories/finance/feed.xml', 'categories/notes/feed.xml', 'categories/security/feed.xml',
+      'categories/archive/feed.xml',
+      'categories/culture/feed.xml',
+      'categories/engineering/feed.xml',
+      'categories/finance/feed.xml',
+      'categories/notes/feed.xml',
+      'categories/security/feed.xml',
     ]);
   });
 

@@ -89,7 +89,10 @@ async function newSite(prefix: string) {
   const out = path.join(root, 'out');
   const data = path.join(root, 'data');
   return {
-    root, content, out, data,
+    root,
+    content,
+    out,
+    data,
     build: () => build(content, out, data),
     /** Rebuild, and check the outputs and the report against a cold build of the same posts in fresh folders. */
     async rebuildAsFull(context: string): Promise<BuildReport> {
@@ -121,66 +124,146 @@ describe('incremental builds', () => {
     ['an archive', 7, 0.02],
     ['a busy week', 12, 0.33],
     ['another busy week', 11, 0.33],
-  ])('give exactly the outputs and report of a full build, step after step of a random walk of edits (%s)', async (_name, seed, weekShare) => {
-    const site = await newSite('walk');
-    const { content } = site;
-    const rand = prng(seed);
-    const pick = <T,>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
-    const posts = new Map<string, Spec>();
-    let clock = Date.UTC(2026, 0, 1) / 1000;
-    const save = async (file: string) => {
-      await writeFile(path.join(content, file), source(posts.get(file)!));
-      // A distinct mtime for every write, whatever the file system's clock resolution.
-      await utimes(path.join(content, file), ++clock, clock);
-    };
-    const randomAge = () => (rand() < weekShare ? Math.floor(rand() * 7) : rand() < 0.03 ? -2 : 7 + Math.floor(rand() * 300));
-    const newSpec = (): Spec => ({
-      title: `Post ${Math.floor(rand() * 1e6)}`,
-      age: randomAge(),
-      category: pick(CATEGORIES),
-      tags: TAGS.filter(() => rand() < 0.25),
-      draft: rand() < 0.05,
-      broken: false,
-      body: `Body ${rand()}.`,
-    });
-    for (let i = 0; i < 60; i++) {
-      const file = `post-${i}.md`;
-      posts.set(file, newSpec());
-      await save(file);
-    }
-
-    const edits: Array<[string, () => Promise<void>]> = [
-      ['edit a body', async () => { const f = pick([...posts.keys()]); posts.get(f)!.body += ' More.'; await save(f); }],
-      ['edit a body', async () => { const f = pick([...posts.keys()]); posts.get(f)!.body += ' Again.'; await save(f); }],
-      ['move a date', async () => { const f = pick([...posts.keys()]); posts.get(f)!.age = randomAge(); await save(f); }],
-      ['change a category', async () => { const f = pick([...posts.keys()]); posts.get(f)!.category = pick(CATEGORIES); await save(f); }],
-      ['change tags', async () => { const f = pick([...posts.keys()]); posts.get(f)!.tags = TAGS.filter(() => rand() < 0.25); await save(f); }],
-      ['add a post', async () => { const f = `post-${100 + Math.floor(rand() * 1e6)}.md`; posts.set(f, newSpec()); await save(f); }],
-      // Same file name in a subfolder: the same slug, so the two collide.
-      ['add a colliding post', async () => { const f = `more/${pick([...posts.keys()].filter((k) => !k.includes('/')))}`; posts.set(f, newSpec()); await save(f); }],
-      ['remove a post', async () => { const f = pick([...posts.keys()]); posts.delete(f); await unlink(path.join(content, f)); }],
-      ['toggle a draft', async () => { const f = pick([...posts.keys()]); posts.get(f)!.draft = !posts.get(f)!.draft; await save(f); }],
-      ['break or mend a post', async () => { const f = pick([...posts.keys()]); posts.get(f)!.broken = !posts.get(f)!.broken; await save(f); }],
-      ['touch a post', async () => { const f = pick([...posts.keys()]); await utimes(path.join(content, f), ++clock, clock); }],
-    ];
-
-    await site.build();
-    const modes: Record<string, number> = {};
-    for (let step = 0; step < 120; step++) {
-      const count = rand() < 0.2 ? 2 : 1;
-      const done: string[] = [];
-      for (let k = 0; k < count; k++) {
-        const [name, edit] = pick(edits);
-        await edit();
-        done.push(name);
+  ])(
+    'give exactly the outputs and report of a full build, step after step of a random walk of edits (%s)',
+    async (_name, seed, weekShare) => {
+      const site = await newSite('walk');
+      const { content } = site;
+      const rand = prng(seed);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+      const posts = new Map<string, Spec>();
+      let clock = Date.UTC(2026, 0, 1) / 1000;
+      const save = async (file: string) => {
+        await writeFile(path.join(content, file), source(posts.get(file)!));
+        // A distinct mtime for every write, whatever the file system's clock resolution.
+        await utimes(path.join(content, file), ++clock, clock);
+      };
+      const randomAge = () => (rand() < weekShare ? Math.floor(rand() * 7) : rand() < 0.03 ? -2 : 7 + Math.floor(rand() * 300));
+      const newSpec = (): Spec => ({
+        title: `Post ${Math.floor(rand() * 1e6)}`,
+        age: randomAge(),
+        category: pick(CATEGORIES),
+        tags: TAGS.filter(() => rand() < 0.25),
+        draft: rand() < 0.05,
+        broken: false,
+        body: `Body ${rand()}.`,
+      });
+      for (let i = 0; i < 60; i++) {
+        const file = `post-${i}.md`;
+        posts.set(file, newSpec());
+        await save(file);
       }
-      const report = await site.rebuildAsFull(`step ${step} (${done.join(', ')})`);
-      modes[report.mode] = (modes[report.mode] ?? 0) + 1;
-    }
-    // Not vacuous: the walk took the incremental path often, and full builds too.
-    expect(modes.incremental ?? 0).toBeGreaterThanOrEqual(15);
-    expect(modes.full ?? 0).toBeGreaterThanOrEqual(15);
-  }, 120_000);
+
+      const edits: Array<[string, () => Promise<void>]> = [
+        [
+          'edit a body',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.get(f)!.body += ' More.';
+            await save(f);
+          },
+        ],
+        [
+          'edit a body',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.get(f)!.body += ' Again.';
+            await save(f);
+          },
+        ],
+        [
+          'move a date',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.get(f)!.age = randomAge();
+            await save(f);
+          },
+        ],
+        [
+          'change a category',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.get(f)!.category = pick(CATEGORIES);
+            await save(f);
+          },
+        ],
+        [
+          'change tags',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.get(f)!.tags = TAGS.filter(() => rand() < 0.25);
+            await save(f);
+          },
+        ],
+        [
+          'add a post',
+          async () => {
+            const f = `post-${100 + Math.floor(rand() * 1e6)}.md`;
+            posts.set(f, newSpec());
+            await save(f);
+          },
+        ],
+        // Same file name in a subfolder: the same slug, so the two collide.
+        [
+          'add a colliding post',
+          async () => {
+            const f = `more/${pick([...posts.keys()].filter((k) => !k.includes('/')))}`;
+            posts.set(f, newSpec());
+            await save(f);
+          },
+        ],
+        [
+          'remove a post',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.delete(f);
+            await unlink(path.join(content, f));
+          },
+        ],
+        [
+          'toggle a draft',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.get(f)!.draft = !posts.get(f)!.draft;
+            await save(f);
+          },
+        ],
+        [
+          'break or mend a post',
+          async () => {
+            const f = pick([...posts.keys()]);
+            posts.get(f)!.broken = !posts.get(f)!.broken;
+            await save(f);
+          },
+        ],
+        [
+          'touch a post',
+          async () => {
+            const f = pick([...posts.keys()]);
+            await utimes(path.join(content, f), ++clock, clock);
+          },
+        ],
+      ];
+
+      await site.build();
+      const modes: Record<string, number> = {};
+      for (let step = 0; step < 120; step++) {
+        const count = rand() < 0.2 ? 2 : 1;
+        const done: string[] = [];
+        for (let k = 0; k < count; k++) {
+          const [name, edit] = pick(edits);
+          await edit();
+          done.push(name);
+        }
+        const report = await site.rebuildAsFull(`step ${step} (${done.join(', ')})`);
+        modes[report.mode] = (modes[report.mode] ?? 0) + 1;
+      }
+      // Not vacuous: the walk took the incremental path often, and full builds too.
+      expect(modes.incremental ?? 0).toBeGreaterThanOrEqual(15);
+      expect(modes.full ?? 0).toBeGreaterThanOrEqual(15);
+    },
+    120_000,
+  );
 
   it('builds in full when removing a post nobody sees would rename its category (the other spelling takes the lead)', async () => {
     const site = await newSite('spelling');
@@ -238,10 +321,13 @@ describe('incremental builds', () => {
 
   it.each([
     ['garbage bytes', (db: Database.Database) => void db.prepare("UPDATE build_indexes SET files = 'not json at all {'").run()],
-    ['its files out of order (a change could hide in a merge)', (db: Database.Database) => {
-      const { files } = db.prepare('SELECT files FROM build_indexes').get() as { files: string };
-      db.prepare('UPDATE build_indexes SET files = ?').run(JSON.stringify((JSON.parse(files) as unknown[]).reverse()));
-    }],
+    [
+      'its files out of order (a change could hide in a merge)',
+      (db: Database.Database) => {
+        const { files } = db.prepare('SELECT files FROM build_indexes').get() as { files: string };
+        db.prepare('UPDATE build_indexes SET files = ?').run(JSON.stringify((JSON.parse(files) as unknown[]).reverse()));
+      },
+    ],
     ['no row at all', (db: Database.Database) => void db.prepare('DELETE FROM build_indexes').run()],
   ])('does not trust a build index holding %s: the build is a full one', async (_name, damage) => {
     const { content, out, data } = await newSite('bad-index');

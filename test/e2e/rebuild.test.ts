@@ -78,8 +78,13 @@ function changed(before: Map<string, number>, after: Map<string, number>): strin
 /** What a build reports about the content, minus what it did on disk. */
 function outcome(report: BuildReport) {
   return {
-    files: report.files, published: report.published, channels: report.channels, skipped: report.skipped,
-    errors: report.errors.map((e) => e.describe()), warnings: report.warnings.map((e) => e.describe()), digest: report.digest,
+    files: report.files,
+    published: report.published,
+    channels: report.channels,
+    skipped: report.skipped,
+    errors: report.errors.map((e) => e.describe()),
+    warnings: report.warnings.map((e) => e.describe()),
+    digest: report.digest,
   };
 }
 
@@ -145,9 +150,14 @@ describe('core.build: one post changed', () => {
 
     await editTitle(site, ZINES_FILE, ZINES_TITLE, 'Zines, still alive and stapled');
     const report = await site.build();
-    expect(report.written.filter((p) => FEED_FILE.test(p)).sort()).toEqual(
-      ['atom.xml', 'categories/culture/atom.xml', 'categories/culture/feed.json', 'categories/culture/feed.xml', 'feed.json', 'feed.xml'],
-    );
+    expect(report.written.filter((p) => FEED_FILE.test(p)).sort()).toEqual([
+      'atom.xml',
+      'categories/culture/atom.xml',
+      'categories/culture/feed.json',
+      'categories/culture/feed.xml',
+      'feed.json',
+      'feed.xml',
+    ]);
     const touched = changed(before, await mtimes(site.out));
     expect(touched.sort()).toEqual([...report.written].sort());
     for (const feed of categoryFeeds.filter((p) => !p.startsWith('categories/culture/'))) {
@@ -188,7 +198,9 @@ describe('core.build: a category that lost its last post', () => {
       if (/^category:\s*culture\s*$/im.test(text)) await rm(path.join(site.content, file));
     }
     const report = await site.build();
-    expect(report.removed).toEqual(expect.arrayContaining(['categories/culture/feed.xml', 'categories/culture/atom.xml', 'categories/culture/feed.json', 'categories/culture/feed.html']));
+    expect(report.removed).toEqual(
+      expect.arrayContaining(['categories/culture/feed.xml', 'categories/culture/atom.xml', 'categories/culture/feed.json', 'categories/culture/feed.html']),
+    );
     await expect(readFile(path.join(site.out, 'categories/culture/feed.xml'))).rejects.toThrow();
     expect(statSync(path.join(site.out, 'categories/science/feed.xml')).isFile()).toBe(true);
   });
@@ -223,23 +235,32 @@ describe('core.build: outputs and state it cannot vouch for', () => {
   const damaged: Array<[string, (file: string) => Promise<void>]> = [
     ['garbage bytes', (file) => writeFile(file, '\u0000\u00ff{{not a database')],
     ['its first half only', async (file) => writeFile(file, (await readFile(file)).subarray(0, Math.floor(statSync(file).size / 2)))],
-    ['pages overwritten in the middle', async (file) => {
-      const bytes = await readFile(file);
-      for (let at = 4096; at < bytes.length; at += 4096) bytes.fill(0x5a, at + 100, at + 600);
-      await writeFile(file, bytes);
-    }],
-    ['a newer schema version', async (file) => {
-      const db = new Database(file);
-      db.pragma('user_version = 99');
-      db.close();
-    }],
-    ['another program’s database', async (file) => {
-      await rm(file);
-      const db = new Database(file);
-      db.exec("CREATE TABLE builds (site TEXT, key TEXT); INSERT INTO builds VALUES ('x', 'y')");
-      db.pragma('user_version = 2');
-      db.close();
-    }],
+    [
+      'pages overwritten in the middle',
+      async (file) => {
+        const bytes = await readFile(file);
+        for (let at = 4096; at < bytes.length; at += 4096) bytes.fill(0x5a, at + 100, at + 600);
+        await writeFile(file, bytes);
+      },
+    ],
+    [
+      'a newer schema version',
+      async (file) => {
+        const db = new Database(file);
+        db.pragma('user_version = 99');
+        db.close();
+      },
+    ],
+    [
+      'another program’s database',
+      async (file) => {
+        await rm(file);
+        const db = new Database(file);
+        db.exec("CREATE TABLE builds (site TEXT, key TEXT); INSERT INTO builds VALUES ('x', 'y')");
+        db.pragma('user_version = 2');
+        db.close();
+      },
+    ],
   ];
 
   for (const [name, damage] of damaged) {

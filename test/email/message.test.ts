@@ -2,7 +2,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { buildMessage, fillMessage, prepareMessage, recipientLinks, type MessageRecipient } from '../../src/email/message.js';
+import { buildMessage, fillMessage, prepareMessage, subscriberLinks, type MessageRecipient } from '../../src/email/message.js';
 import type { PersonalizedEmail } from '../../src/email/render.js';
 
 const KEY = 'k'.repeat(64);
@@ -28,16 +28,22 @@ const email = (o: EmailInput = {}) => ({
 async function build(o: { email?: EmailInput; to?: MessageRecipient; siteTitle?: string; fromName?: string } = {}) {
   const config = settings(o);
   const to = o.to ?? { email: 'ada@example.org', name: 'Ada Lovelace' };
-  const links = recipientLinks(to.email, KEY, config);
+  const links = subscriberLinks(to.email, KEY, config);
   const message = await buildMessage(email(o.email), to, links, DATE, config);
   const parsed = await simpleParser(message.raw);
   return { message, parsed, links, raw: message.raw.toString('latin1') };
 }
 
 /** The header block, each header unfolded onto one line. */
-const headerLines = (raw: string) => raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ').split('\r\n');
+const headerLines = (raw: string) =>
+  raw
+    .slice(0, raw.indexOf('\r\n\r\n'))
+    .replace(/\r\n[ \t]+/g, ' ')
+    .split('\r\n');
 const headerValues = (raw: string, name: string) =>
-  headerLines(raw).filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)).map((l) => l.slice(name.length + 1).trim());
+  headerLines(raw)
+    .filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+    .map((l) => l.slice(name.length + 1).trim());
 const addresses = (field: ParsedMail['from'] | ParsedMail['to']) =>
   (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => ({ name: v.name, address: v.address })));
 
@@ -136,7 +142,8 @@ describe('prepareMessage + fillMessage', () => {
     const config = settings();
     const template = await prepareMessage(source, { list: false, date: DATE, config });
     const message = fillMessage(template, {
-      to: { email: 'zoe@example.org', name }, messageId: '<m1@news.example.com>',
+      to: { email: 'zoe@example.org', name },
+      messageId: '<m1@news.example.com>',
       values: { name, email: 'zoe@example.org', unsubscribeUrl: '', preferencesUrl: '' },
     });
     return { raw: message.raw.toString('latin1'), parsed: await simpleParser(message.raw) };

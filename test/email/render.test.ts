@@ -43,9 +43,22 @@ const config = parseConfig({
 
 const at = (iso: string) => new Date(iso);
 const post = (o: Partial<Post> = {}): Post => ({
-  file: 'a.md', slug: 'a', title: 'A', date: at('2026-11-25T08:00:00Z'), updated: undefined, excerpt: 'An excerpt.',
-  coverImage: undefined, author: undefined, tags: [], category: { name: 'World', slug: 'world' }, source: undefined,
-  draft: false, body: '', wordCount: 0, readingMinutes: 3, ...o,
+  file: 'a.md',
+  slug: 'a',
+  title: 'A',
+  date: at('2026-11-25T08:00:00Z'),
+  updated: undefined,
+  excerpt: 'An excerpt.',
+  coverImage: undefined,
+  author: undefined,
+  tags: [],
+  category: { name: 'World', slug: 'world' },
+  source: undefined,
+  draft: false,
+  body: '',
+  wordCount: 0,
+  readingMinutes: 3,
+  ...o,
 });
 const WINDOW = { since: at('2026-11-23T00:00:00Z'), until: at('2026-11-30T00:00:00Z') };
 
@@ -64,7 +77,14 @@ const HOSTILE_EXCERPT = '<img src=x onerror=alert(1)> & {{ recipient.email }}';
 
 /** 30 posts over 6 categories of different sizes (8, 7, 5, 4, 3, 3). */
 function adversarialPosts(): Post[] {
-  const categories: Array<[string, number]> = [['World', 8], ['Arts & Culture', 7], ['Science', 5], ['Technology', 4], ['Sport', 3], ['Business', 3]];
+  const categories: Array<[string, number]> = [
+    ['World', 8],
+    ['Arts & Culture', 7],
+    ['Science', 5],
+    ['Technology', 4],
+    ['Sport', 3],
+    ['Business', 3],
+  ];
   const slugOf = (name: string) => name.toLowerCase().replace(/[^a-z]+/g, '-');
   const assigned = categories.flatMap(([name, count]) => Array.from({ length: count }, () => ({ name, slug: slugOf(name) })));
   return assigned.map((category, i) =>
@@ -74,7 +94,8 @@ function adversarialPosts(): Post[] {
       title: HOSTILE_TITLES[i] ?? `Post ${i}: an ordinary headline about the week's news`,
       date: new Date(WINDOW.since.getTime() + i * 5 * 3600_000),
       category,
-      excerpt: i === 9 ? HOSTILE_EXCERPT : i % 7 === 6 ? '' : `Two sentences of summary for post ${i}, as an editor would write them. They run to a realistic length.`,
+      excerpt:
+        i === 9 ? HOSTILE_EXCERPT : i % 7 === 6 ? '' : `Two sentences of summary for post ${i}, as an editor would write them. They run to a realistic length.`,
       // A third without cover, a third absolute (with & in the query), a third relative to the post.
       coverImage: i % 3 === 0 ? undefined : i % 3 === 1 ? `https://images.example.com/${i}.jpg?w=600&h=300` : 'cover.jpg',
       author: i % 2 === 0 ? 'Ana <Ed> & Co' : undefined,
@@ -82,8 +103,7 @@ function adversarialPosts(): Post[] {
   );
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 type Node = ReturnType<typeof parseDocument>;
 type Element = ReturnType<typeof DomUtils.findAll>[number];
@@ -94,8 +114,7 @@ const hasClass = (el: Element, name: string) => (attr(el, 'class') ?? '').split(
 const parentLink = (el: Element) => (el.parent && DomUtils.isTag(el.parent) && el.parent.name === 'a' ? attr(el.parent, 'href') : undefined);
 
 /** Every href/src in the raw HTML, Outlook conditional comments included, entities decoded. */
-const urlsIn = (html: string) =>
-  [...html.matchAll(/\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) => (m[1] ?? m[2]!).replace(/&amp;/g, '&'));
+const urlsIn = (html: string) => [...html.matchAll(/\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) => (m[1] ?? m[2]!).replace(/&amp;/g, '&'));
 
 const ada: Recipient = {
   email: 'ada@example.org',
@@ -122,7 +141,11 @@ describe('renderDigestEmail on the sample content', () => {
     const published = publishPosts(loaded.posts, { drafts: false, future: false, now: NOW });
     const window = defaultWindow(NOW, config.site.timezone);
     const shown = await readBodies(CONTENT, postsInWindow(published.posts, window), { timezone: config.site.timezone, displayDir: CONTENT });
-    const digest = buildDigest(shown.map((r) => r.post), window, config);
+    const digest = buildDigest(
+      shown.map((r) => r.post),
+      window,
+      config,
+    );
     expect(digest.postCount).toBeGreaterThan(0);
 
     mjmlCalls.length = 0;
@@ -154,7 +177,12 @@ describe('renderDigestEmail + personalize on an adversarial digest', () => {
   it('builds the digest the test expects: 30 posts in 6 sections', () => {
     expect(digest.postCount).toBe(30);
     expect(digest.sections.map((s) => [s.name, s.postCount])).toEqual([
-      ['World', 8], ['Arts & Culture', 7], ['Science', 5], ['Technology', 4], ['Business', 3], ['Sport', 3],
+      ['World', 8],
+      ['Arts & Culture', 7],
+      ['Science', 5],
+      ['Technology', 4],
+      ['Business', 3],
+      ['Sport', 3],
     ]);
   });
 
@@ -168,7 +196,11 @@ describe('renderDigestEmail + personalize on an adversarial digest', () => {
     const htmlWithoutData = data.reduce((acc, d) => acc.replaceAll(escapeHtml(d), ''), html);
     const textWithoutData = data.reduce((acc, d) => acc.replaceAll(d, ''), text);
     for (const residue of ['<mj-', '{{', '{%', 'BSPH']) {
-      expect({ residue, inHtml: htmlWithoutData.includes(residue), inText: textWithoutData.includes(residue) }).toEqual({ residue, inHtml: false, inText: false });
+      expect({ residue, inHtml: htmlWithoutData.includes(residue), inText: textWithoutData.includes(residue) }).toEqual({
+        residue,
+        inHtml: false,
+        inText: false,
+      });
     }
   });
 
@@ -198,8 +230,12 @@ describe('renderDigestEmail + personalize on an adversarial digest', () => {
 
   it('shows each section in digest order, each with its posts in order', () => {
     const headings = new Set(digest.sections.map((s) => `${s.name} · ${s.postCount}`));
-    const seen = findAll(doc, (el) => (el.name === 'td' && hasClass(el, 'title')) || (el.name === 'div' && headings.has(textOf(el).trim()) && !DomUtils.findOne((d) => d.name === 'div', el.children)))
-      .map((el) => (el.name === 'td' ? `post: ${textOf(el).trim()}` : `section: ${textOf(el).trim()}`));
+    const seen = findAll(
+      doc,
+      (el) =>
+        (el.name === 'td' && hasClass(el, 'title')) ||
+        (el.name === 'div' && headings.has(textOf(el).trim()) && !DomUtils.findOne((d) => d.name === 'div', el.children)),
+    ).map((el) => (el.name === 'td' ? `post: ${textOf(el).trim()}` : `section: ${textOf(el).trim()}`));
     expect(seen).toEqual(digest.sections.flatMap((s) => [`section: ${s.name} · ${s.postCount}`, ...s.posts.map((p) => `post: ${p.title}`)]));
   });
 
@@ -219,7 +255,16 @@ describe('renderDigestEmail + personalize on an adversarial digest', () => {
   });
 
   it('links every title to its post', () => {
-    const titleLinks = findAll(doc, (el) => el.name === 'a' && !!el.parent && DomUtils.isTag(el.parent) && el.parent.parent !== null && DomUtils.isTag(el.parent.parent) && hasClass(el.parent.parent, 'title'));
+    const titleLinks = findAll(
+      doc,
+      (el) =>
+        el.name === 'a' &&
+        !!el.parent &&
+        DomUtils.isTag(el.parent) &&
+        el.parent.parent !== null &&
+        DomUtils.isTag(el.parent.parent) &&
+        hasClass(el.parent.parent, 'title'),
+    );
     expect(titleLinks.map((a) => [textOf(a), attr(a, 'href')])).toEqual(allPosts().map((p) => [p.title, p.url]));
   });
 
@@ -259,8 +304,8 @@ describe('personalize', () => {
   it('gives two subscribers their own links and names, and otherwise byte-identical HTML and text', () => {
     const a = personalize(rendered, ada);
     const b = personalize(rendered, grace);
-    const mask = (s: string, r: Recipient, escape: (t: string) => string) =>
-      [r.unsubscribeUrl, r.preferencesUrl, r.email, r.name!].reduce((acc, value, i) => acc.replaceAll(escape(value), `[value ${i}]`), s);
+    const mask = (s: string, r: Recipient, encode: (t: string) => string) =>
+      [r.unsubscribeUrl, r.preferencesUrl, r.email, r.name!].reduce((acc, value, i) => acc.replaceAll(encode(value), `[value ${i}]`), s);
 
     expect(a.html).toContain(`href="${escapeHtml(ada.unsubscribeUrl)}"`);
     expect(b.html).toContain(`href="${escapeHtml(grace.unsubscribeUrl)}"`);
@@ -352,7 +397,9 @@ describe('loadTemplates with a broken template', () => {
     const dir = await copyTemplates();
     await rm(path.join(dir, 'digest.txt.liquid'));
     const err = await loadError(dir);
-    expect(err.describe()).toBe(`${path.join(dir, 'digest.txt.liquid')}: is missing (restore it from the Broadsheet repository or point paths.templates at a complete folder)`);
+    expect(err.describe()).toBe(
+      `${path.join(dir, 'digest.txt.liquid')}: is missing (restore it from the Broadsheet repository or point paths.templates at a complete folder)`,
+    );
   });
 });
 

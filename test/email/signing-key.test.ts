@@ -18,7 +18,10 @@ async function tempDir(): Promise<string> {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ConfigError);
   return err as ConfigError;
 }

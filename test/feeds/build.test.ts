@@ -80,9 +80,15 @@ describe('buildChannels / buildFeedFiles: which files', () => {
   it('writes the site feeds at the root and one folder per category, plus the OPML', () => {
     const paths = buildFeeds(threePosts(), settings()).map((f) => f.path);
     expect(paths).toEqual([
-      'feed.xml', 'atom.xml', 'feed.json',
-      'categories/finance/feed.xml', 'categories/finance/atom.xml', 'categories/finance/feed.json',
-      'categories/science/feed.xml', 'categories/science/atom.xml', 'categories/science/feed.json',
+      'feed.xml',
+      'atom.xml',
+      'feed.json',
+      'categories/finance/feed.xml',
+      'categories/finance/atom.xml',
+      'categories/finance/feed.json',
+      'categories/science/feed.xml',
+      'categories/science/atom.xml',
+      'categories/science/feed.json',
       'feeds.opml',
     ]);
   });
@@ -206,9 +212,7 @@ describe('RSS 2.0', () => {
   it('encloses the cover image with its real MIME type, absolute', () => {
     const items = parseRssFeed(rssXml()).items ?? [];
     expect(items[0]?.enclosures).toEqual([{ url: UNSPLASH, type: 'image/jpeg', length: 0 }]);
-    expect(items[1]?.enclosures).toEqual([
-      { url: 'https://news.example.com/posts/chart/images/chart.png', type: 'image/png', length: 0 },
-    ]);
+    expect(items[1]?.enclosures).toEqual([{ url: 'https://news.example.com/posts/chart/images/chart.png', type: 'image/png', length: 0 }]);
     expect(items[2]?.enclosures).toBeUndefined();
   });
 
@@ -233,8 +237,14 @@ describe('RSS 2.0', () => {
 describe('Atom 1.0', () => {
   const posts = () => [
     post({
-      slug: 'photo', title: 'Photo', date: at('23'), updated: at('24'), coverImage: UNSPLASH,
-      source: 'https://example.org/a?x=1&y=2', category: category('Open Source'), tags: ['Rust', 'CLI'],
+      slug: 'photo',
+      title: 'Photo',
+      date: at('23'),
+      updated: at('24'),
+      coverImage: UNSPLASH,
+      source: 'https://example.org/a?x=1&y=2',
+      category: category('Open Source'),
+      tags: ['Rust', 'CLI'],
     }),
     post({ slug: 'chart', title: 'Chart', date: at('22'), coverImage: '/media/chart.png' }),
     post({ slug: 'bare', title: 'Bare', date: at('21'), excerpt: '', body: '', author: undefined }),
@@ -263,7 +273,10 @@ describe('Atom 1.0', () => {
       { href: 'https://example.org/a?x=1&y=2', rel: 'related', type: 'text/html' },
     ]);
     expect(atom.entries?.[1]?.links).toContainEqual({
-      href: 'https://news.example.com/media/chart.png', rel: 'enclosure', type: 'image/png', length: 0,
+      href: 'https://news.example.com/media/chart.png',
+      rel: 'enclosure',
+      type: 'image/png',
+      length: 0,
     });
   });
 
@@ -326,7 +339,9 @@ describe('JSON Feed 1.1', () => {
   });
 
   it('carries word count and reading time in a _broadsheet extension object', () => {
-    const doc = JSON.parse(fileAt(buildFeeds([post({ wordCount: 690, readingMinutes: 3 })], settings()), 'feed.json')) as { items: Array<Record<string, unknown>> };
+    const doc = JSON.parse(fileAt(buildFeeds([post({ wordCount: 690, readingMinutes: 3 })], settings()), 'feed.json')) as {
+      items: Array<Record<string, unknown>>;
+    };
     expect(doc.items[0]!._broadsheet).toEqual({ word_count: 690, reading_minutes: 3 });
   });
 
@@ -338,8 +353,7 @@ describe('JSON Feed 1.1', () => {
 
 describe('text that breaks naive feed writers', () => {
   const nasty = `Ampersands & <angle> "double" 'single' ]]> and ]]> again 📚 東京 العربية`;
-  const files = () =>
-    buildFeeds([post({ title: nasty, excerpt: `An excerpt with <b>tags</b> & "quotes" ]]>`, author: `Tom & "Jerry" <tj>` })], settings());
+  const files = () => buildFeeds([post({ title: nasty, excerpt: `An excerpt with <b>tags</b> & "quotes" ]]>`, author: `Tom & "Jerry" <tj>` })], settings());
 
   it('round-trips titles exactly in RSS, Atom and JSON Feed', () => {
     expect(parseRssFeed(fileAt(files(), 'feed.xml')).items?.[0]?.title).toBe(nasty);
@@ -398,9 +412,15 @@ describe('snapshots of one small site', () => {
     buildFeeds(
       [
         post({
-          slug: 'comet', title: 'Comet Halden brightens ☄️', date: at('25', '08:30:00'), author: 'Jonas Ferreira',
-          category: category('Science'), tags: ['astronomy'], coverImage: UNSPLASH,
-          source: 'https://news.example.org/science/comet', excerpt: 'An outburst pushed it past magnitude 5.',
+          slug: 'comet',
+          title: 'Comet Halden brightens ☄️',
+          date: at('25', '08:30:00'),
+          author: 'Jonas Ferreira',
+          category: category('Science'),
+          tags: ['astronomy'],
+          coverImage: UNSPLASH,
+          source: 'https://news.example.org/science/comet',
+          excerpt: 'An outburst pushed it past magnitude 5.',
           body: 'Look **east** before dawn.\n\nSee the [observation guide](guides/comet/).',
         }),
         post({ slug: 'bonds', title: 'A quiet week for "municipal" bonds & notes', date: at('23'), category: category('Finance'), body: 'Nothing moved.' }),

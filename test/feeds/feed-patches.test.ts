@@ -155,7 +155,11 @@ const patched: Record<FeedPatch, () => void | Promise<void>> = {
     createFeed({ title: 'No date' });
   },
   'xml-text-ampersands-decoded': () => {
-    const c = channel({ title: 'Tom &amp; Jerry', copyright: '&copy; us', entries: [entry({ author: 'Q&amp;A', categories: [{ term: 'qa', label: 'Q&amp;A' }] })] });
+    const c = channel({
+      title: 'Tom &amp; Jerry',
+      copyright: '&copy; us',
+      entries: [entry({ author: 'Q&amp;A', categories: [{ term: 'qa', label: 'Q&amp;A' }] })],
+    });
     const rss = parseRssFeed(renderRss(c));
     expect(rss.title).toBe('Tom &amp; Jerry');
     expect(rss.copyright).toBe('&copy; us');

@@ -89,7 +89,16 @@ export async function startServedSite(options: ServedSiteOptions = {}): Promise<
   const { port } = app.server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   return {
-    base, app, core, store, sink, mailer, config, root, outDir, dataDir,
+    base,
+    app,
+    core,
+    store,
+    sink,
+    mailer,
+    config,
+    root,
+    outDir,
+    dataDir,
     signingKey: () => loadSigningKey(dataDir, undefined),
     local: (url) => {
       if (!url.startsWith(SITE_URL)) throw new Error(`not a URL of the site: ${url}`);

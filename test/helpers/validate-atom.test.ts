@@ -15,10 +15,7 @@ function entry(parts: string[] = [ENTRY_ID, ENTRY_TITLE, ENTRY_UPDATED, ENTRY_LI
   return `<entry>\n    ${parts.join('\n    ')}\n  </entry>`;
 }
 
-function feed(
-  children: string[] = [FEED_ID, FEED_TITLE, FEED_UPDATED, FEED_AUTHOR, entry()],
-  extraNamespaces = '',
-): string {
+function feed(children: string[] = [FEED_ID, FEED_TITLE, FEED_UPDATED, FEED_AUTHOR, entry()], extraNamespaces = ''): string {
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
     `<feed xmlns="http://www.w3.org/2005/Atom"${extraNamespaces}>`,
@@ -40,9 +37,7 @@ describe('validateAtom (RFC 4287 RELAX NG schema)', () => {
   });
 
   it('rejects an entry missing <title>', async () => {
-    const errors = await validateAtom(
-      feed([FEED_ID, FEED_TITLE, FEED_UPDATED, FEED_AUTHOR, entry([ENTRY_ID, ENTRY_UPDATED, ENTRY_LINK])]),
-    );
+    const errors = await validateAtom(feed([FEED_ID, FEED_TITLE, FEED_UPDATED, FEED_AUTHOR, entry([ENTRY_ID, ENTRY_UPDATED, ENTRY_LINK])]));
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.join('\n')).toMatch(/Relax-NG validity error/);
   });
@@ -54,16 +49,12 @@ describe('validateAtom (RFC 4287 RELAX NG schema)', () => {
   });
 
   it('rejects an unknown element in the Atom namespace', async () => {
-    const errors = await validateAtom(
-      feed([FEED_ID, FEED_TITLE, FEED_UPDATED, FEED_AUTHOR, '<tagline>not Atom 1.0</tagline>', entry()]),
-    );
+    const errors = await validateAtom(feed([FEED_ID, FEED_TITLE, FEED_UPDATED, FEED_AUTHOR, '<tagline>not Atom 1.0</tagline>', entry()]));
     expect(errors.length).toBeGreaterThan(0);
   });
 
   it('rejects a date construct that is not an xsd:dateTime', async () => {
-    const errors = await validateAtom(
-      feed([FEED_ID, FEED_TITLE, '<updated>13 Dec 2003</updated>', FEED_AUTHOR, entry()]),
-    );
+    const errors = await validateAtom(feed([FEED_ID, FEED_TITLE, '<updated>13 Dec 2003</updated>', FEED_AUTHOR, entry()]));
     expect(errors.length).toBeGreaterThan(0);
   });
 
@@ -78,8 +69,7 @@ describe('validateAtom (RFC 4287 RELAX NG schema)', () => {
   });
 
   it('accepts extension elements and attributes in other namespaces', async () => {
-    const namespaces =
-      ' xmlns:media="http://search.yahoo.com/mrss/" xmlns:webfeeds="http://webfeeds.org/rss/1.0"';
+    const namespaces = ' xmlns:media="http://search.yahoo.com/mrss/" xmlns:webfeeds="http://webfeeds.org/rss/1.0"';
     const xml = feed(
       [
         '<webfeeds:icon>https://example.org/icon.png</webfeeds:icon>',

@@ -54,23 +54,54 @@ const entry = (title: string, hash = `hash-of-${title}`): CacheEntry => ({
   mtimeMs: 1_764_000_000_000.123,
   hash,
   head: {
-    slug: title.toLowerCase(), title, date: '2026-11-20T08:00:00.000Z', updated: null, frontMatterExcerpt: null, coverImage: null,
-    author: null, tags: ['a', 'b'], category: { name: 'News', slug: 'news' }, source: null, draft: false,
+    slug: title.toLowerCase(),
+    title,
+    date: '2026-11-20T08:00:00.000Z',
+    updated: null,
+    frontMatterExcerpt: null,
+    coverImage: null,
+    author: null,
+    tags: ['a', 'b'],
+    category: { name: 'News', slug: 'news' },
+    source: null,
+    draft: false,
   },
 });
 
 const state = (key: string): BuildState<{ posts: number }> => ({
-  key, nextChangeAt: null, outputs: [{ path: 'feed.xml', size: 10, mtimeMs: 1.5 }], channelPrints: { '': 'print' }, summary: { posts: 3 },
+  key,
+  nextChangeAt: null,
+  outputs: [{ path: 'feed.xml', size: 10, mtimeMs: 1.5 }],
+  channelPrints: { '': 'print' },
+  summary: { posts: 3 },
 });
 
 const index = (inputsKey: string): BuildIndex => ({
-  inputsKey, published: 2, files: [['a.md', 1, 2, 'a', 'News'], ['b.md', 3, 4, null, null]], skipped: ['x.md\ta dangling link'], pinned: ['a.md'],
-  cutoffs: { '': null, 'categories/news': [5, 'a', 'a.md'] }, spellings: { news: { News: 1 } },
+  inputsKey,
+  published: 2,
+  files: [
+    ['a.md', 1, 2, 'a', 'News'],
+    ['b.md', 3, 4, null, null],
+  ],
+  skipped: ['x.md\ta dangling link'],
+  pinned: ['a.md'],
+  cutoffs: { '': null, 'categories/news': [5, 'a', 'a.md'] },
+  spellings: { news: { News: 1 } },
 });
 
 const feedEntry = (title: string): FeedEntry => ({
-  url: `https://x.example.com/${title}/`, title, published: new Date('2026-11-20T08:00:00Z'), updated: new Date('2026-11-21T08:00:00Z'), author: 'A',
-  categories: [{ term: 'news', label: 'News' }], summary: 'S', html: '<p>H</p>', image: undefined, source: undefined, wordCount: 2, readingMinutes: 1,
+  url: `https://x.example.com/${title}/`,
+  title,
+  published: new Date('2026-11-20T08:00:00Z'),
+  updated: new Date('2026-11-21T08:00:00Z'),
+  author: 'A',
+  categories: [{ term: 'news', label: 'News' }],
+  summary: 'S',
+  html: '<p>H</p>',
+  image: undefined,
+  source: undefined,
+  wordCount: 2,
+  readingMinutes: 1,
 });
 
 /** A valid cache file holding one post, one build and one entry. */
@@ -100,8 +131,21 @@ describe('the build cache keeps', () => {
     const cache = (await cacheFolder()).open();
     const posts = cache.postCache('content', 'UTC');
     expect(posts.entries()).toEqual(new Map());
-    posts.save([['a.md', entry('A')], ['b.md', entry('B')], ['c.md', { size: 1, mtimeMs: 2, hash: 'h', errors: [{ message: 'is missing', field: 'title' }] }]], []);
-    expect(posts.entries()).toEqual(new Map([['a.md', entry('A')], ['b.md', entry('B')], ['c.md', { size: 1, mtimeMs: 2, hash: 'h', errors: [{ message: 'is missing', field: 'title' }] }]]));
+    posts.save(
+      [
+        ['a.md', entry('A')],
+        ['b.md', entry('B')],
+        ['c.md', { size: 1, mtimeMs: 2, hash: 'h', errors: [{ message: 'is missing', field: 'title' }] }],
+      ],
+      [],
+    );
+    expect(posts.entries()).toEqual(
+      new Map([
+        ['a.md', entry('A')],
+        ['b.md', entry('B')],
+        ['c.md', { size: 1, mtimeMs: 2, hash: 'h', errors: [{ message: 'is missing', field: 'title' }] }],
+      ]),
+    );
     expect(posts.entries(['b.md', 'gone.md'])).toEqual(new Map([['b.md', entry('B')]]));
     posts.save([['b.md', entry('B2')]], ['a.md']);
     expect([...posts.entries().keys()].sort()).toEqual(['b.md', 'c.md']);
@@ -112,7 +156,13 @@ describe('the build cache keeps', () => {
 
   it('no post entry read in another timezone: they count for nothing, and the first save replaces them all', async () => {
     const cache = (await cacheFolder()).open();
-    cache.postCache('content', 'UTC').save([['a.md', entry('A')], ['b.md', entry('B')]], []);
+    cache.postCache('content', 'UTC').save(
+      [
+        ['a.md', entry('A')],
+        ['b.md', entry('B')],
+      ],
+      [],
+    );
     const paris = cache.postCache('content', 'Europe/Paris');
     expect(paris.entries()).toEqual(new Map());
     paris.save([['a.md', entry('A in Paris')]], []);
@@ -122,17 +172,37 @@ describe('the build cache keeps', () => {
 
   it("each site's state, index and feed entries, apart from other sites'; the state and index read together", async () => {
     const cache = (await cacheFolder()).open();
-    cache.saveBuild('one', { state: state('k1'), index: index('i1'), entries: { used: new Set(['e1', 'e2']), rendered: new Map([['e1', feedEntry('one')], ['e2', feedEntry('two')]]) } });
+    cache.saveBuild('one', {
+      state: state('k1'),
+      index: index('i1'),
+      entries: {
+        used: new Set(['e1', 'e2']),
+        rendered: new Map([
+          ['e1', feedEntry('one')],
+          ['e2', feedEntry('two')],
+        ]),
+      },
+    });
     cache.saveBuild('two', { state: state('k9'), entries: { used: new Set(['e1']), rendered: new Map([['e1', feedEntry('other')]]) } });
     expect(cache.readState('one')).toEqual(state('k1'));
     expect(cache.readLastBuild('one')).toEqual({ state: state('k1'), index: index('i1') });
     expect(cache.readLastBuild('two')).toEqual({ state: state('k9'), index: undefined });
-    expect(cache.readEntries('one', ['e1', 'e2', 'e3'])).toEqual(new Map([['e1', feedEntry('one')], ['e2', feedEntry('two')]]));
+    expect(cache.readEntries('one', ['e1', 'e2', 'e3'])).toEqual(
+      new Map([
+        ['e1', feedEntry('one')],
+        ['e2', feedEntry('two')],
+      ]),
+    );
     expect(cache.readEntries('two', ['e1'])).toEqual(new Map([['e1', feedEntry('other')]]));
     // A later build without an index keeps the full build's index; the entries it did not use go.
     cache.saveBuild('one', { state: state('k2'), entries: { used: new Set(['e2', 'e3']), rendered: new Map([['e3', feedEntry('three')]]) } });
     expect(cache.readLastBuild('one')).toEqual({ state: state('k2'), index: index('i1') });
-    expect(cache.readEntries('one', ['e1', 'e2', 'e3'])).toEqual(new Map([['e2', feedEntry('two')], ['e3', feedEntry('three')]]));
+    expect(cache.readEntries('one', ['e1', 'e2', 'e3'])).toEqual(
+      new Map([
+        ['e2', feedEntry('two')],
+        ['e3', feedEntry('three')],
+      ]),
+    );
     expect(cache.readEntries('two', ['e1']).size).toBe(1);
   });
 
@@ -150,39 +220,57 @@ describe('a cache file it cannot use is set aside and rebuilt, never trusted and
     ['garbage bytes', (file) => writeFile(file, Buffer.from([0x00, 0xff, 0xfe, 0x13, 0x37, 0x80, 0x0a]))],
     ['a text file', (file) => writeFile(file, '{"format":3,"entries":{}}\n')],
     ['its first half only', async (file) => writeFile(file, (await readFile(file)).subarray(0, 2048))],
-    ['pages overwritten in the middle', async (file) => {
-      const bytes = await readFile(file);
-      for (let at = 4096; at < bytes.length; at += 4096) bytes.fill(0x5a, at, at + 512);
-      await writeFile(file, bytes);
-    }],
-    ['another program’s database (its own tables)', async (file) => {
-      await rm(file);
-      const db = new Database(file);
-      db.exec("CREATE TABLE builds (site TEXT, note TEXT); INSERT INTO builds VALUES ('site', 'not ours');");
-      db.close();
-    }],
-    ['another program’s database with a schema version', async (file) => {
-      await rm(file);
-      const db = new Database(file);
-      db.exec('CREATE TABLE subscribers (id INTEGER PRIMARY KEY)');
-      db.pragma('user_version = 1');
-      db.close();
-    }],
-    ['a newer schema version', async (file) => {
-      const db = new Database(file);
-      db.pragma('user_version = 99');
-      db.close();
-    }],
-    ['a table of another shape under its own name', async (file) => {
-      const db = new Database(file);
-      db.exec('DROP TABLE builds; CREATE TABLE builds (site TEXT PRIMARY KEY, what TEXT)');
-      db.close();
-    }],
-    ['a row that is not JSON where JSON is kept', async (file) => {
-      const db = new Database(file);
-      db.prepare("UPDATE builds SET outputs = '[{\"path\": \"feed.xml\", cut' WHERE site = 'site'").run();
-      db.close();
-    }],
+    [
+      'pages overwritten in the middle',
+      async (file) => {
+        const bytes = await readFile(file);
+        for (let at = 4096; at < bytes.length; at += 4096) bytes.fill(0x5a, at, at + 512);
+        await writeFile(file, bytes);
+      },
+    ],
+    [
+      'another program’s database (its own tables)',
+      async (file) => {
+        await rm(file);
+        const db = new Database(file);
+        db.exec("CREATE TABLE builds (site TEXT, note TEXT); INSERT INTO builds VALUES ('site', 'not ours');");
+        db.close();
+      },
+    ],
+    [
+      'another program’s database with a schema version',
+      async (file) => {
+        await rm(file);
+        const db = new Database(file);
+        db.exec('CREATE TABLE subscribers (id INTEGER PRIMARY KEY)');
+        db.pragma('user_version = 1');
+        db.close();
+      },
+    ],
+    [
+      'a newer schema version',
+      async (file) => {
+        const db = new Database(file);
+        db.pragma('user_version = 99');
+        db.close();
+      },
+    ],
+    [
+      'a table of another shape under its own name',
+      async (file) => {
+        const db = new Database(file);
+        db.exec('DROP TABLE builds; CREATE TABLE builds (site TEXT PRIMARY KEY, what TEXT)');
+        db.close();
+      },
+    ],
+    [
+      'a row that is not JSON where JSON is kept',
+      async (file) => {
+        const db = new Database(file);
+        db.prepare('UPDATE builds SET outputs = \'[{"path": "feed.xml", cut\' WHERE site = \'site\'').run();
+        db.close();
+      },
+    ],
   ];
 
   for (const [name, damage] of damages) {
@@ -220,7 +308,15 @@ describe('the JSON cache files of earlier versions', () => {
   it('are removed when the build cache file is made, and nothing else in the folder is', async () => {
     const folder = await cacheFolder();
     await mkdir(folder.dir, { recursive: true });
-    const old = ['posts-0123456789ab.json', 'posts-0123456789ab.journal', 'build-0123456789ab.json', 'index-0123456789ab.json', 'entries-0123456789ab.json', 'posts-0123456789ab.json.123.abcd1234.tmp', 'build-0123456789ab.json.2871361742'];
+    const old = [
+      'posts-0123456789ab.json',
+      'posts-0123456789ab.journal',
+      'build-0123456789ab.json',
+      'index-0123456789ab.json',
+      'entries-0123456789ab.json',
+      'posts-0123456789ab.json.123.abcd1234.tmp',
+      'build-0123456789ab.json.2871361742',
+    ];
     const others = ['notes.txt', 'posts.json', 'build-0123456789ab.json.bak~', 'index-xyz.json'];
     for (const name of [...old, ...others]) await writeFile(path.join(folder.dir, name), '{}');
     folder.open().close();
@@ -230,12 +326,19 @@ describe('the JSON cache files of earlier versions', () => {
 
 /** A child process that opens the cache file and runs `script` (CommonJS, `db` in scope), talking over stdout. */
 function holder(file: string, script: string) {
-  const child = spawn(process.execPath, ['-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const Database = require('better-sqlite3');
     const db = new Database(${JSON.stringify(file)});
     db.pragma('busy_timeout = 5000');
     ${script}
-  `], { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] });
+  `,
+    ],
+    { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const said: string[] = [];
   const waiters: Array<() => void> = [];
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
@@ -255,12 +358,15 @@ function holder(file: string, script: string) {
 describe('two processes at once', () => {
   it('a reader neither waits on a writer nor sees its transaction before it commits', async () => {
     const folder = await filledCache();
-    const writer = holder(folder.file, `
+    const writer = holder(
+      folder.file,
+      `
       db.prepare('BEGIN IMMEDIATE').run();
       db.prepare("UPDATE builds SET key = 'half', outputs = '[]' WHERE site = 'site'").run();
       console.log('in');
       process.stdin.on('data', () => { db.prepare('COMMIT').run(); console.log('committed'); db.close(); process.exit(0); });
-    `);
+    `,
+    );
     await writer.heard('in');
     const cache = folder.open();
     const started = performance.now();
@@ -274,12 +380,15 @@ describe('two processes at once', () => {
 
   it('a writer waits for the other to finish instead of failing', async () => {
     const folder = await filledCache();
-    const writer = holder(folder.file, `
+    const writer = holder(
+      folder.file,
+      `
       db.prepare('BEGIN IMMEDIATE').run();
       db.prepare("UPDATE builds SET key = 'theirs' WHERE site = 'site'").run();
       console.log('in');
       setTimeout(() => { db.prepare('COMMIT').run(); db.close(); process.exit(0); }, 700);
-    `);
+    `,
+    );
     await writer.heard('in');
     const cache = folder.open();
     const started = performance.now();
@@ -294,14 +403,18 @@ describe('two processes at once', () => {
     const root = await tempDir();
     await cp(CONTENT, path.join(root, 'content'), { recursive: true });
     await writeFile(path.join(root, 'broadsheet.config.json'), JSON.stringify({ site: { title: 'T', url: 'https://x.example.com/', timezone: 'UTC' } }));
-    const run = () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-      child.on('exit', (code) => resolve({ code, stderr }));
-    });
+    const run = () =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
     const results = await Promise.all([run(), run()]);
-    expect(results).toEqual([{ code: 0, stderr: '' }, { code: 0, stderr: '' }]);
+    expect(results).toEqual([
+      { code: 0, stderr: '' },
+      { code: 0, stderr: '' },
+    ]);
     // The same outputs as a build alone, in a fresh folder.
     const alone = await tempDir();
     await cp(path.join(root, 'content'), path.join(alone, 'content'), { recursive: true });
@@ -316,7 +429,10 @@ describe('two processes at once', () => {
     }
     // Each wrote the outputs, so the last state saved may not match every file's mtime: the next build
     // may check them all, and finds nothing to write; the one after is up to date.
-    const next = JSON.parse(spawnSync(process.execPath, [CLI, 'build', '--json'], { cwd: root, encoding: 'utf8' }).stdout) as { mode: string; written: string[] };
+    const next = JSON.parse(spawnSync(process.execPath, [CLI, 'build', '--json'], { cwd: root, encoding: 'utf8' }).stdout) as {
+      mode: string;
+      written: string[];
+    };
     expect(next.written).toEqual([]);
     expect(JSON.parse(spawnSync(process.execPath, [CLI, 'build', '--json'], { cwd: root, encoding: 'utf8' }).stdout).mode).toBe('up-to-date');
   }, 60_000);

@@ -26,7 +26,10 @@ async function build(...argv: string[]) {
   await mkdir(path.join(root, 'content'));
   await writePostFile(path.join(root, 'content'), { file: 'post.md', title: 'Post', date: '2026-11-20', category: 'News' });
   const config = path.join(root, 'broadsheet.config.json');
-  await writeFile(config, JSON.stringify({ site: { title: 'T', url: 'https://news.example.com/', timezone: 'UTC' }, paths: { templates: path.join(REPO, 'templates') } }));
+  await writeFile(
+    config,
+    JSON.stringify({ site: { title: 'T', url: 'https://news.example.com/', timezone: 'UTC' }, paths: { templates: path.join(REPO, 'templates') } }),
+  );
   const script = `
     const { main } = await import(${JSON.stringify(CLI_MODULE)});
     process.exitCode = await main(JSON.parse(process.env.ARGV), {

@@ -101,7 +101,12 @@ describe.skipIf(!HAS_PROC)('a folder the system will not make although its paren
     expect(child.signal, 'the child had to be killed: makeFolder looped').toBeNull();
     expect(child.stderr).toBe('');
     const failure = { code: 'ENOENT', path: '/proc/nope', syscall: 'mkdir' };
-    expect(JSON.parse(child.stdout)).toEqual({ 'sync /proc/nope': failure, 'async /proc/nope': failure, 'sync /proc/nope/a/b': failure, 'async /proc/nope/a/b': failure });
+    expect(JSON.parse(child.stdout)).toEqual({
+      'sync /proc/nope': failure,
+      'async /proc/nope': failure,
+      'sync /proc/nope/a/b': failure,
+      'async /proc/nope/a/b': failure,
+    });
     expect(performance.now() - started).toBeLessThan(5000);
   }, 15_000);
 

@@ -180,9 +180,18 @@ describe('cronProblem', () => {
 describe('isDue after a failed digest', () => {
   it('waits for the next slot instead of retrying at every check', () => {
     const base = {
-      id: 1, email: 'f@example.org', name: null, status: 'active' as const, categories: [], timezone: null,
-      createdAt: new Date('2026-10-01T00:00:00Z'), updatedAt: new Date('2026-10-01T00:00:00Z'), confirmedAt: new Date('2026-10-01T00:00:00Z'),
-      unsubscribedAt: null, bouncedAt: null, lastDigestUntil: new Date('2026-11-16T08:00:00Z'),
+      id: 1,
+      email: 'f@example.org',
+      name: null,
+      status: 'active' as const,
+      categories: [],
+      timezone: null,
+      createdAt: new Date('2026-10-01T00:00:00Z'),
+      updatedAt: new Date('2026-10-01T00:00:00Z'),
+      confirmedAt: new Date('2026-10-01T00:00:00Z'),
+      unsubscribedAt: null,
+      bouncedAt: null,
+      lastDigestUntil: new Date('2026-11-16T08:00:00Z'),
     };
     const now = new Date('2026-11-23T08:10:00Z'); // Monday, just after the 08:00 UTC slot
     expect(isDue({ ...base, lastFailedAt: null }, '0 8 * * 1', now, 'UTC')).toBe(true);

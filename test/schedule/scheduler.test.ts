@@ -28,13 +28,11 @@ const DAY = 24 * HOUR;
 // Monday 2026-11-30, 07:30Z: Kolkata's 08:00 (02:30Z) and Paris's (07:00Z) have passed, New York's (13:00Z) has not.
 const MONDAY = new Date('2026-11-30T07:30:00Z');
 
-
 const POSTS: readonly PostFile[] = [
   { file: 'harbour.md', title: 'Harbour cranes return', date: '2026-11-24T09:00:00Z', category: 'News' },
   { file: 'comet.md', title: 'A comet brightens over the bay', date: '2026-11-26T10:00:00Z', category: 'Science' },
   { file: 'budget.md', title: 'Council votes on the budget', date: '2026-11-28T09:00:00Z', category: 'News' },
 ];
-
 
 interface Site {
   root: string;
@@ -73,7 +71,12 @@ function node(s: Site, sink: SmtpSink, clock: { now: Date }, logs: string[] = []
     store.close();
   });
   const core = createCore(s.config, {
-    now: () => clock.now, cwd: s.root, env: {}, store, mailer, sleep: async () => {},
+    now: () => clock.now,
+    cwd: s.root,
+    env: {},
+    store,
+    mailer,
+    sleep: async () => {},
     log: createLogger({ write: (line: string) => logs.push(line) }),
   });
   return { store, core, logs };
@@ -119,7 +122,7 @@ describe('the digest lease', () => {
     expect(b.acquireLease('rebuild', 'B', later(35_000), TTL)).toBe(true);
   });
 
-  it('passes to the other process once a crashed holder\'s lease expired, and not back', async () => {
+  it("passes to the other process once a crashed holder's lease expired, and not back", async () => {
     const { a, b } = await twoStores();
     expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
     expect(b.acquireLease('digest', 'B', later(TTL - 1), TTL)).toBe(false);
@@ -128,7 +131,7 @@ describe('the digest lease', () => {
     expect(a.acquireLease('digest', 'A', later(TTL + 1), TTL)).toBe(false);
   });
 
-  it('is freed by its holder\'s release only', async () => {
+  it("is freed by its holder's release only", async () => {
     const { a, b } = await twoStores();
     expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
     b.releaseLease('digest', 'B'); // not B's to give up
@@ -173,7 +176,7 @@ describe('core.runDueDigests', () => {
     expect(logs.filter((l) => l.includes('campaign created'))).toHaveLength(2);
   });
 
-  it('covers exactly the posts since each subscriber\'s last digest: none twice, none missed', async () => {
+  it("covers exactly the posts since each subscriber's last digest: none twice, none missed", async () => {
     const s = await site();
     const mail = await sink();
     const clock = { now: MONDAY };
@@ -276,7 +279,15 @@ describe('startScheduler', () => {
   }
 
   const idleReport = (campaignId: number | undefined): SendReport => ({
-    campaignId, resumed: false, dryRun: false, submitted: campaignId ? 3 : 0, skipped: 0, failed: 0, renders: 1, skipReasons: {}, stopped: false,
+    campaignId,
+    resumed: false,
+    dryRun: false,
+    submitted: campaignId ? 3 : 0,
+    skipped: 0,
+    failed: 0,
+    renders: 1,
+    skipReasons: {},
+    stopped: false,
   });
 
   it('skips a digest check that fires while a run is in flight, and keeps the lease until that run ends', async () => {
@@ -300,7 +311,13 @@ describe('startScheduler', () => {
     } satisfies SchedulerDeps['core'];
     const logs: string[] = [];
     const scheduler = startScheduler({
-      core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: (l: string) => logs.push(l) }),
+      core,
+      store,
+      config: s.config,
+      now: () => new Date(),
+      holder: 'A',
+      isGone: () => false,
+      log: createLogger({ write: (l: string) => logs.push(l) }),
     });
 
     // The startup check runs at once (runs missed while down are caught up) and holds the lease.
@@ -350,7 +367,15 @@ describe('startScheduler', () => {
       },
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
     } satisfies SchedulerDeps['core'];
-    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }) });
+    const scheduler = startScheduler({
+      core,
+      store,
+      config: s.config,
+      now: () => new Date(),
+      holder: 'A',
+      isGone: () => false,
+      log: createLogger({ write: () => {} }),
+    });
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toHaveLength(1);
     expect(scheduler.lostLease).toBe(false);
@@ -382,10 +407,21 @@ describe('startScheduler', () => {
     const run = deferred<SendReport>();
     let calls = 0;
     const core = {
-      runDueDigests: () => (calls++, run.promise),
+      runDueDigests: () => {
+        calls++;
+        return run.promise;
+      },
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
     } satisfies SchedulerDeps['core'];
-    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }) });
+    const scheduler = startScheduler({
+      core,
+      store,
+      config: s.config,
+      now: () => new Date(),
+      holder: 'A',
+      isGone: () => false,
+      log: createLogger({ write: () => {} }),
+    });
     let stopped = false;
     const stopping = scheduler.stop().then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 50));
@@ -405,7 +441,10 @@ describe('startScheduler', () => {
     let rebuilds = 0;
     const core = {
       runDueDigests: async () => idleReport(undefined),
-      rebuild: async () => (rebuilds++, { published: 0, written: [], errors: [] }) as unknown as BuildReport,
+      rebuild: async () => {
+        rebuilds++;
+        return { published: 0, written: [], errors: [] } as unknown as BuildReport;
+      },
     } satisfies SchedulerDeps['core'];
     // A hand-written watcher: the test says when a post changed.
     let changed: () => void = () => {
@@ -416,7 +455,16 @@ describe('startScheduler', () => {
       changed = onChange;
       return { close: () => void (closed = true) };
     };
-    const scheduler = startScheduler({ core, store, config: s.config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }), watchContent });
+    const scheduler = startScheduler({
+      core,
+      store,
+      config: s.config,
+      now: () => new Date(),
+      holder: 'A',
+      isGone: () => false,
+      log: createLogger({ write: () => {} }),
+      watchContent,
+    });
     await vi.advanceTimersByTimeAsync(0);
 
     changed();
@@ -520,7 +568,14 @@ describe('core.rebuild and WebSub', () => {
     const fetchSpy = vi.fn<typeof fetch>();
     const store = openSqliteStore(s.dbFile);
     onTestFinished(() => store.close());
-    const core = createCore(s.config, { now: () => MONDAY, cwd: s.root, env: {}, store, mailer: createOutboxMailer(path.join(s.root, 'outbox')), fetch: fetchSpy });
+    const core = createCore(s.config, {
+      now: () => MONDAY,
+      cwd: s.root,
+      env: {},
+      store,
+      mailer: createOutboxMailer(path.join(s.root, 'outbox')),
+      fetch: fetchSpy,
+    });
     const report = await core.rebuild();
     expect(report.written).toContain('feed.xml');
     expect(fetchSpy).not.toHaveBeenCalled();

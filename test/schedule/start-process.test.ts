@@ -118,13 +118,20 @@ async function site(options: SiteOptions): Promise<Site> {
   const emails = Array.from({ length: options.due }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
   const dbFile = path.join(data, 'broadsheet.db');
   const store = openSqliteStore(dbFile);
-  store.importMany(emails.map((email) => ({ email, status: 'active' })), new Date(Date.now() - 21 * DAY));
+  store.importMany(
+    emails.map((email) => ({ email, status: 'active' })),
+    new Date(Date.now() - 21 * DAY),
+  );
   if (options.extra) store.importMany(options.extra, new Date());
   store.close();
   const sink = await startSmtpSink(options.sink);
   cleanups.push(() => sink.close());
   return {
-    root, data, dbFile, sink, emails,
+    root,
+    data,
+    dbFile,
+    sink,
+    emails,
     args: (command) => [command, ...(command === 'start' ? ['--port', '0'] : []), '--config', configFile, '--content', content, '--data', data, '--out', out],
     env: { BROADSHEET_SMTP_URL: sink.url },
   };
@@ -132,7 +139,10 @@ async function site(options: SiteOptions): Promise<Site> {
 
 const addressOf = (p: Running) => /running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(p.stdout())?.[1];
 const digestRuns = (p: Running) => p.logs().filter((l) => l.job === 'digest');
-const everything = (...ps: Running[]) => () => ps.map((p, i) => `--- process ${i} stdout:\n${p.stdout()}--- stderr:\n${p.stderr()}`).join('\n');
+const everything =
+  (...ps: Running[]) =>
+  () =>
+    ps.map((p, i) => `--- process ${i} stdout:\n${p.stdout()}--- stderr:\n${p.stderr()}`).join('\n');
 
 function byRecipient(sink: SmtpSink): Map<string, string[]> {
   const map = new Map<string, string[]>();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { recipientLinks } from '../../src/email/message.js';
+import { subscriberLinks } from '../../src/email/message.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { NOW, POSTS, SITE_URL, startServedSite, type ServedSite } from '../helpers/served-site.js';
 
@@ -90,9 +90,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     await page.goto(`${site.base}/feed.xml`);
     expect(await page.locator('h1').textContent()).toBe('The Sample Times');
     expect(await page.locator('.notice').textContent()).toContain('This is a feed');
-    expect(await page.locator('article h2').allTextContents()).toEqual(
-      [...POSTS].sort((a, b) => (a.date < b.date ? 1 : -1)).map((p) => p.title),
-    );
+    expect(await page.locator('article h2').allTextContents()).toEqual([...POSTS].sort((a, b) => (a.date < b.date ? 1 : -1)).map((p) => p.title));
   });
 
   it('/preview shows the digest at 600 px and 375 px side by side, each with the posts', async () => {
@@ -141,7 +139,10 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     page.on('console', (message) => {
       if (/Content.Security.Policy|Refused to/i.test(message.text())) refused.push(message.text());
     });
-    for (const [name, url] of [['index', '/'], ['preview', '/preview']] as const) {
+    for (const [name, url] of [
+      ['index', '/'],
+      ['preview', '/preview'],
+    ] as const) {
       for (const width of [1280, 375]) {
         await page.setViewportSize({ width, height: name === 'preview' ? 1800 : 900 });
         const res = await page.goto(`${site.base}${url}`, { waitUntil: 'load' });
@@ -167,7 +168,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     site.store.add({ email, categories: [], status: 'active' }, NOW);
     await site.signingKey(); // the site generates <data>/secret.key on first use: make sure it exists
     const key = (await readFile(path.join(site.dataDir, SECRET_FILE), 'utf8')).trim();
-    const { unsubscribeUrl } = recipientLinks(email, key, site.config);
+    const { unsubscribeUrl } = subscriberLinks(email, key, site.config);
 
     const page = await openPage(site);
     await page.goto(unsubscribeUrl);

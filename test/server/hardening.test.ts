@@ -26,7 +26,11 @@ async function site(options: ServedSiteOptions = {}): Promise<ServedSite> {
 }
 /** A second server over a site's core (or another core), with its own options, on 127.0.0.1:0. */
 async function serverOver(s: ServedSite, options: { renderRateLimit?: number; core?: ServedSite['core'] } = {}): Promise<string> {
-  const app = await createServer(options.core ?? s.core, await loadPages(bundledTemplates()), s.config, { outDir: s.outDir, previewToken: PREVIEW_TOKEN, ...options });
+  const app = await createServer(options.core ?? s.core, await loadPages(bundledTemplates()), s.config, {
+    outDir: s.outDir,
+    previewToken: PREVIEW_TOKEN,
+    ...options,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   cleanups.push(async () => {
     app.server.closeAllConnections();
@@ -35,14 +39,25 @@ async function serverOver(s: ServedSite, options: { renderRateLimit?: number; co
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 const directive = (res: Response, name: string) =>
-  (res.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `));
+  (res.headers.get('content-security-policy') ?? '')
+    .split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith(`${name} `));
 
 describe('security headers', () => {
   it('every kind of answer carries the CSP, nosniff, same-origin framing and no-referrer', async () => {
     const s = await site();
     const requests: Array<[string, RequestInit?]> = [
-      ['/'], ['/feed.xml'], ['/feed.json'], ['/feed.xml', { headers: { accept: 'text/html' } }], ['/nope'], ['/preview'],
-      ['/preview/digest.html'], [ARCHIVE], ['/%c0%ae'], ['/confirm?token=forged'],
+      ['/'],
+      ['/feed.xml'],
+      ['/feed.json'],
+      ['/feed.xml', { headers: { accept: 'text/html' } }],
+      ['/nope'],
+      ['/preview'],
+      ['/preview/digest.html'],
+      [ARCHIVE],
+      ['/%c0%ae'],
+      ['/confirm?token=forged'],
       ['/subscribe', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"x"}' }],
     ];
     for (const [url, init] of requests) {
@@ -146,11 +161,20 @@ describe('/preview without its token', () => {
 });
 
 describe('archive pages', () => {
-  it('are rendered once and served from memory until the week\'s posts change', async () => {
+  it("are rendered once and served from memory until the week's posts change", async () => {
     const s = await site();
     // Each render stamps its message with the clock: counting the reads counts the renders.
     let reads = 0;
-    const core = createCore(s.config, { now: () => (reads++, NOW), cwd: s.root, store: s.store, mailer: s.mailer, env: {} });
+    const core = createCore(s.config, {
+      now: () => {
+        reads++;
+        return NOW;
+      },
+      cwd: s.root,
+      store: s.store,
+      mailer: s.mailer,
+      env: {},
+    });
     const base = await serverOver(s, { core });
     const get = async (url: string) => {
       const before = reads;
@@ -164,7 +188,10 @@ describe('archive pages', () => {
     expect(warm.html).toBe(cold.html);
     expect(warm.reads).toBeLessThan(cold.reads);
 
-    await writeFile(path.join(s.root, 'content', '2026-11-26-late.md'), "---\ntitle: 'A late post on lighthouses'\ndate: '2026-11-26T09:00:00Z'\ncategory: Science\n---\nLight.\n");
+    await writeFile(
+      path.join(s.root, 'content', '2026-11-26-late.md'),
+      "---\ntitle: 'A late post on lighthouses'\ndate: '2026-11-26T09:00:00Z'\ncategory: Science\n---\nLight.\n",
+    );
     const changed = await get(ARCHIVE);
     expect(changed.html).toContain('A late post on lighthouses');
     expect(changed.reads).toBe(cold.reads);
@@ -173,13 +200,25 @@ describe('archive pages', () => {
   it('keep the recently used ones: the least recently used is rendered again after 32 others', async () => {
     const s = await site();
     let reads = 0;
-    const core = createCore(s.config, { now: () => (reads++, NOW), cwd: s.root, store: s.store, mailer: s.mailer, env: {} });
+    const core = createCore(s.config, {
+      now: () => {
+        reads++;
+        return NOW;
+      },
+      cwd: s.root,
+      store: s.store,
+      mailer: s.mailer,
+      env: {},
+    });
     const cost = async (id: string) => {
       const before = reads;
       expect(await core.archivePage(id)).toBeDefined();
       return reads - before;
     };
-    const ids = Array.from({ length: 33 }, (_, i) => `2026-11-${String(20 + (i % 4)).padStart(2, '0')}..2026-12-${String(1 + Math.floor(i / 4)).padStart(2, '0')}`);
+    const ids = Array.from(
+      { length: 33 },
+      (_, i) => `2026-11-${String(20 + (i % 4)).padStart(2, '0')}..2026-12-${String(1 + Math.floor(i / 4)).padStart(2, '0')}`,
+    );
     await cost(ids[0]!);
     const render = await cost('2026-11-19..2026-12-20'); // a first render, posts already loaded
     const hit = await cost(ids[0]!);
@@ -189,7 +228,7 @@ describe('archive pages', () => {
     expect(await cost(ids[0]!)).toBe(render);
   });
 
-  it('archive and preview renders are limited per client, answered in the site\'s format', async () => {
+  it("archive and preview renders are limited per client, answered in the site's format", async () => {
     const s = await site();
     const base = await serverOver(s, { renderRateLimit: 2 });
     for (const url of [ARCHIVE, '/preview/digest.html', '/preview']) {

@@ -7,7 +7,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Mailer } from '../../src/delivery/mailer.js';
-import { recipientLinks } from '../../src/email/message.js';
+import { subscriberLinks } from '../../src/email/message.js';
 import { signToken } from '../../src/email/tokens.js';
 import { NOW, POSTS, PREVIEW_TOKEN, SITE_URL, startServedSite, type ServedSite, type ServedSiteOptions } from '../helpers/served-site.js';
 
@@ -359,7 +359,11 @@ describe('subscribing (double opt-in)', () => {
     const body = await res.text();
     expect(body).toContain('too large');
     expectNothingInternal(body, site);
-    const json = await fetch(`${site.base}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'big@example.org', padding: 'x'.repeat(17 * 1024) }) });
+    const json = await fetch(`${site.base}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'big@example.org', padding: 'x'.repeat(17 * 1024) }),
+    });
     expect(json.status).toBe(413);
     expectNothingInternal(await json.text(), site);
     expect(site.store.list()).toHaveLength(0);
@@ -407,7 +411,7 @@ describe('subscribing (double opt-in)', () => {
     const token = new URL(link).searchParams.get('token')!;
     const altered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
     const forged = signToken({ purpose: 'confirm', email: 'careful@example.org' }, 'a-key-that-is-not-the-sites-key-000000');
-    const wrongPurpose = recipientLinks('careful@example.org', await site.signingKey(), site.config).unsubscribeUrl.split('token=')[1]!;
+    const wrongPurpose = subscriberLinks('careful@example.org', await site.signingKey(), site.config).unsubscribeUrl.split('token=')[1]!;
     for (const bad of [altered, forged, wrongPurpose, '', 'garbage']) {
       const res = await fetch(`${site.base}/confirm?token=${encodeURIComponent(bad)}`);
       expect(res.status).toBe(400);
@@ -429,7 +433,7 @@ describe('subscribing (double opt-in)', () => {
 describe('unsubscribing and preferences', () => {
   async function subscriber(site: ServedSite, email: string, categories: string[] = []) {
     const { subscriber } = site.store.add({ email, categories, status: 'active' }, NOW);
-    const links = recipientLinks(email, await site.signingKey(), site.config);
+    const links = subscriberLinks(email, await site.signingKey(), site.config);
     return { subscriber, unsubscribe: site.local(links.unsubscribeUrl), preferences: site.local(links.preferencesUrl) };
   }
   const status = (site: ServedSite, email: string) => site.store.findByEmail(email)?.status;
@@ -640,9 +644,19 @@ describe('the publisher preview', () => {
   it('does not take a request forwarded by a reverse proxy on this host for the publisher', async () => {
     const proxied = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: '/preview', headers: { 'x-forwarded-for': '203.0.113.5' } });
     expect(proxied.statusCode).toBe(403);
-    const forwarded = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: '/preview/digest.eml', headers: { forwarded: 'for=203.0.113.5' } });
+    const forwarded = await site.app.inject({
+      remoteAddress: '127.0.0.1',
+      method: 'GET',
+      url: '/preview/digest.eml',
+      headers: { forwarded: 'for=203.0.113.5' },
+    });
     expect(forwarded.statusCode).toBe(403);
-    const withToken = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: `/preview?token=${PREVIEW_TOKEN}`, headers: { 'x-forwarded-for': '203.0.113.5' } });
+    const withToken = await site.app.inject({
+      remoteAddress: '127.0.0.1',
+      method: 'GET',
+      url: `/preview?token=${PREVIEW_TOKEN}`,
+      headers: { 'x-forwarded-for': '203.0.113.5' },
+    });
     expect(withToken.statusCode).toBe(200);
     const local = await site.app.inject({ remoteAddress: '127.0.0.1', method: 'GET', url: '/preview' });
     expect(local.statusCode).toBe(200);
@@ -707,7 +721,7 @@ describe('escaping', () => {
   };
 
   it('escapes a hostile site title and category name on every page', async () => {
-    const { preferencesUrl, unsubscribeUrl } = recipientLinks('x@example.org', await site.signingKey(), site.config);
+    const { preferencesUrl, unsubscribeUrl } = subscriberLinks('x@example.org', await site.signingKey(), site.config);
     site.store.add({ email: 'x@example.org', categories: [], status: 'active' }, NOW);
     const pages = [
       await fetch(`${site.base}/`),

@@ -104,7 +104,11 @@ function withStore<T>(ws: Workspace, use: (store: SubscriberStore) => T): T {
 }
 const stored = (ws: Workspace): Subscriber[] => withStore(ws, (store) => store.list());
 /** stderr without the log lines (JSON, one a line) that sending mail writes there. */
-const withoutLogs = (stderr: string) => stderr.split('\n').filter((line) => !line.startsWith('{"level":')).join('\n');
+const withoutLogs = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => !line.startsWith('{"level":'))
+    .join('\n');
 const statusOf = (ws: Workspace, email: string) => stored(ws).find((s) => s.email === email)?.status;
 
 async function writeCsv(ws: Workspace, name: string, text: string): Promise<string> {
@@ -136,7 +140,14 @@ describe('subscribers add', () => {
     const run = await subscribers(ws, 'add', '  Ada@Example.COM ', '--name', 'Ada Lovelace', '--categories', 'Tech, Open Source');
     expect(run).toEqual({ code: 0, stdout: 'Added ada@example.com as active.\n', stderr: '' });
     expect(stored(ws)).toEqual([
-      expect.objectContaining({ email: 'ada@example.com', name: 'Ada Lovelace', status: 'active', categories: ['open-source', 'tech'], createdAt: NOW, confirmedAt: NOW }),
+      expect.objectContaining({
+        email: 'ada@example.com',
+        name: 'Ada Lovelace',
+        status: 'active',
+        categories: ['open-source', 'tech'],
+        createdAt: NOW,
+        confirmedAt: NOW,
+      }),
     ]);
     expect(existsSync(path.join(ws.data, DATABASE_FILE))).toBe(true);
   });
@@ -185,7 +196,9 @@ describe('subscribers add', () => {
 
   it('takes --content as well as --config and --data', async () => {
     const ws = await workspace();
-    const run = await cli(['subscribers', 'add', 'ada@example.com', '--config', ws.config, '--content', path.join(ws.root, 'posts'), '--data', ws.data], { cwd: ws.root });
+    const run = await cli(['subscribers', 'add', 'ada@example.com', '--config', ws.config, '--content', path.join(ws.root, 'posts'), '--data', ws.data], {
+      cwd: ws.root,
+    });
     expect(run.code).toBe(0);
   });
 });
@@ -195,7 +208,10 @@ describe('subscribers remove', () => {
     const ws = await workspace();
     await subscribers(ws, 'add', 'ada@example.com');
     await subscribers(ws, 'add', 'bob@example.com');
-    const run = await cli(['subscribers', 'remove', 'ADA@example.com', '--config', ws.config, '--data', ws.data], { cwd: ws.root, now: new Date(NOW.getTime() + DAY) });
+    const run = await cli(['subscribers', 'remove', 'ADA@example.com', '--config', ws.config, '--data', ws.data], {
+      cwd: ws.root,
+      now: new Date(NOW.getTime() + DAY),
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Unsubscribed ADA@example.com (the record is kept)');
     expect(stored(ws).find((s) => s.email === 'ada@example.com')).toMatchObject({ status: 'unsubscribed', unsubscribedAt: new Date(NOW.getTime() + DAY) });
@@ -205,7 +221,10 @@ describe('subscribers remove', () => {
     expect(list.stderr).toBe('2 subscriber(s)\n');
 
     const exported = parse((await subscribers(ws, 'export')).stdout, { columns: true }) as Array<Record<string, string>>;
-    expect(exported.find((r) => r.email === 'ada@example.com')).toMatchObject({ status: 'unsubscribed', unsubscribed_at: new Date(NOW.getTime() + DAY).toISOString() });
+    expect(exported.find((r) => r.email === 'ada@example.com')).toMatchObject({
+      status: 'unsubscribed',
+      unsubscribed_at: new Date(NOW.getTime() + DAY).toISOString(),
+    });
   });
 
   it('says when the address was already unsubscribed, exit 0', async () => {
@@ -371,7 +390,7 @@ describe('subscribers import', () => {
     ]);
 
     const mail = await confirmations(ws);
-    expect(mail.map((m) => m.to).flat().sort()).toEqual(['ada@example.com', 'bob@example.com']);
+    expect(mail.flatMap((m) => m.to).sort()).toEqual(['ada@example.com', 'bob@example.com']);
     const key = (await readFile(path.join(ws.data, SECRET_FILE), 'utf8')).trim();
     for (const message of mail) {
       expect(message.token).toBeDefined();
@@ -531,7 +550,10 @@ describe('where the database lives', () => {
   it('--data wins over BROADSHEET_DATA_DIR', async () => {
     const ws = await workspace();
     const fromEnv = path.join(ws.root, 'from-env');
-    const run = await cli(['subscribers', 'add', 'ada@example.com', '--config', ws.config, '--data', ws.data], { cwd: ws.root, env: { BROADSHEET_DATA_DIR: fromEnv } });
+    const run = await cli(['subscribers', 'add', 'ada@example.com', '--config', ws.config, '--data', ws.data], {
+      cwd: ws.root,
+      env: { BROADSHEET_DATA_DIR: fromEnv },
+    });
     expect(run.code).toBe(0);
     expect(existsSync(path.join(ws.data, DATABASE_FILE))).toBe(true);
     expect(existsSync(fromEnv)).toBe(false);
@@ -578,15 +600,19 @@ const portable = ({ id: _id, updatedAt: _updated, lastFailedAt: _failed, ...s }:
 describe('subscribers import keeps consent', () => {
   it('keeps pending rows pending and sends each its confirmation request even without --pending; unsubscribed, bounced and complained rows are never active', async () => {
     const ws = await workspace();
-    const file = await writeCsv(ws, 'statuses.csv', [
-      'email,status',
-      'act@example.com,active',
-      'pen@example.com,pending',
-      'gone@example.com,unsubscribed',
-      'dead@example.com,bounced',
-      'spam@example.com,complained',
-      '',
-    ].join('\n'));
+    const file = await writeCsv(
+      ws,
+      'statuses.csv',
+      [
+        'email,status',
+        'act@example.com,active',
+        'pen@example.com,pending',
+        'gone@example.com,unsubscribed',
+        'dead@example.com,bounced',
+        'spam@example.com,complained',
+        '',
+      ].join('\n'),
+    );
     const run = await subscribers(ws, 'import', file);
     expect(withoutLogs(run.stderr)).toBe('');
     expect(run.code).toBe(0);
@@ -600,7 +626,9 @@ describe('subscribers import keeps consent', () => {
       ['spam@example.com', 'unsubscribed', null],
     ]);
     const spam = stored(ws).find((s) => s.email === 'spam@example.com')!;
-    expect(withStore(ws, (store) => store.eventsOf(spam.id))).toEqual([{ event: 'imported unsubscribed', detail: 'imported from a subscriber CSV: complained', at: NOW }]);
+    expect(withStore(ws, (store) => store.eventsOf(spam.id))).toEqual([
+      { event: 'imported unsubscribed', detail: 'imported from a subscriber CSV: complained', at: NOW },
+    ]);
 
     const mail = await confirmations(ws);
     expect(mail.map((m) => m.to)).toEqual([['pen@example.com']]);
@@ -650,7 +678,10 @@ describe('subscribers import keeps consent', () => {
 
     const exported = await writeCsv(ws, 'export.csv', (await subscribers(ws, 'export')).stdout);
     const other = await workspace();
-    const run = await cli(['subscribers', 'import', exported, '--config', other.config, '--data', other.data], { cwd: other.root, now: new Date(NOW.getTime() + 30 * DAY) });
+    const run = await cli(['subscribers', 'import', exported, '--config', other.config, '--data', other.data], {
+      cwd: other.root,
+      now: new Date(NOW.getTime() + 30 * DAY),
+    });
     expect(withoutLogs(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
@@ -672,7 +703,8 @@ describe('subscribers import keeps consent', () => {
       `Read ${fixture('mailchimp-cleaned.csv')} as a Mailchimp export (cleaned members): used Email Address, First Name, Last Name, OPTIN_TIME, CONFIRM_TIME, TIMEZONE, CLEAN_TIME; ` +
         'ignored MEMBER_RATING, OPTIN_IP, CONFIRM_IP, LATITUDE, LONGITUDE, GMTOFF, DSTOFF, CC, REGION, CLEAN_CAMPAIGN_TITLE, CLEAN_CAMPAIGN_ID, LAST_CHANGED, LEID, EUID, NOTES, TAGS.\n',
     );
-    for (const name of ['mailchimp-unsubscribed.csv', 'mailchimp-subscribed.csv']) expect((await subscribers(ws, 'import', fixture(name), '--pending')).code).toBe(0);
+    for (const name of ['mailchimp-unsubscribed.csv', 'mailchimp-subscribed.csv'])
+      expect((await subscribers(ws, 'import', fixture(name), '--pending')).code).toBe(0);
     expect(stored(ws).map((s) => [s.email, s.name, s.status])).toEqual([
       ['dead@example.com', 'Dead Letter', 'bounced'],
       ['gone@example.com', 'Gone Away', 'unsubscribed'],
@@ -701,7 +733,11 @@ describe('categories are checked against the published posts', () => {
 
   it('subscribers import: a row with an unknown category is reported with its line and skipped; the others are stored', async () => {
     const ws = await workspace();
-    const file = await writeCsv(ws, 'cats.csv', 'email,categories\nada@example.com,tech\nbob@example.com,"tech, astrology"\ncy@example.com,\nnot-an-address,tech\n');
+    const file = await writeCsv(
+      ws,
+      'cats.csv',
+      'email,categories\nada@example.com,tech\nbob@example.com,"tech, astrology"\ncy@example.com,\nnot-an-address,tech\n',
+    );
     const run = await subscribers(ws, 'import', file);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
@@ -709,7 +745,10 @@ describe('categories are checked against the published posts', () => {
         `${file}:5: "not-an-address" is not an email address (row skipped)\n`,
     );
     expect(run.stdout).toContain(': 2 added, 0 already known (left as they were), 0 duplicate row(s), 2 invalid row(s).');
-    expect(stored(ws).map((s) => [s.email, s.categories])).toEqual([['ada@example.com', ['tech']], ['cy@example.com', []]]);
+    expect(stored(ws).map((s) => [s.email, s.categories])).toEqual([
+      ['ada@example.com', ['tech']],
+      ['cy@example.com', []],
+    ]);
   });
 });
 
@@ -743,7 +782,9 @@ describe('subscribers show', () => {
     expect(lines[13]).toBe('Events (1):');
     expect(lines[14]).toBe(`  ${NOW.toISOString()}  added`);
     expect(lines[15]).toBe('Deliveries (1):');
-    expect(lines[16]).toMatch(/^ {2}campaign 1 \(posts .* to 2026-11-29T12:00:00\.000Z\): submitted, 1 attempt\(s\), updated .*, Message-ID <digest-.*@news\.example\.com>, server: written to .*\.eml$/);
+    expect(lines[16]).toMatch(
+      /^ {2}campaign 1 \(posts .* to 2026-11-29T12:00:00\.000Z\): submitted, 1 attempt\(s\), updated .*, Message-ID <digest-.*@news\.example\.com>, server: written to .*\.eml$/,
+    );
   });
 
   it('--json: one document with stable camelCase field names', async () => {
@@ -756,8 +797,19 @@ describe('subscribers show', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       email: 'ada@example.com',
       subscriber: {
-        id: 1, email: 'ada@example.com', name: 'Ada', status: 'active', categories: [], timezone: null,
-        createdAt: iso, updatedAt: iso, confirmedAt: iso, unsubscribedAt: null, bouncedAt: null, lastDigestUntil: null, lastFailedAt: null,
+        id: 1,
+        email: 'ada@example.com',
+        name: 'Ada',
+        status: 'active',
+        categories: [],
+        timezone: null,
+        createdAt: iso,
+        updatedAt: iso,
+        confirmedAt: iso,
+        unsubscribedAt: null,
+        bouncedAt: null,
+        lastDigestUntil: null,
+        lastFailedAt: null,
       },
       events: [{ event: 'added', detail: null, at: iso }],
       deliveries: [],
@@ -793,7 +845,9 @@ describe('subscribers delete', () => {
     // Nothing in the database names Ada or points at her row; Bob is untouched.
     const raw = new Database(path.join(ws.data, DATABASE_FILE), { readonly: true });
     try {
-      const dump = JSON.stringify(['subscribers', 'subscriber_events', 'deliveries', 'suppressions', 'meta'].map((t) => raw.prepare(`SELECT * FROM ${t}`).all()));
+      const dump = JSON.stringify(
+        ['subscribers', 'subscriber_events', 'deliveries', 'suppressions', 'meta'].map((t) => raw.prepare(`SELECT * FROM ${t}`).all()),
+      );
       expect(dump).not.toContain('ada@example.com');
       expect(dump).not.toContain('Ada Lovelace');
       expect(dump).not.toContain(createHash('sha256').update('ada@example.com').digest('hex'));
@@ -816,7 +870,9 @@ describe('subscribers delete', () => {
     const imported = await subscribers(ws, 'import', file, '--pending');
     expect(imported.code).toBe(0);
     expect(withoutLogs(imported.stderr)).toBe(`${file}:3: ada@example.com is suppressed (deleted on request) (row skipped)\n`);
-    expect(imported.stdout).toContain(': 1 added, 0 already known (left as they were), 0 duplicate row(s), 0 invalid row(s), 1 suppressed (deleted on request); 1 confirmation request(s) sent.');
+    expect(imported.stdout).toContain(
+      ': 1 added, 0 already known (left as they were), 0 duplicate row(s), 0 invalid row(s), 1 suppressed (deleted on request); 1 confirmation request(s) sent.',
+    );
     const json = JSON.parse((await subscribers(ws, 'import', file, '--json')).stdout) as { suppressed: unknown };
     expect(json.suppressed).toEqual([{ line: 3, email: 'ada@example.com' }]);
 
@@ -839,7 +895,10 @@ describe('subscribers delete', () => {
     } finally {
       await web.close();
     }
-    const after = JSON.parse((await subscribers(ws, 'show', 'ada@example.com', '--json')).stdout) as { subscriber: { status: string; categories: string[] }; suppression: unknown };
+    const after = JSON.parse((await subscribers(ws, 'show', 'ada@example.com', '--json')).stdout) as {
+      subscriber: { status: string; categories: string[] };
+      suppression: unknown;
+    };
     expect(after.subscriber).toMatchObject({ status: 'active', categories: ['news'] });
     expect(after.suppression).toBeNull();
   });
@@ -849,13 +908,18 @@ describe('subscribers delete', () => {
     await subscribers(ws, 'add', 'ada@example.com');
     await subscribers(ws, 'add', 'bob@example.com');
     const asked: string[] = [];
-    const ask = (answer: string) => async (question: string) => (asked.push(question), answer);
+    const ask = (answer: string) => async (question: string) => {
+      asked.push(question);
+      return answer;
+    };
     const del = (email: string, answer: string, ...extra: string[]) =>
       cli(['subscribers', 'delete', email, ...extra, '--config', ws.config, '--data', ws.data], { cwd: ws.root, ask: ask(answer) });
 
     expect(await del('ada@example.com', '')).toEqual({ code: 1, stdout: '', stderr: 'Nothing deleted.\n' });
     expect((await del('ada@example.com', 'no')).code).toBe(1);
-    expect(asked[0]).toBe('Delete everything stored about ada@example.com: the subscriber record, 1 event(s) and 0 delivery record(s)? Only a keyed hash of the address is kept. [y/N] ');
+    expect(asked[0]).toBe(
+      'Delete everything stored about ada@example.com: the subscriber record, 1 event(s) and 0 delivery record(s)? Only a keyed hash of the address is kept. [y/N] ',
+    );
     expect(stored(ws).map((s) => s.email)).toEqual(['ada@example.com', 'bob@example.com']);
 
     expect((await del('ada@example.com', 'y')).code).toBe(0);
@@ -867,11 +931,19 @@ describe('subscribers delete', () => {
 
   it('an address that is not a subscriber: exit 1, nothing deleted; deleting twice says it already was', async () => {
     const ws = await workspace();
-    expect(await subscribers(ws, 'delete', 'nobody@example.com')).toEqual({ code: 1, stdout: '', stderr: 'nobody@example.com is not a subscriber; nothing deleted.\n' });
+    expect(await subscribers(ws, 'delete', 'nobody@example.com')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'nobody@example.com is not a subscriber; nothing deleted.\n',
+    });
     await subscribers(ws, 'add', 'ada@example.com');
     await subscribers(ws, 'delete', 'ada@example.com');
     const again = await subscribers(ws, 'delete', 'ada@example.com');
-    expect(again).toEqual({ code: 0, stdout: '', stderr: `ada@example.com is not a subscriber; nothing deleted (deleted on request on ${NOW.toISOString()}; suppressed).\n` });
+    expect(again).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: `ada@example.com is not a subscriber; nothing deleted (deleted on request on ${NOW.toISOString()}; suppressed).\n`,
+    });
   });
 });
 
@@ -888,8 +960,19 @@ describe('--json on list and import', () => {
       count: 1,
       subscribers: [
         {
-          id: 2, email: 'cy@example.com', name: null, status: 'pending', categories: [], timezone: null,
-          createdAt: iso, updatedAt: iso, confirmedAt: null, unsubscribedAt: null, bouncedAt: null, lastDigestUntil: null, lastFailedAt: null,
+          id: 2,
+          email: 'cy@example.com',
+          name: null,
+          status: 'pending',
+          categories: [],
+          timezone: null,
+          createdAt: iso,
+          updatedAt: iso,
+          confirmedAt: null,
+          unsubscribedAt: null,
+          bouncedAt: null,
+          lastDigestUntil: null,
+          lastFailedAt: null,
         },
       ],
     });

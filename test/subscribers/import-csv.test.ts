@@ -85,7 +85,9 @@ describe('parseSubscriberCsv', () => {
   });
 
   it('splits categories on commas (inside quotes) or semicolons, slugs, de-duplicates and sorts them', () => {
-    const result = parse(csv(['email,categories', 'a@example.com,"Tech, News"', 'b@example.com,tech;Open Source;tech', 'c@example.com,', 'd@example.com," ; "']));
+    const result = parse(
+      csv(['email,categories', 'a@example.com,"Tech, News"', 'b@example.com,tech;Open Source;tech', 'c@example.com,', 'd@example.com," ; "']),
+    );
     expect(result.rows.map((r) => r.categories)).toEqual([['news', 'tech'], ['open-source', 'tech'], [], []]);
   });
 
@@ -143,14 +145,20 @@ describe('parseSubscriberCsv', () => {
 
   it('counts repeated addresses (after normalisation) as duplicates and keeps the first', () => {
     const result = parse(csv(['email,name', 'ada@example.com,First', 'ADA@example.com,Second', ' <ada@example.com> ,Third', 'bob@example.com,Bob']));
-    expect(result.rows.map((r) => [r.email, r.name])).toEqual([['ada@example.com', 'First'], ['bob@example.com', 'Bob']]);
+    expect(result.rows.map((r) => [r.email, r.name])).toEqual([
+      ['ada@example.com', 'First'],
+      ['bob@example.com', 'Bob'],
+    ]);
     expect(result.duplicates).toBe(2);
     expect(result.errors).toEqual([]);
   });
 
   it('tolerates rows with fewer or more fields than the header', () => {
     const result = parse(csv(['email,name,categories', 'ada@example.com', 'bob@example.com,Bob,news,extra']));
-    expect(result.rows.map((r) => [r.email, r.name, r.categories])).toEqual([['ada@example.com', undefined, []], ['bob@example.com', 'Bob', ['news']]]);
+    expect(result.rows.map((r) => [r.email, r.name, r.categories])).toEqual([
+      ['ada@example.com', undefined, []],
+      ['bob@example.com', 'Bob', ['news']],
+    ]);
   });
 
   it('rejects a file without an email column with an InputError naming the file and the header it found', () => {
@@ -205,7 +213,7 @@ describe('parseSubscriberCsv: consent', () => {
     's@example.com,Subscribed',
   ]);
 
-  it('keeps each row\'s status: pending stays pending, unsubscribed and bounced stay so, complained is stored unsubscribed', () => {
+  it("keeps each row's status: pending stays pending, unsubscribed and bounced stay so, complained is stored unsubscribed", () => {
     const result = parse(STATUSES);
     expect(result.errors).toEqual([]);
     expect(result.rows.map((r) => [r.email, r.status])).toEqual([
@@ -230,7 +238,11 @@ describe('parseSubscriberCsv: consent', () => {
     const result = parse(csv(['email,status', 'ok@example.com,active', 'odd@example.com,deleted']));
     expect(result.rows.map((r) => r.email)).toEqual(['ok@example.com']);
     expect(result.errors).toEqual([
-      { line: 3, message: 'status: "deleted" is not a status this import knows (expected one of: active, subscribed, pending, unconfirmed, unsubscribed, bounced, cleaned, complained)' },
+      {
+        line: 3,
+        message:
+          'status: "deleted" is not a status this import knows (expected one of: active, subscribed, pending, unconfirmed, unsubscribed, bounced, cleaned, complained)',
+      },
     ]);
   });
 });
@@ -239,36 +251,53 @@ describe('parseSubscriberCsv: a Broadsheet export', () => {
   const HEADER = 'email,name,status,categories,timezone,created_at,confirmed_at,unsubscribed_at,bounced_at,last_digest_until';
 
   it('reads every column of the export, dates to the millisecond', () => {
-    const result = parse(csv([
-      HEADER,
-      'ada@example.com,Ada,active,"news,tech",Europe/London,2026-01-02T03:04:05.678Z,2026-01-02T03:05:00.000Z,,,2026-11-23T00:00:00.000Z',
-      'pen@example.com,,pending,,,2026-02-01T00:00:00.000Z,,,,',
-      'back@example.com,,pending,,,2025-01-01T00:00:00.000Z,2025-01-02T00:00:00.000Z,2025-06-01T00:00:00.000Z,,',
-    ]));
+    const result = parse(
+      csv([
+        HEADER,
+        'ada@example.com,Ada,active,"news,tech",Europe/London,2026-01-02T03:04:05.678Z,2026-01-02T03:05:00.000Z,,,2026-11-23T00:00:00.000Z',
+        'pen@example.com,,pending,,,2026-02-01T00:00:00.000Z,,,,',
+        'back@example.com,,pending,,,2025-01-01T00:00:00.000Z,2025-01-02T00:00:00.000Z,2025-06-01T00:00:00.000Z,,',
+      ]),
+    );
     expect(result.format).toBe('broadsheet');
     expect(result.description).toBe('a Broadsheet export');
     expect(result.columns).toEqual({ used: HEADER.split(','), ignored: [] });
     expect(bare(result.rows)).toEqual([
       {
-        email: 'ada@example.com', name: 'Ada', status: 'active', categories: ['news', 'tech'], timezone: 'Europe/London',
-        createdAt: new Date('2026-01-02T03:04:05.678Z'), confirmedAt: new Date('2026-01-02T03:05:00.000Z'), lastDigestUntil: new Date('2026-11-23T00:00:00.000Z'),
+        email: 'ada@example.com',
+        name: 'Ada',
+        status: 'active',
+        categories: ['news', 'tech'],
+        timezone: 'Europe/London',
+        createdAt: new Date('2026-01-02T03:04:05.678Z'),
+        confirmedAt: new Date('2026-01-02T03:05:00.000Z'),
+        lastDigestUntil: new Date('2026-11-23T00:00:00.000Z'),
       },
       { email: 'pen@example.com', name: undefined, status: 'pending', categories: [], createdAt: new Date('2026-02-01T00:00:00.000Z') },
       // Signed up again after unsubscribing: pending, with the dates of its history kept.
       {
-        email: 'back@example.com', name: undefined, status: 'pending', categories: [], createdAt: new Date('2025-01-01T00:00:00.000Z'),
-        confirmedAt: new Date('2025-01-02T00:00:00.000Z'), unsubscribedAt: new Date('2025-06-01T00:00:00.000Z'),
+        email: 'back@example.com',
+        name: undefined,
+        status: 'pending',
+        categories: [],
+        createdAt: new Date('2025-01-01T00:00:00.000Z'),
+        confirmedAt: new Date('2025-01-02T00:00:00.000Z'),
+        unsubscribedAt: new Date('2025-06-01T00:00:00.000Z'),
       },
     ]);
   });
 
-  it('with --pending, drops the file\'s confirmation time of a row it makes pending (the new confirmation will count)', () => {
+  it("with --pending, drops the file's confirmation time of a row it makes pending (the new confirmation will count)", () => {
     const result = parse(csv([HEADER, 'ada@example.com,,active,,,2026-01-02T00:00:00Z,2026-01-03T00:00:00Z,,,']), 'pending');
-    expect(bare(result.rows)).toEqual([{ email: 'ada@example.com', name: undefined, status: 'pending', categories: [], createdAt: new Date('2026-01-02T00:00:00Z') }]);
+    expect(bare(result.rows)).toEqual([
+      { email: 'ada@example.com', name: undefined, status: 'pending', categories: [], createdAt: new Date('2026-01-02T00:00:00Z') },
+    ]);
   });
 
   it('reports a date that is not one, and a time zone that is not one, as bad rows naming the column', () => {
-    const result = parse(csv([HEADER, 'a@example.com,,active,,,soon,,,,', 'b@example.com,,active,,Mars/Olympus,,,,,', 'c@example.com,,active,,,,,,,2026-02-30']));
+    const result = parse(
+      csv([HEADER, 'a@example.com,,active,,,soon,,,,', 'b@example.com,,active,,Mars/Olympus,,,,,', 'c@example.com,,active,,,,,,,2026-02-30']),
+    );
     expect(result.rows).toEqual([]);
     expect(result.errors).toEqual([
       { line: 2, message: 'created_at: "soon" is not a date (expected one like 2026-11-29 or 2026-11-29T08:00:00Z)' },

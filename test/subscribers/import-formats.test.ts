@@ -10,11 +10,9 @@ import { InputError } from '../../src/errors.js';
 import { parseSubscriberCsv } from '../../src/subscribers/import-csv.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/subscribers/${name}`, import.meta.url));
-const read = (name: string, subscribed: 'active' | 'pending' = 'active') =>
-  parseSubscriberCsv(readFileSync(fixture(name), 'utf8'), name, subscribed, toSlug);
+const read = (name: string, subscribed: 'active' | 'pending' = 'active') => parseSubscriberCsv(readFileSync(fixture(name), 'utf8'), name, subscribed, toSlug);
 /** Each row as the store would get it, without its line and source (tested where they matter). */
-const rows = (name: string, subscribed: 'active' | 'pending' = 'active') =>
-  read(name, subscribed).rows.map(({ line: _line, source: _source, ...row }) => row);
+const rows = (name: string, subscribed: 'active' | 'pending' = 'active') => read(name, subscribed).rows.map(({ line: _line, source: _source, ...row }) => row);
 
 describe('Mailchimp', () => {
   // Mailchimp's audience export: a zip of one CSV per status, each with "Email Address", the merge fields
@@ -30,22 +28,55 @@ describe('Mailchimp', () => {
     expect(result.errors).toEqual([]);
     expect(rows('mailchimp-subscribed.csv')).toEqual([
       {
-        email: 'ada@example.com', name: 'Ada Lovelace', status: 'active', categories: [], timezone: 'Europe/London',
-        createdAt: new Date('2024-03-01T09:15:00Z'), confirmedAt: new Date('2024-03-01T09:20:30Z'),
+        email: 'ada@example.com',
+        name: 'Ada Lovelace',
+        status: 'active',
+        categories: [],
+        timezone: 'Europe/London',
+        createdAt: new Date('2024-03-01T09:15:00Z'),
+        confirmedAt: new Date('2024-03-01T09:20:30Z'),
       },
-      { email: 'grace@example.com', name: 'Grace', status: 'active', categories: [], createdAt: new Date('2024-04-10T17:00:00Z'), confirmedAt: new Date('2024-04-10T17:05:00Z') },
+      {
+        email: 'grace@example.com',
+        name: 'Grace',
+        status: 'active',
+        categories: [],
+        createdAt: new Date('2024-04-10T17:00:00Z'),
+        confirmedAt: new Date('2024-04-10T17:05:00Z'),
+      },
     ]);
   });
 
   it('says which columns it used and which it ignored (tags are not categories)', () => {
     expect(read('mailchimp-subscribed.csv').columns).toEqual({
       used: ['Email Address', 'First Name', 'Last Name', 'OPTIN_TIME', 'CONFIRM_TIME', 'TIMEZONE'],
-      ignored: ['Address', 'Phone Number', 'Birthday', 'MEMBER_RATING', 'OPTIN_IP', 'CONFIRM_IP', 'LATITUDE', 'LONGITUDE', 'GMTOFF', 'DSTOFF', 'CC', 'REGION', 'LAST_CHANGED', 'LEID', 'EUID', 'NOTES', 'TAGS'],
+      ignored: [
+        'Address',
+        'Phone Number',
+        'Birthday',
+        'MEMBER_RATING',
+        'OPTIN_IP',
+        'CONFIRM_IP',
+        'LATITUDE',
+        'LONGITUDE',
+        'GMTOFF',
+        'DSTOFF',
+        'CC',
+        'REGION',
+        'LAST_CHANGED',
+        'LEID',
+        'EUID',
+        'NOTES',
+        'TAGS',
+      ],
     });
   });
 
   it('with --pending makes the subscribed members pending (without the old confirmation time)', () => {
-    expect(rows('mailchimp-subscribed.csv', 'pending').map((r) => [r.status, r.confirmedAt])).toEqual([['pending', undefined], ['pending', undefined]]);
+    expect(rows('mailchimp-subscribed.csv', 'pending').map((r) => [r.status, r.confirmedAt])).toEqual([
+      ['pending', undefined],
+      ['pending', undefined],
+    ]);
   });
 
   it('stores the unsubscribed members as unsubscribed, with UNSUB_TIME, even with --pending', () => {
@@ -53,8 +84,14 @@ describe('Mailchimp', () => {
     for (const subscribed of ['active', 'pending'] as const) {
       expect(rows('mailchimp-unsubscribed.csv', subscribed)).toEqual([
         {
-          email: 'gone@example.com', name: 'Gone Away', status: 'unsubscribed', categories: [], timezone: 'America/New_York',
-          createdAt: new Date('2023-01-05T08:00:00Z'), confirmedAt: new Date('2023-01-05T08:01:00Z'), unsubscribedAt: new Date('2024-02-14T12:30:00Z'),
+          email: 'gone@example.com',
+          name: 'Gone Away',
+          status: 'unsubscribed',
+          categories: [],
+          timezone: 'America/New_York',
+          createdAt: new Date('2023-01-05T08:00:00Z'),
+          confirmedAt: new Date('2023-01-05T08:01:00Z'),
+          unsubscribedAt: new Date('2024-02-14T12:30:00Z'),
         },
       ]);
     }
@@ -65,8 +102,13 @@ describe('Mailchimp', () => {
     expect(result.description).toBe('a Mailchimp export (cleaned members)');
     expect(rows('mailchimp-cleaned.csv')).toEqual([
       {
-        email: 'dead@example.com', name: 'Dead Letter', status: 'bounced', categories: [],
-        createdAt: new Date('2022-06-01T10:00:00Z'), confirmedAt: new Date('2022-06-01T10:02:00Z'), bouncedAt: new Date('2024-01-20T06:45:00Z'),
+        email: 'dead@example.com',
+        name: 'Dead Letter',
+        status: 'bounced',
+        categories: [],
+        createdAt: new Date('2022-06-01T10:00:00Z'),
+        confirmedAt: new Date('2022-06-01T10:02:00Z'),
+        bouncedAt: new Date('2024-01-20T06:45:00Z'),
       },
     ]);
     expect(result.rows[0]!.source).toBe('imported from a Mailchimp export (cleaned members): cleaned');
@@ -115,9 +157,16 @@ describe('Buttondown', () => {
   });
 
   it('reads the newer column names (email_address, type) too, and reports a type it does not know', () => {
-    const result = parseSubscriberCsv('email_address,creation_date,type\na@example.com,2024-01-01T00:00:00Z,regular\nb@example.com,,teleported\n', 'bd.csv', 'active', toSlug);
+    const result = parseSubscriberCsv(
+      'email_address,creation_date,type\na@example.com,2024-01-01T00:00:00Z,regular\nb@example.com,,teleported\n',
+      'bd.csv',
+      'active',
+      toSlug,
+    );
     expect(result.rows.map((r) => [r.email, r.status])).toEqual([['a@example.com', 'active']]);
-    expect(result.errors).toEqual([{ line: 3, message: expect.stringMatching(/^type: "teleported" is not a status this import knows \(expected one of: regular, .*unactivated/) }]);
+    expect(result.errors).toEqual([
+      { line: 3, message: expect.stringMatching(/^type: "teleported" is not a status this import knows \(expected one of: regular, .*unactivated/) },
+    ]);
   });
 });
 

@@ -76,7 +76,10 @@ describe('schema and migrations', () => {
     expect(existsSync(file)).toBe(true);
     const raw = new Database(file, { readonly: true });
     cleanups.push(() => raw.close());
-    const tables = raw.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all().map((r) => r.name);
+    const tables = raw
+      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+      .all()
+      .map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['campaigns', 'deliveries', 'subscriber_events', 'subscribers']));
     expect(raw.pragma('user_version', { simple: true })).toBeGreaterThan(0);
   });
@@ -137,10 +140,7 @@ describe('schema and migrations', () => {
 describe('adding subscribers', () => {
   it('creates a row with every field and the timestamps of an active subscriber', () => {
     const store = open(':memory:');
-    const { subscriber: s, created } = store.add(
-      subscriber({ name: 'Ada Lovelace', categories: ['news', 'tech'], timezone: 'Europe/London' }),
-      T0,
-    );
+    const { subscriber: s, created } = store.add(subscriber({ name: 'Ada Lovelace', categories: ['news', 'tech'], timezone: 'Europe/London' }), T0);
     expect(created).toBe(true);
     expect(s).toEqual({
       id: expect.any(Number),
@@ -244,7 +244,15 @@ describe('status changes', () => {
     const store = open(':memory:');
     const id = store.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0).subscriber.id;
     expect(store.unsubscribe(id, T1)).toBe(true);
-    expect(store.get(id)).toMatchObject({ email: 'ada@example.com', name: 'Ada', categories: ['tech'], status: 'unsubscribed', unsubscribedAt: T1, updatedAt: T1, confirmedAt: T0 });
+    expect(store.get(id)).toMatchObject({
+      email: 'ada@example.com',
+      name: 'Ada',
+      categories: ['tech'],
+      status: 'unsubscribed',
+      unsubscribedAt: T1,
+      updatedAt: T1,
+      confirmedAt: T0,
+    });
     expect(store.unsubscribe(id, T2)).toBe(false);
     expect(store.get(id)).toMatchObject({ unsubscribedAt: T1, updatedAt: T1 });
     expect(store.list({ status: 'unsubscribed' }).map((s) => s.id)).toEqual([id]);
@@ -307,9 +315,11 @@ describe('status changes', () => {
     const { store, raw } = await fileStore();
     store.add(subscriber({ email: 'known@example.com' }), T0);
     store.importMany([subscriber({ email: 'known@example.com' }), subscriber({ email: 'new@example.com', status: 'pending' })], T1);
-    const rows = raw.prepare<[], { email: string; event: string; at: string }>(
-      'SELECT s.email, e.event, e.at FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id ORDER BY e.id',
-    ).all();
+    const rows = raw
+      .prepare<[], { email: string; event: string; at: string }>(
+        'SELECT s.email, e.event, e.at FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id ORDER BY e.id',
+      )
+      .all();
     expect(rows).toEqual([
       { email: 'known@example.com', event: 'added', at: T0.toISOString() },
       { email: 'new@example.com', event: 'pending', at: T1.toISOString() },
@@ -343,14 +353,25 @@ describe('campaigns and deliveries', () => {
     expect(campaign).toEqual({ id: expect.any(Number), since: window.since, until: window.until, status: 'sending', createdAt: T1, finishedAt: null });
     const pending = store.pendingDeliveries(campaign.id, 0, 100);
     expect(pending.map((d) => d.subscriberId)).toEqual([ids.active, ids.active2]);
-    expect(pending[0]).toEqual({ campaignId: campaign.id, subscriberId: ids.active, status: 'queued', messageId: null, response: null, reason: null, attempts: 0 });
+    expect(pending[0]).toEqual({
+      campaignId: campaign.id,
+      subscriberId: ids.active,
+      status: 'queued',
+      messageId: null,
+      response: null,
+      reason: null,
+      attempts: 0,
+    });
     expect(store.campaignCounts(campaign.id)).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
   });
 
   it('pages pending deliveries by subscriber id', () => {
     const store = open(':memory:');
     const emails = Array.from({ length: 7 }, (_, i) => `s${i}@example.com`);
-    store.importMany(emails.map((email) => subscriber({ email })), T0);
+    store.importMany(
+      emails.map((email) => subscriber({ email })),
+      T0,
+    );
     const campaign = store.createCampaign(window, T1);
     const pages: number[][] = [];
     let after = 0;
@@ -441,7 +462,10 @@ describe('campaigns and deliveries', () => {
   it('requeues only transient failures, and reopens a finished campaign for them', () => {
     const store = open(':memory:');
     const emails = ['t@example.com', 'p@example.com', 'ok@example.com'];
-    store.importMany(emails.map((email) => subscriber({ email })), T0);
+    store.importMany(
+      emails.map((email) => subscriber({ email })),
+      T0,
+    );
     const [t, p, ok] = emails.map((e) => store.findByEmail(e)!.id) as [number, number, number];
     const campaign = store.createCampaign(window, T1);
     for (const id of [t, p, ok]) store.claimDelivery(campaign.id, id, 'run-1', `<${id}@example.com>`, T1);
@@ -457,7 +481,9 @@ describe('campaigns and deliveries', () => {
 
     expect(store.requeueFailed(campaign.id, T3)).toBe(1);
     const pending = store.pendingDeliveries(campaign.id, 0, 10);
-    expect(pending).toEqual([{ campaignId: campaign.id, subscriberId: t, status: 'queued', messageId: `<${t}@example.com>`, response: null, reason: null, attempts: 1 }]);
+    expect(pending).toEqual([
+      { campaignId: campaign.id, subscriberId: t, status: 'queued', messageId: `<${t}@example.com>`, response: null, reason: null, attempts: 1 },
+    ]);
     expect(store.unfinishedCampaign()).toMatchObject({ id: campaign.id, status: 'sending', finishedAt: null });
     expect(store.campaignCounts(campaign.id)).toEqual({ queued: 1, sending: 0, submitted: 1, failed: 1, skipped: 0 });
 
@@ -495,7 +521,10 @@ describe('campaigns and deliveries', () => {
     expect(store.latestCampaign()?.id).toBe(second.id);
 
     const listed = store.listCampaigns(10);
-    expect(listed.map((c) => [c.id, c.status])).toEqual([[second.id, 'sending'], [first.id, 'done']]);
+    expect(listed.map((c) => [c.id, c.status])).toEqual([
+      [second.id, 'sending'],
+      [first.id, 'done'],
+    ]);
     expect(listed[1]!.counts).toEqual({ queued: 1, sending: 0, submitted: 1, failed: 0, skipped: 0 });
     expect(listed[0]!.counts).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
     expect(store.listCampaigns(1).map((c) => c.id)).toEqual([second.id]);
@@ -511,7 +540,7 @@ describe('campaigns and deliveries', () => {
 });
 
 describe('two stores on one file (two processes)', () => {
-  it('see each other\'s writes', async () => {
+  it("see each other's writes", async () => {
     const file = path.join(await tempDir(), 'broadsheet.db');
     const cli = open(file);
     const scheduler = open(file);
@@ -555,10 +584,21 @@ describe('imported rows keep their dates', () => {
       T1,
     );
     expect(store.findByEmail('a@example.com')).toMatchObject({
-      status: 'active', createdAt: created, updatedAt: T1, confirmedAt: at('01:00:00'), lastDigestUntil: at('02:00:00'), timezone: 'Asia/Tokyo', unsubscribedAt: null,
+      status: 'active',
+      createdAt: created,
+      updatedAt: T1,
+      confirmedAt: at('01:00:00'),
+      lastDigestUntil: at('02:00:00'),
+      timezone: 'Asia/Tokyo',
+      unsubscribedAt: null,
     });
     // A pending row that had been confirmed and unsubscribed before (it signed up again) keeps that history.
-    expect(store.findByEmail('p@example.com')).toMatchObject({ status: 'pending', createdAt: created, confirmedAt: at('01:00:00'), unsubscribedAt: at('01:30:00') });
+    expect(store.findByEmail('p@example.com')).toMatchObject({
+      status: 'pending',
+      createdAt: created,
+      confirmedAt: at('01:00:00'),
+      unsubscribedAt: at('01:30:00'),
+    });
     expect(store.findByEmail('u@example.com')).toMatchObject({ status: 'unsubscribed', createdAt: T1, confirmedAt: null, unsubscribedAt: T1 });
     expect(store.findByEmail('b@example.com')).toMatchObject({ status: 'bounced', createdAt: T1, bouncedAt: at('03:00:00') });
     expect(store.findByEmail('n@example.com')).toMatchObject({ status: 'active', createdAt: T1, confirmedAt: T1, lastDigestUntil: null });
@@ -585,7 +625,7 @@ describe('everything about one subscriber, and erasing it', () => {
     return { ada, bob, campaign };
   }
 
-  it('lists a subscriber\'s events and deliveries, with each campaign\'s window', () => {
+  it("lists a subscriber's events and deliveries, with each campaign's window", () => {
     const store = open(':memory:');
     const { ada, campaign } = history(store);
     expect(store.eventsOf(ada.id)).toEqual([
@@ -594,8 +634,16 @@ describe('everything about one subscriber, and erasing it', () => {
     ]);
     expect(store.deliveriesOf(ada.id)).toEqual([
       {
-        campaignId: campaign.id, subscriberId: ada.id, status: 'submitted', messageId: `<${ada.id}@news.example.com>`, response: '250 2.0.0 OK <ada@example.com>',
-        reason: null, attempts: 1, campaignSince: T0, campaignUntil: T1, updatedAt: T2,
+        campaignId: campaign.id,
+        subscriberId: ada.id,
+        status: 'submitted',
+        messageId: `<${ada.id}@news.example.com>`,
+        response: '250 2.0.0 OK <ada@example.com>',
+        reason: null,
+        attempts: 1,
+        campaignSince: T0,
+        campaignUntil: T1,
+        updatedAt: T2,
       },
     ]);
     expect(store.eventsOf(999)).toEqual([]);
@@ -615,7 +663,10 @@ describe('everything about one subscriber, and erasing it', () => {
     for (const table of ['subscribers', 'subscriber_events', 'deliveries']) {
       const rows = raw.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>;
       expect(JSON.stringify(rows), table).not.toContain('ada@example.com');
-      expect(rows.filter((r) => r.subscriber_id === ada.id || (table === 'subscribers' && r.id === ada.id)), table).toEqual([]);
+      expect(
+        rows.filter((r) => r.subscriber_id === ada.id || (table === 'subscribers' && r.id === ada.id)),
+        table,
+      ).toEqual([]);
     }
     expect(store.suppression('h-ada')).toEqual({ reason: 'deleted on request', createdAt: T3 });
     expect(store.hasSuppressions()).toBe(true);
@@ -630,7 +681,10 @@ describe('everything about one subscriber, and erasing it', () => {
     const { file, store } = await fileStore();
     const { ada } = history(store);
     // Many rows, so Ada's are not the only thing on their pages.
-    store.importMany(Array.from({ length: 500 }, (_, i) => subscriber({ email: `reader${i}@example.com` })), T1);
+    store.importMany(
+      Array.from({ length: 500 }, (_, i) => subscriber({ email: `reader${i}@example.com` })),
+      T1,
+    );
     store.erase(ada.id, { hash: 'h-ada', reason: 'deleted on request' }, T3);
     for (const name of [file, `${file}-wal`]) {
       if (existsSync(name)) expect(readFileSync(name).includes('ada@example.com'), name).toBe(false);
@@ -683,7 +737,11 @@ describe('the database file', () => {
     const umask = process.umask(0o022);
     const file = path.join(dir, 'data', 'broadsheet.db');
     const store = openSqliteStore(file);
-    cleanups.push(() => rm(dir, { recursive: true, force: true }), () => process.umask(umask), () => store.close());
+    cleanups.push(
+      () => rm(dir, { recursive: true, force: true }),
+      () => process.umask(umask),
+      () => store.close(),
+    );
     store.add(subscriber(), T0);
     for (const name of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
   });
