@@ -9,7 +9,7 @@ import { createSignups } from '../dist/core/subscriptions.js';
 import type { Post } from '../dist/content/schema.js';
 import { buildDigest } from '../dist/digest/build.js';
 import { createOutboxMailer, createSmtpMailer } from '../dist/delivery/mailer.js';
-import { fillMessage, prepareMessage, recipientLinks } from '../dist/email/message.js';
+import { fillMessage, prepareMessage, subscriberLinks } from '../dist/email/message.js';
 import { personalize, renderDigestEmail } from '../dist/email/render.js';
 import { loadTemplates } from '../dist/email/templates.js';
 import { openSqliteStore } from '../dist/subscribers/sqlite-store.js';
@@ -54,7 +54,7 @@ switch (task) {
     const started = performance.now();
     for (let i = 0; i < n; i++) {
       const to = `reader${i}@example.org`;
-      const links = recipientLinks(to, KEY, config);
+      const links = subscriberLinks(to, KEY, config);
       const message = fillMessage(template, {
         to: { email: to, name: `Reader ${i}` },
         messageId: `<m${i}@bench.example.com>`,
@@ -78,7 +78,7 @@ switch (task) {
       const transport = nodemailer.createTransport({ url: sink.url, pool: true } as never);
       for (let i = 0; i < n; i++) {
         const to = `reader${i}@example.org`;
-        const links = recipientLinks(to, KEY, config);
+        const links = subscriberLinks(to, KEY, config);
         const personal = personalize(email, { email: to, name: undefined, ...links });
         await transport.sendMail({ from: 'digest@bench.example.com', to, subject: personal.subject, html: personal.html, text: personal.text });
       }
@@ -119,6 +119,11 @@ switch (task) {
     const lines = ['email,name,categories'];
     for (let i = 0; i < 100_000; i++) lines.push(`reader${i}@example.org,Reader ${i},${i % 3 === 0 ? '"ai; finance"' : ''}`);
     writeFileSync(file, `${lines.join('\n')}\n`);
+    // The categories rows name must be those of published posts: one post in each.
+    mkdirSync(path.join(work, 'content'), { recursive: true });
+    for (const category of ['AI', 'Finance']) {
+      writeFileSync(path.join(work, 'content', `${category}.md`), `---\ntitle: A post about ${category}\ndate: '2026-06-01'\ncategory: ${category}\n---\nBody.\n`);
+    }
     const store = openSqliteStore(path.join(work, 'import.db'));
     // No row is pending: no confirmation request is written to the outbox.
     const core = createSignups(config, {
