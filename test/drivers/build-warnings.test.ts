@@ -1,0 +1,44 @@
+// `broadsheet build` says on stderr when it sets aside a damaged build cache (and still builds).
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../../dist/bin/broadsheet.js', import.meta.url));
+const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
+const roots: string[] = [];
+afterAll(() => Promise.all(roots.map((r) => rm(r, { recursive: true, force: true }))));
+
+const build = (cwd: string, ...args: string[]) =>
+  promisify(execFile)(process.execPath, [CLI, 'build', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+
+it('warns, naming the file, when the build cache is damaged, and builds anyway', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-build-warnings-'));
+  roots.push(root);
+  await cp(CONTENT, path.join(root, 'content'), { recursive: true });
+  const first = await build(root);
+  expect(first.code).toBe(0);
+  expect(first.stderr).toBe('');
+
+  const cacheFile = path.join(root, 'data', 'cache', 'build.db');
+  await writeFile(cacheFile, 'not a database, written by mistake\n'.repeat(200));
+  const second = await build(root);
+  expect(second.code).toBe(0);
+  expect(second.stderr).toContain(cacheFile);
+  expect(second.stderr).toMatch(/rebuilding it/);
+  expect(second.stdout).toMatch(/Built 13 post\(s\)/);
+
+  // --quiet keeps warnings (it leaves out only the informational lines); a cache that is fine says nothing.
+  await writeFile(cacheFile, 'damaged again\n'.repeat(200));
+  const quiet = await build(root, '--quiet');
+  expect(quiet.code).toBe(0);
+  expect(quiet.stderr).toContain(cacheFile);
+  const calm = await build(root);
+  expect(calm.stderr).toBe('');
+});
