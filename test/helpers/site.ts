@@ -46,7 +46,7 @@ export async function tempSite(name: string, options: SiteOptions = {}): Promise
   return fillSite(await tempDir(name), options);
 }
 
-/** A temporary site for several tests (made in a beforeAll): the caller removes it, with site.remove(). */
+/** A temporary site that outlives one test (made in a beforeAll, or by a helper with a close()): the caller removes it, with site.remove(). */
 export async function sharedTempSite(name: string, options: SiteOptions = {}): Promise<TempSite> {
   return fillSite(await sharedTempDir(name), options);
 }
