@@ -2,14 +2,13 @@
 // depcruise to a small src/ tree in a temporary folder: each rule reports what it is there for, and
 // lets through what it must (a type-only import of the config, a driver naming the Core type).
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from './helpers/site.js';
+import { removeTempDir, sharedTempDir } from './helpers/temp-dir.js';
 
-const REPO = fileURLToPath(new URL('../', import.meta.url));
 const DEPCRUISE = path.join(REPO, 'node_modules', '.bin', 'depcruise');
 const run = promisify(execFile);
 
@@ -41,7 +40,7 @@ let root: string;
 let violations: Array<{ rule: string; from: string; to: string }>;
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-import-rules-'));
+  root = await sharedTempDir('import-rules');
   for (const [file, text] of Object.entries(TREE)) {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await writeFile(path.join(root, file), text);
@@ -58,7 +57,7 @@ beforeAll(async () => {
   const report = JSON.parse(result.stdout) as { summary: { violations: Array<{ rule: { name: string }; from: string; to: string }> } };
   violations = report.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
 }, 60_000);
-afterAll(() => rm(root, { recursive: true, force: true }));
+afterAll(() => removeTempDir(root));
 
 const reported = (from: string) => violations.filter((v) => v.from === from).map((v) => `${v.rule}: ${v.to}`);
 

@@ -1,17 +1,13 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config.js';
 import { AggregateAppError, ConfigError } from '../../src/errors.js';
-
-async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), 'broadsheet-config-'));
-}
+import { tempDir } from '../helpers/temp-dir.js';
 
 describe('loadConfig', () => {
   it('runs on embedded defaults when there is no config file', async () => {
-    const config = await loadConfig({ cwd: await tempDir(), env: {} });
+    const config = await loadConfig({ cwd: await tempDir('config'), env: {} });
     expect(config.site.url).toBe('http://127.0.0.1:8080/');
     expect(config.feeds.limit).toBe(50);
     expect(config.feeds.postPath).toBe('/posts/:slug/');
@@ -20,7 +16,7 @@ describe('loadConfig', () => {
   });
 
   it('applies defaults < file < environment < flags', async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir('config');
     await writeFile(
       path.join(cwd, 'broadsheet.config.json'),
       JSON.stringify({ site: { title: 'From file', url: 'https://file.example/' }, paths: { out: 'file-out', content: 'file-content' } }),
@@ -37,7 +33,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every invalid field as path: message, naming the file', async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir('config');
     await writeFile(
       path.join(cwd, 'broadsheet.config.json'),
       JSON.stringify({ site: { url: 'not a url', timezone: 'Mars/Olympus' }, feeds: { limit: 0, postPath: 'posts' } }),
@@ -50,7 +46,7 @@ describe('loadConfig', () => {
   });
 
   it('says a config file is not JSON and names it', async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir('config');
     await writeFile(path.join(cwd, 'broadsheet.config.json'), '{ "site": ');
     const error = await loadConfig({ cwd, env: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
@@ -58,7 +54,7 @@ describe('loadConfig', () => {
   });
 
   it('fails when an explicit --config file does not exist', async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir('config');
     await expect(loadConfig({ cwd, env: {}, configFile: 'missing.json' })).rejects.toThrow(/cannot read the config file/);
   });
 
@@ -102,21 +98,21 @@ describe('configuration that says exactly what is wrong', () => {
 
   it('names the environment variable or flag a bad value came from', async () => {
     const error = await loadConfig({
-      cwd: await tempDir(),
+      cwd: await tempDir('config'),
       env: { BROADSHEET_SITE_URL: 'ftp://example.com/', BROADSHEET_PORT: '70000' },
       flags: { data: '' },
     }).catch((e: unknown) => e);
     const lines = (error as AggregateAppError).errors.map((e) => e.describe());
     expect(lines).toContain('BROADSHEET_SITE_URL=ftp://example.com/: site.url: expected an absolute http(s) URL');
     expect(lines).toContain('BROADSHEET_PORT=70000: server.port: Too small: expected number to be <=65535'.replace('Too small', 'Too big'));
-    const flagged = await loadConfig({ cwd: await tempDir(), env: {}, flags: { port: 'abc' } }).catch((e: unknown) => e);
+    const flagged = await loadConfig({ cwd: await tempDir('config'), env: {}, flags: { port: 'abc' } }).catch((e: unknown) => e);
     expect((flagged as AggregateAppError).errors.map((e) => e.describe())).toEqual([
       '--port abc: server.port: Invalid input: expected number, received string',
     ]);
   });
 
   it('gives JSON syntax errors a line and column, the end of the file included', async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir('config');
     await writeFile(path.join(cwd, 'broadsheet.config.json'), '{\n  "site": {\n    "url": "https://example.com/",\n  }\n}\n');
     const trailing = await loadConfig({ cwd, env: {} }).catch((e: unknown) => e);
     expect((trailing as ConfigError).describe()).toMatch(/broadsheet\.config\.json: is not valid JSON: .*\(line 4 column 3\)$/);
@@ -139,7 +135,7 @@ describe('configuration that says exactly what is wrong', () => {
   });
 
   it('reads BROADSHEET_CONFIG and BROADSHEET_PORT', async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir('config');
     await writeFile(path.join(cwd, 'elsewhere.json'), JSON.stringify({ site: { title: 'From BROADSHEET_CONFIG' } }));
     const config = await loadConfig({ cwd, env: { BROADSHEET_CONFIG: 'elsewhere.json', BROADSHEET_PORT: '9090' } });
     expect(config.site.title).toBe('From BROADSHEET_CONFIG');
@@ -149,7 +145,7 @@ describe('configuration that says exactly what is wrong', () => {
   });
 
   it('points links at the address it listens on when site.url is not set', async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir('config');
     expect((await loadConfig({ cwd, env: {}, flags: { port: '18312' } })).site.url).toBe('http://127.0.0.1:18312/');
     expect((await loadConfig({ cwd, env: {}, flags: { host: '0.0.0.0', port: '3000' } })).site.url).toBe('http://127.0.0.1:3000/');
     expect((await loadConfig({ cwd, env: { BROADSHEET_HOST: 'news.local' } })).site.url).toBe('http://news.local:8080/');

@@ -1,8 +1,6 @@
-import { cp, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CacheEntry, PostCache } from '../../src/content/cache-entry.js';
 import { loadPosts } from '../../src/content/load.js';
 import { readBodies } from '../../src/content/read-bodies.js';
@@ -11,19 +9,14 @@ import { ContentError } from '../../src/errors.js';
 import { openBuildCache } from '../../src/output/build-cache.js';
 import { parsePost } from '../../src/content/parse.js';
 import type { Post, PostHead } from '../../src/content/schema.js';
+import { contentFixture, SAMPLE_CONTENT, tempSite } from '../helpers/site.js';
 
-const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
-const ADVERSARIAL = fileURLToPath(new URL('../fixtures/content/adversarial/', import.meta.url));
+const ADVERSARIAL = contentFixture('adversarial');
 const UTC = 'UTC';
 
 /** The front matter excerpt of this post is cut mid-word ("...pau..."), so its excerpt is derived. */
 const CUT_EXCERPT_FILE = '2026-11-23-regional-lenders-pause-bnpl-partnerships.md';
 const ZINES_FILE = '2026-09-03-why-photocopied-zines-refuse-to-die.md';
-
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
 
 interface Site {
   content: string;
@@ -43,12 +36,9 @@ interface Site {
 }
 
 /** A private copy of a content folder, and the build cache under its own data folder. */
-async function makeSite(from = CONTENT): Promise<Site> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-cache-'));
-  roots.push(root);
-  const content = path.join(root, 'content');
-  await cp(from, content, { recursive: true });
-  const cacheDir = path.join(root, 'data', 'cache');
+async function makeSite(from = SAMPLE_CONTENT): Promise<Site> {
+  const { content, data } = await tempSite('cache', { copy: from });
+  const cacheDir = path.join(data, 'cache');
   const files = (await scanPostFiles(content)).files.map((f) => f.file);
   const saves: Site['saves'] = [];
   /** Run `use` with the post cache of this content folder, the build cache open meanwhile. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ContentError } from '../../src/errors.js';
 import { listPostFiles, loadPosts } from '../../src/content/load.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/content/', import.meta.url));
 const BASIC = path.join(FIXTURES, 'load-basic');
@@ -63,68 +64,58 @@ describe('loadPosts', () => {
 
 describe('a post file that cannot be read', () => {
   it('is skipped and named while the others load, on a first build and on one with a cache', async () => {
-    const { mkdtemp, mkdir, writeFile, rm, symlink } = await import('node:fs/promises');
-    const os = await import('node:os');
+    const { mkdir, writeFile, symlink } = await import('node:fs/promises');
     const { openBuildCache } = await import('../../src/output/build-cache.js');
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-unreadable-'));
-    try {
-      const content = path.join(root, 'content');
-      // A dangling link named like a post: it cannot be stat-ed or read, even as root.
-      await mkdir(content, { recursive: true });
-      await symlink(path.join(root, 'gone.md'), path.join(content, 'odd.md'));
-      // A folder named like a post is a folder, not a post; the posts inside it are posts.
-      await mkdir(path.join(content, 'odd-dir.md'), { recursive: true });
-      await writeFile(path.join(content, 'odd-dir.md', 'inside.md'), '---\ntitle: Inside\ndate: 2026-01-02\n---\nBody.\n');
-      await writeFile(path.join(content, 'fine.md'), '---\ntitle: Fine\ndate: 2026-01-01\n---\nBody.\n');
-      const cache = openBuildCache(path.join(root, 'cache'));
-      for (const run of ['first', 'cached']) {
-        const loaded = await loadPosts(content, undefined, { timezone: 'UTC', displayDir: 'content', cache: cache.postCache('content', 'UTC') });
-        expect(loaded.posts.map((p) => p.title).sort(), run).toEqual(['Fine', 'Inside']);
-        expect(loaded.errors, run).toEqual([]);
-        expect(
-          loaded.warnings.map((e) => e.describe()),
-          run,
-        ).toEqual([`${path.join('content', 'odd.md')}: skipped: a dangling link`]);
-        expect(
-          loaded.scan.files.map((f) => f.file),
-          run,
-        ).toEqual(['fine.md', 'odd-dir.md/inside.md']);
-      }
-      cache.close();
-    } finally {
-      await rm(root, { recursive: true, force: true });
+    const root = await tempDir('unreadable');
+    const content = path.join(root, 'content');
+    // A dangling link named like a post: it cannot be stat-ed or read, even as root.
+    await mkdir(content, { recursive: true });
+    await symlink(path.join(root, 'gone.md'), path.join(content, 'odd.md'));
+    // A folder named like a post is a folder, not a post; the posts inside it are posts.
+    await mkdir(path.join(content, 'odd-dir.md'), { recursive: true });
+    await writeFile(path.join(content, 'odd-dir.md', 'inside.md'), '---\ntitle: Inside\ndate: 2026-01-02\n---\nBody.\n');
+    await writeFile(path.join(content, 'fine.md'), '---\ntitle: Fine\ndate: 2026-01-01\n---\nBody.\n');
+    const cache = openBuildCache(path.join(root, 'cache'));
+    for (const run of ['first', 'cached']) {
+      const loaded = await loadPosts(content, undefined, { timezone: 'UTC', displayDir: 'content', cache: cache.postCache('content', 'UTC') });
+      expect(loaded.posts.map((p) => p.title).sort(), run).toEqual(['Fine', 'Inside']);
+      expect(loaded.errors, run).toEqual([]);
+      expect(
+        loaded.warnings.map((e) => e.describe()),
+        run,
+      ).toEqual([`${path.join('content', 'odd.md')}: skipped: a dangling link`]);
+      expect(
+        loaded.scan.files.map((f) => f.file),
+        run,
+      ).toEqual(['fine.md', 'odd-dir.md/inside.md']);
     }
+    cache.close();
   });
 });
 
 describe('a post bigger than the read buffer', () => {
   it('is read whole (the buffer grows), hashed and parsed like any other', async () => {
-    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
-    const os = await import('node:os');
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-big-'));
-    try {
-      // 1 MB of body, well past the 256 KB buffer the reader starts with, ending in a marker.
-      const body = `${'A long paragraph of scraped text. '.repeat(30_000)}\n\nThe very end.\n`;
-      await writeFile(path.join(root, 'big.md'), `---\ntitle: Big\ndate: 2026-01-01\n---\n${body}`);
-      await writeFile(path.join(root, 'small.md'), '---\ntitle: Small\ndate: 2026-01-02\n---\nShort.\n');
-      const { readBodies } = await import('../../src/content/read-bodies.js');
-      const { createHash } = await import('node:crypto');
-      const { readFileSync } = await import('node:fs');
-      const loaded = await loadPosts(root, undefined, { timezone: 'UTC', displayDir: 'content' });
-      expect(loaded.errors).toEqual([]);
-      const head = loaded.posts.find((p) => p.title === 'Big')!;
-      // The hash covers every byte: the reader did not stop at its first buffer's end.
-      expect(head.hash).toBe(
-        createHash('sha1')
-          .update(readFileSync(path.join(root, 'big.md')))
-          .digest('hex'),
-      );
-      const big = (await readBodies(root, [head], { timezone: 'UTC', displayDir: 'content' }))[0]!.post;
-      expect(big.body.endsWith('The very end.')).toBe(true);
-      expect(big.body.length).toBeGreaterThan(1_000_000);
-      expect(loaded.posts.map((p) => p.title).sort()).toEqual(['Big', 'Small']);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    const { writeFile } = await import('node:fs/promises');
+    const root = await tempDir('big');
+    // 1 MB of body, well past the 256 KB buffer the reader starts with, ending in a marker.
+    const body = `${'A long paragraph of scraped text. '.repeat(30_000)}\n\nThe very end.\n`;
+    await writeFile(path.join(root, 'big.md'), `---\ntitle: Big\ndate: 2026-01-01\n---\n${body}`);
+    await writeFile(path.join(root, 'small.md'), '---\ntitle: Small\ndate: 2026-01-02\n---\nShort.\n');
+    const { readBodies } = await import('../../src/content/read-bodies.js');
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const loaded = await loadPosts(root, undefined, { timezone: 'UTC', displayDir: 'content' });
+    expect(loaded.errors).toEqual([]);
+    const head = loaded.posts.find((p) => p.title === 'Big')!;
+    // The hash covers every byte: the reader did not stop at its first buffer's end.
+    expect(head.hash).toBe(
+      createHash('sha1')
+        .update(readFileSync(path.join(root, 'big.md')))
+        .digest('hex'),
+    );
+    const big = (await readBodies(root, [head], { timezone: 'UTC', displayDir: 'content' }))[0]!.post;
+    expect(big.body.endsWith('The very end.')).toBe(true);
+    expect(big.body.length).toBeGreaterThan(1_000_000);
+    expect(loaded.posts.map((p) => p.title).sort()).toEqual(['Big', 'Small']);
   });
 });

@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { publishPosts, type PublishOptions } from '../../src/content/publish.js';
 import type { Post } from '../../src/content/schema.js';
+import { post as basePost } from '../helpers/posts.js';
 
 const at = (iso: string) => new Date(iso);
 const NOW = at('2026-05-06T12:00:00Z');
 
-const post = (o: Partial<Post> = {}): Post => ({
-  file: 'a.md',
-  slug: 'a',
-  title: 'A',
-  date: at('2026-05-06T08:00:00Z'),
-  updated: undefined,
-  excerpt: '',
-  coverImage: undefined,
-  author: undefined,
-  tags: [],
-  category: { name: 'News', slug: 'news' },
-  source: undefined,
-  draft: false,
-  body: '',
-  wordCount: 0,
-  readingMinutes: 1,
-  ...o,
-});
+/** A post on NOW's day, before it. */
+const post = (o: Partial<Post> = {}): Post => basePost({ date: at('2026-05-06T08:00:00Z'), ...o });
 
 const options = (o: Partial<PublishOptions> = {}): PublishOptions => ({ drafts: false, future: false, now: NOW, ...o });
 

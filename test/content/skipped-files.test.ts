@@ -4,10 +4,8 @@
 // links and FIFOs in a temp folder; builds run through main(argv, io) in this process.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPosts } from '../../src/content/load.js';
 import { readBodies } from '../../src/content/read-bodies.js';
@@ -16,22 +14,19 @@ import { MAX_POST_BYTES, refusalOf, scanPostFiles } from '../../src/content/scan
 import { main } from '../../src/compose.js';
 import { ContentError } from '../../src/errors.js';
 import { openBuildCache } from '../../src/output/build-cache.js';
-import { writePostFile } from '../helpers/post-files.js';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+import { writePostFile } from '../helpers/posts.js';
+import { TEMPLATES, tempSite } from '../helpers/site.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** The post cache of the workspace's content folder, in a build cache under `root` (open until the process ends). */
 const postCache = (root: string) => openBuildCache(path.join(root, 'cache')).postCache('content', 'UTC');
 const NOW = new Date('2026-11-29T12:00:00Z');
 const FOLDER_LINK = 'skipped: a symlink to a folder (folders are not followed through links)';
 
-let roots: string[] = [];
 let helpers: ChildProcess[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const helper of helpers) helper.kill('SIGKILL');
   helpers = [];
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-  roots = [];
 });
 
 interface BuildRun {
@@ -59,26 +54,20 @@ interface Workspace {
 
 /** A folder with a config and three posts in content/; builds write to public/ and data/ inside it. */
 async function workspace(): Promise<Workspace> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-skipped-'));
-  roots.push(root);
-  const content = path.join(root, 'content');
-  await mkdir(content);
-  for (const i of [1, 2, 3]) await writePostFile(content, { file: `post-${i}.md`, title: `Post ${i}`, date: `2026-11-2${i}`, category: 'News' });
-  const config = path.join(root, 'broadsheet.config.json');
-  await writeFile(
-    config,
-    JSON.stringify({
+  const { root, content, configFile } = await tempSite('skipped', {
+    posts: [1, 2, 3].map((i) => ({ file: `post-${i}.md`, title: `Post ${i}`, date: `2026-11-2${i}`, category: 'News' })),
+    config: {
       site: { title: 'The Sample Times', url: 'https://news.example.com/', timezone: 'UTC' },
-      paths: { templates: path.join(REPO, 'templates') },
-    }),
-  );
+      paths: { templates: TEMPLATES },
+    },
+  });
   return {
     root,
     content,
     async build(...args) {
       let stdout = '';
       let stderr = '';
-      const code = await main(['build', '--config', config, '--json', ...args], {
+      const code = await main(['build', '--config', configFile, '--json', ...args], {
         stdout: { write: (text: string) => (stdout += text) },
         stderr: { write: (text: string) => (stderr += text) },
         cwd: root,
@@ -251,8 +240,7 @@ describe('files that are not regular files', () => {
   }, 15_000);
 
   it('refuses a FIFO handed to the reader as a post file, without blocking on its open', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-fifo-'));
-    roots.push(root);
+    const root = await tempDir('fifo');
     await fifoThatUnblocksLater(path.join(root, 'x.md'));
     const started = performance.now();
     // As if the scan had listed it as a file (it was replaced by a FIFO since).
@@ -279,8 +267,7 @@ describe('post files over the size limit', () => {
   });
 
   it('is refused by the reader too (a file that grew past the limit after the scan), and one at the limit is read', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-huge-'));
-    roots.push(root);
+    const root = await tempDir('huge');
     await writeFile(path.join(root, 'over.md'), '');
     await truncate(path.join(root, 'over.md'), MAX_POST_BYTES + 1);
     await writeFile(path.join(root, 'at.md'), '');
@@ -291,8 +278,7 @@ describe('post files over the size limit', () => {
   });
 
   it('is refused from its stat alone, before a byte is read', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-huge-'));
-    roots.push(root);
+    const root = await tempDir('huge');
     await writeFile(path.join(root, 'over.md'), '');
     await truncate(path.join(root, 'over.md'), 5 * MAX_POST_BYTES);
     expect(refusalOf(statSync(path.join(root, 'over.md')))).toBe('50 MB, over the 10 MB limit for a post file');

@@ -3,13 +3,11 @@
 // messages that were in flight at the kill, resent with the same Message-ID, at most one per connection.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
-import { DAY, RECENT_POSTS, writeChildSite } from '../helpers/child-site.js';
+import { DAY, RECENT_POSTS, tempChildSite } from '../helpers/child-site.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,11 +23,9 @@ interface Exit {
   stderr: string;
 }
 
-const roots: string[] = [];
 const sinks: SmtpSink[] = [];
 afterAll(async () => {
   await Promise.all(sinks.map((s) => s.close()));
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
 });
 
 beforeAll(() => {
@@ -57,9 +53,7 @@ function run(args: string[], env: Record<string, string>, cwd: string, onSpawn?:
 
 describe('broadsheet send after SIGKILL', () => {
   it('resumes: everyone gets the digest, and only in-flight messages are resent, with the same Message-ID', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-kill-'));
-    roots.push(root);
-    const { content, data, configFile } = await writeChildSite(root, { posts: RECENT_POSTS, maxConnections: MAX_CONNECTIONS });
+    const { root, content, data, configFile } = await tempChildSite('kill', { posts: RECENT_POSTS, maxConnections: MAX_CONNECTIONS });
     const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
     const store = openSqliteStore(path.join(data, 'broadsheet.db'));
     store.importMany(

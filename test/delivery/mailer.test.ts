@@ -1,18 +1,12 @@
 // The mailers: the outbox folder (one .eml per message, written atomically, named from the
 // Message-ID) and the pooled SMTP mailer against a real server on loopback.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createOutboxMailer, createSmtpMailer, type OutgoingMessage } from '../../src/delivery/mailer.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-mailer-'));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../helpers/temp-dir.js';
 
 const message = (messageId: string, to = 'ada@example.org'): OutgoingMessage => ({
   messageId,
@@ -22,7 +16,7 @@ const message = (messageId: string, to = 'ada@example.org'): OutgoingMessage => 
 
 describe('createOutboxMailer', () => {
   it('writes one .eml per message, named from its Message-ID, with exactly the message bytes', async () => {
-    const root = await tempDir();
+    const root = await tempDir('mailer');
     const outbox = path.join(root, 'data', 'outbox');
     const mailer = createOutboxMailer(outbox);
     const messages = Array.from({ length: 12 }, (_, i) => message(`<digest-2026-11-22-2026-11-29.${i}abc@news.example.com>`, `reader${i}@example.org`));
@@ -42,7 +36,7 @@ describe('createOutboxMailer', () => {
   });
 
   it('leaves no temporary files behind', async () => {
-    const outbox = await tempDir();
+    const outbox = await tempDir('mailer');
     const mailer = createOutboxMailer(outbox);
     await Promise.all(Array.from({ length: 20 }, (_, i) => mailer.send(message(`<m${i}@news.example.com>`))));
 
@@ -52,7 +46,7 @@ describe('createOutboxMailer', () => {
   });
 
   it('replaces a resend of the same Message-ID instead of adding a second copy', async () => {
-    const outbox = await tempDir();
+    const outbox = await tempDir('mailer');
     const mailer = createOutboxMailer(outbox);
     await mailer.send(message('<same@news.example.com>'));
     const again = message('<same@news.example.com>');
@@ -64,7 +58,7 @@ describe('createOutboxMailer', () => {
   });
 
   it('keeps a hostile Message-ID inside the outbox folder', async () => {
-    const root = await tempDir();
+    const root = await tempDir('mailer');
     const outbox = path.join(root, 'outbox');
     const mailer = createOutboxMailer(outbox);
     await mailer.send(message('<../../escape/x y@news.example.com>'));

@@ -1,13 +1,10 @@
 // Sending the digest through the core, end to end on loopback: a real SQLite file, the real templates,
 // a small content folder, and a real SMTP server (test/helpers/smtp-sink.ts) read back with mailparser.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { parseConfig } from '../../src/config.js';
 import { createCore, type Core } from '../../src/core.js';
 import { createSmtpMailer } from '../../src/delivery/mailer.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
@@ -16,7 +13,8 @@ import { createLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
 import { refuse, startSmtpSink, type SinkMessage, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
-import { writePostFile, type PostFile } from '../helpers/post-files.js';
+import type { PostFile } from '../helpers/posts.js';
+import { TEMPLATES, tempSite } from '../helpers/site.js';
 
 // A pass-through recorder around the real mjml2html: the digest render is the only minified call,
 // so counting those counts renders independently of the report's own counter.
@@ -34,7 +32,6 @@ vi.mock('mjml', async (importOriginal) => {
   return { default: recording };
 });
 
-const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 const NOW = new Date('2026-11-29T12:00:00Z');
 const SITE_URL = 'https://news.example.com/';
 const SENDER_DOMAIN = 'news.example.com';
@@ -82,18 +79,13 @@ interface WorldOptions {
 
 /** A fresh site, store, SMTP sink and core for one test; everything is closed when the test ends. */
 async function world(options: WorldOptions = {}): Promise<World> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-send-'));
-  const content = path.join(root, 'content');
-  const data = path.join(root, 'data');
+  const { root, content, data, parseConfig, writePost: addPost } = await tempSite('send', { posts: POSTS });
   const dbFile = path.join(data, 'broadsheet.db');
-  await mkdir(content, { recursive: true });
-  const addPost = (p: PostFile) => writePostFile(content, p);
-  await Promise.all(POSTS.map(addPost));
 
   const config = parseConfig({
     site: { title: 'The Test Times', url: SITE_URL, timezone: 'UTC' },
     email: { from: { name: 'The Desk', address: `digest@${SENDER_DOMAIN}` }, postalAddress: '1 Example Street, Testville' },
-    paths: { content, data, templates: TEMPLATES },
+    paths: { templates: TEMPLATES },
     delivery: { maxConnections: options.maxConnections ?? 2, retry: { attempts: options.attempts ?? 4, delayMs: 1000 } },
   });
   const store = openSqliteStore(dbFile);
@@ -118,7 +110,6 @@ async function world(options: WorldOptions = {}): Promise<World> {
     await mailer.close();
     await sink.close();
     store.close();
-    await rm(root, { recursive: true, force: true });
   });
   return {
     root,

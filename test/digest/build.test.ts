@@ -2,26 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { Post } from '../../src/content/schema.js';
 import { buildDigest, defaultWindow } from '../../src/digest/build.js';
+import { post as basePost } from '../helpers/posts.js';
 
 const at = (iso: string) => new Date(iso);
-const post = (o: Partial<Post> = {}): Post => ({
-  file: 'a.md',
-  slug: 'a',
-  title: 'A',
-  date: at('2026-11-25T08:00:00Z'),
-  updated: undefined,
-  excerpt: 'An excerpt.',
-  coverImage: undefined,
-  author: undefined,
-  tags: [],
-  category: { name: 'News', slug: 'news' },
-  source: undefined,
-  draft: false,
-  body: '',
-  wordCount: 0,
-  readingMinutes: 1,
-  ...o,
-});
+const post = (o: Partial<Post> = {}): Post => basePost({ excerpt: 'An excerpt.', ...o });
 const config = parseConfig({ site: { url: 'https://news.example.com/', timezone: 'Europe/Paris', author: { name: 'Desk' } } });
 const window = { since: at('2026-11-23T00:00:00Z'), until: at('2026-11-30T00:00:00Z') };
 

@@ -5,16 +5,15 @@
 // Also: usage mistakes are one line with a pointer to --help (exit 2), and `send` asks before mailing.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/compose.js';
+import { REPO, SAMPLE_CONTENT, sharedTempSite } from '../helpers/site.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
 const run = promisify(execFile);
 
@@ -44,12 +43,12 @@ function snapshot(): Record<string, string> {
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  site = mkdtempSync(path.join(os.tmpdir(), 'broadsheet-help-'));
-  cpSync(path.join(REPO, 'content'), path.join(site, 'content'), { recursive: true });
-  writeFileSync(
-    path.join(site, 'broadsheet.config.json'),
-    JSON.stringify({ site: { url: 'https://news.example.com/' }, email: { postalAddress: '1 Example Street' } }),
-  );
+  site = (
+    await sharedTempSite('help', {
+      copy: SAMPLE_CONTENT,
+      config: { site: { url: 'https://news.example.com/' }, email: { postalAddress: '1 Example Street' } },
+    })
+  ).root;
   writeFileSync(path.join(site, 'members.csv'), 'email,name\nnew@example.org,New Reader\n');
   env = { ...process.env, BROADSHEET_SECRET: 'help-test-secret-0123456789abcdef' };
   // Populate without the sink: two subscribers, one pending (its confirmation in the outbox), a built site.
@@ -62,7 +61,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sink.close();
-  rmSync(site, { recursive: true, force: true });
+  await removeTempDir(site);
 });
 
 describe('--help on every command', () => {

@@ -2,17 +2,16 @@
 // of a send (a bar on a terminal, lines otherwise), log levels and NO_COLOR. A real SQLite data folder
 // and a real SMTP sink; the CLI in process through main(argv, io), except where a real process matters.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/compose.js';
+import { REPO, SAMPLE_CONTENT, sharedTempSite } from '../helpers/site.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
 const READERS = 30;
 
@@ -57,15 +56,13 @@ async function spawned(args: string[], env: Record<string, string> = {}): Promis
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  site = mkdtempSync(path.join(os.tmpdir(), 'broadsheet-output-'));
-  cpSync(path.join(REPO, 'content'), path.join(site, 'content'), { recursive: true });
-  writeFileSync(path.join(site, 'broadsheet.config.json'), JSON.stringify({ site: { url: 'https://news.example.com/' } }));
+  site = (await sharedTempSite('output', { copy: SAMPLE_CONTENT, config: { site: { url: 'https://news.example.com/' } } })).root;
   writeFileSync(path.join(site, 'readers.csv'), `email\n${Array.from({ length: READERS }, (_, i) => `reader${i}@example.org`).join('\n')}\n`);
   expect((await cli(['subscribers', 'import', 'readers.csv'])).code).toBe(0);
 });
 afterAll(async () => {
   await sink.close();
-  rmSync(site, { recursive: true, force: true });
+  await removeTempDir(site);
 });
 
 describe('--json', () => {

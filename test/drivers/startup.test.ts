@@ -3,11 +3,12 @@
 // through the source maps of the chunks that were loaded; external ones (fastify, nodemailer, mjml,
 // better-sqlite3, …) by their node_modules paths. Behaviour, not time: `npm run bench` has the times.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentFixture, sharedTempSite } from '../helpers/site.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
@@ -50,11 +51,10 @@ function run(args: string[], cwd: string) {
 }
 
 let site: string;
-beforeAll(() => {
-  site = mkdtempSync(path.join(os.tmpdir(), 'broadsheet-startup-'));
-  cpSync(path.join(REPO, 'test', 'fixtures', 'content', 'load-basic'), path.join(site, 'content'), { recursive: true });
+beforeAll(async () => {
+  site = (await sharedTempSite('startup', { copy: contentFixture('load-basic') })).root;
 });
-afterAll(() => rmSync(site, { recursive: true, force: true }));
+afterAll(() => removeTempDir(site));
 
 describe('what each command loads', () => {
   it('--help loads neither the server, the mailer, MJML nor any renderer', () => {

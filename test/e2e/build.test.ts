@@ -2,17 +2,16 @@
 // (plus a 2 MB post made at run time), then one spawned smoke test of the built CLI, dist/bin/broadsheet.js.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAtomFeed, parseJsonFeed, parseOpml, parseRssFeed } from 'feedsmith';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/compose.js';
+import { postSource } from '../helpers/posts.js';
+import { contentFixture, REPO, sharedTempSite, tempSite, type TempSite } from '../helpers/site.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { validateAtom } from '../helpers/validate-atom.js';
 
-const FIXTURE = fileURLToPath(new URL('../fixtures/content/adversarial/', import.meta.url));
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = new Date('2026-11-29T12:00:00Z');
 const SITE_URL = 'https://news.example.com/blog/';
 
@@ -43,35 +42,20 @@ const FUTURE_TITLE = 'A post from the future';
 
 const FORBIDDEN = ['<script', 'onerror', 'onclick', 'javascript:', '<iframe', '<style'];
 
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
-
-interface Site {
-  root: string;
-  content: string;
-  out: string;
-}
-
-/** A fresh site for one test: config, a copy of the fixture, and the 2 MB post. */
-async function makeSite(): Promise<Site> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-e2e-'));
-  roots.push(root);
-  const content = path.join(root, 'content');
-  await cp(FIXTURE, content, { recursive: true });
-  await writeFile(path.join(content, BIG_POST_FILE), bigPost());
-  await writeFile(path.join(root, 'broadsheet.config.json'), JSON.stringify(CONFIG, null, 2));
-  return { root, content, out: path.join(root, 'public') };
+/** A fresh site: config, a copy of the fixture, and the 2 MB post; one test's, or (sharedTempSite) a describe's. */
+async function makeSite(make = tempSite): Promise<TempSite> {
+  const site = await make('e2e', { copy: contentFixture('adversarial'), config: CONFIG });
+  await writeFile(path.join(site.content, BIG_POST_FILE), bigPost());
+  return site;
 }
 
 function bigPost(): string {
   const paragraph = `${'Archive paragraph with plain words & an ampersand, long enough to make a very large post. '.repeat(8).trim()}\n\n`;
-  const head = "---\ntitle: A two-megabyte post\ndate: '2026-10-01'\ncategory: Archive\ntags: [archive]\n---\n";
-  return head + paragraph.repeat(Math.ceil(BIG_POST_BYTES / Buffer.byteLength(paragraph)));
+  const body = paragraph.repeat(Math.ceil(BIG_POST_BYTES / Buffer.byteLength(paragraph)));
+  return postSource({ title: 'A two-megabyte post', date: '2026-10-01', category: 'Archive', tags: ['archive'], body });
 }
 
-async function build(site: Site, ...flags: string[]) {
+async function build(site: TempSite, ...flags: string[]) {
   let stdout = '';
   let stderr = '';
   const code = await main(['build', '--content', site.content, '--out', site.out, ...flags], {
@@ -93,7 +77,7 @@ async function outputFiles(out: string): Promise<string[]> {
     .sort();
 }
 
-const read = (site: Site, rel: string) => readFile(path.join(site.out, rel), 'utf8');
+const read = (site: TempSite, rel: string) => readFile(path.join(site.out, rel), 'utf8');
 
 const decodeHtml = (html: string) =>
   html.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e: string) => {
@@ -102,7 +86,7 @@ const decodeHtml = (html: string) =>
   });
 
 /** JSON Feed items, parsed back with feedsmith. */
-const jsonItems = async (site: Site, rel = 'feed.json') => parseJsonFeed(JSON.parse(await read(site, rel))).items ?? [];
+const jsonItems = async (site: TempSite, rel = 'feed.json') => parseJsonFeed(JSON.parse(await read(site, rel))).items ?? [];
 
 /** An Atom text construct as a reader shows it: type="html" is decoded. */
 const atomText = (text: { value: string; type?: string } | undefined) => (text?.type === 'html' ? decodeHtml(text.value) : text?.value);
@@ -110,15 +94,16 @@ const atomText = (text: { value: string; type?: string } | undefined) => (text?.
 const urlsIn = (html: string) => [...html.matchAll(/\s(?:href|src)="([^"]*)"/g)].map((m) => decodeHtml(m[1]!));
 
 describe('build of the adversarial content (default flags)', () => {
-  let site: Site;
+  let site: TempSite;
   let result: Awaited<ReturnType<typeof build>>;
   let files: string[];
 
   beforeAll(async () => {
-    site = await makeSite();
+    site = await makeSite(sharedTempSite);
     result = await build(site);
     files = await outputFiles(site.out);
   });
+  afterAll(() => site?.remove());
 
   it('exits 0 and reports each invalid post on stderr by file and field', () => {
     expect(result.code).toBe(0);
@@ -371,8 +356,7 @@ describe('dist/bin/broadsheet.js (spawned)', () => {
 
   it('builds the sample content with nothing on stderr', async () => {
     expect(existsSync(dist), 'run `npm run build` first').toBe(true);
-    const out = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-smoke-'));
-    roots.push(out);
+    const out = await tempDir('smoke');
     const run = node('build', '--content', path.join(REPO, 'content'), '--out', out);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

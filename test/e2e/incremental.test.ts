@@ -3,26 +3,22 @@
 // and touched files) runs against one site that keeps its caches; after every step its output folder
 // and report are compared, byte for byte, with a cold build of the same posts in fresh folders.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createSiteBuilder } from '../../src/core/build.js';
 import type { BuildReport } from '../../src/core/types.js';
 import { short } from '../../src/core/context.js';
 import { BUILD_CACHE_FILE, openBuildCache } from '../../src/output/build-cache.js';
+import { postSource } from '../helpers/posts.js';
+import { tempSite } from '../helpers/site.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 // Two spellings of one category, near a tie: an edit can change which one names it.
 const CATEGORIES = ['Finance', 'finance', 'Finance', 'finance', 'Science'];
 const TAGS = ['alpha', 'beta', 'gamma', 'delta'];
-
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
 
 /** Mulberry32: the same walk on every run. */
 function prng(seed: number) {
@@ -48,7 +44,7 @@ interface Spec {
 const source = (s: Spec) => {
   const date = new Date(NOW.getTime() - s.age * 86_400_000).toISOString();
   if (s.broken) return `---\ntitle: [unclosed\ndate: ${date}\n---\n${s.body}\n`;
-  return `---\ntitle: ${JSON.stringify(s.title)}\ndate: ${date}\ncategory: ${s.category}\ntags: [${s.tags.join(', ')}]\n${s.draft ? 'draft: true\n' : ''}---\n${s.body}\n`;
+  return postSource({ title: s.title, date, category: s.category, tags: s.tags, draft: s.draft, body: s.body });
 };
 
 function build(content: string, out: string, data: string): Promise<BuildReport> {
@@ -80,14 +76,10 @@ const summary = (r: BuildReport) => ({
   digest: r.digest,
 });
 
-/** A site of its own under the temp folder: content (empty), out and data folders. */
-async function newSite(prefix: string) {
-  const root = await mkdtemp(path.join(os.tmpdir(), `broadsheet-${prefix}-`));
-  roots.push(root);
-  const content = path.join(root, 'content');
-  await mkdir(path.join(content, 'more'), { recursive: true });
-  const out = path.join(root, 'out');
-  const data = path.join(root, 'data');
+/** A site of its own for one test: content (empty but for the folder more/), out and data folders. */
+async function newSite(name: string) {
+  const { root, content, out, data } = await tempSite(name);
+  await mkdir(path.join(content, 'more'));
   return {
     root,
     content,

@@ -1,19 +1,17 @@
 // Rebuilds through core.build() on a temp copy of content/: nothing changed → nothing written; one post
 // changed → only the feeds it appears in are rendered again; a damaged state or output → a correct full build.
 import { statSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createSiteBuilder } from '../../src/core/build.js';
 import type { BuildOptions, BuildReport } from '../../src/core/types.js';
 import { BUILD_CACHE_FILE } from '../../src/output/build-cache.js';
+import { SAMPLE_CONTENT, tempSite, type TempSite } from '../helpers/site.js';
 
-const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const NOW = new Date('2026-11-29T12:00:00Z');
 const SITE = { title: 'The Rebuild Times', url: 'https://news.example.com/', timezone: 'UTC' };
 
@@ -22,35 +20,20 @@ const ZINES_FILE = '2026-09-03-why-photocopied-zines-refuse-to-die.md';
 const ZINES_TITLE = 'Why photocopied zines refuse to die';
 const FEED_FILE = /(^|\/)(feed\.xml|atom\.xml|feed\.json)$/;
 
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
-
-interface Site {
-  root: string;
-  content: string;
-  out: string;
-  data: string;
+interface Site extends TempSite {
   build(options?: BuildOptions, at?: Date, site?: Partial<typeof SITE>): Promise<BuildReport>;
 }
 
+/** A copy of content/ for one test, built with its folders given relative to the site (the defaults). */
 async function makeSite(): Promise<Site> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-rebuild-'));
-  roots.push(root);
-  const content = path.join(root, 'content');
-  await cp(CONTENT, content, { recursive: true });
-  const site: Site = {
-    root,
-    content,
-    out: path.join(root, 'public'),
-    data: path.join(root, 'data'),
+  const site = await tempSite('rebuild', { copy: SAMPLE_CONTENT });
+  return {
+    ...site,
     build: (options = {}, at = NOW, overrides = {}) => {
       const config = parseConfig({ site: { ...SITE, ...overrides }, paths: { content: 'content', out: 'public', data: 'data' } });
-      return createSiteBuilder(config, { now: () => at, cwd: root }).build(options);
+      return createSiteBuilder(config, { now: () => at, cwd: site.root }).build(options);
     },
   };
-  return site;
 }
 
 /** Every file under `dir`, `/`-separated, with its modification time. */
@@ -293,10 +276,13 @@ describe('core.build: time and configuration', () => {
   it('leaves out a post dated after now, and publishes it once now passes its date though no file changed', async () => {
     const site = await makeSite();
     const title = 'Harbour lights switched on at one o’clock';
-    await writeFile(
-      path.join(site.content, '2026-11-29-harbour-lights.md'),
-      `---\ntitle: ${title}\ndate: '2026-11-29T13:00:00Z'\ncategory: Science\n---\nThe harbour lights come on at one, as the council promised last week in its notice.\n`,
-    );
+    await site.writePost({
+      file: '2026-11-29-harbour-lights.md',
+      title,
+      date: '2026-11-29T13:00:00Z',
+      category: 'Science',
+      body: 'The harbour lights come on at one, as the council promised last week in its notice.',
+    });
     const early = await site.build({}, NOW);
     expect(early.skipped.future).toBe(1);
     expect(await readFile(path.join(site.out, 'feed.xml'), 'utf8')).not.toContain('Harbour lights');

@@ -1,26 +1,20 @@
 // `broadsheet digest` (the preview) through main(argv, io) in process, on the sample content/ with a
 // frozen clock, a temp data folder (signing key) and a temp output folder.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/compose.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { verifyToken } from '../../src/email/tokens.js';
+import { REPO } from '../helpers/site.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = new Date('2026-11-29T12:00:00Z');
 const CONFIG = {
   site: { title: 'The Sample Times', url: 'https://news.example.com/', timezone: 'UTC' },
   email: { from: { name: 'The Desk', address: 'digest@news.example.com' }, postalAddress: '1 Example Street, Sampletown' },
 };
-
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
 
 interface Run {
   code: number;
@@ -32,8 +26,7 @@ interface Run {
 
 /** Run `digest` with the repository as cwd, its content/ and templates/, and fresh temp folders. */
 async function digest(...flags: string[]): Promise<Run> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-preview-'));
-  roots.push(root);
+  const root = await tempDir('preview');
   const configFile = path.join(root, 'broadsheet.config.json');
   await writeFile(configFile, JSON.stringify(CONFIG));
   const data = path.join(root, 'data');

@@ -1,11 +1,10 @@
 // renderDigestEmail + personalize with the real templates/ folder: the sample content's digest, an
 // adversarial digest built from Post builders, per-subscriber substitution, and broken templates.
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DomUtils, parseDocument } from 'htmlparser2';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { loadPosts } from '../../src/content/load.js';
 import { readBodies } from '../../src/content/read-bodies.js';
@@ -15,6 +14,8 @@ import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../../sr
 import { personalize, renderDigestEmail, type Recipient, type RenderedDigestEmail } from '../../src/email/render.js';
 import { loadTemplates, type Templates } from '../../src/email/templates.js';
 import { TemplateError } from '../../src/errors.js';
+import { post } from '../helpers/posts.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // A pass-through recorder around the real mjml2html: it proves which validation level each render used.
 const mjmlCalls = vi.hoisted(() => [] as Array<{ validationLevel: unknown; errors: unknown[] }>);
@@ -42,24 +43,6 @@ const config = parseConfig({
 });
 
 const at = (iso: string) => new Date(iso);
-const post = (o: Partial<Post> = {}): Post => ({
-  file: 'a.md',
-  slug: 'a',
-  title: 'A',
-  date: at('2026-11-25T08:00:00Z'),
-  updated: undefined,
-  excerpt: 'An excerpt.',
-  coverImage: undefined,
-  author: undefined,
-  tags: [],
-  category: { name: 'World', slug: 'world' },
-  source: undefined,
-  draft: false,
-  body: '',
-  wordCount: 0,
-  readingMinutes: 3,
-  ...o,
-});
 const WINDOW = { since: at('2026-11-23T00:00:00Z'), until: at('2026-11-30T00:00:00Z') };
 
 const HOSTILE_TITLES = [
@@ -89,7 +72,6 @@ function adversarialPosts(): Post[] {
   const assigned = categories.flatMap(([name, count]) => Array.from({ length: count }, () => ({ name, slug: slugOf(name) })));
   return assigned.map((category, i) =>
     post({
-      file: `post-${i}.md`,
       slug: `post-${i}`,
       title: HOSTILE_TITLES[i] ?? `Post ${i}: an ordinary headline about the week's news`,
       date: new Date(WINDOW.since.getTime() + i * 5 * 3600_000),
@@ -99,6 +81,7 @@ function adversarialPosts(): Post[] {
       // A third without cover, a third absolute (with & in the query), a third relative to the post.
       coverImage: i % 3 === 0 ? undefined : i % 3 === 1 ? `https://images.example.com/${i}.jpg?w=600&h=300` : 'cover.jpg',
       author: i % 2 === 0 ? 'Ana <Ed> & Co' : undefined,
+      readingMinutes: 3,
     }),
   );
 }
@@ -347,15 +330,9 @@ describe('personalize', () => {
 });
 
 describe('loadTemplates with a broken template', () => {
-  const dirs: string[] = [];
-  afterAll(async () => {
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
-
   /** A private copy of templates/. */
   async function copyTemplates(): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-templates-'));
-    dirs.push(dir);
+    const dir = await tempDir('templates');
     await cp(TEMPLATES, dir, { recursive: true });
     return dir;
   }

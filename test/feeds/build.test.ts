@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config.js';
 import type { Post } from '../../src/content/schema.js';
 import { toSlug } from '../../src/content/slug.js';
 import { buildChannels, buildFeedFiles, buildFeeds, type FeedSettings, type OutputFile } from '../../src/feeds/build.js';
+import { post as basePost } from '../helpers/posts.js';
 import { validateAtom } from '../helpers/validate-atom.js';
 
 // The build must never read the clock: "now" is frozen far from every post date, so a leak shows.
@@ -19,27 +20,18 @@ afterEach(() => {
 const at = (day: string, time = '08:00:00') => new Date(`2026-11-${day}T${time}Z`);
 const category = (name: string) => ({ name, slug: toSlug(name) });
 
-const post = (o: Partial<Post> = {}): Post => {
-  const slug = o.slug ?? 'hello';
-  return {
-    file: `${slug}.md`,
-    slug,
+const post = (o: Partial<Post> = {}): Post =>
+  basePost({
+    slug: 'hello',
     title: 'Hello',
     date: at('20'),
-    updated: undefined,
     excerpt: 'A short excerpt.',
-    coverImage: undefined,
     author: 'Ada Lovelace',
-    tags: [],
     category: category('News'),
-    source: undefined,
-    draft: false,
     body: 'Hello, readers.',
     wordCount: 2,
-    readingMinutes: 1,
     ...o,
-  };
-};
+  });
 
 const settings = (o: { site?: Record<string, unknown>; feeds?: Record<string, unknown> } = {}): FeedSettings =>
   parseConfig({

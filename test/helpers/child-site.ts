@@ -1,11 +1,7 @@
 // Files for a site that a spawned `broadsheet` process runs on: recent posts (the child uses the real
 // clock) and a config pointing at the repository's templates.
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { writePostFile } from './post-files.js';
+import { TEMPLATES, tempSite, type TempSite } from './site.js';
 
-const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 export const DAY = 86_400_000;
 
 export interface ChildPost {
@@ -22,27 +18,19 @@ export const RECENT_POSTS: readonly ChildPost[] = [
   { file: 'zines.md', title: 'Zines at the library', daysAgo: 1.5, category: 'Culture' },
 ];
 
-export async function writeChildSite(
-  root: string,
+/** A temporary site for one test (removed when it finishes) with these posts and a config file. */
+export function tempChildSite(
+  name: string,
   options: { posts: readonly ChildPost[]; maxConnections: number; config?: Record<string, unknown> },
-): Promise<{ content: string; data: string; out: string; configFile: string }> {
-  const content = path.join(root, 'content');
-  const data = path.join(root, 'data');
-  const out = path.join(root, 'public');
-  const configFile = path.join(root, 'broadsheet.config.json');
-  await mkdir(content, { recursive: true });
-  for (const p of options.posts) {
-    await writePostFile(content, { ...p, date: new Date(Date.now() - p.daysAgo * DAY).toISOString() });
-  }
-  await writeFile(
-    configFile,
-    JSON.stringify({
+): Promise<TempSite> {
+  return tempSite(name, {
+    posts: options.posts.map((p) => ({ file: p.file, title: p.title, category: p.category, date: new Date(Date.now() - p.daysAgo * DAY).toISOString() })),
+    config: {
       site: { title: 'The Test Times', url: 'https://news.example.com/', timezone: 'UTC' },
       email: { from: { name: 'The Desk', address: 'digest@news.example.com' } },
       paths: { templates: TEMPLATES },
       delivery: { maxConnections: options.maxConnections, retry: { attempts: 3, delayMs: 10 } },
       ...options.config,
-    }),
-  );
-  return { content, data, out, configFile };
+    },
+  });
 }

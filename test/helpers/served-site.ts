@@ -1,12 +1,11 @@
 // A whole site behind the real HTTP server, on loopback: a small content folder, a build into a temp
 // out folder, a real SQLite file, mail to an in-process SMTP sink, and createServer() on 127.0.0.1:0.
 // Every call makes fresh temp folders: nothing is shared between the sites two tests start.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { parseConfig, type Config } from '../../src/config.js';
+import { onTestFinished } from 'vitest';
+import type { Config } from '../../src/config.js';
 import { bundledTemplates, createCore, type Core } from '../../src/core.js';
 import { createSmtpMailer, type Mailer } from '../../src/delivery/mailer.js';
 import { createServer } from '../../src/drivers/server.js';
@@ -14,7 +13,8 @@ import { loadSigningKey } from '../../src/email/signing-key.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { SubscriberStore } from '../../src/subscribers/store.js';
 import { loadPages } from '../../src/web/pages.js';
-import type { PostFile } from './post-files.js';
+import type { PostFile } from './posts.js';
+import { sharedTempSite } from './site.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 export const SITE_URL = 'https://news.example.com/';
@@ -22,7 +22,7 @@ export const SITE_URL = 'https://news.example.com/';
 export const NOW = new Date('2026-11-29T12:00:00Z');
 export const PREVIEW_TOKEN = 'preview-token-for-tests-0123456789';
 
-export type { PostFile } from './post-files.js';
+export type { PostFile } from './posts.js';
 
 /** Three posts in the default window (three categories) and one older post. */
 export const POSTS: readonly PostFile[] = [
@@ -61,18 +61,11 @@ export interface ServedSiteOptions {
 }
 
 export async function startServedSite(options: ServedSiteOptions = {}): Promise<ServedSite> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-server-'));
-  const contentDir = path.join(root, 'content');
-  const outDir = path.join(root, 'public');
-  const dataDir = path.join(root, 'data');
-  await mkdir(contentDir, { recursive: true });
-  for (const post of options.posts ?? POSTS) {
-    const front = `---\ntitle: ${JSON.stringify(post.title)}\ndate: '${post.date}'\ncategory: ${JSON.stringify(post.category)}\ntags: [sample]\n---\n`;
-    await writeFile(path.join(contentDir, post.file), `${front}The body of "${post.title}", with a few plain words.\n`);
-  }
-  const config = parseConfig({
+  const posts = (options.posts ?? POSTS).map((p) => ({ tags: ['sample'], body: `The body of "${p.title}", with a few plain words.`, ...p }));
+  const site = await sharedTempSite('server', { posts });
+  const { root, out: outDir, data: dataDir } = site;
+  const config = site.parseConfig({
     site: { title: 'The Sample Times', url: SITE_URL, timezone: 'UTC', ...options.config?.site },
-    paths: { content: contentDir, out: outDir, data: dataDir },
     email: { from: { name: 'The Desk', address: 'digest@news.example.com' }, postalAddress: '1 Example Street, Sampletown' },
     server: { subscribeRateLimit: 1000, ...options.config?.server },
   });
@@ -112,7 +105,14 @@ export async function startServedSite(options: ServedSiteOptions = {}): Promise<
       await mailer.close();
       await sink.close();
       store.close();
-      await rm(root, { recursive: true, force: true });
+      await site.remove();
     },
   };
+}
+
+/** A served site for the running test only, closed when the test finishes. */
+export async function freshServedSite(options: ServedSiteOptions = {}): Promise<ServedSite> {
+  const site = await startServedSite(options);
+  onTestFinished(() => site.close());
+  return site;
 }

@@ -4,38 +4,23 @@
 // see half of each other's writes. Real files and real processes throughout.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { CacheEntry } from '../../src/content/cache-entry.js';
 import { BUILD_CACHE_FILE, openBuildCache, type BuildCache } from '../../src/output/build-cache.js';
 import type { BuildIndex } from '../../src/output/build-index.js';
 import type { BuildState } from '../../src/output/build-state.js';
 import type { FeedEntry } from '../../src/feeds/model.js';
+import { REPO, SAMPLE_CONTENT, tempSite } from '../helpers/site.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
-const CONTENT = path.join(REPO, 'content');
 
-const roots: string[] = [];
-const open: BuildCache[] = [];
-afterAll(async () => {
-  for (const cache of open) cache.close();
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-build-cache-'));
-  roots.push(root);
-  return root;
-}
-
-/** A cache folder, and a way to open the build cache there (closed after the tests) with what it logs. */
+/** A cache folder, and a way to open the build cache there (closed when the test finishes) with what it logs. */
 async function cacheFolder() {
-  const dir = path.join(await tempDir(), 'cache');
+  const dir = path.join(await tempDir('build-cache'), 'cache');
   const logged: string[] = [];
   return {
     dir,
@@ -43,7 +28,7 @@ async function cacheFolder() {
     logged,
     open() {
       const cache = openBuildCache(dir, (m) => logged.push(m));
-      open.push(cache);
+      onTestFinished(() => cache.close());
       return cache;
     },
   };
@@ -111,7 +96,6 @@ async function filledCache() {
   cache.postCache('content', 'UTC').save([['a.md', entry('A')]], []);
   cache.saveBuild('site', { state: state('k1'), index: index('i1'), entries: { used: new Set(['e1']), rendered: new Map([['e1', feedEntry('one')]]) } });
   cache.close();
-  open.splice(open.indexOf(cache), 1);
   return folder;
 }
 
@@ -400,9 +384,7 @@ describe('two processes at once', () => {
 
   it('`broadsheet build` twice at once on one site: both succeed, the outputs are a clean build’s, and the builds after settle to up to date', async () => {
     expect(existsSync(CLI), 'npm run build first').toBe(true);
-    const root = await tempDir();
-    await cp(CONTENT, path.join(root, 'content'), { recursive: true });
-    await writeFile(path.join(root, 'broadsheet.config.json'), JSON.stringify({ site: { title: 'T', url: 'https://x.example.com/', timezone: 'UTC' } }));
+    const { root } = await tempSite('build-cache', { copy: SAMPLE_CONTENT, config: { site: { title: 'T', url: 'https://x.example.com/', timezone: 'UTC' } } });
     const run = () =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [CLI, 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -416,7 +398,7 @@ describe('two processes at once', () => {
       { code: 0, stderr: '' },
     ]);
     // The same outputs as a build alone, in a fresh folder.
-    const alone = await tempDir();
+    const alone = await tempDir('build-cache');
     await cp(path.join(root, 'content'), path.join(alone, 'content'), { recursive: true });
     await cp(path.join(root, 'broadsheet.config.json'), path.join(alone, 'broadsheet.config.json'));
     expect(spawnSync(process.execPath, [CLI, 'build'], { cwd: alone }).status).toBe(0);

@@ -4,32 +4,18 @@
 // regression fails here instead of hanging the run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { writePostFile } from '../helpers/post-files.js';
+import { describe, expect, it } from 'vitest';
+import { REPO, TEMPLATES, tempSite } from '../helpers/site.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI_MODULE = path.join(REPO, 'src', 'compose.ts');
-
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
 
 /** `broadsheet …argv` from a workspace with one post, in a child process given 20 s. */
 async function build(...argv: string[]) {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-folders-'));
-  roots.push(root);
-  await mkdir(path.join(root, 'content'));
-  await writePostFile(path.join(root, 'content'), { file: 'post.md', title: 'Post', date: '2026-11-20', category: 'News' });
-  const config = path.join(root, 'broadsheet.config.json');
-  await writeFile(
-    config,
-    JSON.stringify({ site: { title: 'T', url: 'https://news.example.com/', timezone: 'UTC' }, paths: { templates: path.join(REPO, 'templates') } }),
-  );
+  const { root, configFile: config } = await tempSite('folders', {
+    posts: [{ file: 'post.md', title: 'Post', date: '2026-11-20', category: 'News' }],
+    config: { site: { title: 'T', url: 'https://news.example.com/', timezone: 'UTC' }, paths: { templates: TEMPLATES } },
+  });
   const script = `
     const { main } = await import(${JSON.stringify(CLI_MODULE)});
     process.exitCode = await main(JSON.parse(process.env.ARGV), {

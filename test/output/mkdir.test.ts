@@ -4,28 +4,16 @@
 // killed if it does not answer, so a regression fails the test instead of hanging the run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pathErrorFrom, PathError } from '../../src/errors.js';
 import { makeFolder, makeFolderSync } from '../../src/output/mkdir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const MKDIR_MODULE = fileURLToPath(new URL('../../src/output/mkdir.ts', import.meta.url));
 const HAS_PROC = existsSync('/proc/self');
-
-let roots: string[] = [];
-afterEach(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-  roots = [];
-});
-
-async function tempRoot(): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-mkdir-'));
-  roots.push(root);
-  return root;
-}
 
 /** What a call threw, or undefined. */
 async function thrown(call: () => unknown): Promise<NodeJS.ErrnoException | undefined> {
@@ -46,14 +34,14 @@ const both = [
 
 describe.each(both)('%s', (_name, make) => {
   it('makes a folder and every missing parent', async () => {
-    const root = await tempRoot();
+    const root = await tempDir('mkdir');
     const deep = path.join(root, 'a', 'b', 'c');
     await make(deep);
     expect((await stat(deep)).isDirectory()).toBe(true);
   });
 
   it('accepts a folder that exists, and leaves what is in it alone', async () => {
-    const root = await tempRoot();
+    const root = await tempDir('mkdir');
     await writeFile(path.join(root, 'kept.txt'), 'kept');
     await make(root);
     await make(path.join(root, 'new'));
@@ -62,7 +50,7 @@ describe.each(both)('%s', (_name, make) => {
   });
 
   it('fails with EEXIST on a file, and with ENOTDIR under one, keeping code, path and syscall', async () => {
-    const root = await tempRoot();
+    const root = await tempDir('mkdir');
     const file = path.join(root, 'file');
     await writeFile(file, '');
     expect(systemError(await thrown(() => make(file)))).toEqual({ code: 'EEXIST', path: file, syscall: 'mkdir' });
@@ -76,7 +64,7 @@ describe.each(both)('%s', (_name, make) => {
 
 describe('makeFolder', () => {
   it('lets many callers make the same folders at once (each level made by one of them, none failing)', async () => {
-    const root = await tempRoot();
+    const root = await tempDir('mkdir');
     const deep = path.join(root, 'x', 'y', 'z');
     await Promise.all(Array.from({ length: 20 }, () => makeFolder(deep)));
     expect((await stat(deep)).isDirectory()).toBe(true);

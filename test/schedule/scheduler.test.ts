@@ -3,13 +3,12 @@
 // job while a run is in flight, and the WebSub ping after a rebuild that changed a feed.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { folderWatcher } from '../../src/adapters.js';
-import { parseConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { createCore, type Core } from '../../src/core.js';
 import type { BuildReport } from '../../src/core/types.js';
 import { createOutboxMailer, createSmtpMailer } from '../../src/delivery/mailer.js';
@@ -19,9 +18,10 @@ import { createLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { writePostFile, type PostFile } from '../helpers/post-files.js';
+import type { PostFile } from '../helpers/posts.js';
+import { TEMPLATES, tempSite } from '../helpers/site.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 const SITE_URL = 'https://news.example.com/';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,22 +44,16 @@ interface Site {
 
 /** A temp site folder with posts and a config; removed when the test ends. */
 async function site(overrides: { feeds?: Record<string, unknown>; schedule?: Record<string, unknown> } = {}): Promise<Site> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-schedule-'));
-  onTestFinished(() => rm(root, { recursive: true, force: true }));
-  const content = path.join(root, 'content');
-  const data = path.join(root, 'data');
-  await mkdir(content, { recursive: true });
-  const addPost = (p: PostFile) => writePostFile(content, p);
-  await Promise.all(POSTS.map(addPost));
+  const { root, content, data, parseConfig, writePost } = await tempSite('schedule', { posts: POSTS });
   const config = parseConfig({
     site: { title: 'The Test Times', url: SITE_URL, timezone: 'UTC' },
     email: { from: { name: 'The Desk', address: 'digest@news.example.com' } },
-    paths: { content, data, out: path.join(root, 'public'), templates: TEMPLATES },
+    paths: { templates: TEMPLATES },
     delivery: { maxConnections: 2, retry: { attempts: 2, delayMs: 0 } },
     feeds: overrides.feeds ?? {},
     schedule: { digest: '0 8 * * 1', ...overrides.schedule },
   });
-  return { root, content, dbFile: path.join(data, 'broadsheet.db'), config, addPost };
+  return { root, content, dbFile: path.join(data, 'broadsheet.db'), config, addPost: writePost };
 }
 
 /** One "process": its own store instance on the shared file, a mailer to the sink, a core on the shared clock. */
@@ -99,14 +93,12 @@ describe('the digest lease', () => {
   const later = (ms: number) => new Date(t0.getTime() + ms);
 
   async function twoStores() {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-lease-'));
-    const file = path.join(root, 'data', 'broadsheet.db');
+    const file = path.join(await tempDir('lease'), 'data', 'broadsheet.db');
     const a = openSqliteStore(file);
     const b = openSqliteStore(file);
-    onTestFinished(async () => {
+    onTestFinished(() => {
       a.close();
       b.close();
-      await rm(root, { recursive: true, force: true });
     });
     return { a, b };
   }
@@ -485,8 +477,7 @@ describe('startScheduler', () => {
 
 describe('the content watcher (adapters.ts)', () => {
   it('reports a change to a post in a subfolder, and nothing once closed', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-watch-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('watch');
     await mkdir(path.join(dir, '2026'));
     let changes = 0;
     const watcher = folderWatcher(dir)(() => changes++);

@@ -3,8 +3,6 @@
 // stops cleanly, and `broadsheet status` reports it all. Mail goes to an in-process SMTP sink.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber } from '../../src/subscribers/store.js';
-import { DAY, RECENT_POSTS, writeChildSite } from '../helpers/child-site.js';
+import { DAY, RECENT_POSTS, tempChildSite } from '../helpers/child-site.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -107,9 +105,7 @@ interface SiteOptions {
 
 /** A temp site: posts from the last two days, `due` subscribers who joined three weeks ago, a config, a sink. */
 async function site(options: SiteOptions): Promise<Site> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-start-'));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  const { content, data, out, configFile } = await writeChildSite(root, {
+  const { root, content, data, out, configFile } = await tempChildSite('start', {
     posts: RECENT_POSTS.slice(0, 2),
     maxConnections: options.maxConnections ?? 2,
     // Daily at 08:00: a slot has passed since anyone who joined weeks ago, whenever the test runs.

@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { subscriberLinks } from '../../src/email/message.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
-import { NOW, POSTS, SITE_URL, startServedSite, type ServedSite } from '../helpers/served-site.js';
+import { freshServedSite, NOW, POSTS, SITE_URL, type ServedSite } from '../helpers/served-site.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -34,13 +34,6 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     await browser?.close();
   });
 
-  /** A fresh site for this test only. */
-  async function freshSite(): Promise<ServedSite> {
-    const site = await startServedSite();
-    onTestFinished(() => site.close());
-    return site;
-  }
-
   /** A fresh context (own cookies, timezone) whose requests for the public site reach `site`'s server. */
   async function openPage(site: ServedSite, options: { timezoneId?: string } = {}): Promise<Page> {
     const context: BrowserContext = await browser.newContext({ timezoneId: options.timezoneId ?? 'UTC', viewport: { width: 1280, height: 900 } });
@@ -55,7 +48,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
   }
 
   it('the index has discovery links, and the subscribe form leads to "Check your inbox" and a confirmation email', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const page = await openPage(site, { timezoneId: 'Europe/Lisbon' });
     const res = await page.goto(`${site.base}/`);
     expect(res?.status()).toBe(200);
@@ -85,7 +78,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
   });
 
   it('opening feed.xml shows a readable page, not raw XML', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const page = await openPage(site);
     await page.goto(`${site.base}/feed.xml`);
     expect(await page.locator('h1').textContent()).toBe('The Sample Times');
@@ -94,7 +87,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
   });
 
   it('/preview shows the digest at 600 px and 375 px side by side, each with the posts', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const page = await openPage(site);
     const res = await page.goto(`${site.base}/preview`, { waitUntil: 'load' });
     expect(res?.status()).toBe(200);
@@ -133,7 +126,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
   });
 
   it('the index and the preview render under their Content-Security-Policy: nothing refused, both frames load', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const page = await openPage(site);
     const refused: string[] = [];
     page.on('console', (message) => {
@@ -163,7 +156,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
   });
 
   it("a digest's unsubscribe link shows a button; clicking it unsubscribes", async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const email = 'leaving.reader@example.org';
     site.store.add({ email, categories: [], status: 'active' }, NOW);
     await site.signingKey(); // the site generates <data>/secret.key on first use: make sure it exists

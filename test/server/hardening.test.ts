@@ -2,28 +2,18 @@
 // security headers on every answer, Fastify's own errors in the site's format, who may open /preview
 // without its token, the archive page cache and the render rate limits.
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { bundledTemplates, createCore } from '../../src/core.js';
 import { createServer } from '../../src/drivers/server.js';
 import { loadPages } from '../../src/web/pages.js';
-import { NOW, PREVIEW_TOKEN, startServedSite, type ServedSite, type ServedSiteOptions } from '../helpers/served-site.js';
+import { writePostFile } from '../helpers/posts.js';
+import { freshServedSite, NOW, PREVIEW_TOKEN, type ServedSite } from '../helpers/served-site.js';
 
 const ARCHIVE = '/archive/2026-11-23..2026-11-30/';
 const SECURITY = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy'] as const;
 
-let cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  cleanups = [];
-});
-async function site(options: ServedSiteOptions = {}): Promise<ServedSite> {
-  const s = await startServedSite(options);
-  cleanups.push(() => s.close());
-  return s;
-}
 /** A second server over a site's core (or another core), with its own options, on 127.0.0.1:0. */
 async function serverOver(s: ServedSite, options: { renderRateLimit?: number; core?: ServedSite['core'] } = {}): Promise<string> {
   const app = await createServer(options.core ?? s.core, await loadPages(bundledTemplates()), s.config, {
@@ -32,7 +22,7 @@ async function serverOver(s: ServedSite, options: { renderRateLimit?: number; co
     ...options,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  cleanups.push(async () => {
+  onTestFinished(async () => {
     app.server.closeAllConnections();
     await app.close();
   });
@@ -46,7 +36,7 @@ const directive = (res: Response, name: string) =>
 
 describe('security headers', () => {
   it('every kind of answer carries the CSP, nosniff, same-origin framing and no-referrer', async () => {
-    const s = await site();
+    const s = await freshServedSite();
     const requests: Array<[string, RequestInit?]> = [
       ['/'],
       ['/feed.xml'],
@@ -72,7 +62,7 @@ describe('security headers', () => {
   });
 
   it("the page CSP allows the index's own inline script by its hash, and no other inline script", async () => {
-    const s = await site();
+    const s = await freshServedSite();
     const res = await fetch(`${s.base}/`);
     const html = await res.text();
     const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
@@ -84,7 +74,7 @@ describe('security headers', () => {
   });
 
   it('a digest shown as a page may use inline CSS and remote images, never a script', async () => {
-    const s = await site();
+    const s = await freshServedSite();
     for (const url of ['/preview/digest.html', ARCHIVE]) {
       const res = await fetch(`${s.base}${url}`);
       expect(res.status).toBe(200);
@@ -95,7 +85,7 @@ describe('security headers', () => {
   });
 
   it('a URL Fastify cannot decode gets the same security headers as any other error page', async () => {
-    const s = await site();
+    const s = await freshServedSite();
     const bad = await fetch(`${s.base}/%c0%ae`);
     const missing = await fetch(`${s.base}/nope`);
     for (const name of SECURITY) expect(bad.headers.get(name), name).toBe(missing.headers.get(name));
@@ -104,7 +94,7 @@ describe('security headers', () => {
 
 describe("Fastify's own errors in the site's format", () => {
   it('an undecodable URL is a 400 page (or JSON with one sentence), never FST_ERR_BAD_URL', async () => {
-    const s = await site();
+    const s = await freshServedSite();
     const page = await fetch(`${s.base}/%c0%ae`);
     expect(page.status).toBe(400);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -117,7 +107,7 @@ describe("Fastify's own errors in the site's format", () => {
   });
 
   it('unknown routes, unknown preview files and malformed bodies answer in the same format', async () => {
-    const s = await site();
+    const s = await freshServedSite();
     const unknown = await fetch(`${s.base}/nope`, { headers: { accept: 'application/json' } });
     expect([unknown.status, await unknown.json()]).toEqual([404, { error: 'Nothing lives at /nope.' }]);
     const file = await fetch(`${s.base}/preview/secrets.txt`);
@@ -132,7 +122,7 @@ describe('/preview without its token', () => {
   const open = (s: ServedSite, headers: Record<string, string> = {}, query = '') => fetch(`${s.base}/preview${query}`, { headers }).then((r) => r.status);
 
   it('without trustProxy: the loopback socket decides, and any forwarding header refuses', async () => {
-    const s = await site();
+    const s = await freshServedSite();
     expect(await open(s)).toBe(200);
     // A proxy on this host that sends only X-Real-IP made every visitor look local.
     expect(await open(s, { 'x-real-ip': '203.0.113.9' })).toBe(403);
@@ -143,7 +133,7 @@ describe('/preview without its token', () => {
   });
 
   it('with trustProxy: only a loopback address forwarded in X-Forwarded-For is the publisher', async () => {
-    const s = await site({ config: { server: { trustProxy: true } } });
+    const s = await freshServedSite({ config: { server: { trustProxy: true } } });
     expect(await open(s, { 'x-forwarded-for': '127.0.0.1' })).toBe(200);
     expect(await open(s, { 'x-forwarded-for': '203.0.113.9' })).toBe(403);
     // Through the proxy but without X-Forwarded-For: the client is unknown, not the proxy's own loopback.
@@ -153,7 +143,7 @@ describe('/preview without its token', () => {
   });
 
   it('with trustProxy set to the proxy address, a client cannot prepend a loopback address', async () => {
-    const s = await site({ config: { server: { trustProxy: '127.0.0.1' } } });
+    const s = await freshServedSite({ config: { server: { trustProxy: '127.0.0.1' } } });
     expect(await open(s, { 'x-forwarded-for': '127.0.0.1, 203.0.113.9' })).toBe(403);
     expect(await open(s, { 'x-forwarded-for': '203.0.113.9, 127.0.0.1' })).toBe(403);
     expect(await open(s, { 'x-forwarded-for': '::1' })).toBe(200);
@@ -162,7 +152,7 @@ describe('/preview without its token', () => {
 
 describe('archive pages', () => {
   it("are rendered once and served from memory until the week's posts change", async () => {
-    const s = await site();
+    const s = await freshServedSite();
     // Each render stamps its message with the clock: counting the reads counts the renders.
     let reads = 0;
     const core = createCore(s.config, {
@@ -188,17 +178,20 @@ describe('archive pages', () => {
     expect(warm.html).toBe(cold.html);
     expect(warm.reads).toBeLessThan(cold.reads);
 
-    await writeFile(
-      path.join(s.root, 'content', '2026-11-26-late.md'),
-      "---\ntitle: 'A late post on lighthouses'\ndate: '2026-11-26T09:00:00Z'\ncategory: Science\n---\nLight.\n",
-    );
+    await writePostFile(path.join(s.root, 'content'), {
+      file: '2026-11-26-late.md',
+      title: 'A late post on lighthouses',
+      date: '2026-11-26T09:00:00Z',
+      category: 'Science',
+      body: 'Light.',
+    });
     const changed = await get(ARCHIVE);
     expect(changed.html).toContain('A late post on lighthouses');
     expect(changed.reads).toBe(cold.reads);
   });
 
   it('keep the recently used ones: the least recently used is rendered again after 32 others', async () => {
-    const s = await site();
+    const s = await freshServedSite();
     let reads = 0;
     const core = createCore(s.config, {
       now: () => {
@@ -229,7 +222,7 @@ describe('archive pages', () => {
   });
 
   it("archive and preview renders are limited per client, answered in the site's format", async () => {
-    const s = await site();
+    const s = await freshServedSite();
     const base = await serverOver(s, { renderRateLimit: 2 });
     for (const url of [ARCHIVE, '/preview/digest.html', '/preview']) {
       expect((await fetch(`${base}${url}`)).status).toBe(200);

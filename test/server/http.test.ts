@@ -5,11 +5,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mailer } from '../../src/delivery/mailer.js';
 import { subscriberLinks } from '../../src/email/message.js';
 import { signToken } from '../../src/email/tokens.js';
-import { NOW, POSTS, PREVIEW_TOKEN, SITE_URL, startServedSite, type ServedSite, type ServedSiteOptions } from '../helpers/served-site.js';
+import { freshServedSite, NOW, POSTS, PREVIEW_TOKEN, SITE_URL, startServedSite, type ServedSite } from '../helpers/served-site.js';
 
 const HOSTILE_TITLE = 'Night & Day <script>alert("title")</script>';
 const HOSTILE_CATEGORY = 'Tips <img src=x onerror=alert(1)>';
@@ -19,13 +19,6 @@ const HOSTILE_POSTS = [
 ];
 const CATEGORY_SLUGS = ['finance', 'open-source', 'science'];
 const IN_WINDOW = POSTS.filter((p) => p.date >= '2026-11-23');
-
-/** A fresh site for this test only, closed when the test ends. */
-async function freshSite(options: ServedSiteOptions = {}): Promise<ServedSite> {
-  const site = await startServedSite(options);
-  onTestFinished(() => site.close());
-  return site;
-}
 
 interface RawResponse {
   status: number;
@@ -218,7 +211,7 @@ describe('serving the built output', () => {
 
 describe('subscribing (double opt-in)', () => {
   it('takes a form, stores a pending subscriber with categories and timezone, and mails a signed confirmation link', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const res = await postForm(`${site.base}/subscribe`, { email: 'Ada@Example.org', categories: ['science', 'finance'], timezone: 'Europe/Paris' });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(res.status).toBe(202);
@@ -250,14 +243,14 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('ignores a timezone that is not an IANA zone', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     await postForm(`${site.base}/subscribe`, { email: 'tz@example.org', timezone: '<b>Mars/Olympus</b>' });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(site.store.findByEmail('tz@example.org')).toMatchObject({ status: 'pending', timezone: null, categories: [] });
   });
 
   it('answers a known (active) address exactly as a new one, and mails only the new one', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     site.store.add({ email: 'known@example.org', categories: [], status: 'active' }, NOW);
     const known = await postForm(`${site.base}/subscribe`, { email: 'known@example.org' });
     await site.core.settled(); // confirmation requests go out after the answer
@@ -278,7 +271,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('takes JSON too, and answers in JSON', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const res = await postJson(`${site.base}/subscribe`, { email: 'json@example.org', categories: ['Open Source'], timezone: 'America/New_York' });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(res.status).toBe(202);
@@ -289,7 +282,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('ignores category values that are not names (JSON numbers, objects) instead of failing', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const numbers = await postJson(`${site.base}/subscribe`, { email: 'numbers@example.org', categories: [1, 'science', { a: 1 }] });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(numbers.status).toBe(202);
@@ -301,7 +294,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('lets an unsubscribed address sign up again, through a new confirmation', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { subscriber } = site.store.add({ email: 'again@example.org', categories: [], status: 'active' }, NOW);
     site.store.unsubscribe(subscriber.id, NOW);
     const res = await postForm(`${site.base}/subscribe`, { email: 'again@example.org', categories: 'finance' });
@@ -314,7 +307,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('refuses an invalid address with 400 (form and JSON) and stores and mails nothing', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const form = await postForm(`${site.base}/subscribe`, { email: 'not an address' });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(form.status).toBe(400);
@@ -330,7 +323,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('stops a flood from one address with 429 after server.subscribeRateLimit requests', async () => {
-    const site = await freshSite({ config: { server: { subscribeRateLimit: 3 } } });
+    const site = await freshServedSite({ config: { server: { subscribeRateLimit: 3 } } });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await postForm(`${site.base}/subscribe`, { email: `flood${i}@example.org` });
@@ -352,7 +345,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('refuses a body over 16 KB with 413 and no internals', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const res = await postForm(`${site.base}/subscribe`, { email: 'big@example.org', padding: 'x'.repeat(17 * 1024) });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(res.status).toBe(413);
@@ -370,7 +363,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('answers malformed JSON with 400 and no internals', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const res = await fetch(`${site.base}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": "a@example.org",' });
     expect(res.status).toBe(400);
     const body = await res.text();
@@ -387,7 +380,7 @@ describe('subscribing (double opt-in)', () => {
       },
       async close() {},
     };
-    const site = await freshSite({ mailer: broken });
+    const site = await freshServedSite({ mailer: broken });
     // The confirmation goes out after the answer (so timing cannot tell known addresses from new
     // ones): a mail server failure is logged, and the visitor sees the usual answer, nothing internal.
     const res = await postForm(`${site.base}/subscribe`, { email: 'down@example.org' });
@@ -404,7 +397,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('does not confirm with an altered, forged or wrong-purpose token', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     await postForm(`${site.base}/subscribe`, { email: 'careful@example.org' });
     await site.core.settled(); // confirmation requests go out after the answer
     const link = confirmLinkIn(site.sink.to('careful@example.org')[0]!.parsed);
@@ -421,7 +414,7 @@ describe('subscribing (double opt-in)', () => {
   });
 
   it('does not confirm with an expired link', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const expired = signToken({ purpose: 'confirm', email: 'late@example.org', expires: Math.floor(NOW.getTime() / 1000) - 60 }, await site.signingKey());
     site.store.add({ email: 'late@example.org', categories: [], status: 'pending' }, NOW);
     const res = await fetch(`${site.base}/confirm?token=${expired}`);
@@ -439,7 +432,7 @@ describe('unsubscribing and preferences', () => {
   const status = (site: ServedSite, email: string) => site.store.findByEmail(email)?.status;
 
   it('GET only shows a confirm button (mail scanners follow links) and unsubscribes nobody', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { unsubscribe } = await subscriber(site, 'reader@example.org');
     const res = await fetch(unsubscribe);
     expect(res.status).toBe(200);
@@ -453,7 +446,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it('POST List-Unsubscribe=One-Click unsubscribes at once, and a second POST says already', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { unsubscribe } = await subscriber(site, 'leaver@example.org');
     const first = await postForm(unsubscribe, { 'List-Unsubscribe': 'One-Click' });
     expect(first.status).toBe(200);
@@ -466,7 +459,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it('takes the one-click POST as multipart/form-data too (RFC 8058 allows both encodings)', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { unsubscribe } = await subscriber(site, 'multipart@example.org');
     const boundary = '---FormBoundaryjWmhtjORrn';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
@@ -477,7 +470,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it('a repeated token parameter is a link that is not valid, not a server error', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { unsubscribe, preferences } = await subscriber(site, 'twice@example.org', ['science']);
     const good = new URL(unsubscribe).searchParams.get('token')!;
     const unsub = await postForm(`${site.base}/unsubscribe?token=${good}&token=nonsense`, { 'List-Unsubscribe': 'One-Click' });
@@ -491,7 +484,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it('an altered or forged token says plainly it is not valid and changes nothing', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { unsubscribe } = await subscriber(site, 'target@example.org');
     const token = new URL(unsubscribe).searchParams.get('token')!;
     const [body, mac] = token.split('.') as [string, string];
@@ -510,7 +503,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it("a subscriber's token unsubscribes that subscriber and nobody else", async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const a = await subscriber(site, 'a@example.org');
     await subscriber(site, 'b@example.org');
     await postForm(a.unsubscribe, { 'List-Unsubscribe': 'One-Click' });
@@ -519,7 +512,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it('a preferences token cannot unsubscribe (tokens carry their purpose)', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { preferences } = await subscriber(site, 'prefs@example.org');
     const token = new URL(preferences).searchParams.get('token')!;
     const res = await postForm(`${site.base}/unsubscribe?token=${token}`, { 'List-Unsubscribe': 'One-Click' });
@@ -529,7 +522,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it('the preferences page lists every category, ticks the chosen ones, and saves slugs', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { preferences, subscriber: s } = await subscriber(site, 'chooser@example.org', ['science']);
     const page = await fetch(preferences);
     expect(page.status).toBe(200);
@@ -552,7 +545,7 @@ describe('unsubscribing and preferences', () => {
   });
 
   it('preferences refuse an unsubscribe token and an altered one, and change nothing', async () => {
-    const site = await freshSite();
+    const site = await freshServedSite();
     const { unsubscribe, preferences, subscriber: s } = await subscriber(site, 'steady@example.org', ['science']);
     const unsubToken = new URL(unsubscribe).searchParams.get('token')!;
     const prefsToken = new URL(preferences).searchParams.get('token')!;
@@ -669,7 +662,7 @@ describe('the publisher preview', () => {
   });
 
   it('falls back to the most recent week with posts when the last 7 days have none, and says so', async () => {
-    const later = await freshSite({ now: new Date('2027-03-15T12:00:00Z') });
+    const later = await freshServedSite({ now: new Date('2027-03-15T12:00:00Z') });
     const html = await (await fetch(`${later.base}/preview`)).text();
     expect(html).toContain('The last 7 days hold no posts: this is the most recent week that does');
     // The newest post is 2026-11-27: the week ending that day.

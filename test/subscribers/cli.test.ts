@@ -4,14 +4,12 @@
 // .eml files.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMailer, DATABASE_FILE, OUTBOX_DIR, openStore } from '../../src/adapters.js';
 import { loadConfig } from '../../src/config.js';
 import { createCore } from '../../src/core.js';
@@ -20,18 +18,11 @@ import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { verifyToken } from '../../src/email/tokens.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
-import { writePostFile } from '../helpers/post-files.js';
+import { REPO, TEMPLATES, tempSite } from '../helpers/site.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const EXPORT_HEADER = 'email,name,status,categories,timezone,created_at,confirmed_at,unsubscribed_at,bounced_at,last_digest_until';
 const NOW = new Date('2026-11-29T12:00:00Z');
 const DAY = 86_400_000;
-
-let roots: string[] = [];
-afterEach(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-  roots = [];
-});
 
 interface Workspace {
   root: string;
@@ -48,23 +39,16 @@ const CATEGORIES = ['News', 'Open Source', 'Science', 'Tech'];
  * and an empty data folder path.
  */
 async function workspace(): Promise<Workspace> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-subscribers-'));
-  roots.push(root);
-  await mkdir(path.join(root, 'content'));
-  for (const [i, category] of CATEGORIES.entries()) {
-    await writePostFile(path.join(root, 'content'), { file: `2026-11-2${i}-post-${i}.md`, title: `${category} post`, date: `2026-11-2${i}`, category });
-  }
-  const config = path.join(root, 'broadsheet.config.json');
-  await writeFile(
-    config,
-    JSON.stringify({
+  const site = await tempSite('subscribers', {
+    posts: CATEGORIES.map((category, i) => ({ file: `2026-11-2${i}-post-${i}.md`, title: `${category} post`, date: `2026-11-2${i}`, category })),
+    config: {
       site: { title: 'The Sample Times', url: 'https://news.example.com/', timezone: 'UTC' },
       email: { from: { name: 'The Desk', address: 'digest@news.example.com' }, postalAddress: '1 Example Street, Sampletown' },
       delivery: { confirmDays: 7 },
-      paths: { templates: path.join(REPO, 'templates') },
-    }),
-  );
-  return { root, config, data: path.join(root, 'data') };
+      paths: { templates: TEMPLATES },
+    },
+  });
+  return { root: site.root, config: site.configFile, data: site.data };
 }
 
 interface Run {

@@ -1,14 +1,13 @@
 // The SQLite SubscriberStore against real database files in temp folders (and ':memory:'): schema and
 // migrations, subscriber status changes with their event log, and the campaign/delivery bookkeeping.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, SubscriberStore } from '../../src/subscribers/store.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const at = (t: string) => new Date(`2026-05-04T${t}Z`);
 const T0 = at('08:00:00');
@@ -18,18 +17,12 @@ const T3 = at('11:00:00');
 
 const subscriber = (o: Partial<NewSubscriber> = {}): NewSubscriber => ({ email: 'ada@example.com', status: 'active', ...o });
 
-// Each test registers what it opened; afterEach closes stores and removes folders, so no test leaks into another.
+// Each test registers what it opened; afterEach closes stores (and tempDir's folders go after it), so no test leaks into another.
 let cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-store-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function open(file: string): SubscriberStore {
   const store = openSqliteStore(file);
@@ -39,7 +32,7 @@ function open(file: string): SubscriberStore {
 
 /** A store on a fresh file, plus a read-only handle on the same file for looking at the rows directly. */
 async function fileStore() {
-  const file = path.join(await tempDir(), 'broadsheet.db');
+  const file = path.join(await tempDir('store'), 'broadsheet.db');
   const store = open(file);
   const raw = new Database(file, { readonly: true });
   cleanups.push(() => raw.close());
@@ -71,7 +64,7 @@ function seeded(store: SubscriberStore) {
 
 describe('schema and migrations', () => {
   it('creates the file (and its folder), the tables and PRAGMA user_version on first open', async () => {
-    const file = path.join(await tempDir(), 'nested', 'data', 'broadsheet.db');
+    const file = path.join(await tempDir('store'), 'nested', 'data', 'broadsheet.db');
     open(file);
     expect(existsSync(file)).toBe(true);
     const raw = new Database(file, { readonly: true });
@@ -85,7 +78,7 @@ describe('schema and migrations', () => {
   });
 
   it('keeps the data when an existing file is reopened, without re-running the migrations', async () => {
-    const file = path.join(await tempDir(), 'broadsheet.db');
+    const file = path.join(await tempDir('store'), 'broadsheet.db');
     const first = openSqliteStore(file);
     first.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0);
     first.close();
@@ -106,7 +99,7 @@ describe('schema and migrations', () => {
   });
 
   it('refuses a database written by a newer Broadsheet (higher user_version) with a StoreError naming the file', async () => {
-    const file = path.join(await tempDir(), 'broadsheet.db');
+    const file = path.join(await tempDir('store'), 'broadsheet.db');
     const raw = new Database(file);
     raw.pragma('user_version = 999');
     raw.close();
@@ -541,7 +534,7 @@ describe('campaigns and deliveries', () => {
 
 describe('two stores on one file (two processes)', () => {
   it("see each other's writes", async () => {
-    const file = path.join(await tempDir(), 'broadsheet.db');
+    const file = path.join(await tempDir('store'), 'broadsheet.db');
     const cli = open(file);
     const scheduler = open(file);
 
@@ -561,7 +554,7 @@ describe('two stores on one file (two processes)', () => {
   });
 
   it('a second store on the same file does not refuse or re-migrate it', async () => {
-    const file = path.join(await tempDir(), 'broadsheet.db');
+    const file = path.join(await tempDir('store'), 'broadsheet.db');
     const a = open(file);
     a.add(subscriber(), T0);
     const b = open(file);
@@ -706,7 +699,7 @@ describe('everything about one subscriber, and erasing it', () => {
   });
 
   it('adds the suppression table to a database made before it existed, keeping its data', async () => {
-    const file = path.join(await tempDir(), 'broadsheet.db');
+    const file = path.join(await tempDir('store'), 'broadsheet.db');
     const old = openSqliteStore(file);
     old.add(subscriber(), T0);
     old.close();
@@ -732,13 +725,12 @@ describe('everything about one subscriber, and erasing it', () => {
 
 describe('the database file', () => {
   it('is created readable by its owner only (0600), and SQLite gives its -wal and -shm files the same mode', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-mode-'));
+    const dir = await tempDir('mode');
     // The usual umask (022) would make a new file 0644: readable by every local user.
     const umask = process.umask(0o022);
     const file = path.join(dir, 'data', 'broadsheet.db');
     const store = openSqliteStore(file);
     cleanups.push(
-      () => rm(dir, { recursive: true, force: true }),
       () => process.umask(umask),
       () => store.close(),
     );
