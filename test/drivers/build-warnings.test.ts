@@ -1,16 +1,12 @@
 // `broadsheet build` says on stderr when it sets aside a damaged build cache (and still builds).
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { REPO, SAMPLE_CONTENT, tempSite } from '../helpers/site.js';
 
-const CLI = fileURLToPath(new URL('../../dist/bin/broadsheet.js', import.meta.url));
-const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
-const roots: string[] = [];
-afterAll(() => Promise.all(roots.map((r) => rm(r, { recursive: true, force: true }))));
+const CLI = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
 
 const build = (cwd: string, ...args: string[]) =>
   promisify(execFile)(process.execPath, [CLI, 'build', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }).then(
@@ -19,9 +15,7 @@ const build = (cwd: string, ...args: string[]) =>
   );
 
 it('warns, naming the file, when the build cache is damaged, and builds anyway', async () => {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'broadsheet-build-warnings-'));
-  roots.push(root);
-  await cp(CONTENT, path.join(root, 'content'), { recursive: true });
+  const { root } = await tempSite('build-warnings', { copy: SAMPLE_CONTENT });
   const first = await build(root);
   expect(first.code).toBe(0);
   expect(first.stderr).toBe('');
