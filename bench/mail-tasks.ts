@@ -38,7 +38,7 @@ async function digestEmail() {
   const dates = posts.map((p) => p.date.getTime());
   const window = { since: new Date(Math.min(...dates)), until: new Date(Math.max(...dates) + 1) };
   const templates = await loadTemplates(bundledTemplates(), config.email.subject);
-  return renderDigestEmail(buildDigest(posts, window, config), templates, config);
+  return renderDigestEmail(buildDigest(posts, window, config), templates, config, 'bench-signing-key');
 }
 
 const report = (o: Record<string, unknown>) =>
@@ -122,7 +122,10 @@ switch (task) {
     // The categories rows name must be those of published posts: one post in each.
     mkdirSync(path.join(work, 'content'), { recursive: true });
     for (const category of ['AI', 'Finance']) {
-      writeFileSync(path.join(work, 'content', `${category}.md`), `---\ntitle: A post about ${category}\ndate: '2026-06-01'\ncategory: ${category}\n---\nBody.\n`);
+      writeFileSync(
+        path.join(work, 'content', `${category}.md`),
+        `---\ntitle: A post about ${category}\ndate: '2026-06-01'\ncategory: ${category}\n---\nBody.\n`,
+      );
     }
     const store = openSqliteStore(path.join(work, 'import.db'));
     // No row is pending: no confirmation request is written to the outbox.

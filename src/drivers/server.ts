@@ -67,7 +67,7 @@ const EMAIL_DIRECTIVES: Directives = {
 };
 const csp = (directives: Directives) => ({ contentSecurityPolicy: { useDefaults: false, directives } });
 
-type Query = { token?: string; since?: string; until?: string };
+type Query = { token?: string; since?: string; until?: string; w?: string };
 type Body = Record<string, string | string[] | undefined> | undefined;
 
 /** What the routes call: the subscriber routes and the previews. */
@@ -306,8 +306,9 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     },
   );
 
-  app.get<{ Params: { id: string } }>('/archive/:id/', { config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
-    const html = await core.archivePage(request.params.id);
+  // A bare id serves whole days up to a limit; a longer or exact window comes signed in ?w= (the email's link).
+  app.get<{ Params: { id: string }; Querystring: Query }>('/archive/:id/', { config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
+    const html = await core.archivePage(request.params.id, request.query.w || undefined);
     if (!html) return fail(request, reply, 404, 'Not found', ARCHIVE_NOT_FOUND);
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(html);
   });
