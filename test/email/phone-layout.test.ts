@@ -16,18 +16,25 @@ const DIGESTS = {
   'long words': '/long-words.html',
 } as const;
 
-/** What the page measures: its scroll width, and each cover's box against its column. */
-const measure = (page: Page) =>
-  page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    covers: [...document.querySelectorAll<HTMLImageElement>('.cover img')].map((img) => {
-      const cell = img.closest('td.cover') as HTMLTableCellElement;
-      const style = getComputedStyle(cell);
-      const column = cell.getBoundingClientRect().width - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
-      const box = img.getBoundingClientRect();
-      return { alt: img.alt, loaded: img.complete && img.naturalWidth > 0, left: box.left, right: box.right, width: box.width, height: box.height, column };
-    }),
-  }));
+interface Measured {
+  scrollWidth: number;
+  covers: Array<{ alt: string; loaded: boolean; left: number; right: number; width: number; height: number; column: number }>;
+}
+/**
+ * What the page measures: its scroll width, and each cover's box against its column (the cover cell's
+ * width less its padding). Page-side JavaScript, as text: the project's TypeScript has no DOM library.
+ */
+const MEASURE = `(() => ({
+  scrollWidth: document.documentElement.scrollWidth,
+  covers: [...document.querySelectorAll('.cover img')].map((img) => {
+    const cell = img.closest('td.cover');
+    const style = getComputedStyle(cell);
+    const column = cell.getBoundingClientRect().width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const box = img.getBoundingClientRect();
+    return { alt: img.alt, loaded: img.complete && img.naturalWidth > 0, left: box.left, right: box.right, width: box.width, height: box.height, column };
+  }),
+}))()`;
+const measure = (page: Page) => page.evaluate(MEASURE) as Promise<Measured>;
 
 describe.skipIf(!HAS_CHROMIUM)('the digest on a phone (Chromium)', () => {
   let browser: Browser;
