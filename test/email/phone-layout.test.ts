@@ -9,6 +9,8 @@ import { type DigestServer, HAS_CHROMIUM, launchChromium, openDigest, renderDige
 
 const SHOTS = '/tmp/f-mail-shots';
 const PHONES = [320, 375, 414];
+/** Gmail clips an HTML part over 102 KB, hiding the footer's unsubscribe link. */
+const GMAIL_CLIP_BYTES = 102_000;
 /** config.email.cover's default: the desktop size, and the shape covers keep as they scale. */
 const COVER = { width: 552, height: 276 };
 const DIGESTS = {
@@ -39,9 +41,11 @@ const measure = (page: Page) => page.evaluate(MEASURE) as Promise<Measured>;
 describe.skipIf(!HAS_CHROMIUM)('the digest on a phone (Chromium)', () => {
   let browser: Browser;
   let server: DigestServer;
+  let sample: string;
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    const [sample, longWords] = await Promise.all([
+    let longWords: string;
+    [sample, longWords] = await Promise.all([
       renderDigestHtml('content'),
       renderDigestHtml('test/fixtures/content/issue-15-narrow', '--since', '2026-11-20', '--until', '2026-11-29'),
     ]);
@@ -83,6 +87,12 @@ describe.skipIf(!HAS_CHROMIUM)('the digest on a phone (Chromium)', () => {
     await page.context().close();
     expect(Math.max(...covers.map((c) => c.alt.length))).toBeGreaterThan(100);
     expect(server.imageRequests.some((url) => url.includes('tall'))).toBe(true);
+  });
+
+  it("the sample digest's HTML stays under Gmail's 102 KB clip, and so does every post of content/ in one digest", async () => {
+    const everything = await renderDigestHtml('content', '--since', '2026-01-01', '--until', '2026-11-29');
+    expect(Buffer.byteLength(sample)).toBeLessThan(GMAIL_CLIP_BYTES);
+    expect(Buffer.byteLength(everything)).toBeLessThan(GMAIL_CLIP_BYTES);
   });
 
   it('on a desktop (1280 px) covers keep their configured size, loaded or blocked', async () => {
