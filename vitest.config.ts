@@ -8,7 +8,7 @@ const UNIT = [
   'test/digest/**/*.test.ts',
   'test/docs/**/*.test.ts',
   'test/drivers/capabilities.test.ts',
-  'test/email/{message,nodemailer-internals,render,signing-key,tokens}.test.ts',
+  'test/email/{message,nodemailer-internals,render,signing-key,tokens,archive-link}.test.ts',
   'test/feeds/**/*.test.ts',
   'test/helpers/**/*.test.ts',
   'test/schedule/due.test.ts',

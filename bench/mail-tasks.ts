@@ -38,7 +38,7 @@ async function digestEmail() {
   const dates = posts.map((p) => p.date.getTime());
   const window = { since: new Date(Math.min(...dates)), until: new Date(Math.max(...dates) + 1) };
   const templates = await loadTemplates(bundledTemplates(), config.email.subject);
-  return renderDigestEmail(buildDigest(posts, window, config), templates, config);
+  return renderDigestEmail(buildDigest(posts, window, config), templates, config, 'bench-signing-key');
 }
 
 const report = (o: Record<string, unknown>) =>

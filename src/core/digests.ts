@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
+import { bareArchiveWindow, signedArchiveWindow } from '../email/archive-link.js';
 import type { Templates } from '../email/templates.js';
 import { siteUrl } from '../shared/urls.js';
 import { dueSubscribers, nextSlot } from '../schedule/due.js';
-import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { SendOptions } from '../delivery/send-digest.js';
@@ -49,9 +49,10 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
    */
   async function renderPreview(digest: Digest, to: string | 'anonymous' = config.email.from.address) {
     const [{ personalize, renderDigestEmail }, { buildMessage, subscriberLinks }] = await Promise.all([renderModule(), messageModule()]);
-    const rendered = await renderDigestEmail(digest, await ctx.templates(), config);
+    const key = await signingKey();
+    const rendered = await renderDigestEmail(digest, await ctx.templates(), config, key);
     const address = to === 'anonymous' ? config.email.from.address : to;
-    const links = subscriberLinks(address, await signingKey(), config);
+    const links = subscriberLinks(address, key, config);
     const personal =
       to === 'anonymous'
         ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
@@ -61,7 +62,7 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
     return { email, message };
   }
   let lastPreview: { key: string; templates: Templates; rendered: ReturnType<typeof renderPreview> } | undefined;
-  // Archive pages by id, least recently used first. An entry is its digest's hash (posts as built) and the
+  // Archive pages by exact window, least recently used first. An entry is its digest's hash (posts as built) and the
   // templates it was rendered with: a rebuild that changes the week, or an edited template, renders anew.
   const archive = new Map<string, { key: string; templates: Templates; html: Promise<string> }>();
   return {
@@ -91,28 +92,25 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
       const { email, message } = await lastPreview.rendered;
       return { window, fallback, digest, subject: email.subject, html: email.html, text: email.text, eml: message.raw };
     },
-    async archivePage(id) {
-      const match = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(id);
-      if (!match) return undefined;
-      const since = DateTime.fromISO(match[1]!, { zone: config.site.timezone });
-      const until = DateTime.fromISO(match[2]!, { zone: config.site.timezone });
-      if (!since.isValid || !until.isValid || until <= since || until.diff(since, 'days').days > 62) return undefined;
+    async archivePage(id, signed) {
+      const window = signed === undefined ? bareArchiveWindow(id, config.site.timezone) : signedArchiveWindow(id, signed, await signingKey());
+      if (!window) return undefined;
       const { published, readBodies } = await loadPublished();
-      const window = { since: since.toJSDate(), until: until.toJSDate() };
       const digest = buildDigest(await readBodies(postsInWindow(published.posts, window)), window, config);
       if (digest.postCount === 0) return undefined;
       const templates = await ctx.templates();
-      const key = createHash('sha256').update(JSON.stringify(digest)).digest('base64');
-      let entry = archive.get(id);
-      if (entry?.key !== key || entry.templates !== templates) {
-        const current = { key, templates, html: renderPreview(digest, 'anonymous').then((r) => r.email.html) };
+      const hash = createHash('sha256').update(JSON.stringify(digest)).digest('base64');
+      const slot = `${window.since.getTime()}-${window.until.getTime()}`;
+      let entry = archive.get(slot);
+      if (entry?.key !== hash || entry.templates !== templates) {
+        const current = { key: hash, templates, html: renderPreview(digest, 'anonymous').then((r) => r.email.html) };
         current.html.catch(() => {
-          if (archive.get(id) === current) archive.delete(id); // a failed render is not kept
+          if (archive.get(slot) === current) archive.delete(slot); // a failed render is not kept
         });
         entry = current;
       }
-      archive.delete(id);
-      archive.set(id, entry);
+      archive.delete(slot);
+      archive.set(slot, entry);
       if (archive.size > ARCHIVE_CACHE_SIZE) archive.delete(archive.keys().next().value!);
       return entry.html;
     },

@@ -232,8 +232,11 @@ export interface DigestPreviews {
   previewDigest(options?: PreviewOptions): Promise<PreviewReport>;
   /** The digest as a subscriber would get it, in memory; falls back to the newest week with posts. */
   previewInMemory(options?: { since?: Date | undefined; until?: Date | undefined }): Promise<MemoryPreview | undefined>;
-  /** The "view in browser" page of a digest, by its id ("2026-11-23..2026-11-30"). */
-  archivePage(id: string): Promise<string | undefined>;
+  /**
+   * The "view in browser" page of a digest, by its id ("2026-11-23..2026-11-30"): the id's whole days (at
+   * most 62), or the exact window `signed` carries (the email link's `?w=`, see email/archive-link.ts).
+   */
+  archivePage(id: string, signed?: string): Promise<string | undefined>;
 }
 
 /** Sends the digest. Needs: the store (the ledger), a mailer, the signing key. */

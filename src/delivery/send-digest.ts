@@ -178,7 +178,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
     if (!pending) {
       report.renders++;
       pending = makeDigest().then(async (digest) => {
-        const email = await renderDigestEmail(digest, deps.templates, deps.config);
+        const email = await renderDigestEmail(digest, deps.templates, deps.config, deps.signingKey);
         return { digest, email, template: await prepareMessage(email, { list: true, date: deps.now(), config: deps.config }) };
       });
       renders.set(key, pending);

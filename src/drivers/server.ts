@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config } from '../config.js';
 import type { DigestPreviews, Signups } from '../core/types.js';
 import { parseWindowBound } from '../digest/build.js';
+import { asDarkScheme } from '../email/dark-scheme.js';
 import { AppError } from '../errors.js';
 import { renderMessagePage, renderPreferencesPage, renderPreviewPage, type MessagePage, type Pages } from '../web/pages.js';
 
@@ -67,7 +68,7 @@ const EMAIL_DIRECTIVES: Directives = {
 };
 const csp = (directives: Directives) => ({ contentSecurityPolicy: { useDefaults: false, directives } });
 
-type Query = { token?: string; since?: string; until?: string };
+type Query = { token?: string; since?: string; until?: string; w?: string; scheme?: string };
 type Body = Record<string, string | string[] | undefined> | undefined;
 
 /** What the routes call: the subscriber routes and the previews. */
@@ -264,8 +265,10 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     const preview = await previewOf(request);
     if (!preview || preview.digest.postCount === 0)
       return page(reply, 200, { heading: 'Nothing to preview', message: 'No posts were published in that window.' });
-    const query = new URLSearchParams(Object.entries(request.query).filter(([, v]) => v) as Array<[string, string]>).toString();
+    const params = new URLSearchParams(Object.entries(request.query).filter(([name, v]) => v && name !== 'scheme') as Array<[string, string]>);
+    const query = params.toString();
     const suffix = query ? `?${query}` : '';
+    params.set('scheme', 'dark');
     const day = (d: Date, minus = 0) => new Date(d.getTime() - minus).toLocaleDateString('en-CA', { timeZone: config.site.timezone });
     const html = await renderPreviewPage(
       pages,
@@ -279,7 +282,13 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
           until: day(preview.window.until, 1),
           label: `${day(preview.window.since)} to ${day(preview.window.until, 1)}`,
         },
-        links: { self: '/preview', html: `/preview/digest.html${suffix}`, text: `/preview/digest.txt${suffix}`, eml: `/preview/digest.eml${suffix}` },
+        links: {
+          self: '/preview',
+          html: `/preview/digest.html${suffix}`,
+          htmlDark: `/preview/digest.html?${params}`,
+          text: `/preview/digest.txt${suffix}`,
+          eml: `/preview/digest.eml${suffix}`,
+        },
       },
       config,
     );
@@ -295,7 +304,8 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
       reply.header('Cache-Control', 'no-store');
       switch (request.params.file) {
         case 'digest.html':
-          return reply.type('text/html; charset=utf-8').send(preview.html);
+          // ?scheme=dark: the preview's dark frame (a frame cannot be made to prefer dark on its own).
+          return reply.type('text/html; charset=utf-8').send(request.query.scheme === 'dark' ? asDarkScheme(preview.html) : preview.html);
         case 'digest.txt':
           return reply.type('text/plain; charset=utf-8').send(preview.text);
         case 'digest.eml':
@@ -306,8 +316,9 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     },
   );
 
-  app.get<{ Params: { id: string } }>('/archive/:id/', { config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
-    const html = await core.archivePage(request.params.id);
+  // A bare id serves whole days up to a limit; a longer or exact window comes signed in ?w= (the email's link).
+  app.get<{ Params: { id: string }; Querystring: Query }>('/archive/:id/', { config: renders, helmet: csp(EMAIL_DIRECTIVES) }, async (request, reply) => {
+    const html = await core.archivePage(request.params.id, request.query.w || undefined);
     if (!html) return fail(request, reply, 404, 'Not found', ARCHIVE_NOT_FOUND);
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(html);
   });

@@ -2,6 +2,7 @@
 // with placeholders where each subscriber's own values go. Pure, given loaded templates.
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { archivePath } from './archive-link.js';
 import { mjml2html } from './mjml.js';
 import type { Config } from '../config.js';
 import type { Digest } from '../digest/build.js';
@@ -39,11 +40,12 @@ export interface PersonalizedEmail {
 
 export type EmailSettings = Pick<Config, 'site' | 'email'>;
 
-export async function renderDigestEmail(digest: Digest, templates: Templates, config: EmailSettings): Promise<RenderedDigestEmail> {
+/** `signingKey` signs the "view in browser" link of a window its bare id would not serve (see archive-link.ts). */
+export async function renderDigestEmail(digest: Digest, templates: Templates, config: EmailSettings, signingKey: string): Promise<RenderedDigestEmail> {
   // Placeholders carry a nonce derived from the digest, so text in a post cannot spell one in advance.
   const nonce = createHash('sha256').update(JSON.stringify(digest)).digest('hex').slice(0, 16);
   const placeholders = Object.fromEntries(PERSONAL_FIELDS.map((field) => [field, `BSPH${nonce}${field.toUpperCase()}X`])) as Record<PersonalField, string>;
-  const view = digestView(digest, config, placeholders);
+  const view = digestView(digest, config, placeholders, signingKey);
 
   let subject: string;
   let mjml: string;
@@ -90,7 +92,7 @@ export function personalize(email: RenderedDigestEmail, recipient: Recipient): P
   return { subject, html, text };
 }
 
-function digestView(digest: Digest, config: EmailSettings, placeholders: Record<PersonalField, string>) {
+function digestView(digest: Digest, config: EmailSettings, placeholders: Record<PersonalField, string>, signingKey: string) {
   const { site, email } = config;
   const tz = digest.timezone;
   const locale = site.language;
@@ -129,7 +131,7 @@ function digestView(digest: Digest, config: EmailSettings, placeholders: Record<
     cover: email.cover,
     email: { postalAddress: email.postalAddress ?? null },
     links: {
-      viewInBrowser: siteUrl(site.url, `/archive/${encodeURIComponent(digest.id)}/`),
+      viewInBrowser: siteUrl(site.url, archivePath(digest, signingKey)),
       feeds: siteUrl(site.url, '/feed.xml'),
       unsubscribe: placeholders.unsubscribeUrl,
       preferences: placeholders.preferencesUrl,

@@ -150,7 +150,7 @@ export function renderPreviewPage(
     fallback: boolean;
     token: string | null;
     window: { since: string; until: string; label: string };
-    links: { self: string; html: string; text: string; eml: string };
+    links: { self: string; html: string; htmlDark: string; text: string; eml: string };
   },
   config: SiteSettings,
 ): Promise<string> {

@@ -36,6 +36,8 @@ const SITE_URL = 'https://news.example.com/';
 const POSTAL_ADDRESS = '1 Rue de l’Exemple & Fils, 75001 Paris';
 /** Gmail clips an HTML part over 102 KB; stay under it with a margin for the MIME encoding. */
 const GMAIL_CLIP_BYTES = 102_000;
+/** The site's key for the signed "view in browser" links of windows a bare archive id does not name. */
+const SIGNING_KEY = 'render-test-signing-key';
 
 const config = parseConfig({
   site: { title: 'The Test Times', url: SITE_URL, author: { name: 'The Desk' }, timezone: 'UTC' },
@@ -132,7 +134,7 @@ describe('renderDigestEmail on the sample content', () => {
     expect(digest.postCount).toBeGreaterThan(0);
 
     mjmlCalls.length = 0;
-    const rendered = await renderDigestEmail(digest, templates, config);
+    const rendered = await renderDigestEmail(digest, templates, config, SIGNING_KEY);
 
     expect(mjmlCalls).toHaveLength(1);
     expect(mjmlCalls[0]).toEqual({ validationLevel: 'strict', errors: [] });
@@ -152,7 +154,7 @@ describe('renderDigestEmail + personalize on an adversarial digest', () => {
 
   beforeAll(async () => {
     digest = buildDigest(adversarialPosts(), WINDOW, config);
-    rendered = await renderDigestEmail(digest, templates, config);
+    rendered = await renderDigestEmail(digest, templates, config, SIGNING_KEY);
     ({ html, text } = personalize(rendered, ada));
     doc = parseDocument(html);
   });
@@ -279,7 +281,7 @@ describe('renderDigestEmail + personalize on an adversarial digest', () => {
 describe('personalize', () => {
   let rendered: RenderedDigestEmail;
   beforeAll(async () => {
-    rendered = await renderDigestEmail(buildDigest(adversarialPosts().slice(0, 6), WINDOW, config), templates, config);
+    rendered = await renderDigestEmail(buildDigest(adversarialPosts().slice(0, 6), WINDOW, config), templates, config, SIGNING_KEY);
   });
 
   const greeting = (html: string) => textOf(parseDocument(html)).match(/Hello [^,]*,/)?.[0];
@@ -315,7 +317,7 @@ describe('personalize', () => {
 
   it('fills a subscriber name used in the subject template, on one line', async () => {
     const personal = await loadTemplates(TEMPLATES, '{{ recipient.name }}, your {{ site.title }} digest');
-    const email = await renderDigestEmail(buildDigest(adversarialPosts().slice(0, 2), WINDOW, config), personal, config);
+    const email = await renderDigestEmail(buildDigest(adversarialPosts().slice(0, 2), WINDOW, config), personal, config, SIGNING_KEY);
     expect(personalize(email, { ...ada, name: 'Ada\nLovelace' }).subject).toBe(`Ada Lovelace, your ${config.site.title} digest`);
     expect(personalize(email, grace).subject).not.toContain('BSPH');
   });

@@ -86,17 +86,19 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     expect(await page.locator('article h2').allTextContents()).toEqual([...POSTS].sort((a, b) => (a.date < b.date ? 1 : -1)).map((p) => p.title));
   });
 
-  it('/preview shows the digest at 600 px and 375 px side by side, each with the posts', async () => {
+  it('/preview shows the digest at 600 px and 375 px side by side, and at 375 px in dark mode, each with the posts', async () => {
     const site = await freshServedSite();
     const page = await openPage(site);
     const res = await page.goto(`${site.base}/preview`, { waitUntil: 'load' });
     expect(res?.status()).toBe(200);
     const desktop = page.locator('iframe[title="Desktop preview"]');
     const mobile = page.locator('iframe[title="Mobile preview"]');
+    const dark = page.locator('iframe[title="Mobile dark preview"]');
 
     // Inner (content) widths are what the email is rendered at; the boxes add a 1 px border each side.
     expect(await desktop.evaluate((el) => el.clientWidth)).toBe(600);
     expect(await mobile.evaluate((el) => el.clientWidth)).toBe(375);
+    expect(await dark.evaluate((el) => el.clientWidth)).toBe(375);
     const desktopBox = (await desktop.boundingBox())!;
     const mobileBox = (await mobile.boundingBox())!;
     expect(desktopBox.width).toBe(602);
@@ -104,23 +106,46 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     expect(mobileBox.y).toBe(desktopBox.y);
     expect(mobileBox.x).toBeGreaterThan(desktopBox.x + desktopBox.width);
 
-    for (const name of ['Desktop preview', 'Mobile preview']) {
+    for (const name of ['Desktop preview', 'Mobile preview', 'Mobile dark preview']) {
       const frame = page.frameLocator(`iframe[title="${name}"]`);
       const text = await frame.locator('body').innerText();
       for (const post of IN_WINDOW) expect(text).toContain(post.title);
     }
+    // The dark frame shows the digest's dark styles: a dark page, light text; the others stay light.
+    const colours = (name: string) =>
+      page
+        .frameLocator(`iframe[title="${name}"]`)
+        .locator('.title a')
+        .first()
+        .evaluate((a) => {
+          const style = (el: typeof a) =>
+            (el.ownerDocument.defaultView as unknown as { getComputedStyle(e: typeof a): { color: string; backgroundColor: string } }).getComputedStyle(el);
+          return { text: style(a).color, page: style(a.ownerDocument.body).backgroundColor };
+        });
+    expect(await colours('Mobile dark preview')).toEqual({ text: 'rgb(230, 237, 243)', page: 'rgb(13, 17, 23)' });
+    expect(await colours('Mobile preview')).toEqual({ text: 'rgb(31, 35, 40)', page: 'rgb(243, 244, 246)' });
 
     await desktop.screenshot({ path: path.join(SCREENSHOTS, 'preview-iframe-600.png') });
     await mobile.screenshot({ path: path.join(SCREENSHOTS, 'preview-iframe-375.png') });
+    await dark.scrollIntoViewIfNeeded();
+    await dark.screenshot({ path: path.join(SCREENSHOTS, 'preview-iframe-375-dark.png') });
     // Viewports tall enough for the whole page: Chromium leaves iframes outside the viewport unpainted in full-page shots.
-    for (const width of [600, 375]) {
-      await page.setViewportSize({ width, height: 3400 });
+    for (const width of [1280, 600, 375]) {
+      await page.setViewportSize({ width, height: 5000 });
       // On a narrow screen the frames overflow; none may start left of the page, where no scrolling reaches.
       expect((await desktop.boundingBox())!.x).toBeGreaterThanOrEqual(0);
       expect((await mobile.boundingBox())!.x).toBeGreaterThanOrEqual(0);
+      expect((await dark.boundingBox())!.x).toBeGreaterThanOrEqual(0);
       await page.screenshot({ path: path.join(SCREENSHOTS, `preview-viewport-${width}.png`) });
     }
-    for (const file of ['preview-iframe-600.png', 'preview-iframe-375.png', 'preview-viewport-600.png', 'preview-viewport-375.png']) {
+    for (const file of [
+      'preview-iframe-600.png',
+      'preview-iframe-375.png',
+      'preview-iframe-375-dark.png',
+      'preview-viewport-1280.png',
+      'preview-viewport-600.png',
+      'preview-viewport-375.png',
+    ]) {
       expect(existsSync(path.join(SCREENSHOTS, file))).toBe(true);
     }
   });
@@ -147,7 +172,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     await page.goto(`${site.base}/`);
     expect(await page.locator('#subscribe [name=timezone]').inputValue()).toBe('UTC');
     await page.goto(`${site.base}/preview`, { waitUntil: 'load' });
-    for (const frame of ['Desktop preview', 'Mobile preview']) {
+    for (const frame of ['Desktop preview', 'Mobile preview', 'Mobile dark preview']) {
       expect(await page.frameLocator(`iframe[title="${frame}"]`).locator('body').innerText()).toContain(IN_WINDOW[0]!.title);
     }
     // The inline style attributes applied: the frames kept their widths.
