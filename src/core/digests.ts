@@ -184,18 +184,7 @@ export function digestSender(
       if (store.unfinishedCampaign()) return sendDigest();
       const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
       if (due.length === 0) {
-        return {
-          campaignId: undefined,
-          resumed: false,
-          dryRun: false,
-          submitted: 0,
-          skipped: 0,
-          failed: 0,
-          renders: 0,
-          skipReasons: {},
-          stopped: false,
-          idle: 'no subscriber is due',
-        };
+        return { ...(await sendModule()).emptySendReport(false), idle: 'no subscriber is due' };
       }
       return sendDigest({ subscriberIds: due.map((s) => s.id) });
     },

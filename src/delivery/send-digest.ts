@@ -125,19 +125,14 @@ interface Variant {
   template: MessageTemplate;
 }
 
+/** A report of nothing sent yet: where every send starts, and what a run with nobody due answers. */
+export function emptySendReport(dryRun: boolean): SendReport {
+  return { campaignId: undefined, resumed: false, dryRun, submitted: 0, skipped: 0, failed: 0, renders: 0, skipReasons: {}, stopped: false };
+}
+
 export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Promise<SendReport> {
   const { store, log } = deps;
-  const report: SendReport = {
-    campaignId: undefined,
-    resumed: false,
-    dryRun: options.dryRun ?? false,
-    submitted: 0,
-    skipped: 0,
-    failed: 0,
-    renders: 0,
-    skipReasons: {},
-    stopped: false,
-  };
+  const report = emptySendReport(options.dryRun ?? false);
   if (options.dryRun) return dryRun(deps, options, report);
 
   let campaign = store.unfinishedCampaign();
