@@ -17,7 +17,8 @@ import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type
 import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
-import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
+import { loadPages, renderFeedPage } from '../web/pages.js';
+import { frontAndCategoryPages } from './site-pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
 import { short, type CoreContext } from './context.js';
 import type { BuildReport } from './types.js';
@@ -161,7 +162,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
           published: published.posts,
           parsed: loaded.posts,
           groups,
-          limit: config.feeds.limit,
+          // List pages show every post: none sorts below a cut-off, so an added post is never unseen.
+          limit: Number.POSITIVE_INFINITY,
           pinned,
         });
       },
@@ -219,10 +221,27 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         state!.outputs.filter((o) => feedFiles(c).includes(o.path)),
       );
     const pages = await loadPages(templatesDir);
+    // The front page, category pages (every post listed: each one pinned) and 404.html.
+    const site = await frontAndCategoryPages({
+      pages,
+      groups: input.groups,
+      channels,
+      config,
+      inputsKey,
+      outDir,
+      previous: state,
+      excerpts: async (heads) => {
+        const known = (head: PostHead) => (stored.get(entryKey(head)) ?? rendered.get(entryKey(head)))?.summary;
+        const excerpts = new Map(heads.flatMap((head) => (known(head) === undefined ? [] : [[head.file, known(head)!] as const])));
+        for (const r of await withBodies(heads.filter((head) => !excerpts.has(head.file)))) excerpts.set(r.head.file, r.post.excerpt);
+        return excerpts;
+      },
+    });
+    for (const file of site.listed) pinned.add(file);
     const files: OutputFile[] = [
       ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
       { path: 'digest.json', body: `${JSON.stringify(summary.digest, null, 2)}\n` },
-      { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
+      ...site.files,
       { path: 'feed.xsl', body: pages.feedXsl },
       ...(await Promise.all(
         channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
@@ -232,7 +251,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const kept = channels
       .filter(isCurrent)
       .flatMap(feedFiles)
-      .concat('feeds.opml')
+      .concat('feeds.opml', site.kept)
       .filter((p) => !files.some((f) => f.path === p));
     const outputs = [...files.map((f) => f.path), ...kept];
     // A category or tag that lost its last post: the files the previous build wrote for it go, so
@@ -244,7 +263,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
     }
     cache.saveBuild(id, {
-      state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary },
+      state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: { ...prints, ...site.prints }, summary },
       index: input.indexWith?.(pinned),
       entries: { used, rendered },
     });
