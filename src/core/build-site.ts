@@ -67,12 +67,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       feeds: config.feeds,
     });
     if (!plan.ok) return { reason: plan.reason };
-    if (plan.unseen) {
-      // No changed post is, or was, shown anywhere: no output changes, only the counts.
-      const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
-      cache.saveBuild(id, { state: { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary } });
-      return { report: { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' } };
-    }
+    // No changed post is, or was, shown by a feed or the digest: the partial build reads the same few
+    // posts as for a shown one (and no body), and only the list pages listing a changed post change.
     return partialBuild(state, scanned, index, plan, key);
   }
 
@@ -101,18 +97,23 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         displayDir,
         cache: cache.postCache(short(contentDir), config.site.timezone),
         subset: true,
+        readOnly: plan.unseen,
       },
     );
     if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
-    const published = publishPosts(part.posts, {
+    const every = await publishedHeads(scanned, plan.unseen);
+    const inPart = publishPosts(part.posts, {
       drafts: options.drafts ?? false,
       future: options.future ?? false,
       now,
       describeFile: (file) => path.join(displayDir, file),
       categoryNames: plan.categoryNames,
     });
-    // Slug collisions are settled over every post ("-2" may be taken by one not read here).
-    if (published.warnings.length > 0) return { reason: 'posts share a slug' };
+    // Slug collisions are settled over every post ("-2" may be taken by one not read here). A shown post's
+    // edit builds in full then; an unseen one (which keeps its slug, takes none in use, and whose removal
+    // frees none: planIncremental checks) takes the slugs every post settles.
+    if (inPart.warnings.length > 0 && !plan.unseen) return { reason: 'posts share a slug' };
+    const published = inPart.warnings.length > 0 ? { posts: every.posts.filter((p) => wanted.has(p.file)) } : inPart;
     const groups = groupChannels(published.posts, config.feeds);
     const incomplete = incompleteChannel(index, groups, config.feeds.limit);
     if (incomplete !== undefined) return { reason: `a post left the feed of ${incomplete}, and the next one down was not read` };
@@ -120,13 +121,32 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       ...state.summary,
       files: scanned.files.length,
       published: plan.published,
-      // Only the skipped files (the same as the last build's: planIncremental checks): no slug collides (see above).
-      warnings: part.warnings.map(toErrorRecord),
+      // The skipped files (the same as the last build's: planIncremental checks), then the slug collisions.
+      warnings: [...part.warnings, ...every.warnings].map(toErrorRecord),
       channels: groups.length,
       digest: await digestOf(published.posts),
     };
-    const { report } = await renderSite({ posts: published.posts, groups, summary, key, nextChangeAt: state.nextChangeAt });
+    const { report } = await renderSite({ posts: published.posts, groups, listed: every.posts, summary, key, nextChangeAt: state.nextChangeAt });
     return { report: { ...report, mode: 'incremental' } };
+  }
+
+  /**
+   * Every published post's head, for the list pages (which list them all): from the post cache, only the
+   * changed files parsed, no body read. Published as a full build publishes them.
+   */
+  async function publishedHeads(scanned: Scan, readOnly: boolean) {
+    const all = await loadPosts(contentDir, scanned, {
+      timezone: config.site.timezone,
+      displayDir,
+      cache: cache.postCache(short(contentDir), config.site.timezone),
+      readOnly,
+    });
+    return publishPosts(all.posts, {
+      drafts: options.drafts ?? false,
+      future: options.future ?? false,
+      now,
+      describeFile: (file) => path.join(displayDir, file),
+    });
   }
 
   /** Every post (changed ones read and parsed, the rest from the post cache), every output, a new index. */
@@ -150,6 +170,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const { report } = await renderSite({
       posts: published.posts,
       groups,
+      listed: published.posts,
       summary,
       key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
@@ -162,8 +183,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
           published: published.posts,
           parsed: loaded.posts,
           groups,
-          // List pages show every post: none sorts below a cut-off, so an added post is never unseen.
-          limit: Number.POSITIVE_INFINITY,
+          limit: config.feeds.limit,
           pinned,
         });
       },
@@ -180,6 +200,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function renderSite(input: {
     posts: readonly PostHead[];
     groups: readonly ChannelGroup[];
+    /** Every published post (a partial build's posts are only some): the list pages list them all. */
+    listed: readonly PostHead[];
     summary: BuildSummary;
     key: string;
     nextChangeAt: string | null;
@@ -221,10 +243,11 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         state!.outputs.filter((o) => feedFiles(c).includes(o.path)),
       );
     const pages = await loadPages(templatesDir);
-    // The front page, category pages (every post listed: each one pinned) and 404.html.
+    // The front page, category pages and 404.html. They list every post, but from its head: a post no feed
+    // or digest shows is not pinned, and its edit rewrites only the list pages showing it.
     const site = await frontAndCategoryPages({
       pages,
-      groups: input.groups,
+      groups: input.posts === input.listed ? input.groups : groupChannels(input.listed, config.feeds),
       channels,
       config,
       inputsKey,
@@ -237,7 +260,6 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         return excerpts;
       },
     });
-    for (const file of site.listed) pinned.add(file);
     const files: OutputFile[] = [
       ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
       { path: 'digest.json', body: `${JSON.stringify(summary.digest, null, 2)}\n` },

@@ -20,8 +20,6 @@ export interface SitePages {
   kept: string[];
   /** Print of every list page, keyed `page:<path>`, to store with the channel prints. */
   prints: Record<string, string>;
-  /** Files of every post a list page shows. */
-  listed: Set<string>;
 }
 
 export async function frontAndCategoryPages(input: {
@@ -40,12 +38,10 @@ export async function frontAndCategoryPages(input: {
   const { pages, config } = input;
   const planned = planListPages(input.groups, input.channels, config);
   const prints: Record<string, string> = {};
-  const listed = new Set<string>();
   for (const page of planned) {
     // The excerpt comes from the post file's bytes (its hash) and its title: the view and the hashes say all the page shows.
     const key = JSON.stringify([input.inputsKey, page.template, page.view, page.posts.map((p) => p.hash)]);
     prints[PRINT_PREFIX + page.path] = createHash('sha1').update(key).digest('hex');
-    for (const post of page.posts) listed.add(post.file);
   }
   const written = new Map((input.previous?.outputs ?? []).map((o) => [o.path, o]));
   // Unchanged, and its file as the last build left it (not deleted or edited since).
@@ -69,7 +65,7 @@ export async function frontAndCategoryPages(input: {
     }),
   );
   files.push({ path: '404.html', body: await renderNotFoundPage(pages, config) });
-  return { files, kept: [...kept], prints, listed };
+  return { files, kept: [...kept], prints };
 }
 
 /** The front matter's excerpt when it is the post's excerpt (chooseExcerpt would take it over the body). */
