@@ -39,8 +39,8 @@ export async function frontAndCategoryPages(input: {
   const planned = planListPages(input.groups, input.channels, config);
   const prints: Record<string, string> = {};
   for (const page of planned) {
-    // The excerpt comes from the post file's bytes (its hash) and its title: the view and the hashes say all the page shows.
-    const key = JSON.stringify([input.inputsKey, page.template, page.view, page.posts.map((p) => p.hash)]);
+    // The excerpt comes from the post file's bytes (its hash): the settings and the print say all the page shows.
+    const key = JSON.stringify([input.inputsKey, page.template, page.print]);
     prints[PRINT_PREFIX + page.path] = createHash('sha1').update(key).digest('hex');
   }
   const written = new Map((input.previous?.outputs ?? []).map((o) => [o.path, o]));
@@ -60,8 +60,9 @@ export async function frontAndCategoryPages(input: {
   }
   const files = await Promise.all(
     stale.map(async (page) => {
-      const posts = page.view.posts.map((post, i) => ({ ...post, excerpt: excerpts.get(page.posts[i]!.file) ?? '' }));
-      return { path: page.path, body: await renderListPage(pages, page.template, { ...page.view, posts }, config) };
+      const view = page.view();
+      const posts = view.posts.map((post, i) => ({ ...post, excerpt: excerpts.get(page.posts[i]!.file) ?? '' }));
+      return { path: page.path, body: await renderListPage(pages, page.template, { ...view, posts }, config) };
     }),
   );
   files.push({ path: '404.html', body: await renderNotFoundPage(pages, config) });

@@ -39,9 +39,12 @@ export interface ListPage {
   /** Output file, relative to OUT. */
   path: string;
   template: 'index' | 'category';
-  /** The posts it lists, in order: their excerpts fill in `view.posts[i].excerpt`. */
+  /** The posts it lists, in order: their excerpts fill in `view().posts[i].excerpt`. */
   posts: PostHead[];
-  view: ListPageView;
+  /** Everything the view is made from but the settings: equal prints, equal views. */
+  print: unknown;
+  /** Made only for the pages written (dates formatted for every post of every page were most of a rebuild's time). */
+  view: () => ListPageView;
 }
 
 /** The front page's folder ("") and each category's ("categories/<slug>"): page 1 there, page n in `page/n/`. */
@@ -82,7 +85,8 @@ export function planListPages(groups: readonly ChannelGroup[], channels: readonl
         path: listPagePath(group.dir, page),
         template,
         posts,
-        view: {
+        print: [group.dir, page, pages, base, posts.map((p) => [p.hash, p.slug, p.title, p.date.getTime(), p.category.name, p.category.slug])],
+        view: () => ({
           ...base,
           posts: posts.map(listed),
           pagination: {
@@ -97,7 +101,7 @@ export function planListPages(groups: readonly ChannelGroup[], channels: readonl
             home: siteUrl(site.url, '/'),
             self: listPageUrl(site.url, group.dir, page),
           },
-        },
+        }),
       };
     });
   };
