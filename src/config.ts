@@ -77,6 +77,10 @@ export const SiteConfig = z.strictObject({
   ),
   image: about(z.optional(httpUrl), 'Logo for feeds (absolute URL).'),
   copyright: about(z.optional(z.string()), 'Copyright notice in the feeds.'),
+  postsPerPage: about(
+    z._default(int(1, 1000), 10),
+    'Posts per list page: the front page and each category page list this many, newest first, and go on at `page/2/`, `page/3/`, ….',
+  ),
   timezone: about(
     z._default(timezone, 'UTC'),
     'Timezone for dates without an offset, for digest windows, for the scheduler, and for subscribers who gave none at signup.',

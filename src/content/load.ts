@@ -49,6 +49,8 @@ export interface LoadOptions {
   cache?: PostCache | undefined;
   /** The scan lists only some of the post files (a partial build): only their entries are looked up, no other is forgotten. */
   subset?: boolean;
+  /** Look entries up but save none: a build that writes only its state leaves the post cache as it was. */
+  readOnly?: boolean;
 }
 
 export async function loadPosts(
@@ -107,7 +109,7 @@ export async function loadPosts(
   }
   // Files gone since, or unreadable now: their entries go too.
   const gone = [...(previous?.keys() ?? [])].filter((file) => !current.has(file));
-  if (changed.length > 0 || gone.length > 0) options.cache?.save(changed, gone);
+  if (!options.readOnly && (changed.length > 0 || gone.length > 0)) options.cache?.save(changed, gone);
   const warnings = [...scan.skipped, ...refused].sort(byFile).map((s) => skippedWarning(s, displayDir));
   return { posts, errors, warnings, files: scan.files.length, parsed, scan };
 }

@@ -17,7 +17,8 @@ import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type
 import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
-import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
+import { loadPages, renderFeedPage } from '../web/pages.js';
+import { frontAndCategoryPages } from './site-pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
 import { short, type CoreContext } from './context.js';
 import type { BuildReport } from './types.js';
@@ -66,12 +67,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       feeds: config.feeds,
     });
     if (!plan.ok) return { reason: plan.reason };
-    if (plan.unseen) {
-      // No changed post is, or was, shown anywhere: no output changes, only the counts.
-      const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
-      cache.saveBuild(id, { state: { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary } });
-      return { report: { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' } };
-    }
+    // No changed post is, or was, shown by a feed or the digest: the partial build reads the same few
+    // posts as for a shown one (and no body), and only the list pages listing a changed post change.
     return partialBuild(state, scanned, index, plan, key);
   }
 
@@ -100,18 +97,23 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         displayDir,
         cache: cache.postCache(short(contentDir), config.site.timezone),
         subset: true,
+        readOnly: plan.unseen,
       },
     );
     if (part.errors.length > 0) return { reason: 'a shown post cannot be read' };
-    const published = publishPosts(part.posts, {
+    const every = await publishedHeads(scanned, plan.unseen);
+    const inPart = publishPosts(part.posts, {
       drafts: options.drafts ?? false,
       future: options.future ?? false,
       now,
       describeFile: (file) => path.join(displayDir, file),
       categoryNames: plan.categoryNames,
     });
-    // Slug collisions are settled over every post ("-2" may be taken by one not read here).
-    if (published.warnings.length > 0) return { reason: 'posts share a slug' };
+    // Slug collisions are settled over every post ("-2" may be taken by one not read here). A shown post's
+    // edit builds in full then; an unseen one (which keeps its slug, takes none in use, and whose removal
+    // frees none: planIncremental checks) takes the slugs every post settles.
+    if (inPart.warnings.length > 0 && !plan.unseen) return { reason: 'posts share a slug' };
+    const published = inPart.warnings.length > 0 ? { posts: every.posts.filter((p) => wanted.has(p.file)) } : inPart;
     const groups = groupChannels(published.posts, config.feeds);
     const incomplete = incompleteChannel(index, groups, config.feeds.limit);
     if (incomplete !== undefined) return { reason: `a post left the feed of ${incomplete}, and the next one down was not read` };
@@ -119,13 +121,32 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       ...state.summary,
       files: scanned.files.length,
       published: plan.published,
-      // Only the skipped files (the same as the last build's: planIncremental checks): no slug collides (see above).
-      warnings: part.warnings.map(toErrorRecord),
+      // The skipped files (the same as the last build's: planIncremental checks), then the slug collisions.
+      warnings: [...part.warnings, ...every.warnings].map(toErrorRecord),
       channels: groups.length,
       digest: await digestOf(published.posts),
     };
-    const { report } = await renderSite({ posts: published.posts, groups, summary, key, nextChangeAt: state.nextChangeAt });
+    const { report } = await renderSite({ posts: published.posts, groups, listed: every.posts, summary, key, nextChangeAt: state.nextChangeAt });
     return { report: { ...report, mode: 'incremental' } };
+  }
+
+  /**
+   * Every published post's head, for the list pages (which list them all): from the post cache, only the
+   * changed files parsed, no body read. Published as a full build publishes them.
+   */
+  async function publishedHeads(scanned: Scan, readOnly: boolean) {
+    const all = await loadPosts(contentDir, scanned, {
+      timezone: config.site.timezone,
+      displayDir,
+      cache: cache.postCache(short(contentDir), config.site.timezone),
+      readOnly,
+    });
+    return publishPosts(all.posts, {
+      drafts: options.drafts ?? false,
+      future: options.future ?? false,
+      now,
+      describeFile: (file) => path.join(displayDir, file),
+    });
   }
 
   /** Every post (changed ones read and parsed, the rest from the post cache), every output, a new index. */
@@ -149,6 +170,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const { report } = await renderSite({
       posts: published.posts,
       groups,
+      listed: published.posts,
       summary,
       key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
@@ -178,6 +200,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   async function renderSite(input: {
     posts: readonly PostHead[];
     groups: readonly ChannelGroup[];
+    /** Every published post (a partial build's posts are only some): the list pages list them all. */
+    listed: readonly PostHead[];
     summary: BuildSummary;
     key: string;
     nextChangeAt: string | null;
@@ -219,10 +243,27 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         state!.outputs.filter((o) => feedFiles(c).includes(o.path)),
       );
     const pages = await loadPages(templatesDir);
+    // The front page, category pages and 404.html. They list every post, but from its head: a post no feed
+    // or digest shows is not pinned, and its edit rewrites only the list pages showing it.
+    const site = await frontAndCategoryPages({
+      pages,
+      groups: input.posts === input.listed ? input.groups : groupChannels(input.listed, config.feeds),
+      channels,
+      config,
+      inputsKey,
+      outDir,
+      previous: state,
+      excerpts: async (heads) => {
+        const known = (head: PostHead) => (stored.get(entryKey(head)) ?? rendered.get(entryKey(head)))?.summary;
+        const excerpts = new Map(heads.flatMap((head) => (known(head) === undefined ? [] : [[head.file, known(head)!] as const])));
+        for (const r of await withBodies(heads.filter((head) => !excerpts.has(head.file)))) excerpts.set(r.head.file, r.post.excerpt);
+        return excerpts;
+      },
+    });
     const files: OutputFile[] = [
       ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
       { path: 'digest.json', body: `${JSON.stringify(summary.digest, null, 2)}\n` },
-      { path: 'index.html', body: await renderIndexPage(pages, channels, config) },
+      ...site.files,
       { path: 'feed.xsl', body: pages.feedXsl },
       ...(await Promise.all(
         channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
@@ -232,7 +273,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const kept = channels
       .filter(isCurrent)
       .flatMap(feedFiles)
-      .concat('feeds.opml')
+      .concat('feeds.opml', site.kept)
       .filter((p) => !files.some((f) => f.path === p));
     const outputs = [...files.map((f) => f.path), ...kept];
     // A category or tag that lost its last post: the files the previous build wrote for it go, so
@@ -244,7 +285,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
     }
     cache.saveBuild(id, {
-      state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary },
+      state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: { ...prints, ...site.prints }, summary },
       index: input.indexWith?.(pinned),
       entries: { used, rendered },
     });

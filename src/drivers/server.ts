@@ -1,6 +1,7 @@
 // The HTTP server (Fastify): feeds for readers, subscribe / confirm / unsubscribe / preferences, and
 // the publisher's preview. Routes translate HTTP to one core call each; no business logic here.
 import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyCompress from '@fastify/compress';
 import fastifyFormbody from '@fastify/formbody';
@@ -172,7 +173,13 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
 
   app.setErrorHandler((error, request, reply) => failure(request, reply, error));
   const notFound = (request: FastifyRequest, reply: FastifyReply) => fail(request, reply, 404, 'Not found', `Nothing lives at ${request.url.split('?')[0]}.`);
-  app.setNotFoundHandler(notFound);
+  // An unknown path gets the site's own 404 page (OUT/404.html, which the build writes), as any static
+  // host would send it; JSON clients, and a site not built yet, get the usual error answer.
+  app.setNotFoundHandler(async (request, reply) => {
+    const built = wantsJson(request) ? undefined : await readFile(path.join(options.outDir, '404.html'), 'utf8').catch(() => undefined);
+    if (built === undefined) return notFound(request, reply);
+    return reply.code(404).type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(built);
+  });
 
   app.post<{ Body: Body }>('/subscribe', { config: { rateLimit: { max: config.server.subscribeRateLimit, timeWindow: 60_000 } } }, async (request, reply) => {
     const body = request.body ?? {};

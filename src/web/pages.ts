@@ -7,6 +7,7 @@ import { Liquid } from 'liquidjs';
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { FeedChannel } from '../feeds/model.js';
+import type { ListPageView } from './list-pages.js';
 import { liquidError } from '../shared/liquid.js';
 import { siteUrl } from '../shared/urls.js';
 
@@ -69,23 +70,29 @@ function siteView(config: SiteSettings) {
   return { title: config.site.title, description: config.site.description, language: config.site.language, url: config.site.url };
 }
 
-/** OUT/index.html: every feed with discovery links, and the subscribe form. */
-export function renderIndexPage(pages: Pages, channels: readonly FeedChannel[], config: SiteSettings): Promise<string> {
-  const site = channels.find((c) => c.kind === 'site');
-  const discovery = channels.flatMap((c) => [
-    { type: TYPES.rss, title: `${c.title} (RSS)`, url: c.urls.rss },
-    { type: TYPES.atom, title: `${c.title} (Atom)`, url: c.urls.atom },
-    { type: TYPES.json, title: `${c.title} (JSON Feed)`, url: c.urls.json },
-  ]);
-  return render(pages, 'index', {
+/** A list page (the front page, a category's, or one of their `page/n/` pages): its posts, pagination, subscribe form and feeds. */
+export function renderListPage(pages: Pages, template: 'index' | 'category', view: ListPageView, config: SiteSettings): Promise<string> {
+  const { page, pages: count } = view.pagination;
+  const heading = template === 'index' ? config.site.title : `${view.heading} · ${config.site.title}`;
+  return render(pages, template, {
     site: siteView(config),
-    title: config.site.title,
-    discovery,
-    channels: channels.map((c) => ({ title: c.title, rss: c.urls.rss, atom: c.urls.atom, json: c.urls.json })),
-    categories: channels
-      .filter((c) => c.kind === 'category')
-      .map((c) => ({ slug: c.dir.split('/').pop(), name: c.title.replace(`${config.site.title}: `, '') })),
-    links: { subscribe: siteUrl(config.site.url, '/subscribe'), opml: siteUrl(config.site.url, '/feeds.opml'), home: site?.homeUrl ?? config.site.url },
+    title: count > 1 ? `${heading} (page ${page} of ${count})` : heading,
+    discovery: view.channels.flatMap((c) => [
+      { type: TYPES.rss, title: `${c.title} (RSS)`, url: c.rss },
+      { type: TYPES.atom, title: `${c.title} (Atom)`, url: c.atom },
+      { type: TYPES.json, title: `${c.title} (JSON Feed)`, url: c.json },
+    ]),
+    ...view,
+  });
+}
+
+/** OUT/404.html: what the server (or any static host) sends for a path that holds nothing. */
+export function renderNotFoundPage(pages: Pages, config: SiteSettings): Promise<string> {
+  return render(pages, '404', {
+    site: siteView(config),
+    title: `Not found · ${config.site.title}`,
+    discovery: [],
+    links: { home: siteUrl(config.site.url, '/') },
   });
 }
 

@@ -153,7 +153,10 @@ describe('build of the adversarial content (default flags)', () => {
     });
     // Each channel also gets feed.html (the page browsers without XSLT are sent for its feeds).
     const pages = rssUrls.map((url) => `${url.slice(SITE_URL.length).replace(/feed\.xml$/, '')}feed.html`);
-    expect(files).toEqual([...expected, ...pages, 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort());
+    // And each category a list page (categories/<slug>/index.html); the site its front page and 404.html.
+    const listPages = rssUrls.filter((url) => url.includes('/categories/')).map((url) => `${url.slice(SITE_URL.length).replace(/feed\.xml$/, '')}index.html`);
+    const frontPages = files.filter((f) => /^page\/\d+\/index\.html$/.test(f));
+    expect(files).toEqual([...expected, ...pages, ...listPages, ...frontPages, '404.html', 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort());
     const categories = files.filter((f) => f.startsWith('categories/') && f.endsWith('/feed.xml'));
     expect(categories).toEqual([
       'categories/archive/feed.xml',

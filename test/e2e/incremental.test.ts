@@ -275,7 +275,7 @@ describe('incremental builds', () => {
     expect(report.mode).toBe('full');
   });
 
-  it('reads only the edited post when no output shows it: nothing written, post cache untouched, the next build is up to date', async () => {
+  it('an edit to a post no feed or digest shows rewrites only the list pages listing it, leaves the post cache untouched, and the next build is up to date', async () => {
     const { content, out, data } = await newSite('old-edit');
     await writeTwentyPosts(content);
     await build(content, out, data);
@@ -291,8 +291,17 @@ describe('incremental builds', () => {
     await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
     const edited = await build(content, out, data);
     expect(edited.mode).toBe('incremental');
-    expect(edited.written).toEqual([]);
-    expect(snapshot(out)).toEqual(outputs);
+    // No feed or digest shows it, but the list pages list every post: the two listing it (the last page
+    // of the front page and of its category, 10 posts a page) are rewritten from the heads, and nothing else.
+    const listing = ['page/2/index.html', 'categories/science/page/2/index.html'];
+    expect(edited.written).toEqual(listing);
+    const after = snapshot(out);
+    for (const page of listing) expect(after[page]).toContain('P 29, edited');
+    // Each with its precompressed copies.
+    const others = (files: Record<string, string>) =>
+      Object.fromEntries(Object.entries(files).filter(([name]) => !listing.includes(name.replace(/\.(gz|br)$/, ''))));
+    expect(others(after)).toEqual(others(outputs));
+    expect(Object.keys(after)).toEqual(Object.keys(outputs));
     // Only the state is saved: the post cache still holds the file as the full build read it.
     expect(keptEntry('p-29.md')).toEqual(kept);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
