@@ -346,8 +346,9 @@ function indexOf(row: IndexRow | undefined): BuildIndex | undefined {
 }
 
 function feedEntryOf(text: string): FeedEntry {
-  const stored = JSON.parse(text) as Omit<FeedEntry, 'published' | 'updated'> & { published: string; updated: string };
-  return { ...stored, published: new Date(stored.published), updated: new Date(stored.updated) };
+  const stored = JSON.parse(text) as Omit<FeedEntry, 'published' | 'updated' | 'link'> & { published: string; updated: string; link?: string };
+  // Entries kept before items had a link of their own linked to their page.
+  return { ...stored, link: stored.link ?? stored.url, published: new Date(stored.published), updated: new Date(stored.updated) };
 }
 
 interface Connection {

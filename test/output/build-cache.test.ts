@@ -91,6 +91,7 @@ const index = (inputsKey: string): BuildIndex => ({
 
 const feedEntry = (title: string): FeedEntry => ({
   url: `https://x.example.com/${title}/`,
+  link: `https://x.example.com/${title}/`,
   title,
   published: new Date('2026-11-20T08:00:00Z'),
   updated: new Date('2026-11-21T08:00:00Z'),
