@@ -122,7 +122,10 @@ switch (task) {
     // The categories rows name must be those of published posts: one post in each.
     mkdirSync(path.join(work, 'content'), { recursive: true });
     for (const category of ['AI', 'Finance']) {
-      writeFileSync(path.join(work, 'content', `${category}.md`), `---\ntitle: A post about ${category}\ndate: '2026-06-01'\ncategory: ${category}\n---\nBody.\n`);
+      writeFileSync(
+        path.join(work, 'content', `${category}.md`),
+        `---\ntitle: A post about ${category}\ndate: '2026-06-01'\ncategory: ${category}\n---\nBody.\n`,
+      );
     }
     const store = openSqliteStore(path.join(work, 'import.db'));
     // No row is pending: no confirmation request is written to the outbox.

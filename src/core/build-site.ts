@@ -17,9 +17,11 @@ import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type
 import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
-import { loadPages, renderFeedPage, renderIndexPage } from '../web/pages.js';
+import { loadPages, renderFeedPage, renderIndexPage, type Pages } from '../web/pages.js';
+import { toSlug } from '../content/slug.js';
+import { buildPostPages, type PagesOutcome, type PagesScope } from './build-pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
-import { short, type CoreContext } from './context.js';
+import { filesFingerprint, short, type CoreContext } from './context.js';
 import type { BuildReport } from './types.js';
 
 export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildReport> {
@@ -42,6 +44,22 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       window,
       config,
     );
+
+  // Every input of a post page besides its posts: the settings it shows and the page templates.
+  const pagesKey = sha1(JSON.stringify([config.site, config.feeds, filesFingerprint(path.join(templatesDir, 'pages'))]));
+  const postPages = (pages: Pages, scope: PagesScope): Promise<PagesOutcome> =>
+    buildPostPages({ config, contentDir, displayDir, outDir, pages, cache, id, key: pagesKey }, scope);
+  /** What an incremental build changed, for the post pages: the changes since the last full build. */
+  const changesOf = (index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>): PagesScope => {
+    const removed = new Set(plan.removed);
+    return {
+      kind: 'changes',
+      changed: plan.changed,
+      removed: plan.removed,
+      removedCategories: index.files.filter(([file, , , , category]) => removed.has(file) && category !== null).map(([, , , , category]) => toSlug(category!)),
+      categoryNames: plan.categoryNames,
+    };
+  };
 
   const early = job.fullBecause === undefined && state && scanned ? await incrementally(state, scanned) : { reason: job.fullBecause ?? 'no earlier build' };
   if ('report' in early) return early.report;
@@ -67,10 +85,25 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     });
     if (!plan.ok) return { reason: plan.reason };
     if (plan.unseen) {
-      // No changed post is, or was, shown anywhere: no output changes, only the counts.
+      // No changed post is, or was, shown anywhere: no feed or digest changes, only the counts and the
+      // pages of the changed posts and their neighbours.
       const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
-      cache.saveBuild(id, { state: { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary } });
-      return { report: { ...base, ...fromSummary(summary), written: [], unchanged: state.outputs.map((o) => o.path), aborted: false, mode: 'incremental' } };
+      const pages = config.feeds.postPages ? await postPages(await loadPages(templatesDir), changesOf(index, plan)) : undefined;
+      cache.saveBuild(id, {
+        state: { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary },
+        pages: pages?.rows,
+      });
+      return {
+        report: {
+          ...base,
+          ...fromSummary(summary),
+          written: pages?.written ?? [],
+          unchanged: [...state.outputs.map((o) => o.path), ...(pages?.unchanged ?? [])],
+          removed: pages?.removed ?? [],
+          aborted: false,
+          mode: 'incremental',
+        },
+      };
     }
     return partialBuild(state, scanned, index, plan, key);
   }
@@ -124,7 +157,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       channels: groups.length,
       digest: await digestOf(published.posts),
     };
-    const { report } = await renderSite({ posts: published.posts, groups, summary, key, nextChangeAt: state.nextChangeAt });
+    const { report } = await renderSite({ posts: published.posts, groups, summary, key, nextChangeAt: state.nextChangeAt, pages: changesOf(index, plan) });
     return { report: { ...report, mode: 'incremental' } };
   }
 
@@ -152,6 +185,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       summary,
       key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+      pages: { kind: 'all', posts: published.posts },
       indexWith: (pinned) => {
         for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
         return indexOfBuild({
@@ -181,6 +215,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     summary: BuildSummary;
     key: string;
     nextChangeAt: string | null;
+    /** Which posts' pages to reconsider. */
+    pages: PagesScope;
     indexWith?: (pinned: Set<string>) => BuildIndex;
   }) {
     // A rendered feed entry (Markdown → sanitized HTML is the costly part of a feed) is kept under the
@@ -243,17 +279,20 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       // With the compressed copies saveFiles keeps beside it.
       for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
     }
+    // Pages are not among the outputs a build where nothing changed stats: the build cache keeps them.
+    const postPagesDone = await postPages(pages, input.pages);
     cache.saveBuild(id, {
       state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: prints, summary },
       index: input.indexWith?.(pinned),
       entries: { used, rendered },
+      pages: postPagesDone.rows,
     });
     const report = {
       ...base,
       ...fromSummary(summary),
-      written: saved.written,
-      unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')],
-      removed,
+      written: [...saved.written, ...postPagesDone.written],
+      unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml'), ...postPagesDone.unchanged],
+      removed: [...removed, ...postPagesDone.removed],
       aborted: false,
     };
     return { report };

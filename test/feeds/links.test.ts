@@ -39,7 +39,7 @@ describe('feeds.links', () => {
     const atom = parseAtomFeed(file(files, 'atom.xml')).entries![0]!;
     expect(atom.id).toBe(PAGE);
     expect(atom.links?.find((l) => l.rel === 'alternate')?.href).toBe(PAGE);
-    const json = parseJsonFeed(file(files, 'feed.json')).items[0]!;
+    const json = parseJsonFeed(file(files, 'feed.json')).items![0]!;
     expect([json.id, json.url]).toEqual([PAGE, PAGE]);
   });
 
@@ -53,7 +53,7 @@ describe('feeds.links', () => {
     const atom = parseAtomFeed(file(files, 'atom.xml')).entries![0]!;
     expect(atom.id).toBe(PAGE);
     expect(atom.links?.find((l) => l.rel === 'alternate')?.href).toBe(SOURCE);
-    const json = parseJsonFeed(file(files, 'feed.json')).items[0]!;
+    const json = parseJsonFeed(file(files, 'feed.json')).items![0]!;
     expect([json.id, json.url]).toEqual([PAGE, SOURCE]);
   });
 
@@ -71,7 +71,7 @@ describe('fragment links in bodies', () => {
     const absolute = `href="${PAGE}#top"`;
     expect(parseRssFeed(file(files, 'feed.xml')).items![0]!.content?.encoded).toContain(absolute);
     expect(JSON.stringify(parseAtomFeed(file(files, 'atom.xml')).entries![0]!.content)).toContain(`${PAGE}#top`);
-    expect(parseJsonFeed(file(files, 'feed.json')).items[0]!.content_html).toContain(absolute);
+    expect(parseJsonFeed(file(files, 'feed.json')).items![0]!.content_html).toContain(absolute);
     for (const f of files) expect(f.body).not.toMatch(/href=(&quot;|\\?")#/);
   });
 });
