@@ -131,7 +131,7 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
         return { path: page.path, body };
       }),
     );
-    const saved = await saveFiles(deps.outDir, files, { precompress: true });
+    const saved = await saveFiles(deps.outDir, files, { precompress: true, durable: false, brotliQuality: 6 });
     outcome.written.push(...saved.written);
     outcome.unchanged.push(...saved.unchanged);
     for (const page of batch) {

@@ -51,10 +51,10 @@ const source = (s: Spec) => {
   return `---\ntitle: ${JSON.stringify(s.title)}\ndate: ${date}\ncategory: ${s.category}\ntags: [${s.tags.join(', ')}]\n${s.draft ? 'draft: true\n' : ''}---\n${s.body}\n`;
 };
 
-function build(content: string, out: string, data: string): Promise<BuildReport> {
+function build(content: string, out: string, data: string, feeds: { postPages?: boolean } = {}): Promise<BuildReport> {
   const config = parseConfig({
     site: { title: 'Walk', url: 'https://walk.example.com/', timezone: 'UTC' },
-    feeds: { limit: 4, perTag: true },
+    feeds: { limit: 4, perTag: true, ...feeds },
     paths: { content, out, data },
   });
   return createSiteBuilder(config, { now: () => NOW, cwd: '/' }).build();
@@ -262,7 +262,8 @@ describe('incremental builds', () => {
       expect(modes.incremental ?? 0).toBeGreaterThanOrEqual(15);
       expect(modes.full ?? 0).toBeGreaterThanOrEqual(15);
     },
-    120_000,
+    // Every step builds the site twice, a cold one with every post page included.
+    300_000,
   );
 
   it('builds in full when removing a post nobody sees would rename its category (the other spelling takes the lead)', async () => {
@@ -283,7 +284,7 @@ describe('incremental builds', () => {
     expect(report.mode).toBe('full');
   });
 
-  it('reads only the edited post when no output shows it: nothing written, post cache untouched, the next build is up to date', async () => {
+  it('reads only the edited post when no output shows it: only its page and its neighbour’s written, post cache untouched, the next build is up to date', async () => {
     const { content, out, data } = await newSite('old-edit');
     await writeTwentyPosts(content);
     await build(content, out, data);
@@ -299,8 +300,18 @@ describe('incremental builds', () => {
     await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
     const edited = await build(content, out, data);
     expect(edited.mode).toBe('incremental');
-    expect(edited.written).toEqual([]);
-    expect(snapshot(out)).toEqual(outputs);
+    // Its page, and the page of its newer neighbour in Science (which shows its title); no feed, nothing else.
+    expect(edited.written.sort()).toEqual(['posts/p-28/index.html', 'posts/p-29/index.html']);
+    const pageFiles = (name: string) => [name, `${name}.gz`, `${name}.br`];
+    const rewritten = [...pageFiles('posts/p-28/index.html'), ...pageFiles('posts/p-29/index.html')];
+    const after = snapshot(out);
+    for (const name of rewritten) expect(after[name]).not.toEqual(outputs[name]);
+    expect(after['posts/p-28/index.html']).toContain('P 29, edited');
+    for (const name of rewritten) {
+      delete after[name];
+      delete outputs[name];
+    }
+    expect(after).toEqual(outputs);
     // Only the state is saved: the post cache still holds the file as the full build read it.
     expect(keptEntry('p-29.md')).toEqual(kept);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
@@ -317,6 +328,20 @@ describe('incremental builds', () => {
     const gap = await build(content, out, data);
     expect(gap.mode).toBe('full');
     expect(gap.reason).toBe('a post left the feed of the site, and the next one down was not read');
+  });
+
+  it('with post pages off (feeds.postPages: false), an edit no output shows writes nothing at all', async () => {
+    const { content, out, data } = await newSite('old-edit-no-pages');
+    await writeTwentyPosts(content);
+    const off = { postPages: false };
+    await build(content, out, data, off);
+    const outputs = snapshot(out);
+    expect(Object.keys(outputs).filter((name) => name.startsWith('posts/'))).toEqual([]);
+    await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
+    const edited = await build(content, out, data, off);
+    expect(edited.mode).toBe('incremental');
+    expect(edited.written).toEqual([]);
+    expect(snapshot(out)).toEqual(outputs);
   });
 
   it.each([
