@@ -101,6 +101,8 @@ export interface BuildCache {
   readEntries(site: string, keys: Iterable<string>): Map<string, FeedEntry>;
   /** The post pages the site's builds wrote: all of them, or those of these categories (by slug). */
   readPages(site: string, categories?: Iterable<string>): PageRow[];
+  /** Where the site's post pages are: what a build where nothing changed reports unchanged besides its outputs. */
+  readPagePaths(site: string): string[];
   /**
    * A build's outcome, in one transaction: its state; a full build's index; and its feed entries (those
    * rendered are added, and only those `used` are kept, so the entries never outgrow the feeds).
@@ -235,6 +237,13 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
       );
     },
 
+    readPagePaths(site) {
+      return guarded(
+        () => q().pagePaths().all(site),
+        () => [],
+      );
+    },
+
     saveBuild(site, { state, index, entries, pages }) {
       write(() => {
         q()
@@ -356,6 +365,7 @@ function statements(db: Database.Database) {
         `INSERT OR REPLACE INTO post_pages (site, ${PAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     ),
+    pagePaths: once(() => db.prepare<[string], string>('SELECT path FROM post_pages WHERE site = ?').pluck()),
     forgetPage: once(() => db.prepare<[string, string]>('DELETE FROM post_pages WHERE site = ? AND file = ?')),
   };
 }

@@ -168,7 +168,9 @@ describe('build of the adversarial content (default flags)', () => {
     });
     // Each channel also gets feed.html (the page browsers without XSLT are sent for its feeds).
     const pages = rssUrls.map((url) => `${url.slice(SITE_URL.length).replace(/feed\.xml$/, '')}feed.html`);
-    expect(files).toEqual([...expected, ...pages, 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort());
+    // And each published post its page (issue 15), at the URL its feed items give.
+    const postPages = (await jsonItems(site)).map((item) => `${decodeURIComponent(String(item.id).slice(SITE_URL.length))}index.html`);
+    expect(files).toEqual([...expected, ...pages, ...postPages, 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort());
     const categories = files.filter((f) => f.startsWith('categories/') && f.endsWith('/feed.xml'));
     expect(categories).toEqual([
       'categories/archive/feed.xml',
