@@ -2,7 +2,7 @@
 // (title, date, category, body, previous/next in the section), paginated lists (the home page and each
 // category) and an RSS feed of the newest 50, as Broadsheet writes them. Debian's `hugo` package.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const LIST = `<!doctype html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body>
@@ -41,13 +41,15 @@ export function makeHugoSite(dir: string, corpus: string): string {
     [
       'baseURL = "https://bench.example.com/"',
       'title = "Bench"',
-      `contentDir = ${JSON.stringify(corpus)}`,
       'disableKinds = ["taxonomy", "term", "section", "sitemap", "robotsTXT", "404"]',
       'rssLimit = 50',
       '[outputs]',
       '  home = ["HTML", "RSS"]',
     ].join('\n'),
   );
+  // The posts as its content folder (a link: Hugo 0.111 reads no contentDir outside the site).
+  rmSync(path.join(dir, 'content'), { force: true });
+  symlinkSync(path.resolve(corpus), path.join(dir, 'content'));
   writeFileSync(path.join(dir, 'layouts', 'index.html'), LIST);
   writeFileSync(path.join(dir, 'layouts', '_default', 'list.html'), LIST);
   writeFileSync(path.join(dir, 'layouts', '_default', 'single.html'), SINGLE);
