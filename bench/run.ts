@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCorpus } from './corpus.js';
+import { hasHugo } from './hugo-site.js';
 import { measureWholeProcess } from './whole-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,6 +34,7 @@ const results: Record<string, unknown> = {
   date: new Date().toISOString(),
 };
 const rows: string[][] = [];
+const hugo = hasHugo();
 for (const n of sizes) {
   const corpus = ensureCorpus(corpusRoot, n);
   const readFloor = measure('read-floor', corpus, n);
@@ -46,7 +48,21 @@ for (const n of sizes) {
   const warm = measure('ours-warm', corpus, n);
   const changed = measure('ours-one-changed', corpus, n);
   const newest = measure('ours-newest-changed', corpus, n);
-  results[`posts-${n}`] = { readFloor, statFloor, straightforward: plain, cold, warm, oneChanged: changed, newestChanged: newest };
+  // With a page per post (feeds.postPages, the default): every body is rendered and sanitized on a cold build.
+  const pagesCold = measure('pages-cold', corpus, n);
+  const pagesWarm = measure('pages-warm', corpus, n);
+  const pagesChanged = measure('pages-one-changed', corpus, n);
+  const hugoCold = hugo && n <= 10_000 ? measure('hugo-cold', corpus, n) : undefined;
+  results[`posts-${n}`] = {
+    readFloor,
+    statFloor,
+    straightforward: plain,
+    cold,
+    warm,
+    oneChanged: changed,
+    newestChanged: newest,
+    pages: { cold: pagesCold, warm: pagesWarm, oneChanged: pagesChanged, hugoCold },
+  };
   const x = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
   rows.push([
     `${n}`,
@@ -75,6 +91,29 @@ for (const n of sizes) {
     `${newest.ms.toFixed(0)} ms`,
     `warm ${warm.ms.toFixed(0)} ms, cold ${cold.ms.toFixed(0)} ms`,
     `${newest.maxRssMb} MB`,
+  ]);
+  rows.push([
+    `${n}`,
+    'cold build with post pages',
+    `${pagesCold.ms.toFixed(0)} ms`,
+    hugoCold
+      ? `hugo ${hugoCold.ms.toFixed(0)} ms (pages, paginated list, RSS; target: no slower: ${pagesCold.ms <= hugoCold.ms ? 'met' : 'NOT met'}); without pages ${cold.ms.toFixed(0)} ms`
+      : `without pages ${cold.ms.toFixed(0)} ms${hugo ? '' : ' (hugo not installed: apt-get install hugo)'}`,
+    `${pagesCold.maxRssMb} MB`,
+  ]);
+  rows.push([
+    `${n}`,
+    'warm rebuild with post pages, nothing changed',
+    `${pagesWarm.ms.toFixed(0)} ms`,
+    `stat floor ${statFloor.ms.toFixed(0)} ms (${x(pagesWarm.ms, statFloor.ms)}; target ≤ 1.5×)`,
+    `${pagesWarm.maxRssMb} MB`,
+  ]);
+  rows.push([
+    `${n}`,
+    'rebuild with post pages, one old post changed',
+    `${pagesChanged.ms.toFixed(0)} ms`,
+    `warm ${pagesWarm.ms.toFixed(0)} ms (+${(pagesChanged.ms - pagesWarm.ms).toFixed(0)} ms); stat floor ${statFloor.ms.toFixed(0)} ms`,
+    `${pagesChanged.maxRssMb} MB`,
   ]);
 }
 

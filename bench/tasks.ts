@@ -5,25 +5,31 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../dist/config.js';
 import { createSiteBuilder } from '../dist/core/build.js';
+import { buildWithHugo, makeHugoSite } from './hugo-site.js';
 import { LIMIT, postFiles as files, straightforward as straightforwardBuild } from './straightforward.mjs';
 
 const [task, corpus, work] = process.argv.slice(2) as [string, string, string];
 
-async function ours(out: string, data: string): Promise<Record<string, unknown>> {
+async function ours(out: string, data: string, postPages = false): Promise<Record<string, unknown>> {
   const config = parseConfig({
     site: { url: 'https://bench.example.com/', title: 'Bench' },
-    feeds: { limit: LIMIT },
+    // The feeds' rows build without post pages, as they did before pages existed; the pages-* rows with them.
+    feeds: { limit: LIMIT, postPages },
     paths: { content: corpus, out, data },
   });
   const report = await createSiteBuilder(config, { now: () => new Date('2027-01-01T00:00:00Z'), cwd: process.cwd() }).build();
   return { posts: report.published, written: report.written.length, unchanged: report.unchanged.length, mode: report.mode };
 }
 
-const out = path.join(work, 'out');
-const data = path.join(work, 'data');
+const pagesTask = task.startsWith('pages-');
+// The pages rows keep a site of their own beside the feeds' one.
+const site = pagesTask ? path.join(work, 'pages') : work;
+const out = path.join(site, 'out');
+const data = path.join(site, 'data');
 if (task === 'ours-cold' || task === 'straightforward') rmSync(work, { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
-if (task === 'ours-one-changed') {
+if (task === 'pages-cold') rmSync(site, { recursive: true, force: true });
+mkdirSync(site, { recursive: true });
+if (task === 'ours-one-changed' || task === 'pages-one-changed') {
   // An old post (the archive's first file): no feed or digest shows it, before or after the edit.
   const first = files(corpus)[0]!;
   appendFileSync(first, `\nEdited at ${Date.now()}.\n`);
@@ -38,7 +44,8 @@ if (task === 'ours-newest-changed') {
 // These rows time the build, not module loading (the whole-process rows in run.ts include that): the
 // modules a build loads on first use are loaded before the clock starts, as the straightforward
 // build's are by its imports.
-if (task.startsWith('ours-')) await import('../dist/core/build-site.js');
+if (task.startsWith('ours-') || pagesTask) await import('../dist/core/build-site.js');
+const hugoDir = task === 'hugo-cold' ? makeHugoSite(path.join(work, 'hugo'), corpus) : undefined;
 
 const started = performance.now();
 let extra: Record<string, unknown> = {};
@@ -57,6 +64,15 @@ switch (task) {
   case 'ours-one-changed':
   case 'ours-newest-changed':
     extra = await ours(out, data);
+    break;
+  case 'hugo-cold':
+    // The whole hugo process (Go starts in milliseconds); the site folder is made before the clock starts.
+    buildWithHugo(hugoDir!, path.join(site, 'hugo-out'));
+    break;
+  case 'pages-cold':
+  case 'pages-warm':
+  case 'pages-one-changed':
+    extra = await ours(out, data, true);
     break;
   default:
     throw new Error(`unknown task ${task}`);

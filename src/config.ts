@@ -101,6 +101,14 @@ export const FeedsConfig = z.strictObject({
     ),
     "Path of a post's page under `site.url`; `:slug` and `:category` are replaced.",
   ),
+  postPages: about(
+    z._default(z.boolean(), true),
+    "Write a page for every published post at `feeds.postPath` (`OUT/posts/<slug>/index.html` by default). Set it to `false` when `feeds.postPath` points at your own site's pages (Hugo, Jekyll, Astro): Broadsheet then writes none, and removes the ones it wrote before.",
+  ),
+  links: about(
+    z._default(z.enum(['page', 'source']), 'page'),
+    'Where feed items and digest cards link: `"page"`, the post\'s page; `"source"`, the original article for posts that have a `source` (the others still link to their page). The item\'s id (RSS guid, Atom id, JSON Feed id) is always the post\'s page.',
+  ),
   hub: about(z.optional(httpUrl), 'WebSub hub, advertised in every feed when set; a rebuild that changed a feed pings it.'),
 });
 export type FeedsConfig = z.infer<typeof FeedsConfig>;

@@ -32,7 +32,8 @@ const ALLOWED_TAGS = [
 function absolutize(value: string | undefined, baseUrl: string): string | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (trimmed === '' || trimmed.startsWith('#')) return trimmed;
+  // A fragment-only link ("#top") resolves too: a feed reader or mail client has no page to scroll.
+  if (trimmed === '') return trimmed;
   try {
     return new URL(trimmed, baseUrl).toString();
   } catch {

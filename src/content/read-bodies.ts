@@ -51,3 +51,29 @@ function readBody(dir: string, head: PostHead, options: { timezone: string; disp
   const changed: PostHead = { ...again.head, slug: head.slug, category: head.category };
   return { head: changed, post: { ...again.post, slug: head.slug, category: head.category } };
 }
+
+/**
+ * A post file read and parsed whole, with the slug and category publishing gave it: for a rebuild that
+ * has no head of it at hand (an incremental build's changed posts, and their neighbours).
+ */
+export function readPostWhole(
+  dir: string,
+  file: string,
+  publishedAs: (head: PostHead) => Pick<PostHead, 'slug' | 'category'>,
+  options: { timezone: string; displayDir: string },
+): ReadPost {
+  const shown = path.join(options.displayDir, ...file.split('/'));
+  let bytes: Buffer;
+  try {
+    bytes = readPostFile(path.join(dir, ...file.split('/')));
+  } catch (cause) {
+    const reason = cause instanceof ContentError ? `: ${cause.message}` : '';
+    throw new ContentError({ file: shown, message: `cannot be read any more${reason}`, hint: 'build again', cause });
+  }
+  const parsed = parsePost(file, bytes, options);
+  if (!parsed.ok)
+    throw new ContentError({ file: shown, message: 'changed during the build and is not a valid post now', hint: 'build again', cause: parsed.errors[0] });
+  const published = publishedAs(parsed.head);
+  const head: PostHead = { ...parsed.head, slug: published.slug, category: published.category };
+  return { head, post: { ...parsed.post, slug: published.slug, category: published.category } };
+}

@@ -17,10 +17,12 @@ import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type
 import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
-import { loadPages, renderFeedPage } from '../web/pages.js';
+import { loadPages, renderFeedPage, type Pages } from '../web/pages.js';
+import { toSlug } from '../content/slug.js';
 import { frontAndCategoryPages } from './site-pages.js';
+import { buildPostPages, type PagesOutcome, type PagesScope } from './build-pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
-import { short, type CoreContext } from './context.js';
+import { filesFingerprint, short, type CoreContext } from './context.js';
 import type { BuildReport } from './types.js';
 
 export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildReport> {
@@ -43,6 +45,22 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       window,
       config,
     );
+
+  // Every input of a post page besides its posts: the settings it shows and the page templates.
+  const pagesKey = sha1(JSON.stringify([config.site, config.feeds, filesFingerprint(path.join(templatesDir, 'pages'))]));
+  const postPages = (pages: Pages, scope: PagesScope): Promise<PagesOutcome> =>
+    buildPostPages({ config, contentDir, displayDir, outDir, pages, cache, id, key: pagesKey }, scope);
+  /** What an incremental build changed, for the post pages: the changes since the last full build. */
+  const changesOf = (index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>): PagesScope => {
+    const removed = new Set(plan.removed);
+    return {
+      kind: 'changes',
+      changed: plan.changed,
+      removed: plan.removed,
+      removedCategories: index.files.filter(([file, , , , category]) => removed.has(file) && category !== null).map(([, , , , category]) => toSlug(category!)),
+      categoryNames: plan.categoryNames,
+    };
+  };
 
   const early = job.fullBecause === undefined && state && scanned ? await incrementally(state, scanned) : { reason: job.fullBecause ?? 'no earlier build' };
   if ('report' in early) return early.report;
@@ -68,7 +86,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     });
     if (!plan.ok) return { reason: plan.reason };
     // No changed post is, or was, shown by a feed or the digest: the partial build reads the same few
-    // posts as for a shown one (and no body), and only the list pages listing a changed post change.
+    // posts as for a shown one (and no body); only the list pages listing a changed post change, and the
+    // post pages of the changed posts and their neighbours.
     return partialBuild(state, scanned, index, plan, key);
   }
 
@@ -126,7 +145,15 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       channels: groups.length,
       digest: await digestOf(published.posts),
     };
-    const { report } = await renderSite({ posts: published.posts, groups, listed: every.posts, summary, key, nextChangeAt: state.nextChangeAt });
+    const { report } = await renderSite({
+      posts: published.posts,
+      groups,
+      listed: every.posts,
+      summary,
+      key,
+      nextChangeAt: state.nextChangeAt,
+      pages: changesOf(index, plan),
+    });
     return { report: { ...report, mode: 'incremental' } };
   }
 
@@ -174,6 +201,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       summary,
       key: sha1(JSON.stringify([scan.fingerprint, inputsKey])),
       nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : null,
+      pages: { kind: 'all', posts: published.posts },
       indexWith: (pinned) => {
         for (const file of slugCollisionFiles(loaded.posts, published.posts)) pinned.add(file);
         return indexOfBuild({
@@ -205,6 +233,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     summary: BuildSummary;
     key: string;
     nextChangeAt: string | null;
+    /** Which posts' pages to reconsider. */
+    pages: PagesScope;
     indexWith?: (pinned: Set<string>) => BuildIndex;
   }) {
     // A rendered feed entry (Markdown → sanitized HTML is the costly part of a feed) is kept under the
@@ -284,17 +314,20 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       // With the compressed copies saveFiles keeps beside it.
       for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
     }
+    // Pages are not among the outputs a build where nothing changed stats: the build cache keeps them.
+    const postPagesDone = await postPages(pages, input.pages);
     cache.saveBuild(id, {
       state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: { ...prints, ...site.prints }, summary },
       index: input.indexWith?.(pinned),
       entries: { used, rendered },
+      pages: postPagesDone.rows,
     });
     const report = {
       ...base,
       ...fromSummary(summary),
-      written: saved.written,
-      unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml')],
-      removed,
+      written: [...saved.written, ...postPagesDone.written],
+      unchanged: [...saved.unchanged, ...kept.filter((p) => p !== 'feeds.opml'), ...postPagesDone.unchanged],
+      removed: [...removed, ...postPagesDone.removed],
       aborted: false,
     };
     return { report };

@@ -63,7 +63,7 @@ export function siteBuilder(ctx: CoreContext): SiteBuilder {
             outDir,
             ...fromSummary(state.summary),
             written: [],
-            unchanged: state.outputs.map((o) => o.path),
+            unchanged: [...state.outputs.map((o) => o.path), ...cache.readPagePaths(id)],
             aborted: false,
             mode: 'up-to-date',
           };

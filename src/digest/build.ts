@@ -103,7 +103,8 @@ function toDigestPost(post: Post, config: DigestSettings): DigestPost {
   return {
     slug: post.slug,
     title: post.title,
-    url,
+    // The card links where feed items do (feeds/build.ts linkOf; not imported: it loads the Markdown renderer).
+    url: config.feeds.links === 'source' && post.source !== undefined ? post.source : url,
     date: post.date.toISOString(),
     excerpt: post.excerpt,
     author: post.author ?? config.site.author.name,

@@ -121,6 +121,7 @@ export function toEntry(post: Post, config: FeedSettings): FeedEntry {
   const image = post.coverImage === undefined ? undefined : new URL(post.coverImage, url).toString();
   return {
     url,
+    link: linkOf(post, url, config),
     title: post.title,
     published: post.date,
     updated: post.updated && post.updated > post.date ? post.updated : post.date,
@@ -133,6 +134,11 @@ export function toEntry(post: Post, config: FeedSettings): FeedEntry {
     wordCount: post.wordCount,
     readingMinutes: post.readingMinutes,
   };
+}
+
+/** Where a post's feed item or digest card links: its page, or with `feeds.links: "source"` its original article. */
+export function linkOf(post: Pick<Post, 'source'>, pageUrl: string, config: Pick<FeedSettings, 'feeds'>): string {
+  return config.feeds.links === 'source' && post.source !== undefined ? post.source : pageUrl;
 }
 
 /** Every feed file for the channels, plus OUT/feeds.opml listing them all. */

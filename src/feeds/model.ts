@@ -1,8 +1,10 @@
 // The feed model: one channel (site, category or tag) and its entries, independent of format.
 
 export interface FeedEntry {
-  /** Absolute URL of the post's page: id, guid and link. */
+  /** Absolute URL of the post's page: the item's id (RSS guid, Atom id, JSON Feed id). */
   url: string;
+  /** Where the item links: the post's page, or its source with `feeds.links: "source"`. */
+  link: string;
   /** Plain text, one line. */
   title: string;
   published: Date;

@@ -28,7 +28,7 @@ export function renderAtom(channel: FeedChannel): string {
     feed.addItem({
       title: atomText(entry.title),
       id: entry.url,
-      link: entry.url,
+      link: entry.link,
       date: entry.updated,
       published: entry.published,
       description: atomText(entry.summary),

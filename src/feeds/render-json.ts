@@ -15,7 +15,8 @@ export function renderJson(channel: FeedChannel): string {
   for (const entry of channel.entries) {
     feed.addItem({
       title: entry.title,
-      link: entry.url,
+      id: entry.url,
+      link: entry.link,
       date: entry.updated,
       published: entry.published,
       description: entry.summary,

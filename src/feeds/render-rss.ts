@@ -21,8 +21,10 @@ export function renderRss(channel: FeedChannel): string {
   for (const entry of channel.entries) {
     feed.addItem({
       title: rssTitle(entry.title),
-      // No id or guid: the guid is the link (rss-guid-is-the-link).
-      link: entry.url,
+      // The guid is the page: given only when the item links elsewhere (its source), else it is the link
+      // (rss-guid-is-the-link).
+      ...(entry.link === entry.url ? {} : { id: entry.url }),
+      link: entry.link,
       date: entry.updated,
       published: entry.published,
       // <description> is HTML: the plain-text excerpt is escaped so "<" in it stays text.

@@ -11,6 +11,7 @@ import type { ErrorRecord } from '../errors.js';
 import type { FeedEntry } from '../feeds/model.js';
 import type { BuildIndex } from './build-index.js';
 import type { BuildState } from './build-state.js';
+import type { PageRow } from './post-pages.js';
 import { makeFolderSync } from './mkdir.js';
 
 /** The file, under the data folder's cache/ (deleting that folder is always safe: the next build is a first one). */
@@ -69,6 +70,23 @@ const MIGRATIONS: readonly string[] = [
      entry TEXT NOT NULL,
      PRIMARY KEY (site, key)
    );`,
+  `-- The post pages a site's builds wrote: where, from which post, and the print of what each shows.
+   CREATE TABLE post_pages (
+     site TEXT NOT NULL,
+     file TEXT NOT NULL,
+     path TEXT NOT NULL,
+     category_slug TEXT NOT NULL,
+     category_name TEXT NOT NULL,
+     date_ms REAL NOT NULL,
+     slug TEXT NOT NULL,
+     title TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     print TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     PRIMARY KEY (site, file)
+   );
+   CREATE INDEX post_pages_by_category ON post_pages (site, category_slug);`,
 ];
 
 /** What builds keep between runs. Sites and content folders are named by short ids (see core/context.ts). */
@@ -81,6 +99,10 @@ export interface BuildCache {
   readLastBuild<Summary>(site: string): { state: BuildState<Summary> | undefined; index: BuildIndex | undefined };
   /** The rendered feed entries kept under these keys (those found). */
   readEntries(site: string, keys: Iterable<string>): Map<string, FeedEntry>;
+  /** The post pages the site's builds wrote: all of them, or those of these categories (by slug). */
+  readPages(site: string, categories?: Iterable<string>): PageRow[];
+  /** Where the site's post pages are: what a build where nothing changed reports unchanged besides its outputs. */
+  readPagePaths(site: string): string[];
   /**
    * A build's outcome, in one transaction: its state; a full build's index; and its feed entries (those
    * rendered are added, and only those `used` are kept, so the entries never outgrow the feeds).
@@ -91,6 +113,8 @@ export interface BuildCache {
       state: BuildState<Summary>;
       index?: BuildIndex | undefined;
       entries?: { used: ReadonlySet<string>; rendered: ReadonlyMap<string, FeedEntry> } | undefined;
+      /** Post pages written or kept (`put`) and removed (`forget`, by post file). */
+      pages?: { put: readonly PageRow[]; forget: readonly string[] } | undefined;
     },
   ): void;
   close(): void;
@@ -203,7 +227,24 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
       );
     },
 
-    saveBuild(site, { state, index, entries }) {
+    readPages(site, categories) {
+      return guarded(
+        () =>
+          categories === undefined
+            ? q().pages().all(site).map(pageRowOf)
+            : connection.db.transaction(() => [...new Set(categories)].flatMap((c) => q().categoryPages().all(site, c).map(pageRowOf)))(),
+        () => [],
+      );
+    },
+
+    readPagePaths(site) {
+      return guarded(
+        () => q().pagePaths().all(site),
+        () => [],
+      );
+    },
+
+    saveBuild(site, { state, index, entries, pages }) {
       write(() => {
         q()
           .putBuild()
@@ -232,6 +273,12 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
         if (entries) {
           for (const [key, entry] of entries.rendered) q().putEntry().run(site, key, JSON.stringify(entry));
           for (const { key } of q().entryKeys().all(site)) if (!entries.used.has(key)) q().forgetEntry().run(site, key);
+        }
+        if (pages) {
+          for (const file of pages.forget) q().forgetPage().run(site, file);
+          for (const r of pages.put) {
+            q().putPage().run(site, r.file, r.path, r.categorySlug, r.categoryName, r.dateMs, r.slug, r.title, r.hash, r.print, r.size, r.mtimeMs);
+          }
         }
       });
     },
@@ -311,8 +358,47 @@ function statements(db: Database.Database) {
     entryKeys: once(() => db.prepare<[string], { key: string }>('SELECT key FROM feed_entries WHERE site = ?')),
     putEntry: once(() => db.prepare<[string, string, string]>('INSERT OR REPLACE INTO feed_entries (site, key, entry) VALUES (?, ?, ?)')),
     forgetEntry: once(() => db.prepare<[string, string]>('DELETE FROM feed_entries WHERE site = ? AND key = ?')),
+    pages: once(() => db.prepare<[string], PageTableRow>(`SELECT ${PAGE_COLUMNS} FROM post_pages WHERE site = ?`)),
+    categoryPages: once(() => db.prepare<[string, string], PageTableRow>(`SELECT ${PAGE_COLUMNS} FROM post_pages WHERE site = ? AND category_slug = ?`)),
+    putPage: once(() =>
+      db.prepare<[string, string, string, string, string, number, string, string, string, string, number, number]>(
+        `INSERT OR REPLACE INTO post_pages (site, ${PAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    ),
+    pagePaths: once(() => db.prepare<[string], string>('SELECT path FROM post_pages WHERE site = ?').pluck()),
+    forgetPage: once(() => db.prepare<[string, string]>('DELETE FROM post_pages WHERE site = ? AND file = ?')),
   };
 }
+
+const PAGE_COLUMNS = 'file, path, category_slug, category_name, date_ms, slug, title, hash, print, size, mtime_ms';
+
+interface PageTableRow {
+  file: string;
+  path: string;
+  category_slug: string;
+  category_name: string;
+  date_ms: number;
+  slug: string;
+  title: string;
+  hash: string;
+  print: string;
+  size: number;
+  mtime_ms: number;
+}
+
+const pageRowOf = (r: PageTableRow): PageRow => ({
+  file: r.file,
+  path: r.path,
+  categorySlug: r.category_slug,
+  categoryName: r.category_name,
+  dateMs: r.date_ms,
+  slug: r.slug,
+  title: r.title,
+  hash: r.hash,
+  print: r.print,
+  size: r.size,
+  mtimeMs: r.mtime_ms,
+});
 
 const entryOf = (row: PostRow): CacheEntry => ({
   size: row.size,
@@ -346,8 +432,9 @@ function indexOf(row: IndexRow | undefined): BuildIndex | undefined {
 }
 
 function feedEntryOf(text: string): FeedEntry {
-  const stored = JSON.parse(text) as Omit<FeedEntry, 'published' | 'updated'> & { published: string; updated: string };
-  return { ...stored, published: new Date(stored.published), updated: new Date(stored.updated) };
+  const stored = JSON.parse(text) as Omit<FeedEntry, 'published' | 'updated' | 'link'> & { published: string; updated: string; link?: string };
+  // Entries kept before items had a link of their own linked to their page.
+  return { ...stored, link: stored.link ?? stored.url, published: new Date(stored.published), updated: new Date(stored.updated) };
 }
 
 interface Connection {

@@ -1,5 +1,5 @@
 // Write output files atomically, leaving unchanged files (and their mtimes) alone. I/O.
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
@@ -21,7 +21,23 @@ const COMPRESSIBLE = /\.(xml|json|html|opml|xsl)$/;
 const gzipped = promisify(gzip);
 const brotlied = promisify(brotliCompress);
 
-export async function saveFiles(outDir: string, files: readonly OutputFile[], options: { precompress?: boolean } = {}): Promise<SaveReport> {
+export interface SaveOptions {
+  /** Keep a .gz and a .br copy beside each compressible file. */
+  precompress?: boolean;
+  /**
+   * Wait for each file to reach the disk before renaming it into place (the default). Post pages, many
+   * and each rebuilt by the next full build, skip it: 7 ms a file, three files a page.
+   */
+  durable?: boolean;
+  /**
+   * Brotli quality of the .br copies; 9 by default. Post pages take 6: on a 10 KB page it gave the same
+   * size as 9 in 0.7 ms instead of 18 (quality 9 sets up far more state per call).
+   */
+  brotliQuality?: number;
+}
+
+export async function saveFiles(outDir: string, files: readonly OutputFile[], options: SaveOptions = {}): Promise<SaveReport> {
+  const fsync = options.durable ?? true;
   const written = new Set<string>();
   // Each folder made once per save, however many files go into it (every feed of a category shares one).
   const folders = new Map<string, Promise<void>>();
@@ -39,10 +55,10 @@ export async function saveFiles(outDir: string, files: readonly OutputFile[], op
       const changed = current !== file.body;
       if (changed) {
         await folderOf(path.dirname(target));
-        await writeFileAtomic(target, file.body, { encoding: 'utf8', mode: 0o644 });
+        await write(target, file.body, fsync);
         written.add(file.path);
       }
-      if (options.precompress && COMPRESSIBLE.test(file.path)) await saveCompressed(target, file.body, changed);
+      if (options.precompress && COMPRESSIBLE.test(file.path)) await saveCompressed(target, file.body, changed, { fsync, quality: options.brotliQuality ?? 9 });
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, saveNext));
@@ -57,7 +73,7 @@ const CONCURRENCY = 8;
  * (compressing per request cut /atom.xml from 2,771 to 582 requests a second): written when the file
  * changed, or when one is missing. zlib runs on the thread pool, beside the build.
  */
-async function saveCompressed(target: string, body: string, changed: boolean): Promise<void> {
+async function saveCompressed(target: string, body: string, changed: boolean, how: { fsync: boolean; quality: number }): Promise<void> {
   const missing = async (file: string) =>
     access(file).then(
       () => false,
@@ -65,12 +81,30 @@ async function saveCompressed(target: string, body: string, changed: boolean): P
     );
   const bytes = Buffer.from(body, 'utf8');
   await Promise.all([
-    (changed || (await missing(`${target}.gz`))) && writeFileAtomic(`${target}.gz`, await gzipped(bytes, { level: 9 }), { mode: 0o644 }),
+    (changed || (await missing(`${target}.gz`))) && write(`${target}.gz`, await gzipped(bytes, { level: 9 }), how.fsync),
     (changed || (await missing(`${target}.br`))) &&
-      writeFileAtomic(
+      write(
         `${target}.br`,
-        await brotlied(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }),
-        { mode: 0o644 },
+        await brotlied(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: how.quality, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }),
+        how.fsync,
       ),
   ]);
 }
+
+/**
+ * Written under a temporary name, then renamed into place: readers see the old file or the new one.
+ * Durable writes go through write-file-atomic (fsync, then rename); the others skip its fsync and the
+ * realpath it takes of every target (an lstat per folder level, per file).
+ */
+async function write(target: string, data: string | Buffer, durable: boolean): Promise<void> {
+  if (durable) return writeFileAtomic(target, data, { encoding: 'utf8', mode: 0o644 });
+  const temporary = `${target}.${process.pid}.${++temporaries}.tmp`;
+  try {
+    await writeFile(temporary, data, { mode: 0o644 });
+    await rename(temporary, target);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+}
+let temporaries = 0;

@@ -176,8 +176,8 @@ describe('markdownToHtml', () => {
       expect(markdownToHtml(md, BASE)).toContain(`<img src="${src}" alt="pic" />`);
     });
 
-    it('leaves #anchors alone', () => {
-      expect(markdownToHtml('[jump](#section-2)', BASE)).toBe('<p><a href="#section-2">jump</a></p>');
+    it('resolves #anchors against the post page: a feed reader or mail client has no page to scroll (issue 15 §3)', () => {
+      expect(markdownToHtml('[jump](#section-2)', BASE)).toBe('<p><a href="https://ex.com/posts/a/#section-2">jump</a></p>');
     });
 
     it('leaves mailto: links alone', () => {

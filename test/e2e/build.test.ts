@@ -156,7 +156,11 @@ describe('build of the adversarial content (default flags)', () => {
     // And each category a list page (categories/<slug>/index.html); the site its front page and 404.html.
     const listPages = rssUrls.filter((url) => url.includes('/categories/')).map((url) => `${url.slice(SITE_URL.length).replace(/feed\.xml$/, '')}index.html`);
     const frontPages = files.filter((f) => /^page\/\d+\/index\.html$/.test(f));
-    expect(files).toEqual([...expected, ...pages, ...listPages, ...frontPages, '404.html', 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort());
+    // And each published post its page (issue 15), at the URL its feed items give.
+    const postPages = (await jsonItems(site)).map((item) => `${decodeURIComponent(String(item.id).slice(SITE_URL.length))}index.html`);
+    expect(files).toEqual(
+      [...expected, ...pages, ...listPages, ...frontPages, ...postPages, '404.html', 'digest.json', 'feed.xsl', 'feeds.opml', 'index.html'].sort(),
+    );
     const categories = files.filter((f) => f.startsWith('categories/') && f.endsWith('/feed.xml'));
     expect(categories).toEqual([
       'categories/archive/feed.xml',

@@ -47,10 +47,10 @@ const source = (s: Spec) => {
   return postSource({ title: s.title, date, category: s.category, tags: s.tags, draft: s.draft, body: s.body });
 };
 
-function build(content: string, out: string, data: string): Promise<BuildReport> {
+function build(content: string, out: string, data: string, feeds: { postPages?: boolean } = {}): Promise<BuildReport> {
   const config = parseConfig({
     site: { title: 'Walk', url: 'https://walk.example.com/', timezone: 'UTC' },
-    feeds: { limit: 4, perTag: true },
+    feeds: { limit: 4, perTag: true, ...feeds },
     paths: { content, out, data },
   });
   return createSiteBuilder(config, { now: () => NOW, cwd: '/' }).build();
@@ -254,7 +254,8 @@ describe('incremental builds', () => {
       expect(modes.incremental ?? 0).toBeGreaterThanOrEqual(15);
       expect(modes.full ?? 0).toBeGreaterThanOrEqual(15);
     },
-    120_000,
+    // Every step builds the site twice, a cold one with every post page included.
+    300_000,
   );
 
   it('builds in full when removing a post nobody sees would rename its category (the other spelling takes the lead)', async () => {
@@ -275,7 +276,7 @@ describe('incremental builds', () => {
     expect(report.mode).toBe('full');
   });
 
-  it('an edit to a post no feed or digest shows rewrites only the list pages listing it, leaves the post cache untouched, and the next build is up to date', async () => {
+  it('an edit to a post no feed or digest shows rewrites only the list pages listing it, its page and its neighbour’s; post cache untouched; the next build is up to date', async () => {
     const { content, out, data } = await newSite('old-edit');
     await writeTwentyPosts(content);
     await build(content, out, data);
@@ -292,16 +293,21 @@ describe('incremental builds', () => {
     const edited = await build(content, out, data);
     expect(edited.mode).toBe('incremental');
     // No feed or digest shows it, but the list pages list every post: the two listing it (the last page
-    // of the front page and of its category, 10 posts a page) are rewritten from the heads, and nothing else.
+    // of the front page and of its category, 10 posts a page) are rewritten from the heads; and its own
+    // page and the page of its newer neighbour in Science (which shows its title). Nothing else.
     const listing = ['page/2/index.html', 'categories/science/page/2/index.html'];
-    expect(edited.written).toEqual(listing);
+    const postPages = ['posts/p-28/index.html', 'posts/p-29/index.html'];
+    expect([...edited.written].sort()).toEqual([...listing, ...postPages].sort());
     const after = snapshot(out);
     for (const page of listing) expect(after[page]).toContain('P 29, edited');
-    // Each with its precompressed copies.
-    const others = (files: Record<string, string>) =>
-      Object.fromEntries(Object.entries(files).filter(([name]) => !listing.includes(name.replace(/\.(gz|br)$/, ''))));
+    expect(after['posts/p-28/index.html']).toContain('P 29, edited');
+    expect(after['posts/p-29/index.html']).toContain('P 29, edited');
+    // Each with its precompressed copies, all changed.
+    const rewritten = [...listing, ...postPages].flatMap((name) => [name, `${name}.gz`, `${name}.br`]);
+    for (const name of rewritten) expect(after[name]).not.toEqual(outputs[name]);
+    const others = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).filter(([name]) => !rewritten.includes(name)));
     expect(others(after)).toEqual(others(outputs));
-    expect(Object.keys(after)).toEqual(Object.keys(outputs));
+    expect(Object.keys(after).sort()).toEqual(Object.keys(outputs).sort());
     // Only the state is saved: the post cache still holds the file as the full build read it.
     expect(keptEntry('p-29.md')).toEqual(kept);
     expect((await build(content, out, data)).mode).toBe('up-to-date');
@@ -318,6 +324,25 @@ describe('incremental builds', () => {
     const gap = await build(content, out, data);
     expect(gap.mode).toBe('full');
     expect(gap.reason).toBe('a post left the feed of the site, and the next one down was not read');
+  });
+
+  it('with post pages off (feeds.postPages: false), an edit no feed or digest shows writes only the list pages listing it', async () => {
+    const { content, out, data } = await newSite('old-edit-no-pages');
+    await writeTwentyPosts(content);
+    const off = { postPages: false };
+    await build(content, out, data, off);
+    const outputs = snapshot(out);
+    expect(Object.keys(outputs).filter((name) => name.startsWith('posts/'))).toEqual([]);
+    await writeFile(path.join(content, 'p-29.md'), source(post('P 29, edited', 29, 'Edited.')));
+    const edited = await build(content, out, data, off);
+    expect(edited.mode).toBe('incremental');
+    const listing = ['page/2/index.html', 'categories/science/page/2/index.html'];
+    expect(edited.written).toEqual(listing);
+    const after = snapshot(out);
+    expect(Object.keys(after).filter((name) => name.startsWith('posts/'))).toEqual([]);
+    const rewritten = listing.flatMap((name) => [name, `${name}.gz`, `${name}.br`]);
+    const others = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).filter(([name]) => !rewritten.includes(name)));
+    expect(others(after)).toEqual(others(outputs));
   });
 
   it.each([

@@ -22,6 +22,7 @@ function plainFeed(options: Partial<FeedOptions> = {}, items: Array<Partial<Item
 
 const entry = (o: Partial<FeedEntry> = {}): FeedEntry => ({
   url: 'https://news.example.com/posts/hello/',
+  link: 'https://news.example.com/posts/hello/',
   title: 'Hello',
   published: DAY,
   updated: DAY,

@@ -76,6 +76,7 @@ const index = (inputsKey: string): BuildIndex => ({
 
 const feedEntry = (title: string): FeedEntry => ({
   url: `https://x.example.com/${title}/`,
+  link: `https://x.example.com/${title}/`,
   title,
   published: new Date('2026-11-20T08:00:00Z'),
   updated: new Date('2026-11-21T08:00:00Z'),
@@ -106,7 +107,8 @@ function expectFreshAndWorking(cache: BuildCache, file: string): void {
   cache.saveBuild('site', { state: state('k2') });
   expect(cache.readState('site')?.key).toBe('k2');
   const db = new Database(file, { readonly: true });
-  expect(db.pragma('user_version', { simple: true })).toBe(1);
+  // Every migration ran: the post pages table is the second.
+  expect(db.pragma('user_version', { simple: true })).toBe(2);
   db.close();
 }
 
