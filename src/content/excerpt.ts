@@ -42,12 +42,15 @@ export function deriveExcerpt(body: string, title: string): string {
   // first, and the whole body only when the prefix holds no prose.
   const cut = body.length > PREFIX ? body.indexOf('\n\n', PREFIX) : -1;
   if (cut > 0) {
-    const found = paragraphTexts(body.slice(0, cut)).find(isProse);
-    if (found) return truncateAtWord(found, EXCERPT_MAX);
+    for (const text of paragraphTexts(body.slice(0, cut))) if (isProse(text)) return truncateAtWord(text, EXCERPT_MAX);
   }
-  const paragraphs = paragraphTexts(body);
-  const first = paragraphs.find(isProse) ?? paragraphs.find((p) => p.toLocaleLowerCase('en') !== normalisedTitle);
-  return first ? truncateAtWord(first, EXCERPT_MAX) : '';
+  // The first prose paragraph, else the first that is not the title.
+  let fallback: string | undefined;
+  for (const text of paragraphTexts(body)) {
+    if (isProse(text)) return truncateAtWord(text, EXCERPT_MAX);
+    if (fallback === undefined && text.toLocaleLowerCase('en') !== normalisedTitle) fallback = text;
+  }
+  return fallback === undefined ? '' : truncateAtWord(fallback, EXCERPT_MAX);
 }
 
 const PREFIX = 2000;

@@ -1,5 +1,5 @@
 // Markdown → safe HTML: the one configured renderer and sanitizer, plus scraped-body cleanup. Pure.
-import MarkdownIt from 'markdown-it';
+import MarkdownIt, { type Token } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 
 export { cleanBody } from './clean.js';
@@ -71,25 +71,32 @@ export function markdownToHtml(body: string, baseUrl: string): string {
   }).trim();
 }
 
-/** The plain text of each top-level paragraph, in order (for excerpts). */
-export function paragraphTexts(body: string): string[] {
-  const tokens = mdText.parse(body, {});
-  const texts: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
+/**
+ * The plain text of each top-level paragraph, in order (for excerpts), made as it is asked for: the
+ * blocks are parsed at once, but a paragraph's inline content only when the caller reaches it (an
+ * excerpt usually stops at the third or fourth).
+ */
+export function* paragraphTexts(body: string): Generator<string, void, undefined> {
+  const env = {};
+  const blocks: Token[] = [];
+  mdText.block.parse(body, mdText, env, blocks);
+  for (let i = 0; i < blocks.length; i++) {
+    const token = blocks[i]!;
     if (token.type !== 'paragraph_open' || token.level !== 0) continue;
-    const inline = tokens[i + 1];
+    const inline = blocks[i + 1];
     if (inline?.type !== 'inline') continue;
-    const text = (inline.children ?? [])
+    const children: Token[] = [];
+    mdText.inline.parse(inline.content, mdText, env, children);
+    const text = children
       .map((child) => {
-        if (child.type === 'text' || child.type === 'code_inline') return child.content;
+        // text_special (an escaped character) is text: the core rule that joins them is not run here.
+        if (child.type === 'text' || child.type === 'text_special' || child.type === 'code_inline') return child.content;
         if (child.type === 'softbreak' || child.type === 'hardbreak') return ' ';
         return '';
       })
       .join('')
       .replace(/\s+/gu, ' ')
       .trim();
-    if (text) texts.push(text);
+    if (text) yield text;
   }
-  return texts;
 }

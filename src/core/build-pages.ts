@@ -10,6 +10,7 @@ import { toEntry } from '../feeds/build.js';
 import type { BuildCache } from '../output/build-cache.js';
 import { planPages, postOfRow, type PagePost, type PageRow, type PlannedPage } from '../output/post-pages.js';
 import { saveFiles } from '../output/save.js';
+import type { OutputFile } from '../feeds/build.js';
 import type { Pages } from '../web/pages.js';
 import { renderPostPage, type PostPageSettings } from '../web/post-page.js';
 
@@ -46,6 +47,8 @@ export interface PagesOutcome {
   removed: string[];
   /** For the build cache, saved with the rest of the build. */
   rows: { put: PageRow[]; forget: string[] };
+  /** The excerpt of each post whose page was rendered: the list pages show it, and need not read the body again. */
+  excerpts: Map<string, string>;
 }
 
 /** Pages rendered and saved at a time: bodies are read per batch and dropped after, so memory stays flat. */
@@ -71,7 +74,7 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
     const files = new Set(posts.map((p) => p.file));
     gone = stored.filter((row) => !files.has(row.file));
   } else {
-    if (!enabled) return { written: [], unchanged: [], removed: [], rows: { put: [], forget: [] } };
+    if (!enabled) return { written: [], unchanged: [], removed: [], rows: { put: [], forget: [] }, excerpts: new Map() };
     const nameOf = (slug: string, fallback: string) => scope.categoryNames.get(slug) ?? fallback;
     const changed = scope.changed.map((file) =>
       readPostWhole(
@@ -109,29 +112,12 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
   const rendering = new Set(toRender);
   const unchanged = planned.filter((page) => !rendering.has(page)).map((p) => p.path);
 
-  const outcome: PagesOutcome = { written: [], unchanged, removed: [], rows: { put: [], forget: [] } };
-  for (let start = 0; start < toRender.length; start += BATCH) {
-    const batch = toRender.slice(start, start + BATCH);
-    const missing = batch.filter((page) => !readNow.has(page.post.file));
-    const fromHeads = missing.filter((page) => heads.has(page.post.file)).map((page) => heads.get(page.post.file)!);
-    const read = new Map((await readBodies(contentDir, fromHeads, options)).map((r) => [r.head.file, r]));
-    for (const page of missing) {
-      if (read.has(page.post.file)) continue;
-      // A neighbour an incremental build kept: read whole, as published before.
-      const { slug, category } = page.post;
-      read.set(
-        page.post.file,
-        readPostWhole(contentDir, page.post.file, () => ({ slug, category }), options),
-      );
-    }
-    const files = await Promise.all(
-      batch.map(async (page) => {
-        const { post } = readNow.get(page.post.file) ?? read.get(page.post.file)!;
-        const body = await renderPostPage(deps.pages, { post, entry: toEntry(post, config), previous: page.previous, next: page.next }, config);
-        return { path: page.path, body };
-      }),
-    );
-    const saved = await saveFiles(deps.outDir, files, { precompress: true, durable: false, brotliQuality: 6 });
+  const outcome: PagesOutcome = { written: [], unchanged, removed: [], rows: { put: [], forget: [] }, excerpts: new Map() };
+  /** Saves a rendered batch and records its rows. */
+  const save = async (batch: readonly PlannedPage[], files: OutputFile[]) => {
+    // Not precompressed: a page is read far less often than a feed is polled, and the server compresses
+    // it per request (a .gz and a .br per page tripled a cold build's files and doubled its time).
+    const saved = await saveFiles(deps.outDir, files, { durable: false });
     outcome.written.push(...saved.written);
     outcome.unchanged.push(...saved.unchanged);
     for (const page of batch) {
@@ -151,6 +137,29 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
         mtimeMs: stat.mtimeMs,
       });
     }
+  };
+  for (let start = 0; start < toRender.length; start += BATCH) {
+    const batch = toRender.slice(start, start + BATCH);
+    const missing = batch.filter((page) => !readNow.has(page.post.file));
+    const fromHeads = missing.filter((page) => heads.has(page.post.file)).map((page) => heads.get(page.post.file)!);
+    const read = new Map((await readBodies(contentDir, fromHeads, options)).map((r) => [r.head.file, r]));
+    for (const page of missing) {
+      if (read.has(page.post.file)) continue;
+      // A neighbour an incremental build kept: read whole, as published before.
+      const { slug, category } = page.post;
+      read.set(
+        page.post.file,
+        readPostWhole(contentDir, page.post.file, () => ({ slug, category }), options),
+      );
+    }
+    const files = batch.map((page) => {
+      const { post } = readNow.get(page.post.file) ?? read.get(page.post.file)!;
+      outcome.excerpts.set(post.file, post.excerpt);
+      const body = renderPostPage(deps.pages, { post, entry: toEntry(post, config), previous: page.previous, next: page.next }, config);
+      return { path: page.path, body };
+    });
+    // One batch written at a time, in order: a failed write stops the build before the next.
+    await save(batch, files);
   }
 
   // Pages of posts gone, or moved (a new slug): only files a build wrote, with their compressed copies.

@@ -273,6 +273,9 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         state!.outputs.filter((o) => feedFiles(c).includes(o.path)),
       );
     const pages = await loadPages(templatesDir);
+    // Post pages first: a cold build reads every body for them, and the list pages take their excerpts.
+    // Pages are not among the outputs a build where nothing changed stats: the build cache keeps them.
+    const postPagesDone = await postPages(pages, input.pages);
     // The front page, category pages and 404.html. They list every post, but from its head: a post no feed
     // or digest shows is not pinned, and its edit rewrites only the list pages showing it.
     const site = await frontAndCategoryPages({
@@ -284,22 +287,26 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       outDir,
       previous: state,
       excerpts: async (heads) => {
-        const known = (head: PostHead) => (stored.get(entryKey(head)) ?? rendered.get(entryKey(head)))?.summary;
+        const known = (head: PostHead) => (stored.get(entryKey(head)) ?? rendered.get(entryKey(head)))?.summary ?? postPagesDone.excerpts.get(head.file);
         const excerpts = new Map(heads.flatMap((head) => (known(head) === undefined ? [] : [[head.file, known(head)!] as const])));
         for (const r of await withBodies(heads.filter((head) => !excerpts.has(head.file)))) excerpts.set(r.head.file, r.post.excerpt);
         return excerpts;
       },
     });
-    const files: OutputFile[] = [
+    const feeds: OutputFile[] = [
       ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),
       { path: 'digest.json', body: `${JSON.stringify(summary.digest, null, 2)}\n` },
-      ...site.files,
       { path: 'feed.xsl', body: pages.feedXsl },
-      ...(await Promise.all(
-        channels.map(async (c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: await renderFeedPage(pages, c, c.urls.rss, config) })),
-      )),
+      ...channels.map((c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: renderFeedPage(pages, c, c.urls.rss, config) })),
     ];
-    const saved = await saveFiles(outDir, files, { precompress: true });
+    const files = [...feeds, ...site.files];
+    // Feeds are polled: synced to disk, with compressed copies so no request compresses one. The list
+    // pages (thousands at 10,000 posts) are read far less: written plain (the server compresses them per
+    // request) and without waiting for the disk (a build that finds one not as it left it writes it again).
+    const saved = await Promise.all([saveFiles(outDir, feeds, { precompress: true }), saveFiles(outDir, site.files, { durable: false })]).then(([a, b]) => ({
+      written: [...a.written, ...b.written],
+      unchanged: [...a.unchanged, ...b.unchanged],
+    }));
     const kept = channels
       .filter(isCurrent)
       .flatMap(feedFiles)
@@ -314,8 +321,6 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       // With the compressed copies saveFiles keeps beside it.
       for (const each of [file, `${file}.gz`, `${file}.br`]) await rm(each, { force: true });
     }
-    // Pages are not among the outputs a build where nothing changed stats: the build cache keeps them.
-    const postPagesDone = await postPages(pages, input.pages);
     cache.saveBuild(id, {
       state: { key: input.key, nextChangeAt: input.nextChangeAt, outputs: statOutputs(outDir, outputs), channelPrints: { ...prints, ...site.prints }, summary },
       index: input.indexWith?.(pinned),

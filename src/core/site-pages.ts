@@ -58,14 +58,12 @@ export async function frontAndCategoryPages(input: {
     const given = givenExcerpt(post);
     if (given !== undefined) excerpts.set(post.file, given);
   }
-  const files = await Promise.all(
-    stale.map(async (page) => {
-      const view = page.view();
-      const posts = view.posts.map((post, i) => ({ ...post, excerpt: excerpts.get(page.posts[i]!.file) ?? '' }));
-      return { path: page.path, body: await renderListPage(pages, page.template, { ...view, posts }, config) };
-    }),
-  );
-  files.push({ path: '404.html', body: await renderNotFoundPage(pages, config) });
+  const files = stale.map((page) => {
+    const view = page.view();
+    const posts = view.posts.map((post, i) => ({ ...post, excerpt: excerpts.get(page.posts[i]!.file) ?? '' }));
+    return { path: page.path, body: renderListPage(pages, page.template, { ...view, posts }, config) };
+  });
+  files.push({ path: '404.html', body: renderNotFoundPage(pages, config) });
   return { files, kept: [...kept], prints };
 }
 

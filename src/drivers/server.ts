@@ -82,7 +82,7 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     reply
       .code(status)
       .type('text/html; charset=utf-8')
-      .send(await renderMessagePage(pages, view, config));
+      .send(renderMessagePage(pages, view, config));
   /** Every error answer: one plain sentence, as JSON to JSON clients, else as a page; never a stack or an internal code. */
   const fail = (request: FastifyRequest, reply: FastifyReply, status: number, heading: string, message: string) =>
     wantsJson(request) ? reply.code(status).send({ error: message }) : page(reply, status, { heading, message });
@@ -133,8 +133,9 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, {
     root: path.resolve(options.outDir),
-    // The build keeps .br and .gz copies beside each feed and page: sent as they are to clients that
-    // accept them, so no request compresses a feed (that cut /atom.xml from 2,771 to 582 requests a second).
+    // The build keeps .br and .gz copies beside each feed: sent as they are to clients that accept them, so
+    // no request compresses a feed (that cut /atom.xml from 2,771 to 582 requests a second). The site's
+    // pages have none; @fastify/compress (above) compresses them per request.
     preCompressed: true,
     etag: true,
     lastModified: true,
@@ -238,7 +239,7 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     }
     const prefs = await core.readPreferences(token);
     if (!prefs) return page(reply, 400, { heading: 'Link not valid', message: NOT_VALID });
-    const html = await renderPreferencesPage(
+    const html = renderPreferencesPage(
       pages,
       {
         email: prefs.email,
@@ -277,7 +278,7 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     const suffix = query ? `?${query}` : '';
     params.set('scheme', 'dark');
     const day = (d: Date, minus = 0) => new Date(d.getTime() - minus).toLocaleDateString('en-CA', { timeZone: config.site.timezone });
-    const html = await renderPreviewPage(
+    const html = renderPreviewPage(
       pages,
       {
         subject: preview.subject,

@@ -4,6 +4,7 @@
 // parent there, and tries again. Here each level is tried once, and the system's own error is thrown
 // (its `code`, `path` and `syscall` intact, which pathErrorFrom turns into "--out /proc/nope: …"). I/O.
 import { mkdirSync, statSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -12,11 +13,33 @@ import path from 'node:path';
  * `ENOTDIR` under a file, `ENOENT`, `EACCES`, `EROFS`, …
  */
 export async function makeFolder(dir: string): Promise<void> {
-  // One implementation: a mkdir per missing level is a quick system call, made once per folder per save.
-  makeFolderSync(dir);
+  // On the thread pool: a build makes a folder per post page, and here each took 0.5 ms of the main thread.
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  for (let current = target; ; current = path.dirname(current)) {
+    try {
+      await mkdir(current);
+      if (current === target) return;
+      break;
+    } catch (err) {
+      if (isCode(err, 'EEXIST') && (await isFolder(current))) {
+        if (current === target) return;
+        break;
+      }
+      if (!isCode(err, 'ENOENT') || path.dirname(current) === current) throw err;
+      missing.push(current);
+    }
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level);
+    } catch (err) {
+      if (!(isCode(err, 'EEXIST') && (await isFolder(level)))) throw err;
+    }
+  }
 }
 
-/** makeFolder, synchronous: for code that cannot wait (opening the database, writing a cache file), and makeFolder's body. */
+/** makeFolder, synchronous: for code that cannot wait (opening the database, writing a cache file). */
 export function makeFolderSync(dir: string): void {
   const target = path.resolve(dir);
   const missing: string[] = [];
@@ -44,6 +67,13 @@ export function makeFolderSync(dir: string): void {
 }
 
 const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException | undefined)?.code === code;
+
+async function isFolder(dir: string): Promise<boolean> {
+  return stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
 
 function isFolderSync(dir: string): boolean {
   try {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Liquid } from 'liquidjs';
+import { Liquid, LookupType } from 'liquidjs';
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { FeedChannel } from '../feeds/model.js';
@@ -29,9 +29,11 @@ export async function loadPages(templatesDir: string): Promise<Pages> {
   for (const name of names) templates[name] = await readFile(path.join(dir, name), 'utf8');
   // cache: a page template is parsed once per load, not once per page rendered from it (one per channel).
   const engine = new Liquid({ templates, extname: '.html.liquid', outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true, cache: true });
-  for (const [name, source] of Object.entries(templates)) {
+  for (const name of names) {
     try {
-      engine.parse(source, name);
+      // Parsed synchronously into the cache, as a page, a layout and a partial (cached apart): an async
+      // parse would cache a promise, which a later synchronous render (post pages) cannot use.
+      for (const as of [LookupType.Root, LookupType.Layouts, LookupType.Partials]) engine.parseFileSync(name.slice(0, -'.html.liquid'.length), as);
     } catch (cause) {
       throw liquidError(dir, cause);
     }
@@ -56,9 +58,10 @@ function inlineScriptHashes(sources: readonly string[]): string[] {
 
 type SiteSettings = Pick<Config, 'site'>;
 
-async function render(pages: Pages, name: string, view: Record<string, unknown>): Promise<string> {
+/** Synchronous: page templates read nothing, and Liquid's async path costs a promise per tag. */
+function render(pages: Pages, name: string, view: Record<string, unknown>): string {
   try {
-    return await pages.engine.renderFile(name, view);
+    return pages.engine.renderFileSync(name, view);
   } catch (cause) {
     throw liquidError(pages.dir, cause);
   }
@@ -71,7 +74,7 @@ function siteView(config: SiteSettings) {
 }
 
 /** A list page (the front page, a category's, or one of their `page/n/` pages): its posts, pagination, subscribe form and feeds. */
-export function renderListPage(pages: Pages, template: 'index' | 'category', view: ListPageView, config: SiteSettings): Promise<string> {
+export function renderListPage(pages: Pages, template: 'index' | 'category', view: ListPageView, config: SiteSettings): string {
   const { page, pages: count } = view.pagination;
   const heading = template === 'index' ? config.site.title : `${view.heading} · ${config.site.title}`;
   return render(pages, template, {
@@ -87,7 +90,7 @@ export function renderListPage(pages: Pages, template: 'index' | 'category', vie
 }
 
 /** OUT/404.html: what the server (or any static host) sends for a path that holds nothing. */
-export function renderNotFoundPage(pages: Pages, config: SiteSettings): Promise<string> {
+export function renderNotFoundPage(pages: Pages, config: SiteSettings): string {
   return render(pages, '404', {
     site: siteView(config),
     title: `Not found · ${config.site.title}`,
@@ -97,7 +100,7 @@ export function renderNotFoundPage(pages: Pages, config: SiteSettings): Promise<
 }
 
 /** A feed as a page: what a browser without XSLT is sent for feed.xml / atom.xml. */
-export function renderFeedPage(pages: Pages, channel: FeedChannel, feedUrl: string, config: SiteSettings): Promise<string> {
+export function renderFeedPage(pages: Pages, channel: FeedChannel, feedUrl: string, config: SiteSettings): string {
   return render(pages, 'feed', {
     site: siteView(config),
     title: channel.title,
@@ -124,7 +127,7 @@ export interface MessagePage {
   form?: { action: string; button: string; fields: Array<{ name: string; value: string }> };
 }
 
-export function renderMessagePage(pages: Pages, page: MessagePage, config: SiteSettings): Promise<string> {
+export function renderMessagePage(pages: Pages, page: MessagePage, config: SiteSettings): string {
   return render(pages, 'message', {
     site: siteView(config),
     title: `${page.heading} · ${config.site.title}`,
@@ -139,7 +142,7 @@ export function renderPreferencesPage(
   pages: Pages,
   view: { email: string; action: string; unsubscribeUrl: string; saved: boolean; categories: Array<{ slug: string; name: string; checked: boolean }> },
   config: SiteSettings,
-): Promise<string> {
+): string {
   return render(pages, 'preferences', {
     site: siteView(config),
     title: `Your digest · ${config.site.title}`,
@@ -160,6 +163,6 @@ export function renderPreviewPage(
     links: { self: string; html: string; htmlDark: string; text: string; eml: string };
   },
   config: SiteSettings,
-): Promise<string> {
+): string {
   return render(pages, 'preview', { site: siteView(config), title: `Preview · ${config.site.title}`, discovery: [], ...view });
 }

@@ -194,14 +194,25 @@ describe('paragraphTexts', () => {
   it('gives the plain text of each top-level paragraph, in order', () => {
     const md =
       '# Heading\n\nFirst *para* with `code` and [a link](https://ex.com/).\nA soft break.\n\n- a list item\n\n> a quote\n\n```\nnot prose\n```\n\nLast.';
-    expect(paragraphTexts(md)).toEqual(['First para with code and a link. A soft break.', 'Last.']);
+    expect([...paragraphTexts(md)]).toEqual(['First para with code and a link. A soft break.', 'Last.']);
   });
 
   it('skips paragraphs with no text, such as a lone image', () => {
-    expect(paragraphTexts('![alt](x.png)\n\nWords.')).toEqual(['Words.']);
+    expect([...paragraphTexts('![alt](x.png)\n\nWords.')]).toEqual(['Words.']);
   });
 
   it('gives nothing for an empty body', () => {
-    expect(paragraphTexts('')).toEqual([]);
+    expect([...paragraphTexts('')]).toEqual([]);
+  });
+
+  it('keeps escaped characters and the text of reference links (blocks and inlines parsed with one env)', () => {
+    expect([...paragraphTexts('Stars \\*not emphasis\\* and [a reference][r].\n\n[r]: https://ex.com/')]).toEqual(['Stars *not emphasis* and a reference.']);
+  });
+
+  it('gives the paragraphs one at a time, as they are asked for', () => {
+    const texts = paragraphTexts('One.\n\nTwo.');
+    expect(texts.next().value).toBe('One.');
+    expect(texts.next().value).toBe('Two.');
+    expect(texts.next().done).toBe(true);
   });
 });

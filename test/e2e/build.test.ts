@@ -172,10 +172,17 @@ describe('build of the adversarial content (default flags)', () => {
     ]);
   });
 
-  it('keeps a gzip and a brotli copy beside every feed and page, each exactly the file compressed', async () => {
+  it('keeps a gzip and a brotli copy beside every feed and feed page, each exactly the file compressed; the site pages are written plain', async () => {
     const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
     const all = (await readdir(site.out, { recursive: true })).map((n) => n.split(path.sep).join('/'));
-    for (const file of files.filter((f) => /\.(xml|json|html|opml|xsl)$/.test(f))) {
+    // Front, list, category, post and 404 pages: the server compresses them per request.
+    const sitePage = (f: string) => /(^|\/)index\.html$|^404\.html$/.test(f);
+    const pages = files.filter(sitePage);
+    expect(pages.length).toBeGreaterThan(10);
+    for (const page of pages) expect(all.filter((f) => f === `${page}.gz` || f === `${page}.br`)).toEqual([]);
+    const feeds = files.filter((f) => /\.(xml|json|html|opml|xsl)$/.test(f) && !sitePage(f));
+    expect(feeds).toEqual(expect.arrayContaining(['feed.xml', 'atom.xml', 'feed.json', 'feed.html', 'feeds.opml', 'feed.xsl', 'digest.json']));
+    for (const file of feeds) {
       const bytes = await readFile(path.join(site.out, file));
       expect(all, file).toContain(`${file}.gz`);
       expect(gunzipSync(await readFile(path.join(site.out, `${file}.gz`))).equals(bytes), `${file}.gz`).toBe(true);

@@ -85,10 +85,35 @@ describe('list pages', () => {
   });
 });
 
+describe('compression', () => {
+  it('sends the site pages (written plain) compressed to clients that accept it, and a page rewritten over stale compressed copies loses them', async () => {
+    site = await startServedSite();
+    for (const p of ['/', '/categories/science/', '/posts/borrowscope/']) {
+      const file = path.join(site.outDir, ...p.split('/').filter(Boolean), 'index.html');
+      expect(existsSync(`${file}.br`), p).toBe(false);
+      for (const encoding of ['br', 'gzip']) {
+        const res = await fetch(site.base + p, { headers: { accept: 'text/html', 'accept-encoding': encoding } });
+        expect([res.status, res.headers.get('content-encoding')], `${p} ${encoding}`).toEqual([200, encoding]);
+        // fetch decodes it: the page as built.
+        expect(await res.text()).toBe(await readFile(file, 'utf8'));
+      }
+    }
+    // Copies an earlier build left beside a page would be sent in its place: a rewrite removes them.
+    const page = path.join(site.outDir, 'posts', 'borrowscope', 'index.html');
+    for (const suffix of ['.gz', '.br']) await writeFile(`${page}${suffix}`, 'stale');
+    const file = path.join(site.root, 'content', '2026-11-27-borrowscope.md');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('with a few plain words', 'with a few new words'));
+    const report = await site.core.build();
+    expect(report.written).toContain('posts/borrowscope/index.html');
+    for (const suffix of ['.gz', '.br']) expect(existsSync(`${page}${suffix}`), suffix).toBe(false);
+    const res = await fetch(`${site.base}/posts/borrowscope/`, { headers: { accept: 'text/html', 'accept-encoding': 'br' } });
+    expect(await res.text()).toContain('with a few new words');
+  });
+});
+
 describe('the 404 page', () => {
   it('is the built 404.html, with status 404, for a browser; JSON clients still get JSON', async () => {
     site = await startServedSite();
-    expect(existsSync(path.join(site.outDir, '404.html.br'))).toBe(true);
     const page = await html('/no/such/page/');
     expect([page.status, page.type]).toEqual([404, 'text/html; charset=utf-8']);
     expect(page.body).toContain('<h1>Not found</h1>');
