@@ -10,6 +10,7 @@ const UNIT = [
   'test/drivers/capabilities.test.ts',
   'test/email/{message,nodemailer-internals,render,signing-key,tokens,archive-link}.test.ts',
   'test/feeds/**/*.test.ts',
+  'test/output/post-pages.test.ts',
   'test/helpers/**/*.test.ts',
   'test/schedule/due.test.ts',
   'test/shared/**/*.test.ts',

@@ -13,6 +13,7 @@ export interface StoredHead {
   date: string;
   updated: string | null;
   frontMatterExcerpt: string | null;
+  excerpt: string;
   coverImage: string | null;
   author: string | null;
   tags: string[];
@@ -54,6 +55,7 @@ export function cacheEntryOf(file: string, bytes: Uint8Array, stat: { size: numb
       date: h.date.toISOString(),
       updated: h.updated?.toISOString() ?? null,
       frontMatterExcerpt: h.frontMatterExcerpt ?? null,
+      excerpt: h.excerpt,
       coverImage: h.coverImage ?? null,
       author: h.author ?? null,
       tags: h.tags,
@@ -73,6 +75,7 @@ export function headOf(file: string, hash: string, s: StoredHead): PostHead {
     date: new Date(s.date),
     updated: s.updated === null ? undefined : new Date(s.updated),
     frontMatterExcerpt: s.frontMatterExcerpt ?? undefined,
+    excerpt: s.excerpt,
     coverImage: s.coverImage ?? undefined,
     author: s.author ?? undefined,
     tags: s.tags,

@@ -1,5 +1,9 @@
 // Excerpts: clean the front matter's, or derive one from the first real paragraph. Pure.
-import { paragraphTexts } from './markdown.js';
+import MarkdownIt, { type Token } from 'markdown-it';
+
+// Paragraph text only: no linkify (its URL matching dominated profiles of large builds), and indented code
+// off as in markdown.ts, so a paragraph here is a paragraph there.
+const mdText = new MarkdownIt({ html: true, linkify: false, typographer: false }).disable('code');
 
 /** Longest derived excerpt, in characters, before it is cut at a word boundary. */
 export const EXCERPT_MAX = 240;
@@ -7,6 +11,12 @@ export const EXCERPT_MAX = 240;
 /** A machine-made excerpt cut mid-word ends in a letter followed straight by an ellipsis ("inve..."). */
 export function isCutMidWord(excerpt: string): boolean {
   return /[\p{L}\p{N}](\.\.\.|…)$/u.test(excerpt);
+}
+
+/** The front matter's excerpt, cleaned, when it is whole (chooseExcerpt takes it over the body); else undefined. */
+export function wholeExcerpt(frontMatterExcerpt: string | undefined): string | undefined {
+  const given = frontMatterExcerpt === undefined ? '' : cleanExcerpt(frontMatterExcerpt);
+  return given && !isCutMidWord(given) ? given : undefined;
 }
 
 export function cleanExcerpt(raw: string): string {
@@ -75,4 +85,34 @@ export function countWords(body: string): number {
 /** Minutes to read at 230 words a minute, at least one. */
 export function readingMinutes(words: number): number {
   return Math.max(1, Math.round(words / 230));
+}
+
+/**
+ * The plain text of each top-level paragraph, in order (for excerpts), made as it is asked for: the
+ * blocks are parsed at once, but a paragraph's inline content only when the caller reaches it (an
+ * excerpt usually stops at the third or fourth).
+ */
+export function* paragraphTexts(body: string): Generator<string, void, undefined> {
+  const env = {};
+  const blocks: Token[] = [];
+  mdText.block.parse(body, mdText, env, blocks);
+  for (let i = 0; i < blocks.length; i++) {
+    const token = blocks[i]!;
+    if (token.type !== 'paragraph_open' || token.level !== 0) continue;
+    const inline = blocks[i + 1];
+    if (inline?.type !== 'inline') continue;
+    const children: Token[] = [];
+    mdText.inline.parse(inline.content, mdText, env, children);
+    const text = children
+      .map((child) => {
+        // text_special (an escaped character) is text: the core rule that joins them is not run here.
+        if (child.type === 'text' || child.type === 'text_special' || child.type === 'code_inline') return child.content;
+        if (child.type === 'softbreak' || child.type === 'hardbreak') return ' ';
+        return '';
+      })
+      .join('')
+      .replace(/\s+/gu, ' ')
+      .trim();
+    if (text) yield text;
+  }
 }

@@ -3,11 +3,14 @@
 import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { ContentError } from '../errors.js';
+import { cleanBody } from './clean.js';
+import { chooseExcerpt, wholeExcerpt } from './excerpt.js';
 import { frontMatterSchema, stripControlChars, type PostHead } from './schema.js';
 import { slugFromFile, toSlug } from './slug.js';
 
 /** What the front matter decides about a post: its head, less the file and hash. */
-export type PostFields = Omit<PostHead, 'file' | 'hash'>;
+/** What the front matter alone gives: the head but its file, hash and excerpt (which may need the body). */
+export type PostFields = Omit<PostHead, 'file' | 'hash' | 'excerpt'>;
 
 export type FrontMatterResult = { ok: true; fields: PostFields } | { ok: false; errors: ContentError[] };
 
@@ -22,7 +25,20 @@ export function parseHead(
   options: { timezone: string },
 ): { ok: true; head: PostHead } | { ok: false; errors: ContentError[] } {
   const result = parseFrontMatter(file, frontMatterText(bytes), options);
-  return result.ok ? { ok: true, head: { file, hash, ...result.fields } } : result;
+  if (!result.ok) return result;
+  const { fields } = result;
+  // The list pages show every post's excerpt: kept with the head, so they never read a body. The body is
+  // decoded and parsed only when the front matter's excerpt is missing or cut mid-word.
+  const excerpt =
+    wholeExcerpt(fields.frontMatterExcerpt) ??
+    chooseExcerpt(fields.frontMatterExcerpt, bodyOfSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')), fields.title);
+  return { ok: true, head: { file, hash, ...fields, excerpt } };
+}
+
+/** The cleaned Markdown body of a post file's text. */
+export function bodyOfSource(source: string): string {
+  const text = normalizeNewlines(source);
+  return cleanBody(stripControlChars(text.slice(frontMatterEnd(text))));
 }
 
 /** The file's text up to the end of its front matter (all of it when it has none, for the error). */

@@ -1,5 +1,5 @@
 // Markdown → safe HTML: the one configured renderer and sanitizer, plus scraped-body cleanup. Pure.
-import MarkdownIt, { type Token } from 'markdown-it';
+import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 
 export { cleanBody } from './clean.js';
@@ -11,9 +11,6 @@ const md = new MarkdownIt({ html: true, linkify: true, typographer: false }).dis
 // "[x](javascript:alert(1))". Every link is parsed instead; sanitize-html's scheme allowlist below
 // then drops the bad href (and any image left without a src), keeping only the link text.
 md.validateLink = () => true;
-
-// Excerpts only need paragraph text: no linkify (its URL matching dominated profiles of large builds).
-const mdText = new MarkdownIt({ html: true, linkify: false, typographer: false }).disable('code');
 
 const ALLOWED_TAGS = [
   ...sanitizeHtml.defaults.allowedTags.filter((t) => t !== 'style'),
@@ -69,34 +66,4 @@ export function markdownToHtml(body: string, baseUrl: string): string {
     },
     exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
   }).trim();
-}
-
-/**
- * The plain text of each top-level paragraph, in order (for excerpts), made as it is asked for: the
- * blocks are parsed at once, but a paragraph's inline content only when the caller reaches it (an
- * excerpt usually stops at the third or fourth).
- */
-export function* paragraphTexts(body: string): Generator<string, void, undefined> {
-  const env = {};
-  const blocks: Token[] = [];
-  mdText.block.parse(body, mdText, env, blocks);
-  for (let i = 0; i < blocks.length; i++) {
-    const token = blocks[i]!;
-    if (token.type !== 'paragraph_open' || token.level !== 0) continue;
-    const inline = blocks[i + 1];
-    if (inline?.type !== 'inline') continue;
-    const children: Token[] = [];
-    mdText.inline.parse(inline.content, mdText, env, children);
-    const text = children
-      .map((child) => {
-        // text_special (an escaped character) is text: the core rule that joins them is not run here.
-        if (child.type === 'text' || child.type === 'text_special' || child.type === 'code_inline') return child.content;
-        if (child.type === 'softbreak' || child.type === 'hardbreak') return ' ';
-        return '';
-      })
-      .join('')
-      .replace(/\s+/gu, ' ')
-      .trim();
-    if (text) yield text;
-  }
 }

@@ -2,10 +2,9 @@
 // step. Pure: no disk, no clock. The loader (heads) and the body reader go through these functions.
 import type { ContentError } from '../errors.js';
 import { contentHash } from './cache-entry.js';
-import { cleanBody } from './clean.js';
-import { chooseExcerpt, countWords, readingMinutes } from './excerpt.js';
-import { frontMatterEnd, normalizeNewlines, parseHead } from './front-matter.js';
-import { stripControlChars, type Post, type PostHead } from './schema.js';
+import { countWords, readingMinutes } from './excerpt.js';
+import { bodyOfSource, parseHead } from './front-matter.js';
+import type { Post, PostHead } from './schema.js';
 
 export interface ParseOptions {
   /** IANA timezone for dates written without an offset. */
@@ -32,7 +31,8 @@ export function withBody(head: PostHead, body: string): Post {
     title: head.title,
     date: head.date,
     updated: head.updated,
-    excerpt: chooseExcerpt(head.frontMatterExcerpt, body, head.title),
+    // The head's: chosen from the same bytes (the body is the head's by content hash).
+    excerpt: head.excerpt,
     coverImage: head.coverImage,
     author: head.author,
     tags: head.tags,
@@ -45,8 +45,4 @@ export function withBody(head: PostHead, body: string): Post {
   };
 }
 
-/** The cleaned Markdown body of a post file's text. */
-export function bodyOfSource(source: string): string {
-  const text = normalizeNewlines(source);
-  return cleanBody(stripControlChars(text.slice(frontMatterEnd(text))));
-}
+export { bodyOfSource };

@@ -44,8 +44,8 @@ export interface Post {
  * the content hash of the file version the front matter was read from. The loader returns one for
  * every post; only the shown ones have their body read. Plain data.
  */
-export interface PostHead extends Omit<Post, 'excerpt' | 'body' | 'wordCount' | 'readingMinutes'> {
-  /** The excerpt as written (cleaned later; derived from the body when missing or cut mid-word). */
+export interface PostHead extends Omit<Post, 'body' | 'wordCount' | 'readingMinutes'> {
+  /** The excerpt as written (cleaned in `excerpt`, which is derived from the body when this is missing or cut mid-word). */
   frontMatterExcerpt: string | undefined;
   /** sha1 of the bytes of the file the head was read from: its body must come from the same bytes. */
   hash: string;

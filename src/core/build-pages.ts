@@ -47,8 +47,6 @@ export interface PagesOutcome {
   removed: string[];
   /** For the build cache, saved with the rest of the build. */
   rows: { put: PageRow[]; forget: string[] };
-  /** The excerpt of each post whose page was rendered: the list pages show it, and need not read the body again. */
-  excerpts: Map<string, string>;
 }
 
 /** Pages rendered and saved at a time: bodies are read per batch and dropped after, so memory stays flat. */
@@ -74,7 +72,7 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
     const files = new Set(posts.map((p) => p.file));
     gone = stored.filter((row) => !files.has(row.file));
   } else {
-    if (!enabled) return { written: [], unchanged: [], removed: [], rows: { put: [], forget: [] }, excerpts: new Map() };
+    if (!enabled) return { written: [], unchanged: [], removed: [], rows: { put: [], forget: [] } };
     const nameOf = (slug: string, fallback: string) => scope.categoryNames.get(slug) ?? fallback;
     const changed = scope.changed.map((file) =>
       readPostWhole(
@@ -112,7 +110,7 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
   const rendering = new Set(toRender);
   const unchanged = planned.filter((page) => !rendering.has(page)).map((p) => p.path);
 
-  const outcome: PagesOutcome = { written: [], unchanged, removed: [], rows: { put: [], forget: [] }, excerpts: new Map() };
+  const outcome: PagesOutcome = { written: [], unchanged, removed: [], rows: { put: [], forget: [] } };
   /** Saves a rendered batch and records its rows. */
   const save = async (batch: readonly PlannedPage[], files: OutputFile[]) => {
     // Not precompressed: a page is read far less often than a feed is polled, and the server compresses
@@ -154,7 +152,6 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
     }
     const files = batch.map((page) => {
       const { post } = readNow.get(page.post.file) ?? read.get(page.post.file)!;
-      outcome.excerpts.set(post.file, post.excerpt);
       const body = renderPostPage(deps.pages, { post, entry: toEntry(post, config), previous: page.previous, next: page.next }, config);
       return { path: page.path, body };
     });

@@ -273,12 +273,11 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         state!.outputs.filter((o) => feedFiles(c).includes(o.path)),
       );
     const pages = await loadPages(templatesDir);
-    // Post pages first: a cold build reads every body for them, and the list pages take their excerpts.
     // Pages are not among the outputs a build where nothing changed stats: the build cache keeps them.
     const postPagesDone = await postPages(pages, input.pages);
     // The front page, category pages and 404.html. They list every post, but from its head: a post no feed
     // or digest shows is not pinned, and its edit rewrites only the list pages showing it.
-    const site = await frontAndCategoryPages({
+    const site = frontAndCategoryPages({
       pages,
       groups: input.posts === input.listed ? input.groups : groupChannels(input.listed, config.feeds),
       channels,
@@ -286,12 +285,6 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       inputsKey,
       outDir,
       previous: state,
-      excerpts: async (heads) => {
-        const known = (head: PostHead) => (stored.get(entryKey(head)) ?? rendered.get(entryKey(head)))?.summary ?? postPagesDone.excerpts.get(head.file);
-        const excerpts = new Map(heads.flatMap((head) => (known(head) === undefined ? [] : [[head.file, known(head)!] as const])));
-        for (const r of await withBodies(heads.filter((head) => !excerpts.has(head.file)))) excerpts.set(r.head.file, r.post.excerpt);
-        return excerpts;
-      },
     });
     const feeds: OutputFile[] = [
       ...buildFeedFiles(channels, config, (c) => !isCurrent(c)),

@@ -1,10 +1,8 @@
 // The build's list pages (front page, category pages, their page/n/ pages) and OUT/404.html. A list page
-// whose posts and inputs are what they were at the last build, with its file in place, is kept as it is:
-// excerpts (which may need a post's body) are read only for the pages written.
+// whose posts and inputs are what they were at the last build, with its file in place, is kept as it is.
+// Made from post heads alone (each carries its excerpt): no body is read.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
-import { cleanExcerpt, isCutMidWord } from '../content/excerpt.js';
-import type { PostHead } from '../content/schema.js';
 import { outputsIntact, type BuildState } from '../output/build-state.js';
 import type { ChannelGroup, OutputFile } from '../feeds/build.js';
 import type { FeedChannel } from '../feeds/model.js';
@@ -22,7 +20,7 @@ export interface SitePages {
   prints: Record<string, string>;
 }
 
-export async function frontAndCategoryPages(input: {
+export function frontAndCategoryPages(input: {
   pages: Pages;
   groups: readonly ChannelGroup[];
   channels: readonly FeedChannel[];
@@ -32,14 +30,12 @@ export async function frontAndCategoryPages(input: {
   outDir: string;
   /** What the last build wrote, and its prints (the list pages' are among its channel prints). */
   previous: Pick<BuildState<unknown>, 'outputs' | 'channelPrints'> | undefined;
-  /** The excerpt of each of these posts (none has a whole one in its front matter), by file: may read bodies. */
-  excerpts: (posts: readonly PostHead[]) => Promise<Map<string, string>>;
-}): Promise<SitePages> {
+}): SitePages {
   const { pages, config } = input;
   const planned = planListPages(input.groups, input.channels, config);
   const prints: Record<string, string> = {};
   for (const page of planned) {
-    // The excerpt comes from the post file's bytes (its hash): the settings and the print say all the page shows.
+    // The settings and the print say all the page shows.
     const key = JSON.stringify([input.inputsKey, page.template, page.print]);
     prints[PRINT_PREFIX + page.path] = createHash('sha1').update(key).digest('hex');
   }
@@ -51,25 +47,7 @@ export async function frontAndCategoryPages(input: {
   };
   const kept = new Set(planned.filter((p) => isCurrent(p.path)).map((p) => p.path));
   const stale = planned.filter((p) => !kept.has(p.path));
-  // A whole excerpt in the front matter is the excerpt, whatever the body says: no body read for it.
-  const shown = stale.flatMap((p) => p.posts);
-  const excerpts = await input.excerpts(shown.filter((p) => givenExcerpt(p) === undefined));
-  for (const post of shown) {
-    const given = givenExcerpt(post);
-    if (given !== undefined) excerpts.set(post.file, given);
-  }
-  const files = stale.map((page) => {
-    const view = page.view();
-    const posts = view.posts.map((post, i) => ({ ...post, excerpt: excerpts.get(page.posts[i]!.file) ?? '' }));
-    return { path: page.path, body: renderListPage(pages, page.template, { ...view, posts }, config) };
-  });
+  const files = stale.map((page) => ({ path: page.path, body: renderListPage(pages, page.template, page.view(), config) }));
   files.push({ path: '404.html', body: renderNotFoundPage(pages, config) });
   return { files, kept: [...kept], prints };
-}
-
-/** The front matter's excerpt when it is the post's excerpt (chooseExcerpt would take it over the body). */
-function givenExcerpt(post: PostHead): string | undefined {
-  if (post.frontMatterExcerpt === undefined) return undefined;
-  const given = cleanExcerpt(post.frontMatterExcerpt);
-  return given && !isCutMidWord(given) ? given : undefined;
 }

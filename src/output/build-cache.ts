@@ -87,6 +87,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (site, file)
    );
    CREATE INDEX post_pages_by_category ON post_pages (site, category_slug);`,
+  `-- Heads now carry the post's excerpt (the list pages show it without reading bodies): the heads kept
+   -- without one are read again from their files.
+   DELETE FROM posts;`,
 ];
 
 /** What builds keep between runs. Sites and content folders are named by short ids (see core/context.ts). */

@@ -70,8 +70,11 @@ export function planPages<P extends PagePost>(posts: readonly P[], pattern: stri
     for (const [i, post] of list.entries()) {
       const previous = neighbour(list[i + 1]);
       const next = neighbour(list[i - 1]);
+      // Fields listed one by one: an object's JSON depends on the order its keys were set in, which differs
+      // between a head and a row (a full build and an incremental one then disagreed on every print).
+      const link = (n: PageNeighbour | undefined) => (n === undefined ? null : [n.slug, n.title, n.category.slug, n.category.name]);
       const print = createHash('sha1')
-        .update(JSON.stringify([key, post.hash, post.slug, post.category, previous ?? null, next ?? null]))
+        .update(JSON.stringify([key, post.hash, post.slug, post.category.slug, post.category.name, link(previous), link(next)]))
         .digest('hex');
       planned.push({ path: pagePathOf(post, pattern), post, previous, next, print });
     }

@@ -1,5 +1,5 @@
 // The front page, each category's page and their follow-on pages (`page/2/`, …), planned from post heads:
-// which posts each page lists and everything it shows but the excerpts (read only for the pages written).
+// which posts each page lists and everything it shows (each head carries its excerpt).
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { PostHead } from '../content/schema.js';
@@ -17,7 +17,6 @@ export interface ListedPost {
   datetime: string;
   /** The date in the site's language and timezone. */
   date: string;
-  /** Filled in from the post's excerpt when the page is rendered. */
   excerpt: string;
   category: { name: string; url: string };
 }
@@ -39,7 +38,7 @@ export interface ListPage {
   /** Output file, relative to OUT. */
   path: string;
   template: 'index' | 'category';
-  /** The posts it lists, in order: their excerpts fill in `view().posts[i].excerpt`. */
+  /** The posts it lists, in order. */
   posts: PostHead[];
   /** Everything the view is made from but the settings: equal prints, equal views. */
   print: unknown;
@@ -72,7 +71,7 @@ export function planListPages(groups: readonly ChannelGroup[], channels: readonl
       url: postUrl(post, site.url, config.feeds.postPath),
       datetime: date.toISO({ suppressMilliseconds: true }) ?? post.date.toISOString(),
       date: date.toLocaleString(DateTime.DATE_MED),
-      excerpt: '',
+      excerpt: post.excerpt,
       category: { name: post.category.name, url: categoryUrl(post.category.slug) },
     };
   };
@@ -85,7 +84,7 @@ export function planListPages(groups: readonly ChannelGroup[], channels: readonl
         path: listPagePath(group.dir, page),
         template,
         posts,
-        print: [group.dir, page, pages, base, posts.map((p) => [p.hash, p.slug, p.title, p.date.getTime(), p.category.name, p.category.slug])],
+        print: [group.dir, page, pages, base, posts.map((p) => [p.slug, p.title, p.date.getTime(), p.excerpt, p.category.name, p.category.slug])],
         view: () => ({
           ...base,
           posts: posts.map(listed),

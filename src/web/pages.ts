@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Liquid, LookupType } from 'liquidjs';
+import { Liquid } from 'liquidjs';
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { FeedChannel } from '../feeds/model.js';
@@ -31,9 +31,9 @@ export async function loadPages(templatesDir: string): Promise<Pages> {
   const engine = new Liquid({ templates, extname: '.html.liquid', outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true, cache: true });
   for (const name of names) {
     try {
-      // Parsed synchronously into the cache, as a page, a layout and a partial (cached apart): an async
-      // parse would cache a promise, which a later synchronous render (post pages) cannot use.
-      for (const as of [LookupType.Root, LookupType.Layouts, LookupType.Partials]) engine.parseFileSync(name.slice(0, -'.html.liquid'.length), as);
+      // Parsed (and cached) synchronously, as every page is rendered: an async parse would cache a
+      // promise, which a synchronous render cannot use.
+      engine.parseFileSync(name.slice(0, -'.html.liquid'.length));
     } catch (cause) {
       throw liquidError(dir, cause);
     }

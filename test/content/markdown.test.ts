@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanBody, markdownToHtml, paragraphTexts } from '../../src/content/markdown.js';
+import { paragraphTexts } from '../../src/content/excerpt.js';
+import { cleanBody, markdownToHtml } from '../../src/content/markdown.js';
 
 const BASE = 'https://ex.com/posts/a/';
 const render = (md: string) => markdownToHtml(cleanBody(md), BASE);

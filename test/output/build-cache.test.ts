@@ -43,6 +43,7 @@ const entry = (title: string, hash = `hash-of-${title}`): CacheEntry => ({
     title,
     date: '2026-11-20T08:00:00.000Z',
     updated: null,
+    excerpt: `The excerpt of ${title}.`,
     frontMatterExcerpt: null,
     coverImage: null,
     author: null,
@@ -107,8 +108,8 @@ function expectFreshAndWorking(cache: BuildCache, file: string): void {
   cache.saveBuild('site', { state: state('k2') });
   expect(cache.readState('site')?.key).toBe('k2');
   const db = new Database(file, { readonly: true });
-  // Every migration ran: the post pages table is the second.
-  expect(db.pragma('user_version', { simple: true })).toBe(2);
+  // Every migration ran: the post pages table is the second, heads with excerpts the third.
+  expect(db.pragma('user_version', { simple: true })).toBe(3);
   db.close();
 }
 
@@ -138,6 +139,23 @@ describe('the build cache keeps', () => {
     expect(posts.entries().get('b.md')).toEqual(entry('B2'));
     // Another content folder in the same file is another cache.
     expect(cache.postCache('other', 'UTC').entries()).toEqual(new Map());
+  });
+
+  it('no post head kept before heads carried their excerpt: the third migration has them read again', async () => {
+    const folder = await cacheFolder();
+    const cache = folder.open();
+    cache.postCache('content', 'UTC').save([['a.md', entry('A')]], []);
+    cache.saveBuild('site', { state: state('k1') });
+    cache.close();
+    // The file as the second schema left it.
+    const db = new Database(folder.file);
+    db.pragma('user_version = 2');
+    db.close();
+    const again = folder.open();
+    expect(again.postCache('content', 'UTC').entries()).toEqual(new Map());
+    // Only the heads: the build state stays.
+    expect(again.readState('site')?.key).toBe('k1');
+    expect(folder.logged).toEqual([]);
   });
 
   it('no post entry read in another timezone: they count for nothing, and the first save replaces them all', async () => {
