@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { loadPosts } from '../content/load.js';
 import { readBodies, type ReadPost } from '../content/read-bodies.js';
 import { readPostFile } from '../content/read-entries.js';
+import { cacheEntryOf, contentHash, type StoredHead } from '../content/cache-entry.js';
 import { scanOf, type Scan } from '../content/scan.js';
 import { publishPosts } from '../content/publish.js';
 import { outputsIntact, statOutputs, type BuildState } from '../output/build-state.js';
@@ -85,10 +86,54 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       feeds: config.feeds,
     });
     if (!plan.ok) return { reason: plan.reason };
-    // No changed post is, or was, shown by a feed or the digest: the partial build reads the same few
-    // posts as for a shown one (and no body); only the list pages listing a changed post change, and the
-    // post pages of the changed posts and their neighbours.
+    // No changed post is, or was, shown by a feed or the digest, and none changed what a list page shows
+    // of it (the edit most often made to an old post: its body): no feed, digest or list page changes,
+    // only the changed posts' pages. Else the partial build reads the same few posts as for a shown one
+    // (and no body); only the list pages listing a changed post change, and the post pages of the changed
+    // posts and their neighbours.
+    if (plan.unseen && plan.removed.length === 0 && listedAsBefore(plan.changed)) {
+      const summary: BuildSummary = { ...state.summary, files: scanned.files.length, published: plan.published };
+      const pages = config.feeds.postPages ? await postPages(await loadPages(templatesDir), changesOf(index, plan)) : undefined;
+      // Only the state is saved: the post cache keeps the heads the full build read, and the next build,
+      // seeing those files changed, reads them again.
+      cache.saveBuild(id, {
+        state: { key, nextChangeAt: state.nextChangeAt, outputs: state.outputs, channelPrints: state.channelPrints, summary },
+        pages: pages?.rows,
+      });
+      return {
+        report: {
+          ...base,
+          ...fromSummary(summary),
+          written: pages?.written ?? [],
+          unchanged: [...state.outputs.map((o) => o.path), ...(pages?.unchanged ?? [])],
+          removed: pages?.removed ?? [],
+          aborted: false,
+          mode: 'incremental',
+        },
+      };
+    }
     return partialBuild(state, scanned, index, plan, key);
+  }
+
+  /**
+   * True when each of these (changed, not added) files shows on a list page exactly what its head in
+   * the post cache shows: title, slug, date, category, excerpt, draft. Reads only these files.
+   */
+  function listedAsBefore(files: readonly string[]): boolean {
+    const before = cache.postCache(short(contentDir), config.site.timezone).entries(files);
+    const listed = (h: StoredHead) => JSON.stringify([h.title, h.slug, h.date, h.category.name, h.category.slug, h.excerpt, h.draft]);
+    return files.every((file) => {
+      const old = before.get(file)?.head;
+      if (old === undefined) return false;
+      let bytes: Buffer;
+      try {
+        bytes = readPostFile(path.join(contentDir, ...file.split('/')));
+      } catch {
+        return false;
+      }
+      const now = cacheEntryOf(file, bytes, { size: bytes.length, mtimeMs: 0 }, contentHash(bytes), config.site.timezone).head;
+      return now !== undefined && listed(now) === listed(old);
+    });
   }
 
   /**

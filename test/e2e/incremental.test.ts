@@ -326,6 +326,33 @@ describe('incremental builds', () => {
     expect(gap.reason).toBe('a post left the feed of the site, and the next one down was not read');
   });
 
+  it('a body edit to a post no output shows, leaving its excerpt alone, rewrites only its own page; one changing its excerpt rewrites the list pages too', async () => {
+    const { content, out, data } = await newSite('old-body-edit');
+    const first = 'A first paragraph long enough to read as prose, which the excerpt is taken from.';
+    const body = (second: string) => `${first}\n\n${second}`;
+    for (let age = 10; age < 30; age++) await writeFile(path.join(content, `p-${age}.md`), source(post(`P ${age}`, age, body('Second.'))));
+    await build(content, out, data);
+    const outputs = snapshot(out);
+    await writeFile(path.join(content, 'p-29.md'), source(post('P 29', 29, body('Second, edited.'))));
+    const edited = await build(content, out, data);
+    expect(edited.mode).toBe('incremental');
+    expect(edited.written).toEqual(['posts/p-29/index.html']);
+    const after = snapshot(out);
+    expect(after['posts/p-29/index.html']).toContain('Second, edited.');
+    const others = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).filter(([name]) => name !== 'posts/p-29/index.html'));
+    expect(others(after)).toEqual(others(outputs));
+    expect((await build(content, out, data)).mode).toBe('up-to-date');
+    // The first paragraph is the excerpt every list page shows: the two listing it are rewritten.
+    await writeFile(
+      path.join(content, 'p-29.md'),
+      source(post('P 29', 29, `A new first paragraph, long enough to read as prose, for the excerpt.\n\nSecond, edited.`)),
+    );
+    const excerpt = await build(content, out, data);
+    expect(excerpt.mode).toBe('incremental');
+    expect([...excerpt.written].sort()).toEqual(['categories/science/page/2/index.html', 'page/2/index.html', 'posts/p-29/index.html']);
+    expect(snapshot(out)['page/2/index.html']).toContain('A new first paragraph');
+  });
+
   it('with post pages off (feeds.postPages: false), an edit no feed or digest shows writes only the list pages listing it', async () => {
     const { content, out, data } = await newSite('old-edit-no-pages');
     await writeTwentyPosts(content);
