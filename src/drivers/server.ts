@@ -49,7 +49,8 @@ const pageDirectives = (pages: Pages, config: Readonly<Config>): Directives => (
   // The pages' one <style> element and the preview's style attributes: injected CSS cannot run code,
   // and every value a page shows is escaped; hashes would break pages built by an older template.
   'style-src': ["'self'", "'unsafe-inline'"],
-  'img-src': ["'self'", 'data:'],
+  // Post pages show their cover and the images in their bodies, which live on other hosts.
+  'img-src': ["'self'", 'https:', 'http:', 'data:'],
   // The preview page frames its own digest (/preview/digest.html).
   'frame-src': ["'self'"],
   // Forms post to site.url, which is this server behind its proxy but another origin on loopback.

@@ -38,6 +38,7 @@ export interface PostSource {
   category: string;
   tags?: readonly string[];
   draft?: boolean;
+  coverImage?: string;
   /** Markdown; by default one line naming the title. */
   body?: string;
 }
@@ -53,6 +54,7 @@ export function postSource(p: PostSource): string {
   const lines = ['---', `title: ${JSON.stringify(p.title)}`, `date: ${p.date}`, `category: ${JSON.stringify(p.category)}`];
   if (p.tags) lines.push(`tags: [${p.tags.map((t) => JSON.stringify(t)).join(', ')}]`);
   if (p.draft) lines.push('draft: true');
+  if (p.coverImage) lines.push(`coverImage: ${JSON.stringify(p.coverImage)}`);
   const body = p.body ?? `${p.title}, in a few words.`;
   return `${lines.join('\n')}\n---\n${body.endsWith('\n') ? body : `${body}\n`}`;
 }
