@@ -15,28 +15,15 @@ import path from 'node:path';
 export async function makeFolder(dir: string): Promise<void> {
   // On the thread pool: a build makes a folder per post page, and here each took 0.5 ms of the main thread.
   const target = path.resolve(dir);
-  const missing: string[] = [];
-  for (let current = target; ; current = path.dirname(current)) {
-    try {
-      await mkdir(current);
-      if (current === target) return;
-      break;
-    } catch (err) {
-      if (isCode(err, 'EEXIST') && (await isFolder(current))) {
-        if (current === target) return;
-        break;
-      }
-      if (!isCode(err, 'ENOENT') || path.dirname(current) === current) throw err;
-      missing.push(current);
-    }
+  try {
+    await mkdir(target);
+    return;
+  } catch (err) {
+    if (isCode(err, 'EEXIST') && (await isFolder(target))) return;
+    if (!isCode(err, 'ENOENT')) throw err;
   }
-  for (const level of missing.reverse()) {
-    try {
-      await mkdir(level);
-    } catch (err) {
-      if (!(isCode(err, 'EEXIST') && (await isFolder(level)))) throw err;
-    }
-  }
+  // A missing parent: rare (once per new folder tree), made level by level as below.
+  makeFolderSync(target);
 }
 
 /** makeFolder, synchronous: for code that cannot wait (opening the database, writing a cache file). */
