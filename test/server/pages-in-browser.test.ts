@@ -6,6 +6,23 @@ import type { Browser } from 'playwright-core';
 import { type DigestServer, HAS_CHROMIUM, launchChromium, startDigestServer } from '../helpers/digest-in-browser.js';
 import { startServedSite, type ServedSite } from '../helpers/served-site.js';
 
+interface Measured {
+  scrollWidth: number;
+  viewport: number;
+  images: Array<{ src: string; loaded: boolean; width: number; column: number }>;
+}
+/** Page-side JavaScript, as text (the project's TypeScript has no DOM library): the page's width and each image's box. */
+const MEASURE = `(() => ({
+  scrollWidth: document.documentElement.scrollWidth,
+  viewport: window.innerWidth,
+  images: [...document.images].map((img) => ({
+    src: img.src,
+    loaded: img.complete && img.naturalWidth > 0,
+    width: img.getBoundingClientRect().width,
+    column: (img.closest('main') ?? document.body).getBoundingClientRect().width,
+  })),
+}))()`;
+
 const LONG = 'https://example.com/an/address/with/no/place/to/break/it/that/goes/on/and/on/and/on/for/ever';
 
 describe.skipIf(!HAS_CHROMIUM)('the site pages in Chromium', () => {
@@ -52,16 +69,7 @@ describe.skipIf(!HAS_CHROMIUM)('the site pages in Chromium', () => {
       ] as const) {
         const res = await page.goto(site.base + path, { waitUntil: 'load' });
         expect(res?.status(), path).toBe(status);
-        const seen = await page.evaluate(() => ({
-          scrollWidth: document.documentElement.scrollWidth,
-          viewport: window.innerWidth,
-          images: [...document.images].map((img) => ({
-            src: img.src,
-            loaded: img.complete && img.naturalWidth > 0,
-            width: img.getBoundingClientRect().width,
-            column: (img.closest('main') ?? document.body).getBoundingClientRect().width,
-          })),
-        }));
+        const seen = (await page.evaluate(MEASURE)) as Measured;
         expect(seen.scrollWidth, `${path}: no sideways scroll`).toBeLessThanOrEqual(seen.viewport);
         for (const img of seen.images) {
           expect(img.loaded, `${path}: ${img.src} loaded`).toBe(true);
