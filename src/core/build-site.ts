@@ -18,6 +18,7 @@ import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type
 import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
+import { makeFolder } from '../output/mkdir.js';
 import { loadPages, renderFeedPage, type Pages } from '../web/pages.js';
 import { toSlug } from '../content/slug.js';
 import { frontAndCategoryPages } from './site-pages.js';
@@ -318,6 +319,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         state!.outputs.filter((o) => feedFiles(c).includes(o.path)),
       );
     const pages = await loadPages(templatesDir);
+    // The output folder first: an unusable --out is reported as itself, not as the first page's folder.
+    await makeFolder(outDir);
     // Pages are not among the outputs a build where nothing changed stats: the build cache keeps them.
     const postPagesDone = await postPages(pages, input.pages);
     // The front page, category pages and 404.html. They list every post, but from its head: a post no feed
