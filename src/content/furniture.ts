@@ -12,7 +12,7 @@ export type RemovalRule =
   | 'posted'
   /** "Image Credits:", "Photo:", "Credit:", "Photograph:"… at the top. */
   | 'image-credit'
-  /** A name-shaped line just above the repeated title or right under the credit or posted line, or "By …". */
+  /** "By …", or a name-shaped line under other furniture: just above the repeated title, or right under the credit or posted line. */
   | 'byline'
   /** The post's own title, repeated in the body where the article starts. */
   | 'title-repeat'
@@ -326,10 +326,11 @@ function readHead(lines: string[], head: number[], isTitleNext: boolean) {
     else byline ??= kind.name;
   });
   if (pendingLabel !== undefined) kinds[head.length - 1] = undefined;
-  // A bare name is a byline only where bylines sit: just above the title, or under the credit or the time.
+  // A bare name is a byline only where bylines sit: just above the title, or under the credit or the time;
+  // never the first line ("In Brief" is name-shaped: a kicker comes first).
   head.forEach((i, k) => {
     if (kinds[k] !== undefined || !isNameShaped(lines[i]!.trim())) return;
-    const isAboveTitle = isTitleNext && k === head.length - 1;
+    const isAboveTitle = isTitleNext && k > 0 && k === head.length - 1;
     const isUnderCredit = k > 0 && (kinds[k - 1] === 'image-credit' || kinds[k - 1] === 'posted');
     if (isAboveTitle || isUnderCredit) {
       kinds[k] = 'byline';
