@@ -3,6 +3,7 @@
 // security headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { textContrast } from '../helpers/contrast.js';
 import { type DigestServer, HAS_CHROMIUM, launchChromium, startDigestServer } from '../helpers/digest-in-browser.js';
 import { startServedSite, type ServedSite } from '../helpers/served-site.js';
 
@@ -78,6 +79,44 @@ describe.skipIf(!HAS_CHROMIUM)('the site pages in Chromium', () => {
         if (path === '/posts/covered/') expect(seen.images.map((i) => new URL(i.src).pathname)).toEqual(['/cover.png', '/figure.png']);
       }
       expect(blocked).toEqual([]);
+      await context.close();
+    });
+  }
+});
+
+describe.skipIf(!HAS_CHROMIUM)('the site pages in light and dark mode (Chromium)', () => {
+  let site: ServedSite;
+  let browser: Browser;
+  beforeAll(async () => {
+    site = await startServedSite();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`${colorScheme}: text, links and muted lines meet 4.5:1 against their background on the front, post, category and 404 pages`, async () => {
+      const context = await browser.newContext({ viewport: { width: 375, height: 800 }, colorScheme });
+      const page = await context.newPage();
+      for (const path of ['/', '/posts/borrowscope/', '/categories/science/', '/no/such/page/']) {
+        await page.goto(site.base + path, { waitUntil: 'load' });
+        const samples = await textContrast(page);
+        // Not vacuous: each page has text and links, and all but the 404 page muted lines (dates, meta).
+        const kinds = path.startsWith('/no/') ? (['text', 'link'] as const) : (['text', 'link', 'muted'] as const);
+        for (const kind of kinds)
+          expect(
+            samples.some((s) => s.kind === kind),
+            `${path}: ${kind}`,
+          ).toBe(true);
+        expect(samples.filter((s) => s.ratio < 4.5).map((s) => `${path} ${s.kind} "${s.text}": ${s.ratio.toFixed(2)}:1`)).toEqual([]);
+        // Dark means dark, light means light (a button has its own colour; its contrast is checked above).
+        for (const s of samples.filter((s) => s.kind !== 'button')) {
+          if (colorScheme === 'dark') expect(s.background, `${path} ${s.text}`).toBeLessThan(0.05);
+          else expect(s.background, `${path} ${s.text}`).toBeGreaterThan(0.8);
+        }
+      }
       await context.close();
     });
   }
