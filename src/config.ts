@@ -229,6 +229,41 @@ export const ScheduleConfig = z.strictObject({
 });
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
+/** A regular expression's source, checked to compile (matched against a trimmed line, case-insensitive). */
+const linePattern = named(
+  z.string().check(
+    z.minLength(1),
+    z.refine(
+      (source) => {
+        try {
+          new RegExp(source, 'iu');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: (issue) => `expected a regular expression, got ${JSON.stringify(issue.input)}, which does not compile` },
+    ),
+  ),
+  'regular expression',
+);
+
+export const CleanConfig = z.strictObject({
+  dropLines: about(
+    z._default(z.array(linePattern), []),
+    'Lines a site\'s scraped bodies carry that the built-in rules do not know, dropped wherever they are (outside code blocks): regular expressions matched case-insensitively against each trimmed line, e.g. `"^Sign up for our newsletter"`.',
+  ),
+  endMarkers: about(
+    z._default(z.array(linePattern), []),
+    'Lines that end the article, e.g. `"^More from"`: the line and everything after it are dropped. Regular expressions as in `clean.dropLines`.',
+  ),
+  zones: about(
+    z._default(z.record(z.string().check(z.regex(/^[A-Z]{2,5}$/, 'expected a zone abbreviation such as "IST"')), z.union([int(-720, 840), timezone])), {}),
+    'Time-zone abbreviations in "Posted:" lines, added to or overriding the built-in ones: minutes east of UTC or an IANA zone, e.g. `{ "IST": 60 }` for Irish Summer Time (built in, IST is India).',
+  ),
+});
+export type CleanConfig = z.infer<typeof CleanConfig>;
+
 // A missing section is its own defaults: worked out when a config is parsed, not at import.
 const section = <S extends z.ZodMiniObject>(schema: S) => z._default(schema, () => schema.parse({}) as never);
 
@@ -236,6 +271,7 @@ export const Config = z.strictObject({
   site: about(section(SiteConfig), 'The site: its name, address, author and timezone.'),
   feeds: about(section(FeedsConfig), 'The feeds: how many items, per-tag channels, post URLs, WebSub.'),
   paths: about(section(PathsConfig), 'Where posts are read from and everything is written to.'),
+  clean: about(section(CleanConfig), "Cleaning scraped bodies: the site's own furniture lines and end markers (see docs/posts.md)."),
   email: about(section(EmailConfig), 'The digest email and the other messages: sender, subject, footer.'),
   delivery: about(section(DeliveryConfig), 'Sending: connections, rate, retries, DKIM, confirmation links.'),
   server: about(section(ServerConfig), 'The HTTP server of `start` and `serve`.'),

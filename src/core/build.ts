@@ -1,6 +1,7 @@
 // Use cases that write the site: build() and the scheduler's rebuild() (with its WebSub ping).
 // This module is what a build where nothing changed runs: stat the posts, compare with the last build's
 // state, done. Everything that parses, renders or writes is loaded only when a build has work to do.
+import type { Explanation } from './explain.js';
 import path from 'node:path';
 import { defaultWindow } from '../digest/build.js';
 import { originOf } from '../config.js';
@@ -76,7 +77,13 @@ export function siteBuilder(ctx: CoreContext): SiteBuilder {
     }
   }
 
-  return { build };
+  /** Loaded only for `--explain`: a build where nothing changed loads no parser. */
+  async function explain(file: string): Promise<Explanation> {
+    const { explainPost } = await import('./explain.js');
+    return explainPost(file, { cwd: deps.cwd, timezone: config.site.timezone, clean: config.clean });
+  }
+
+  return { build, explain };
 }
 
 /** rebuild(): a build, recorded in the store (`status` shows it), and a WebSub ping for each changed feed. */

@@ -1,5 +1,6 @@
 // The core's vocabulary: what each use case takes and returns, the capabilities they are grouped in, and
 // the dependencies each capability requires. Types only; core.ts, core/* and the drivers import them.
+import type { Explanation } from './explain.js';
 import type { Category } from '../content/schema.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { SendOptions, SendReport } from '../delivery/send-digest.js';
@@ -181,6 +182,8 @@ export interface MemoryPreview {
 /** Writes the site: feeds, pages, OPML, digest.json. Needs: config, clock. */
 export interface SiteBuilder {
   build(options?: BuildOptions): Promise<BuildReport>;
+  /** What the cleanup of scraped bodies keeps and removes of one post file (`build --explain FILE`). */
+  explain(file: string): Promise<Explanation>;
 }
 
 /** The scheduler's rebuild. Needs: a site builder, the store (to record when), fetch. */

@@ -1,5 +1,6 @@
 // `broadsheet build`: load the posts, write every feed and page. Parse, one core call, print.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Explanation } from '../core/explain.js';
 import type { BuildReport, SiteBuilder } from '../core/types.js';
 import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, type CliIo } from './cli-args.js';
 
@@ -9,6 +10,7 @@ const BUILD_OPTIONS = {
   strict: { type: 'boolean' },
   drafts: { type: 'boolean' },
   future: { type: 'boolean' },
+  explain: { type: 'string' },
   ...JSON_OPTION,
 } as const satisfies ParseArgsConfig['options'];
 
@@ -19,6 +21,11 @@ export function parseBuildArgs(args: readonly string[]) {
 }
 
 export async function runBuild(values: BuildArgs, io: CliIo, site: SiteBuilder): Promise<number> {
+  if (values.explain !== undefined) {
+    const explanation = await site.explain(values.explain);
+    io.stdout.write(values.json ? jsonDocument(explanationDocument(explanation)) : formatExplanation(explanation));
+    return 0;
+  }
   const started = performance.now();
   const report = await site.build(values);
   const ms = performance.now() - started;
@@ -81,4 +88,46 @@ function formatBuild(report: BuildReport, ms: number, cwd: string): string {
     `Done in ${Math.round(ms)} ms${report.mode === 'full' && report.reason ? ` (full build: ${report.reason})` : MODE_NOTE[report.mode]}${report.errors.length + report.warnings.length ? `, with ${report.errors.length} error(s) and ${report.warnings.length} warning(s)` : ''}.`,
     '',
   ].join('\n');
+}
+
+/** `build --explain FILE`: each line the cleanup removes, by rule; what it keeps; the facts it found. */
+function formatExplanation({ file, title, cut }: Explanation): string {
+  const facts = cut.facts;
+  const time = (p: typeof facts.posted) =>
+    p === undefined
+      ? undefined
+      : p.time === undefined
+        ? `${p.text} (no exact time read)`
+        : `${p.text} → ${p.time.instant.toISOString()} (${p.time.zone}; ${p.time.dayAgreement})`;
+  const factLines = [
+    ['writer', facts.byline],
+    ['posted', time(facts.posted)],
+    ['updated', time(facts.updated)],
+    ['image credit', facts.imageCredit],
+    ['topics', facts.topics?.join(', ')],
+  ].flatMap(([name, value]) => (value === undefined ? [] : [`  ${name!.padEnd(14)}${value}`]));
+  const width = Math.max(4, ...cut.removed.map((r) => r.rule.length));
+  const kept = cut.article.split('\n').filter((l) => l.trim() !== '').length;
+  return [
+    `${file}: "${title}"`,
+    cut.kind === 'kept'
+      ? `Kept as it is (${cut.reason.code}): ${cut.reason.message.replace(/^kept as it is:\s*/i, '')}`
+      : `Article: ${kept} line(s) kept; ${cut.removed.length} line(s) of page furniture removed (numbered as lines of the body once tabs and blank runs are cleaned):`,
+    ...cut.removed.map((r) => `  ${String(r.line).padStart(4)}  ${r.rule.padEnd(width)}  ${r.text.trim().slice(0, 100)}`),
+    ...(factLines.length > 0 ? ['What the furniture said:', ...factLines] : []),
+    '',
+  ].join('\n');
+}
+
+/** `build --explain FILE --json`. */
+function explanationDocument({ file, title, cut }: Explanation) {
+  return {
+    file,
+    title,
+    kind: cut.kind,
+    reason: cut.kind === 'kept' ? cut.reason : null,
+    article: cut.article,
+    removed: cut.removed,
+    facts: cut.facts,
+  };
 }

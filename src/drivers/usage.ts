@@ -84,12 +84,15 @@ ${WHERE}
   --strict        fail (exit 1) on any invalid post or warning, and write nothing
   --drafts        include posts marked draft: true
   --future        include posts dated in the future
+  --explain FILE  build nothing: show what the cleanup of scraped bodies keeps and removes of
+                  this post, by which rule, and the writer, time and image credit it finds
   --json          print the report as one JSON document
   -h, --help      show this help
 
 Examples:
   broadsheet build
   broadsheet build --strict --content posts/ --out site/
+  broadsheet build --explain content/2026-11-23-regional-lenders-pause-bnpl-partnerships.md
 `,
   digest: `Usage: broadsheet digest [options]
 

@@ -54,6 +54,7 @@ describe('capabilities', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
         'build',
+        'explain',
         'rebuild',
         'addSubscriber',
         'removeSubscriber',
