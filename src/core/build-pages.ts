@@ -8,7 +8,7 @@ import { readBodies, readPostWhole, type ReadPost } from '../content/read-bodies
 import type { PostHead } from '../content/schema.js';
 import { toEntry } from '../feeds/build.js';
 import type { BuildCache } from '../output/build-cache.js';
-import { planPages, postOfRow, type PagePost, type PageRow, type PlannedPage } from '../output/post-pages.js';
+import { planPages, postOfRow, rowOf, type PagePost, type PageRow, type PlannedPage } from '../output/post-pages.js';
 import { saveFiles } from '../output/save.js';
 import type { OutputFile } from '../feeds/build.js';
 import type { Pages } from '../web/pages.js';
@@ -118,23 +118,7 @@ export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promis
     const saved = await saveFiles(deps.outDir, files, { durable: false });
     outcome.written.push(...saved.written);
     outcome.unchanged.push(...saved.unchanged);
-    for (const page of batch) {
-      const stat = statSync(path.join(deps.outDir, ...page.path.split('/')));
-      const { post } = page;
-      outcome.rows.put.push({
-        file: post.file,
-        path: page.path,
-        categorySlug: post.category.slug,
-        categoryName: post.category.name,
-        dateMs: post.date.getTime(),
-        slug: post.slug,
-        title: post.title,
-        hash: post.hash,
-        print: page.print,
-        size: stat.size,
-        mtimeMs: stat.mtimeMs,
-      });
-    }
+    for (const page of batch) outcome.rows.put.push(rowOf(page, statSync(path.join(deps.outDir, ...page.path.split('/')))));
   };
   for (let start = 0; start < toRender.length; start += BATCH) {
     const batch = toRender.slice(start, start + BATCH);

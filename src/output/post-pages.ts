@@ -85,6 +85,24 @@ export function planPages<P extends PagePost>(posts: readonly P[], pattern: stri
 const neighbour = (post: PagePost | undefined): PageNeighbour | undefined =>
   post === undefined ? undefined : { slug: post.slug, title: post.title, category: post.category };
 
+/** The row the build cache keeps for a page written: the page, and its file's size and time as written. */
+export function rowOf(page: PlannedPage, file: { size: number; mtimeMs: number }): PageRow {
+  const { post } = page;
+  return {
+    file: post.file,
+    path: page.path,
+    categorySlug: post.category.slug,
+    categoryName: post.category.name,
+    dateMs: post.date.getTime(),
+    slug: post.slug,
+    title: post.title,
+    hash: post.hash,
+    print: page.print,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+  };
+}
+
 /** A kept row as the post it stands for (unchanged since the build that wrote it). */
 export function postOfRow(row: PageRow, categoryName = row.categoryName): PagePost {
   return {

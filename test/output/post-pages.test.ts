@@ -1,7 +1,7 @@
 // Planning post pages: which page shows what, and prints that a full build (heads) and an incremental
 // one (build cache rows) compute alike.
 import { describe, expect, it } from 'vitest';
-import { planPages, postOfRow, type PagePost, type PageRow } from '../../src/output/post-pages.js';
+import { planPages, postOfRow, rowOf, type PagePost } from '../../src/output/post-pages.js';
 
 const head = (file: string, day: number, title = file): PagePost => ({
   file,
@@ -11,21 +11,6 @@ const head = (file: string, day: number, title = file): PagePost => ({
   hash: `hash-${file}`,
   // Key order as the loader sets it.
   category: { name: 'Science', slug: 'science' },
-});
-
-/** The row a build keeps for a planned page (the build cache's column order). */
-const rowOf = (post: PagePost, print: string): PageRow => ({
-  file: post.file,
-  path: `posts/${post.slug}/index.html`,
-  categorySlug: post.category.slug,
-  categoryName: post.category.name,
-  dateMs: post.date.getTime(),
-  slug: post.slug,
-  title: post.title,
-  hash: post.hash,
-  print,
-  size: 1,
-  mtimeMs: 1,
 });
 
 describe('planPages', () => {
@@ -41,7 +26,7 @@ describe('planPages', () => {
   it('gives a post the same print from its head as from the row its last build kept', () => {
     const heads = [head('a.md', 1), head('b.md', 2), head('c.md', 3)];
     const full = planPages(heads, '/posts/:slug/', 'k');
-    const rows = full.map((p) => rowOf(p.post, p.print));
+    const rows = full.map((p) => rowOf(p, { size: 1, mtimeMs: 1 }));
     // An incremental build: b's head read again, its neighbours from their rows.
     const incremental = planPages([postOfRow(rows[0]!), heads[1]!, postOfRow(rows[2]!)], '/posts/:slug/', 'k');
     expect(incremental.map((p) => p.print)).toEqual(full.map((p) => p.print));
