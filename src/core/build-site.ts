@@ -21,7 +21,7 @@ import { saveFiles } from '../output/save.js';
 import { makeFolder } from '../output/mkdir.js';
 import { loadPages, renderFeedPage, type Pages } from '../web/pages.js';
 import { toSlug } from '../content/slug.js';
-import { frontAndCategoryPages } from './site-pages.js';
+import { frontAndCategoryPages, type PageToWrite } from './site-pages.js';
 import { buildPostPages, type PagesOutcome, type PagesScope } from './build-pages.js';
 import { fromSummary, sha1, type BuildJob, type BuildSummary } from './build-job.js';
 import { filesFingerprint, short, type CoreContext } from './context.js';
@@ -204,6 +204,21 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   }
 
   /**
+   * List pages rendered and saved a hundred at a time: their HTML is not all held at once (10,000 pages at
+   * 50,000 posts, each a rope of Liquid's output until written).
+   */
+  async function saveListPages(pages: readonly PageToWrite[]) {
+    const report = { written: [] as string[], unchanged: [] as string[] };
+    for (let start = 0; start < pages.length; start += 100) {
+      const batch = pages.slice(start, start + 100).map((page) => ({ path: page.path, body: page.render() }));
+      const saved = await saveFiles(outDir, batch, { durable: false });
+      report.written.push(...saved.written);
+      report.unchanged.push(...saved.unchanged);
+    }
+    return report;
+  }
+
+  /**
    * Every published post's head, for the list pages (which list them all): from the post cache, only the
    * changed files parsed, no body read. Published as a full build publishes them.
    */
@@ -340,11 +355,11 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       { path: 'feed.xsl', body: pages.feedXsl },
       ...channels.map((c) => ({ path: c.dir ? `${c.dir}/feed.html` : 'feed.html', body: renderFeedPage(pages, c, c.urls.rss, config) })),
     ];
-    const files = [...feeds, ...site.files];
+    const paths = new Set([...feeds.map((f) => f.path), ...site.pages.map((p) => p.path)]);
     // Feeds are polled: synced to disk, with compressed copies so no request compresses one. The list
     // pages (thousands at 10,000 posts) are read far less: written plain (the server compresses them per
     // request) and without waiting for the disk (a build that finds one not as it left it writes it again).
-    const saved = await Promise.all([saveFiles(outDir, feeds, { precompress: true }), saveFiles(outDir, site.files, { durable: false })]).then(([a, b]) => ({
+    const saved = await Promise.all([saveFiles(outDir, feeds, { precompress: true }), saveListPages(site.pages)]).then(([a, b]) => ({
       written: [...a.written, ...b.written],
       unchanged: [...a.unchanged, ...b.unchanged],
     }));
@@ -352,11 +367,12 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       .filter(isCurrent)
       .flatMap(feedFiles)
       .concat('feeds.opml', site.kept)
-      .filter((p) => !files.some((f) => f.path === p));
-    const outputs = [...files.map((f) => f.path), ...kept];
+      .filter((p) => !paths.has(p));
+    const outputs = [...paths, ...kept];
+    const inOutputs = new Set(outputs);
     // A category or tag that lost its last post: the files the previous build wrote for it go, so
     // readers get a 404 rather than a feed frozen in time. Only files Broadsheet itself wrote are removed.
-    const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !outputs.includes(p));
+    const removed = (state?.outputs ?? []).map((o) => o.path).filter((p) => !inOutputs.has(p));
     for (const stale of removed) {
       const file = path.join(outDir, ...stale.split('/'));
       // With the compressed copies saveFiles keeps beside it.

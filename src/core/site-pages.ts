@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { outputsIntact, type BuildState } from '../output/build-state.js';
-import type { ChannelGroup, OutputFile } from '../feeds/build.js';
+import type { ChannelGroup } from '../feeds/build.js';
 import type { FeedChannel } from '../feeds/model.js';
 import { planListPages } from '../web/list-pages.js';
 import { renderListPage, renderNotFoundPage, type Pages } from '../web/pages.js';
@@ -12,8 +12,15 @@ import { renderListPage, renderNotFoundPage, type Pages } from '../web/pages.js'
 /** Prefix of the list pages' prints among the build state's channel prints (whose keys are folders). */
 const PRINT_PREFIX = 'page:';
 
+/** A page to write, rendered when it is written (a build holds a batch of pages' HTML at a time, not all). */
+export interface PageToWrite {
+  path: string;
+  render: () => string;
+}
+
 export interface SitePages {
-  files: OutputFile[];
+  /** The list pages whose print changed or whose file is not as written, and 404.html. */
+  pages: PageToWrite[];
   /** List pages kept from the last build (unchanged, in place): outputs of this build too. */
   kept: string[];
   /** Print of every list page, keyed `page:<path>`, to store with the channel prints. */
@@ -47,7 +54,7 @@ export function frontAndCategoryPages(input: {
   };
   const kept = new Set(planned.filter((p) => isCurrent(p.path)).map((p) => p.path));
   const stale = planned.filter((p) => !kept.has(p.path));
-  const files = stale.map((page) => ({ path: page.path, body: renderListPage(pages, page.template, page.view(), config) }));
-  files.push({ path: '404.html', body: renderNotFoundPage(pages, config) });
-  return { files, kept: [...kept], prints };
+  const toWrite: PageToWrite[] = stale.map((page) => ({ path: page.path, render: () => renderListPage(pages, page.template, page.view(), config) }));
+  toWrite.push({ path: '404.html', render: () => renderNotFoundPage(pages, config) });
+  return { pages: toWrite, kept: [...kept], prints };
 }
