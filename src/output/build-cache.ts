@@ -467,12 +467,14 @@ function open(file: string, inode: number | undefined): Connection {
   // Two processes (a build beside `start`) may share the file: a write waits up to 5 s for the other's to end.
   const db = new Database(file, { timeout: 5000 });
   try {
-    // One statement, not two pragmas: a build where nothing changed opens the file for one read.
-    const { version, application } = db
-      .prepare('SELECT v.user_version AS version, a.application_id AS application FROM pragma_user_version AS v, pragma_application_id AS a')
-      .get() as { version: number; application: number };
+    // One statement, so one snapshot: read apart, another process's first migration could commit in
+    // between (version 0 and no id, then its tables), and a new cache looked like someone else's file.
+    const { version, application, tables } = db
+      .prepare(
+        'SELECT v.user_version AS version, a.application_id AS application, (SELECT count(*) FROM sqlite_schema) AS tables FROM pragma_user_version AS v, pragma_application_id AS a',
+      )
+      .get() as { version: number; application: number; tables: number };
     if (version > MIGRATIONS.length) throw new UnusableCache(`is from a newer Broadsheet (schema ${version}, this one knows ${MIGRATIONS.length})`);
-    const tables = version === 0 ? (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n : 0;
     if ((version > 0 || tables > 0) && application !== APPLICATION_ID) throw new UnusableCache('is not a build cache');
     if (version < MIGRATIONS.length) {
       // Readers never wait on the writer, and never see half a build (the mode stays with the file).
