@@ -58,8 +58,8 @@ function inlineScriptHashes(sources: readonly string[]): string[] {
 
 type SiteSettings = Pick<Config, 'site'>;
 
-/** Synchronous: page templates read nothing, and Liquid's async path costs a promise per tag. */
-function render(pages: Pages, name: string, view: Record<string, unknown>): string {
+/** A page template rendered. Synchronous: page templates read nothing, and Liquid's async path costs a promise per tag. */
+export function render(pages: Pages, name: string, view: Record<string, unknown>): string {
   try {
     return pages.engine.renderFileSync(name, view);
   } catch (cause) {
@@ -67,7 +67,8 @@ function render(pages: Pages, name: string, view: Record<string, unknown>): stri
   }
 }
 
-const TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml', json: 'application/feed+json' } as const;
+/** The media type of each feed format, for discovery links. */
+export const TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml', json: 'application/feed+json' } as const;
 
 function siteView(config: SiteSettings) {
   return { title: config.site.title, description: config.site.description, language: config.site.language, url: config.site.url };

@@ -4,11 +4,10 @@
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { Post } from '../content/schema.js';
-import type { FeedEntry } from '../feeds/model.js';
+import { FEED_FILES, type FeedEntry } from '../feeds/model.js';
 import type { PageNeighbour } from '../output/post-pages.js';
-import { liquidError } from '../shared/liquid.js';
 import { postUrl, siteUrl } from '../shared/urls.js';
-import type { Pages } from './pages.js';
+import { render, TYPES, type Pages } from './pages.js';
 
 export type PostPageSettings = Pick<Config, 'site' | 'feeds'>;
 
@@ -20,20 +19,9 @@ export interface PostPageInput {
   next: PageNeighbour | undefined;
 }
 
-const TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml', json: 'application/feed+json' } as const;
-const FEEDS = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
-
-/**
- * The page's HTML. The template gets every value as text, escaped on output, but the body and the JSON-LD.
- * Rendered synchronously: the template reads nothing, and Liquid's async path cost more than the page
- * itself (a promise per tag, per page, 10,000 pages a cold build).
- */
+/** The page's HTML. The template gets every value as text, escaped on output, but the body and the JSON-LD. */
 export function renderPostPage(pages: Pages, input: PostPageInput, config: PostPageSettings): string {
-  try {
-    return pages.engine.renderFileSync('post', postPageView(input, config));
-  } catch (cause) {
-    throw liquidError(pages.dir, cause);
-  }
+  return render(pages, 'post', postPageView(input, config));
 }
 
 export function postPageView({ post, entry, previous, next }: PostPageInput, config: PostPageSettings) {
@@ -44,7 +32,7 @@ export function postPageView({ post, entry, previous, next }: PostPageInput, con
     (['rss', 'atom', 'json'] as const).map((kind) => ({
       type: TYPES[kind],
       title: `${title} (${kind === 'json' ? 'JSON Feed' : kind === 'rss' ? 'RSS' : 'Atom'})`,
-      url: siteUrl(site.url, `${dir}${FEEDS[kind]}`),
+      url: siteUrl(site.url, `${dir}${FEED_FILES[kind]}`),
     }));
   const categoryTitle = `${site.title}: ${post.category.name}`;
   const modified = entry.updated;

@@ -264,12 +264,6 @@ describe('startScheduler', () => {
     vi.useRealTimers();
   });
 
-  function deferred<T>() {
-    let resolve!: (value: T) => void;
-    const promise = new Promise<T>((r) => (resolve = r));
-    return { promise, resolve };
-  }
-
   const idleReport = (campaignId: number | undefined): SendReport => ({
     campaignId,
     resumed: false,
@@ -291,26 +285,10 @@ describe('startScheduler', () => {
       store.close();
       other.close();
     });
-    const runs: Array<ReturnType<typeof deferred<SendReport>>> = [];
-    // A hand-written fake of the core: only the two jobs the scheduler calls.
-    const core = {
-      runDueDigests: () => {
-        const run = deferred<SendReport>();
-        runs.push(run);
-        return run.promise;
-      },
-      rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } satisfies SchedulerDeps['core'];
+    // A hand-written fake of the core: each digest check waits until the test settles it.
+    const { core, runs } = pendingDigestCore();
     const logs: string[] = [];
-    const scheduler = startScheduler({
-      core,
-      store,
-      config: s.config,
-      now: () => new Date(),
-      holder: 'A',
-      isGone: () => false,
-      log: createLogger({ write: (l: string) => logs.push(l) }),
-    });
+    const scheduler = schedulerOf(core, store, s.config, { log: createLogger({ write: (l: string) => logs.push(l) }) });
 
     // The startup check runs at once (runs missed while down are caught up) and holds the lease.
     await vi.advanceTimersByTimeAsync(0);
@@ -350,24 +328,8 @@ describe('startScheduler', () => {
       store.close();
       other.close();
     });
-    const runs: Array<ReturnType<typeof deferred<SendReport>>> = [];
-    const core = {
-      runDueDigests: () => {
-        const run = deferred<SendReport>();
-        runs.push(run);
-        return run.promise;
-      },
-      rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
-    } satisfies SchedulerDeps['core'];
-    const scheduler = startScheduler({
-      core,
-      store,
-      config: s.config,
-      now: () => new Date(),
-      holder: 'A',
-      isGone: () => false,
-      log: createLogger({ write: () => {} }),
-    });
+    const { core, runs } = pendingDigestCore();
+    const scheduler = schedulerOf(core, store, s.config);
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toHaveLength(1);
     expect(scheduler.lostLease).toBe(false);
@@ -405,15 +367,7 @@ describe('startScheduler', () => {
       },
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
     } satisfies SchedulerDeps['core'];
-    const scheduler = startScheduler({
-      core,
-      store,
-      config: s.config,
-      now: () => new Date(),
-      holder: 'A',
-      isGone: () => false,
-      log: createLogger({ write: () => {} }),
-    });
+    const scheduler = schedulerOf(core, store, s.config);
     let stopped = false;
     const stopping = scheduler.stop().then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 50));
@@ -447,16 +401,7 @@ describe('startScheduler', () => {
       changed = onChange;
       return { close: () => void (closed = true) };
     };
-    const scheduler = startScheduler({
-      core,
-      store,
-      config: s.config,
-      now: () => new Date(),
-      holder: 'A',
-      isGone: () => false,
-      log: createLogger({ write: () => {} }),
-      watchContent,
-    });
+    const scheduler = schedulerOf(core, store, s.config, { watchContent });
     await vi.advanceTimersByTimeAsync(0);
 
     changed();
@@ -572,3 +517,28 @@ describe('core.rebuild and WebSub', () => {
     expect(fetchSpy).not.toHaveBeenCalled();
   });
 });
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A core whose digest checks each wait until the test settles them (`runs`), and whose rebuild does nothing. */
+function pendingDigestCore() {
+  const runs: Array<ReturnType<typeof deferred<SendReport>>> = [];
+  const core = {
+    runDueDigests: () => {
+      const run = deferred<SendReport>();
+      runs.push(run);
+      return run.promise;
+    },
+    rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
+  } satisfies SchedulerDeps['core'];
+  return { core, runs };
+}
+
+/** The scheduler as holder A, on the real clock, logging nowhere unless told. */
+function schedulerOf(core: SchedulerDeps['core'], store: SchedulerDeps['store'], config: SchedulerDeps['config'], more: Partial<SchedulerDeps> = {}) {
+  return startScheduler({ core, store, config, now: () => new Date(), holder: 'A', isGone: () => false, log: createLogger({ write: () => {} }), ...more });
+}

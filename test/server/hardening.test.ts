@@ -153,24 +153,13 @@ describe('/preview without its token', () => {
 describe('archive pages', () => {
   it("are rendered once and served from memory until the week's posts change", async () => {
     const s = await freshServedSite();
-    // Each render stamps its message with the clock: counting the reads counts the renders.
-    let reads = 0;
-    const core = createCore(s.config, {
-      now: () => {
-        reads++;
-        return NOW;
-      },
-      cwd: s.root,
-      store: s.store,
-      mailer: s.mailer,
-      env: {},
-    });
+    const { core, reads } = clockCountingCore(s);
     const base = await serverOver(s, { core });
     const get = async (url: string) => {
-      const before = reads;
+      const before = reads();
       const res = await fetch(`${base}${url}`);
       expect(res.status).toBe(200);
-      return { html: await res.text(), reads: reads - before };
+      return { html: await res.text(), reads: reads() - before };
     };
     await get('/archive/2026-11-24..2026-11-30/'); // loads the posts once
     const cold = await get(ARCHIVE);
@@ -192,21 +181,11 @@ describe('archive pages', () => {
 
   it('keep the recently used ones: the least recently used is rendered again after 32 others', async () => {
     const s = await freshServedSite();
-    let reads = 0;
-    const core = createCore(s.config, {
-      now: () => {
-        reads++;
-        return NOW;
-      },
-      cwd: s.root,
-      store: s.store,
-      mailer: s.mailer,
-      env: {},
-    });
+    const { core, reads } = clockCountingCore(s);
     const cost = async (id: string) => {
-      const before = reads;
+      const before = reads();
       expect(await core.archivePage(id)).toBeDefined();
-      return reads - before;
+      return reads() - before;
     };
     const ids = Array.from(
       { length: 33 },
@@ -232,3 +211,19 @@ describe('archive pages', () => {
     }
   });
 });
+
+/** The site's core on a clock that counts its reads: each render stamps its message with the clock, so counting the reads counts the renders. */
+function clockCountingCore(s: ServedSite) {
+  const counter = { reads: 0 };
+  const core = createCore(s.config, {
+    now: () => {
+      counter.reads++;
+      return NOW;
+    },
+    cwd: s.root,
+    store: s.store,
+    mailer: s.mailer,
+    env: {},
+  });
+  return { core, reads: () => counter.reads };
+}
