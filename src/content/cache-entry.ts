@@ -2,9 +2,9 @@
 // plain JSON-ready form, and back. Pure, and light (no Markdown, no sanitizer): a cold build runs it on
 // every post file.
 import { hash } from 'node:crypto';
-import { toErrorRecord, type ErrorRecord } from '../errors.js';
-import { parseHead } from './front-matter.js';
-import type { PostHead } from './schema.js';
+import { toErrorRecord, type ContentError, type ErrorRecord } from '../errors.js';
+import { parseHead, type ReadOptions } from './front-matter.js';
+import type { ArticleSpan, PostHead } from './schema.js';
 
 /** A head as stored: dates as ISO strings, missing values as null; no file or hash (the entry has them). */
 export interface StoredHead {
@@ -16,6 +16,11 @@ export interface StoredHead {
   excerpt: string;
   coverImage: string | null;
   author: string | null;
+  writer: string | null;
+  imageCredit: string | null;
+  dateZone: { zone: string; label: string | null } | null;
+  /** Where the article lies in the body (see ArticleSpan). */
+  article: ArticleSpan | null;
   tags: string[];
   category: { name: string; slug: string };
   source: string | null;
@@ -30,6 +35,8 @@ export interface CacheEntry {
   head?: StoredHead;
   /** The post's problems; `file` only when it is not the post's own file. */
   errors?: ErrorRecord[];
+  /** What reading a valid post warned about (its cleanup); `file` as in `errors`. */
+  warnings?: ErrorRecord[];
 }
 
 /** sha1 of a file's bytes, hex (the one-shot form: a Hash object per file cost more than the hashing). */
@@ -38,17 +45,17 @@ export function contentHash(bytes: Uint8Array): string {
 }
 
 /** The entry for a file whose bytes (and their hash) are known. */
-export function cacheEntryOf(file: string, bytes: Uint8Array, stat: { size: number; mtimeMs: number }, hash: string, timezone: string): CacheEntry {
+export function cacheEntryOf(file: string, bytes: Uint8Array, stat: { size: number; mtimeMs: number }, hash: string, options: ReadOptions): CacheEntry {
   const { size, mtimeMs } = stat;
-  const result = parseHead(file, bytes, hash, { timezone });
-  if (!result.ok) {
-    return { size, mtimeMs, hash, errors: result.errors.map((e) => ({ ...toErrorRecord(e), file: e.file !== file ? e.file : undefined })) };
-  }
+  const result = parseHead(file, bytes, hash, options);
+  const record = (e: ContentError): ErrorRecord => ({ ...toErrorRecord(e), file: e.file !== file ? e.file : undefined });
+  if (!result.ok) return { size, mtimeMs, hash, errors: result.errors.map(record) };
   const h = result.head;
   return {
     size,
     mtimeMs,
     hash,
+    ...(result.warnings.length > 0 ? { warnings: result.warnings.map(record) } : {}),
     head: {
       slug: h.slug,
       title: h.title,
@@ -58,6 +65,10 @@ export function cacheEntryOf(file: string, bytes: Uint8Array, stat: { size: numb
       excerpt: h.excerpt,
       coverImage: h.coverImage ?? null,
       author: h.author ?? null,
+      writer: h.writer ?? null,
+      imageCredit: h.imageCredit ?? null,
+      dateZone: h.dateZone === undefined ? null : { zone: h.dateZone.zone, label: h.dateZone.label ?? null },
+      article: h.article ?? null,
       tags: h.tags,
       category: h.category,
       source: h.source ?? null,
@@ -78,6 +89,10 @@ export function headOf(file: string, hash: string, s: StoredHead): PostHead {
     excerpt: s.excerpt,
     coverImage: s.coverImage ?? undefined,
     author: s.author ?? undefined,
+    writer: s.writer ?? undefined,
+    imageCredit: s.imageCredit ?? undefined,
+    dateZone: s.dateZone === null ? undefined : { zone: s.dateZone.zone, label: s.dateZone.label ?? undefined },
+    article: s.article ?? undefined,
     tags: s.tags,
     category: s.category,
     source: s.source ?? undefined,

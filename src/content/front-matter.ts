@@ -4,13 +4,35 @@ import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { ContentError } from '../errors.js';
 import { cleanBody } from './clean.js';
-import { chooseExcerpt, wholeExcerpt } from './excerpt.js';
+import { DateTime } from 'luxon';
+import { chooseExcerpt, cleanExcerpt, wholeExcerpt } from './excerpt.js';
+import { findArticle, type ArticleCut, type FurnitureRules } from './furniture.js';
 import { frontMatterSchema, stripControlChars, type PostHead } from './schema.js';
 import { slugFromFile, toSlug } from './slug.js';
 
-/** What the front matter decides about a post: its head, less the file and hash. */
-/** What the front matter alone gives: the head but its file, hash and excerpt (which may need the body). */
-export type PostFields = Omit<PostHead, 'file' | 'hash' | 'excerpt'>;
+/**
+ * What the front matter alone gives: the head but what may need the body (its file and hash; the excerpt;
+ * what the page furniture says), and what the front matter says of the body.
+ */
+export type PostFields = Omit<PostHead, 'file' | 'hash' | 'excerpt' | 'writer' | 'imageCredit' | 'dateZone' | 'article'> & {
+  /** The writer the front matter names (`byline:`): it wins over the page furniture's. */
+  byline: string | undefined;
+  /** False (`clean: false`): the body is the article as it is. */
+  clean: boolean;
+  /** The date was written as a day (2026-01-29), not an instant: a posted time on that day on the page makes it exact. */
+  dateIsDay: boolean;
+};
+
+/** How post files are read: the site timezone, and the site's own furniture rules for cleaning bodies. */
+export interface ReadOptions {
+  /** IANA timezone for dates written without an offset. */
+  timezone: string;
+  /** The site's extra furniture rules (config `clean`); none by default. */
+  rules?: FurnitureRules | undefined;
+}
+
+/** A parsed head, and what its cleanup warns about (named by the post's file). */
+export type HeadResult = { ok: true; head: PostHead; warnings: ContentError[] } | { ok: false; errors: ContentError[] };
 
 export type FrontMatterResult = { ok: true; fields: PostFields } | { ok: false; errors: ContentError[] };
 
@@ -18,21 +40,80 @@ export type FrontMatterResult = { ok: true; fields: PostFields } | { ok: false; 
  * One post file's head, from its bytes and their hash: only the front matter becomes a string (the
  * body is decoded later, for the shown posts only: decoding 50,000 bodies doubled a build's peak memory).
  */
-export function parseHead(
-  file: string,
-  bytes: Uint8Array,
-  hash: string,
-  options: { timezone: string },
-): { ok: true; head: PostHead } | { ok: false; errors: ContentError[] } {
+export function parseHead(file: string, bytes: Uint8Array, hash: string, options: ReadOptions): HeadResult {
   const result = parseFrontMatter(file, frontMatterText(bytes), options);
   if (!result.ok) return result;
-  const { fields } = result;
-  // The list pages show every post's excerpt: kept with the head, so they never read a body. The body is
-  // decoded and parsed only when the front matter's excerpt is missing or cut mid-word.
-  const excerpt =
-    wholeExcerpt(fields.frontMatterExcerpt) ??
-    chooseExcerpt(fields.frontMatterExcerpt, bodyOfSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')), fields.title);
-  return { ok: true, head: { file, hash, ...fields, excerpt } };
+  const { byline, clean, dateIsDay, ...fields } = result.fields;
+  const plain = { file, hash, ...fields, writer: byline, imageCredit: undefined, dateZone: undefined, article: undefined };
+  // The list pages show every post's excerpt: kept with the head, so they never read a body. Without the
+  // cleanup, the body is decoded and parsed only when the front matter's excerpt is missing or cut mid-word.
+  const source = () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (!clean) {
+    const excerpt = wholeExcerpt(fields.frontMatterExcerpt) ?? chooseExcerpt(fields.frontMatterExcerpt, bodyOfSource(source()), fields.title);
+    return { ok: true, head: { ...plain, excerpt }, warnings: [] };
+  }
+  const body = bodyOfSource(source());
+  const cut = findArticle(body, fields, { timezone: options.timezone, rules: options.rules });
+  const warnings: ContentError[] = [];
+  if (cut.kind === 'kept') {
+    if (cut.reason.code !== 'no-furniture') {
+      warnings.push(
+        new ContentError({
+          file,
+          field: 'body',
+          message: `${cut.reason.message}; its page furniture, if any, is published with it`,
+          hint: `see what the rules find with \`broadsheet build --explain ${file}\`; name the site's furniture in the config's \`clean\` section, or set \`clean: false\` in the front matter`,
+        }),
+      );
+    }
+    const excerpt = wholeExcerpt(fields.frontMatterExcerpt) ?? chooseExcerpt(fields.frontMatterExcerpt, body, fields.title);
+    return { ok: true, head: { ...plain, excerpt }, warnings };
+  }
+  const { facts } = cut;
+  let { date, updated } = fields;
+  let dateZone: PostHead['dateZone'];
+  const posted = facts.posted?.time;
+  if (posted && posted.dayAgreement !== 'different-day') {
+    // The front matter gave the day; the page gives the time on it. An instant written in the front matter wins.
+    if (dateIsDay) {
+      date = posted.instant;
+      dateZone = { zone: posted.zone, label: posted.writtenZone };
+    }
+  } else if (posted) {
+    warnings.push(
+      new ContentError({
+        file,
+        field: 'date',
+        message: `the page says it was posted "${facts.posted!.text}", not on the front matter's date (${isoDay(fields.date, options.timezone)}): the front matter's date is kept`,
+        hint: 'correct the date in the front matter, or the posted line in the body',
+      }),
+    );
+  }
+  const pageUpdated = facts.updated?.time?.instant;
+  if (updated === undefined && pageUpdated !== undefined && pageUpdated > date) updated = pageUpdated;
+  // A machine-made excerpt taken from the top of the scraped page begins with its furniture ("In Brief
+  // Posted: 2:11 PM PST · …"): the excerpt is then the article's own.
+  const given = fields.frontMatterExcerpt !== undefined && !isFurnitureExcerpt(fields.frontMatterExcerpt, cut) ? fields.frontMatterExcerpt : undefined;
+  const excerpt = wholeExcerpt(given) ?? chooseExcerpt(given, cut.article, fields.title);
+  return {
+    ok: true,
+    head: { ...plain, date, updated, excerpt, writer: byline ?? facts.byline, imageCredit: facts.imageCredit, dateZone, article: cut.span },
+    warnings,
+  };
+}
+
+/** An excerpt that starts with the first line the cleanup removed from the top of the body. */
+function isFurnitureExcerpt(excerpt: string, cut: Extract<ArticleCut, { kind: 'cut' }>): boolean {
+  const first = cut.removed[0];
+  if (first === undefined || first.line - 1 >= cut.span.start) return false;
+  const squeeze = (text: string) => cleanExcerpt(text).toLocaleLowerCase('en');
+  const line = squeeze(first.text);
+  return line !== '' && squeeze(excerpt).startsWith(line);
+}
+
+/** A date as its day in the site timezone (2026-01-29). */
+function isoDay(date: Date, timezone: string): string {
+  return DateTime.fromJSDate(date, { zone: timezone }).toISODate() ?? date.toISOString().slice(0, 10);
 }
 
 /** The cleaned Markdown body of a post file's text. */
@@ -67,7 +148,7 @@ function schemaFor(timezone: string) {
 }
 
 /** Parse one post's front matter. `file` is its path relative to the content folder (messages, slugs). */
-export function parseFrontMatter(file: string, source: string, options: { timezone: string }): FrontMatterResult {
+export function parseFrontMatter(file: string, source: string, options: Pick<ReadOptions, 'timezone'>): FrontMatterResult {
   const text = normalizeNewlines(source);
   if (!/^---[ \t]*\n/.test(text)) {
     return {
@@ -107,6 +188,7 @@ export function parseFrontMatter(file: string, source: string, options: { timezo
   }
   const fm = result.data;
   const categoryName = fm.category ?? 'Uncategorized';
+  const writtenDate = (data as Record<string, unknown>).date;
   return {
     ok: true,
     fields: {
@@ -121,9 +203,14 @@ export function parseFrontMatter(file: string, source: string, options: { timezo
       category: { name: categoryName, slug: toSlug(categoryName) },
       source: fm.source,
       draft: fm.draft,
+      byline: fm.byline,
+      clean: fm.clean,
+      dateIsDay: typeof writtenDate === 'string' && DAY.test(writtenDate.trim()),
     },
   };
 }
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** BOM dropped, CRLF and CR turned into LF. */
 export function normalizeNewlines(source: string): string {

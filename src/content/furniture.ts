@@ -1,7 +1,9 @@
 // A scraped body's page furniture (kicker, posted line, image credit, byline, repeated title, topics list,
 // adverts) → the article alone, every removal named, and the facts the furniture held. Pure: data in,
 // data out. Generic, evidence-driven rules: no per-site code; a site's leftovers are named in the rules.
-import type { PostHead } from './schema.js';
+import type { ArticleSpan, PostHead } from './schema.js';
+
+export type { ArticleSpan };
 import { type DayAgreement, dayAgreement, monthOfWord, type ReadTime, readPostedTime } from './posted-time.js';
 
 /** The rule that removed a line: what `build --explain` names. */
@@ -89,9 +91,15 @@ export interface KeptReason {
   message: string;
 }
 
+/**
+ * Bumped whenever a change to these rules changes what they find: heads and rendered outputs kept by
+ * earlier builds were cut by the old rules, and are read again.
+ */
+export const FURNITURE_RULES_VERSION = 1;
+
 /** The article found in a body, or the body kept as it is. `removed` and `facts` are empty when kept. */
 export type ArticleCut =
-  | { kind: 'cut'; article: string; removed: Removal[]; facts: FurnitureFacts }
+  | { kind: 'cut'; article: string; span: ArticleSpan; removed: Removal[]; facts: FurnitureFacts }
   | { kind: 'kept'; article: string; reason: KeptReason; removed: Removal[]; facts: FurnitureFacts };
 
 /** What the rules need to know of the post: its head's title, tags, category and date. */
@@ -189,7 +197,9 @@ export function findArticle(body: string, post: ArticlePost, options: { timezone
       removedChars += text.trim().length;
     }
   }
-  const article = joinKept(lines, isFenced, rule, head.start, endLine);
+  const span: ArticleSpan = { start: head.start, end: endLine, gaps: [] };
+  for (let i = head.start; i < endLine; i++) if (rule[i] !== undefined) span.gaps.push(i);
+  const article = joinKept(lines, isFenced, span);
   if (article === '' || removedChars > textChars * MOST_REMOVED) {
     return kept(
       body,
@@ -197,7 +207,7 @@ export function findArticle(body: string, post: ArticlePost, options: { timezone
       `kept as it is: below the page's head, the rules would remove ${removedChars} of ${textChars} characters (more than ${Math.round(MOST_REMOVED * 100)}%)`,
     );
   }
-  return { kind: 'cut', article, removed, facts: factsOf(head, end, post, options) };
+  return { kind: 'cut', article, span, removed, facts: factsOf(head, end, post, options) };
 }
 
 /** Where the article starts, what the lines above it are, and what they said. */
@@ -433,10 +443,22 @@ function hasDateRange(text: string): boolean {
   return /\d{1,2}\s*[-–]\s*\d{1,2}/.test(text) && text.split(/[^\p{L}]+/u).some((word) => monthOfWord(word) !== undefined);
 }
 
-function joinKept(lines: string[], isFenced: boolean[], rule: (RemovalRule | undefined)[], start: number, end: number): string {
+/**
+ * The article of a body cut by findArticle, from the span it returned: the same text findArticle gave,
+ * for the same body. A body with fewer lines than the span (never the case for the same bytes) is
+ * returned whole.
+ */
+export function articleOf(body: string, span: ArticleSpan): string {
+  const lines = body.split('\n');
+  if (lines.length < span.end) return body;
+  return joinKept(lines, fencedLines(lines), span);
+}
+
+function joinKept(lines: string[], isFenced: boolean[], { start, end, gaps }: ArticleSpan): string {
+  const gap = new Set(gaps);
   const out: string[] = [];
   for (let i = start; i < end; i++) {
-    if (rule[i] !== undefined) continue;
+    if (gap.has(i)) continue;
     const line = lines[i]!;
     // A removal leaves two blank lines touching: one is enough (inside a code block, every line is kept).
     if (line.trim() === '' && !isFenced[i] && (out.length === 0 || out[out.length - 1] === '')) continue;

@@ -19,6 +19,7 @@ import {
   type SkippedFile,
 } from './scan.js';
 import type { PostHead } from './schema.js';
+import type { ReadOptions } from './front-matter.js';
 
 export { listPostFiles } from './scan.js';
 
@@ -29,7 +30,9 @@ export interface LoadedPosts {
   errors: ContentError[];
   /**
    * Every file or folder skipped, named with the reason ("skipped: a dangling link"): links to folders,
-   * broken links, FIFOs and devices named like posts, post files over the size limit. Sorted by file.
+   * broken links, FIFOs and devices named like posts, post files over the size limit (sorted by file);
+   * then what reading valid posts warned about: a body whose page furniture could not be cut, a posted
+   * time on another day than the date (see parseHead).
    */
   warnings: ContentError[];
   /** Post files seen. */
@@ -40,9 +43,7 @@ export interface LoadedPosts {
   parsed: number;
 }
 
-export interface LoadOptions {
-  /** IANA timezone for dates written without an offset. */
-  timezone: string;
+export interface LoadOptions extends ReadOptions {
   /** How messages name the content folder (as the user wrote it); defaults to `dir`. */
   displayDir?: string;
   /** Without a post cache, every file is read and parsed and nothing is kept. */
@@ -75,7 +76,7 @@ export async function loadPosts(
     if (!entry || entry.size !== size || entry.mtimeMs !== mtimeMs) jobs.push({ file, size, mtimeMs, ...(entry ? { previousHash: entry.hash } : {}) });
   }
   for (const file of listing?.files ?? []) jobs.push({ file });
-  const read = await readEntries(dir, jobs, options.timezone);
+  const read = await readEntries(dir, jobs, { timezone: options.timezone, rules: options.rules });
   const displayDir = options.displayDir ?? dir;
   const outcomes = new Map(jobs.map((job, i) => [job.file, read[i]!]));
   const scan = given ?? scanOfListing(dir, listing!, outcomes);
@@ -83,6 +84,7 @@ export async function loadPosts(
   const refused: SkippedFile[] = [];
   const changed: Array<[string, CacheEntry]> = [];
   const current = new Set<string>();
+  const cleanup: ContentError[] = [];
 
   for (const { file, size, mtimeMs } of scan.files) {
     const outcome = outcomes.get(file);
@@ -102,15 +104,18 @@ export async function loadPosts(
     }
     current.add(file);
     if (outcome !== undefined) changed.push([file, entry]);
-    if (entry.head) posts.push(headOf(file, entry.hash, entry.head));
-    else {
+    if (entry.head) {
+      posts.push(headOf(file, entry.hash, entry.head));
+      for (const w of entry.warnings ?? []) cleanup.push(inContentDir(contentErrorFrom({ ...w, file: w.file ?? file }), displayDir));
+    } else {
       for (const e of entry.errors ?? []) errors.push(inContentDir(contentErrorFrom({ ...e, file: e.file ?? file }), displayDir));
     }
   }
   // Files gone since, or unreadable now: their entries go too.
   const gone = [...(previous?.keys() ?? [])].filter((file) => !current.has(file));
   if (!options.readOnly && (changed.length > 0 || gone.length > 0)) options.cache?.save(changed, gone);
-  const warnings = [...scan.skipped, ...refused].sort(byFile).map((s) => skippedWarning(s, displayDir));
+  // Skipped files first, then what reading the posts warned about (in the scan's order, by file).
+  const warnings = [...[...scan.skipped, ...refused].sort(byFile).map((s) => skippedWarning(s, displayDir)), ...cleanup];
   return { posts, errors, warnings, files: scan.files.length, parsed, scan };
 }
 

@@ -3,15 +3,13 @@
 import type { ContentError } from '../errors.js';
 import { contentHash } from './cache-entry.js';
 import { countWords, readingMinutes } from './excerpt.js';
-import { bodyOfSource, parseHead } from './front-matter.js';
+import { bodyOfSource, parseHead, type ReadOptions } from './front-matter.js';
+import { articleOf } from './furniture.js';
 import type { Post, PostHead } from './schema.js';
 
-export interface ParseOptions {
-  /** IANA timezone for dates written without an offset. */
-  timezone: string;
-}
+export type ParseOptions = ReadOptions;
 
-export type ParseResult = { ok: true; head: PostHead; post: Post } | { ok: false; errors: ContentError[] };
+export type ParseResult = { ok: true; head: PostHead; post: Post; warnings: ContentError[] } | { ok: false; errors: ContentError[] };
 
 /** Parse one post file whole. `file` is its path relative to the content folder, used in messages and slugs. */
 export function parsePost(file: string, source: string | Uint8Array, options: ParseOptions): ParseResult {
@@ -19,11 +17,15 @@ export function parsePost(file: string, source: string | Uint8Array, options: Pa
   const parsed = parseHead(file, bytes, contentHash(bytes), options);
   if (!parsed.ok) return parsed;
   const text = typeof source === 'string' ? source : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return { ok: true, head: parsed.head, post: withBody(parsed.head, bodyOfSource(text)) };
+  return { ok: true, head: parsed.head, post: withBody(parsed.head, bodyOfSource(text)), warnings: parsed.warnings };
 }
 
-/** The post of a head and its body (cleaned, see bodyOfSource), with what is derived from the body. */
-export function withBody(head: PostHead, body: string): Post {
+/**
+ * The post of a head and its body (cleaned, see bodyOfSource), with what is derived from the body: the
+ * article alone, when the head found page furniture around it.
+ */
+export function withBody(head: PostHead, cleaned: string): Post {
+  const body = head.article === undefined ? cleaned : articleOf(cleaned, head.article);
   const wordCount = countWords(body);
   return {
     file: head.file,
@@ -35,6 +37,9 @@ export function withBody(head: PostHead, body: string): Post {
     excerpt: head.excerpt,
     coverImage: head.coverImage,
     author: head.author,
+    writer: head.writer,
+    imageCredit: head.imageCredit,
+    dateZone: head.dateZone,
     tags: head.tags,
     category: head.category,
     source: head.source,

@@ -10,6 +10,8 @@ export interface ReadTime {
   zone: string;
   /** False when the text named no zone and the site timezone was assumed. */
   hasWrittenZone: boolean;
+  /** The zone as written ("PST", "MEZ", "GMT+1", "Europe/Berlin"), for showing the time as the source did; undefined when none was. */
+  writtenZone: string | undefined;
 }
 
 /** How a posted instant's calendar day compares with the front matter's date (a day). */
@@ -134,10 +136,10 @@ export function readPostedTime(text: string, options: { timezone: string; zones?
   }
   if (!date) return undefined;
   const written = zoneAfter(rest, zones) ?? zoneAnywhere(text, zones);
-  const zone = written ?? options.timezone;
+  const zone = written?.zone ?? options.timezone;
   const time = DateTime.fromObject({ ...date, ...clock }, { zone });
   if (!time.isValid) return undefined;
-  return { instant: time.toJSDate(), zone, hasWrittenZone: written !== undefined };
+  return { instant: time.toJSDate(), zone, hasWrittenZone: written !== undefined, writtenZone: written?.token };
 }
 
 /** How `instant`'s day compares with the front matter's `date` (a day, read in the site `timezone`). */
@@ -193,15 +195,18 @@ function readDate(text: string): { year: number; month: number; day: number } | 
   return undefined;
 }
 
-function zoneAfter(rest: string, zones: Readonly<Record<string, number | string>>): string | undefined {
+type WrittenZone = { zone: string; token: string };
+
+function zoneAfter(rest: string, zones: Readonly<Record<string, number | string>>): WrittenZone | undefined {
   const match = ZONE_AFTER_TIME.exec(rest);
-  return match ? zoneOf(match[1]!, zones) : undefined;
+  const zone = match ? zoneOf(match[1]!, zones) : undefined;
+  return zone === undefined ? undefined : { zone, token: match![1]!.replace(/\s+/g, '') };
 }
 
 /** A known abbreviation anywhere in the text ("Posted: PST 2:11 PM, January 29, 2026"). */
-function zoneAnywhere(text: string, zones: Readonly<Record<string, number | string>>): string | undefined {
+function zoneAnywhere(text: string, zones: Readonly<Record<string, number | string>>): WrittenZone | undefined {
   for (const word of text.split(/[^\p{L}]+/u)) {
-    if (/^[A-Z]{2,5}$/.test(word) && Object.hasOwn(zones, word)) return zoneOf(word, zones);
+    if (/^[A-Z]{2,5}$/.test(word) && Object.hasOwn(zones, word)) return { zone: zoneOf(word, zones)!, token: word };
   }
   return undefined;
 }

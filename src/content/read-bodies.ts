@@ -6,6 +6,7 @@ import { contentHash } from './cache-entry.js';
 import { bodyOfSource, parsePost, withBody } from './parse.js';
 import { readPostFile } from './read-entries.js';
 import type { Post, PostHead } from './schema.js';
+import type { ReadOptions } from './front-matter.js';
 
 /** A shown post read whole, and the head of the file version its body came from. */
 export interface ReadPost {
@@ -24,7 +25,7 @@ const CHUNK = 250;
  * build, seeing the file changed, decides them again. A file that cannot be read now, or is no longer
  * a valid post, fails the build, which can only be run again.
  */
-export async function readBodies(dir: string, heads: readonly PostHead[], options: { timezone: string; displayDir: string }): Promise<ReadPost[]> {
+export async function readBodies(dir: string, heads: readonly PostHead[], options: ReadOptions & { displayDir: string }): Promise<ReadPost[]> {
   const read: ReadPost[] = [];
   for (const [i, head] of heads.entries()) {
     if (i > 0 && i % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -33,7 +34,7 @@ export async function readBodies(dir: string, heads: readonly PostHead[], option
   return read;
 }
 
-function readBody(dir: string, head: PostHead, options: { timezone: string; displayDir: string }): ReadPost {
+function readBody(dir: string, head: PostHead, options: ReadOptions & { displayDir: string }): ReadPost {
   const shown = path.join(options.displayDir, ...head.file.split('/'));
   let bytes: Buffer;
   try {
@@ -60,7 +61,7 @@ export function readPostWhole(
   dir: string,
   file: string,
   publishedAs: (head: PostHead) => Pick<PostHead, 'slug' | 'category'>,
-  options: { timezone: string; displayDir: string },
+  options: ReadOptions & { displayDir: string },
 ): ReadPost {
   const shown = path.join(options.displayDir, ...file.split('/'));
   let bytes: Buffer;

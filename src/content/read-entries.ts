@@ -6,6 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { cacheEntryOf, contentHash, type CacheEntry } from './cache-entry.js';
 import { ContentError } from '../errors.js';
+import type { ReadOptions } from './front-matter.js';
 import { MAX_POST_BYTES, refusalOf, tooBigReason } from './scan.js';
 
 export interface ReadJob {
@@ -30,7 +31,7 @@ export type ReadOutcome =
 const CHUNK = 250;
 
 /** Every job's outcome, in the jobs' order. */
-export async function readEntries(dir: string, jobs: readonly ReadJob[], timezone: string): Promise<ReadOutcome[]> {
+export async function readEntries(dir: string, jobs: readonly ReadJob[], options: ReadOptions): Promise<ReadOutcome[]> {
   const buffer = new ReusedBuffer();
   const outcomes: ReadOutcome[] = [];
   for (const [i, job] of jobs.entries()) {
@@ -49,7 +50,7 @@ export async function readEntries(dir: string, jobs: readonly ReadJob[], timezon
     // The scan's size and mtime, when there was one: the cache compares the next scan with them.
     const stat = job.size === undefined || job.mtimeMs === undefined ? read.stat : { size: job.size, mtimeMs: job.mtimeMs };
     const hash = contentHash(read.bytes);
-    outcomes.push(hash === job.previousHash ? { same: true } : { entry: cacheEntryOf(job.file, read.bytes, stat, hash, timezone) });
+    outcomes.push(hash === job.previousHash ? { same: true } : { entry: cacheEntryOf(job.file, read.bytes, stat, hash, options) });
   }
   return outcomes;
 }

@@ -27,7 +27,20 @@ export interface Post {
   excerpt: string;
   /** Cover image URL as written (absolute, or relative to the post's page). */
   coverImage: string | undefined;
+  /** Who the front matter names: the site's writer, or the aggregator or curator of a republished article. */
   author: string | undefined;
+  /**
+   * Who wrote the article: the front matter's `byline`, else the byline found in the scraped page's
+   * furniture (see content/furniture.ts). Shown as the item's author; `author` is then its curator.
+   */
+  writer: string | undefined;
+  /** The cover image's credit, from the scraped page's furniture ("Image Credits: …"). */
+  imageCredit: string | undefined;
+  /**
+   * The zone the post's time was written in, when the exact time came from the scraped page's posted
+   * line ("Posted: 2:11 PM PST"): `zone` for Luxon, `label` as written ("PST"), to show it as the source did.
+   */
+  dateZone: { zone: string; label: string | undefined } | undefined;
   tags: string[];
   category: Category;
   /** Absolute URL of the original article this post republishes or summarises. */
@@ -40,13 +53,26 @@ export interface Post {
 }
 
 /**
+ * Where the article lies in a body: 0-based line indices of the lines from `start` (inclusive) to `end`
+ * (exclusive), less the `gaps` (removed lines in between). Kept with a post's head, so its body, read
+ * later from the same bytes, is cut the same way without running the rules again (see articleOf).
+ */
+export interface ArticleSpan {
+  start: number;
+  end: number;
+  gaps: number[];
+}
+
+/**
  * A post without its body (see "head" in the glossary): what its front matter decides, its file, and
  * the content hash of the file version the front matter was read from. The loader returns one for
  * every post; only the shown ones have their body read. Plain data.
  */
 export interface PostHead extends Omit<Post, 'body' | 'wordCount' | 'readingMinutes'> {
-  /** The excerpt as written (cleaned in `excerpt`, which is derived from the body when this is missing or cut mid-word). */
+  /** The excerpt as written (cleaned in `excerpt`, which is derived from the body when this is missing or cut mid-word, or is page furniture). */
   frontMatterExcerpt: string | undefined;
+  /** Where the article lies in the cleaned body, when page furniture was cut from it; undefined: the whole body is the article. */
+  article: ArticleSpan | undefined;
   /** sha1 of the bytes of the file the head was read from: its body must come from the same bytes. */
   hash: string;
 }
@@ -175,7 +201,7 @@ const booleanField = z
 const slugField = z.string().trim().min(1, 'expected a non-empty slug');
 
 /** Fields where a blank value (empty, white space only, `~`/null) means the field was left out. */
-const BLANK_MEANS_MISSING = ['title', 'date', 'updated', 'excerpt', 'coverImage', 'author', 'category', 'source', 'slug'] as const;
+const BLANK_MEANS_MISSING = ['title', 'date', 'updated', 'excerpt', 'coverImage', 'author', 'byline', 'category', 'source', 'slug'] as const;
 
 /**
  * The front matter as written, before derived fields (slug, excerpt fallback) are worked out.
@@ -189,11 +215,12 @@ export function frontMatterSchema(timezone: string) {
       if (typeof data !== 'object' || data === null) return data;
       const input = data as Record<string, unknown>;
       const blank = BLANK_MEANS_MISSING.filter((key) => input[key] !== undefined && emptyToUndefined(input[key]) === undefined);
-      if (blank.length === 0 && input.tags !== null && input.draft !== null) return data; // the usual case: nothing to change
+      if (blank.length === 0 && input.tags !== null && input.draft !== null && input.clean !== null) return data; // the usual case: nothing to change
       const copy: Record<string, unknown> = { ...input };
       for (const key of blank) copy[key] = undefined;
       if (copy.tags === null) copy.tags = undefined;
       if (copy.draft === null) copy.draft = undefined;
+      if (copy.clean === null) copy.clean = undefined;
       return copy;
     },
     // Unknown keys are left out of the result (nothing reads them).
@@ -206,11 +233,15 @@ export function frontMatterSchema(timezone: string) {
       excerpt: scalarText.transform(stripControlChars).optional(),
       coverImage: imageUrl.optional(),
       author: singleLine.optional(),
+      // The article's writer, when the front matter names one: it wins over the scraped page's byline.
+      byline: singleLine.optional(),
       tags: tagsField.optional().transform((tags) => tags ?? []),
       category: singleLine.optional(),
       source: absoluteUrl.optional(),
       slug: slugField.optional(),
       draft: booleanField.optional().transform((draft) => draft ?? false),
+      // `clean: false`: the body is the article as it is (no page furniture is looked for).
+      clean: booleanField.optional().transform((clean) => clean ?? true),
     }),
   );
 }

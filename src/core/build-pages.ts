@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readBodies, readPostWhole, type ReadPost } from '../content/read-bodies.js';
+import type { ReadOptions } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { toEntry } from '../feeds/build.js';
 import type { BuildCache } from '../output/build-cache.js';
@@ -30,6 +31,8 @@ export type PagesScope =
 
 export interface PagesDeps {
   config: PostPageSettings;
+  /** How post files are read (timezone, cleanup rules). */
+  reading: ReadOptions;
   contentDir: string;
   displayDir: string;
   outDir: string;
@@ -55,7 +58,7 @@ const BATCH = 100;
 export async function buildPostPages(deps: PagesDeps, scope: PagesScope): Promise<PagesOutcome> {
   const { config, contentDir, displayDir, cache, id } = deps;
   const pattern = config.feeds.postPath;
-  const options = { timezone: config.site.timezone, displayDir };
+  const options = { ...deps.reading, displayDir };
   const enabled = config.feeds.postPages;
 
   let planned: PlannedPage[];

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { loadPosts } from '../content/load.js';
 import { readBodies, type ReadPost } from '../content/read-bodies.js';
 import { readPostFile } from '../content/read-entries.js';
-import { cacheEntryOf, contentHash, type StoredHead } from '../content/cache-entry.js';
+import { cacheEntryOf, contentHash, type CacheEntry } from '../content/cache-entry.js';
 import { scanOf, type Scan } from '../content/scan.js';
 import { publishPosts } from '../content/publish.js';
 import { outputsIntact, statOutputs, type BuildState } from '../output/build-state.js';
@@ -15,7 +15,7 @@ import { buildDigest, postsInWindow } from '../digest/build.js';
 import { toErrorRecord } from '../errors.js';
 import { buildFeedFiles, channelsOf, groupChannels, toEntry, type ChannelGroup, type OutputFile } from '../feeds/build.js';
 import { incompleteChannel, indexOfBuild, planIncremental, type BuildIndex, type IncrementalPlan } from '../output/build-index.js';
-import { parseFrontMatter, frontMatterText, type PostFields } from '../content/front-matter.js';
+import { parseHead, type ReadOptions } from '../content/front-matter.js';
 import type { PostHead } from '../content/schema.js';
 import { saveFiles } from '../output/save.js';
 import { makeFolder } from '../output/mkdir.js';
@@ -28,7 +28,7 @@ import { filesFingerprint, short, type CoreContext } from './context.js';
 import type { BuildReport } from './types.js';
 
 export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildReport> {
-  const { config, contentDir, outDir, displayDir, templatesDir, log, loadPublished } = ctx;
+  const { config, contentDir, outDir, displayDir, templatesDir, log, loadPublished, reading, readingKey } = ctx;
   const { options, now, window, inputsKey, id, cache, state, scanned } = job;
   const base = { contentDir, outDir };
 
@@ -37,7 +37,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   /** The posts of these heads, bodies read: the one step of a build that reads bodies. */
   async function withBodies(heads: readonly PostHead[]): Promise<ReadPost[]> {
     const missing = heads.filter((head) => !read.has(head.file));
-    for (const r of await readBodies(contentDir, missing, { timezone: config.site.timezone, displayDir })) read.set(r.head.file, r);
+    for (const r of await readBodies(contentDir, missing, { ...reading, displayDir })) read.set(r.head.file, r);
     return heads.map((head) => read.get(head.file)!);
   }
   /** The digest of the window, from the posts (with bodies) dated in it. */
@@ -49,9 +49,9 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     );
 
   // Every input of a post page besides its posts: the settings it shows and the page templates.
-  const pagesKey = sha1(JSON.stringify([config.site, config.feeds, filesFingerprint(path.join(templatesDir, 'pages'))]));
+  const pagesKey = sha1(JSON.stringify([readingKey, config.site, config.feeds, filesFingerprint(path.join(templatesDir, 'pages'))]));
   const postPages = (pages: Pages, scope: PagesScope): Promise<PagesOutcome> =>
-    buildPostPages({ config, contentDir, displayDir, outDir, pages, cache, id, key: pagesKey }, scope);
+    buildPostPages({ config, reading, contentDir, displayDir, outDir, pages, cache, id, key: pagesKey }, scope);
   /** What an incremental build changed, for the post pages: the changes since the last full build. */
   const changesOf = (index: BuildIndex, plan: Extract<IncrementalPlan, { ok: true }>): PagesScope => {
     const removed = new Set(plan.removed);
@@ -80,7 +80,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
     const { index } = last;
     if (!index) return { reason: 'no build index' };
     if (index.inputsKey !== inputsKey) return { reason: 'settings, options, page templates or the digest week changed' };
-    const plan = planIncremental(index, scanned, (file) => parseChangedPost(contentDir, file, config.site.timezone), {
+    const plan = planIncremental(index, scanned, (file) => parseChangedPost(contentDir, file, reading), {
       now,
       options,
       window,
@@ -121,19 +121,23 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
    * the post cache shows: title, slug, date, category, excerpt, draft. Reads only these files.
    */
   function listedAsBefore(files: readonly string[]): boolean {
-    const before = cache.postCache(short(contentDir), config.site.timezone).entries(files);
-    const listed = (h: StoredHead) => JSON.stringify([h.title, h.slug, h.date, h.category.name, h.category.slug, h.excerpt, h.draft]);
+    const before = cache.postCache(short(contentDir), readingKey).entries(files);
+    // The warnings too: the build reports the last build's, which must still hold.
+    const listed = (e: CacheEntry) => {
+      const h = e.head!;
+      return JSON.stringify([h.title, h.slug, h.date, h.category.name, h.category.slug, h.excerpt, h.draft, e.warnings ?? []]);
+    };
     return files.every((file) => {
-      const old = before.get(file)?.head;
-      if (old === undefined) return false;
+      const old = before.get(file);
+      if (old?.head === undefined) return false;
       let bytes: Buffer;
       try {
         bytes = readPostFile(path.join(contentDir, ...file.split('/')));
       } catch {
         return false;
       }
-      const now = cacheEntryOf(file, bytes, { size: bytes.length, mtimeMs: 0 }, contentHash(bytes), config.site.timezone).head;
-      return now !== undefined && listed(now) === listed(old);
+      const now = cacheEntryOf(file, bytes, { size: bytes.length, mtimeMs: 0 }, contentHash(bytes), reading);
+      return now.head !== undefined && listed(now) === listed(old);
     });
   }
 
@@ -158,9 +162,9 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
         scanned.skipped,
       ),
       {
-        timezone: config.site.timezone,
+        ...reading,
         displayDir,
-        cache: cache.postCache(short(contentDir), config.site.timezone),
+        cache: cache.postCache(short(contentDir), readingKey),
         subset: true,
         readOnly: plan.unseen,
       },
@@ -186,8 +190,8 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
       ...state.summary,
       files: scanned.files.length,
       published: plan.published,
-      // The skipped files (the same as the last build's: planIncremental checks), then the slug collisions.
-      warnings: [...part.warnings, ...every.warnings].map(toErrorRecord),
+      // The skipped files (the same as the last build's: planIncremental checks), every post's warnings, then the slug collisions.
+      warnings: every.allWarnings.map(toErrorRecord),
       channels: groups.length,
       digest: await digestOf(published.posts),
     };
@@ -224,17 +228,19 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
    */
   async function publishedHeads(scanned: Scan, readOnly: boolean) {
     const all = await loadPosts(contentDir, scanned, {
-      timezone: config.site.timezone,
+      ...reading,
       displayDir,
-      cache: cache.postCache(short(contentDir), config.site.timezone),
+      cache: cache.postCache(short(contentDir), readingKey),
       readOnly,
     });
-    return publishPosts(all.posts, {
+    const published = publishPosts(all.posts, {
       drafts: options.drafts ?? false,
       future: options.future ?? false,
       now,
       describeFile: (file) => path.join(displayDir, file),
     });
+    // The report's warnings, as a full build gives them: the skipped files and every post's (not only the read ones'), then the slug collisions.
+    return { ...published, allWarnings: [...all.warnings, ...published.warnings] };
   }
 
   /** Every post (changed ones read and parsed, the rest from the post cache), every output, a new index. */
@@ -300,7 +306,7 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   }) {
     // A rendered feed entry (Markdown → sanitized HTML is the costly part of a feed) is kept under the
     // post file's content hash and everything else it depends on.
-    const entryConfig = short(JSON.stringify([config.site, config.feeds]));
+    const entryConfig = short(JSON.stringify([readingKey, config.site, config.feeds]));
     const entryKey = (head: PostHead) => `${head.hash}|${head.slug}|${head.category.name}|${entryConfig}`;
     const shown = [...new Map(input.groups.flatMap((g) => g.posts.slice(0, config.feeds.limit)).map((p) => [p.file, p])).values()];
     const stored = cache.readEntries(id, shown.map(entryKey));
@@ -396,16 +402,19 @@ export async function buildSite(ctx: CoreContext, job: BuildJob): Promise<BuildR
   }
 }
 
-/** A changed post's front matter, for the incremental check (undefined: unreadable, refused or invalid). */
-function parseChangedPost(contentDir: string, file: string, timezone: string): PostFields | undefined {
+/**
+ * A changed post's head, for the incremental check (undefined: unreadable, refused or invalid): the head,
+ * not the front matter alone, since its date may come from its body (the page's posted time).
+ */
+function parseChangedPost(contentDir: string, file: string, reading: ReadOptions): PostHead | undefined {
   let bytes: Buffer;
   try {
     bytes = readPostFile(path.join(contentDir, ...file.split('/')));
   } catch {
     return undefined;
   }
-  const result = parseFrontMatter(file, frontMatterText(bytes), { timezone });
-  return result.ok ? result.fields : undefined;
+  const result = parseHead(file, bytes, contentHash(bytes), reading);
+  return result.ok ? result.head : undefined;
 }
 
 /** Files of posts whose slugs collided: those that got a suffix, and those that kept the slug. */

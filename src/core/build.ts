@@ -43,7 +43,7 @@ export function siteBuilder(ctx: CoreContext): SiteBuilder {
     const window = defaultWindow(now, config.site.timezone);
     const pagesDir = path.join(templatesDir, 'pages');
     // Every input but the post files; with their stats it makes the key of the whole build.
-    const inputsKey = sha1(JSON.stringify([config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]));
+    const inputsKey = sha1(JSON.stringify([ctx.readingKey, config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]));
     const id = short(`${contentDir}\n${outDir}`);
     const cache = openBuildCache(cacheDir, (message) => log.warn({}, message));
     try {
@@ -80,7 +80,7 @@ export function siteBuilder(ctx: CoreContext): SiteBuilder {
   /** Loaded only for `--explain`: a build where nothing changed loads no parser. */
   async function explain(file: string): Promise<Explanation> {
     const { explainPost } = await import('./explain.js');
-    return explainPost(file, { cwd: deps.cwd, timezone: config.site.timezone, clean: config.clean });
+    return explainPost(file, { cwd: deps.cwd, reading: ctx.reading });
   }
 
   return { build, explain };

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Settings } from 'luxon';
-import { readSecrets, type Config } from '../config.js';
+import { readSecrets, type CleanConfig, type Config } from '../config.js';
+import type { ReadOptions } from '../content/front-matter.js';
+import { FURNITURE_RULES_VERSION, type FurnitureRules } from '../content/furniture.js';
 import type { Scan } from '../content/scan.js';
 import type { LoadedPosts } from '../content/load.js';
 import type { Post, PostHead } from '../content/schema.js';
@@ -43,6 +45,11 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
   const cacheDir = path.join(dataDir, 'cache');
   const templatesDir = config.paths.templates ? path.resolve(deps.cwd, config.paths.templates) : bundledTemplates();
   const log = deps.log ?? silentLogger;
+  // How every post file is read: dates in the site timezone, bodies cleaned with the site's furniture rules.
+  const reading: ReadOptions = { timezone: config.site.timezone, rules: furnitureRules(config.clean) };
+  // What a head read from a file depends on besides its bytes: heads, feed entries and pages kept by
+  // builds that read with other settings, or older rules, are not reused.
+  const readingKey = JSON.stringify([config.site.timezone, config.clean, FURNITURE_RULES_VERSION]);
 
   /**
    * Every post's head (through the post cache), which of them are published now, and the step that
@@ -54,11 +61,7 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
     const cache = buildCache ?? openBuildCache(cacheDir, (message) => log.warn({}, message));
     let loaded: LoadedPosts;
     try {
-      loaded = await loadPosts(contentDir, scanned, {
-        timezone: config.site.timezone,
-        displayDir,
-        cache: cache.postCache(short(contentDir), config.site.timezone),
-      });
+      loaded = await loadPosts(contentDir, scanned, { ...reading, displayDir, cache: cache.postCache(short(contentDir), readingKey) });
     } finally {
       if (cache !== buildCache) cache.close();
     }
@@ -75,7 +78,7 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
   /** The posts of these heads, bodies read (each from the file version its head came from). */
   async function readBodies(heads: readonly PostHead[]): Promise<Post[]> {
     const { readBodies: read } = await bodiesModule();
-    return (await read(contentDir, heads, { timezone: config.site.timezone, displayDir })).map((r) => r.post);
+    return (await read(contentDir, heads, { ...reading, displayDir })).map((r) => r.post);
   }
 
   // Loading checks every template's MJML (slow): done once, and again only when a template file changes.
@@ -93,7 +96,13 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
     return loadedTemplates.templates;
   };
 
-  return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, loadPublished, templates };
+  return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, reading, readingKey, loadPublished, templates };
+}
+
+/** The configured furniture rules, compiled (the config has checked that each compiles). */
+export function furnitureRules(clean: CleanConfig): FurnitureRules {
+  const compile = (source: string) => new RegExp(source, 'iu');
+  return { dropLines: clean.dropLines.map(compile), endMarkers: clean.endMarkers.map(compile), zones: clean.zones };
 }
 
 /**

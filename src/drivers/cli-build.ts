@@ -37,9 +37,11 @@ export async function runBuild(values: BuildArgs, io: CliIo, site: SiteBuilder):
   return report.aborted ? 1 : 0;
 }
 
+/** A problem as data. */
+const problem = (e: BuildReport['errors'][number]) => ({ file: e.file ?? null, field: e.field ?? null, message: e.message, hint: e.hint ?? null });
+
 /** `build --json`: the report as data (see the README's "JSON output"). */
 function buildDocument(report: BuildReport, ms: number) {
-  const problem = (e: BuildReport['errors'][number]) => ({ file: e.file ?? null, field: e.field ?? null, message: e.message, hint: e.hint ?? null });
   return {
     mode: report.mode,
     reason: report.reason ?? null,
@@ -90,8 +92,8 @@ function formatBuild(report: BuildReport, ms: number, cwd: string): string {
   ].join('\n');
 }
 
-/** `build --explain FILE`: each line the cleanup removes, by rule; what it keeps; the facts it found. */
-function formatExplanation({ file, title, cut }: Explanation): string {
+/** `build --explain FILE`: each line the cleanup removes, by rule; what it keeps; the facts it found; what the post gets. */
+function formatExplanation({ file, title, clean, cut, head, warnings }: Explanation): string {
   const facts = cut.facts;
   const time = (p: typeof facts.posted) =>
     p === undefined
@@ -99,35 +101,59 @@ function formatExplanation({ file, title, cut }: Explanation): string {
       : p.time === undefined
         ? `${p.text} (no exact time read)`
         : `${p.text} → ${p.time.instant.toISOString()} (${p.time.zone}; ${p.time.dayAgreement})`;
-  const factLines = [
+  const lines = (pairs: Array<[string, string | undefined]>) => pairs.flatMap(([name, value]) => (value === undefined ? [] : [`  ${name.padEnd(14)}${value}`]));
+  const factLines = lines([
     ['writer', facts.byline],
     ['posted', time(facts.posted)],
     ['updated', time(facts.updated)],
     ['image credit', facts.imageCredit],
     ['topics', facts.topics?.join(', ')],
-  ].flatMap(([name, value]) => (value === undefined ? [] : [`  ${name!.padEnd(14)}${value}`]));
+  ]);
+  const postLines = lines([
+    ['date', `${head.date.toISOString()}${head.dateZone ? ` (shown in ${head.dateZone.label ?? head.dateZone.zone})` : ''}`],
+    ['writer', head.writer],
+    ['curator', head.writer !== undefined && head.author !== undefined && head.author !== head.writer ? head.author : undefined],
+    ['image credit', head.imageCredit],
+    ['excerpt', head.excerpt.length > 100 ? `${head.excerpt.slice(0, 99)}…` : head.excerpt],
+  ]);
   const width = Math.max(4, ...cut.removed.map((r) => r.rule.length));
   const kept = cut.article.split('\n').filter((l) => l.trim() !== '').length;
+  const verdict = !clean
+    ? 'Published as it is: the front matter says `clean: false`. What the rules would do:'
+    : cut.kind === 'kept'
+      ? `Kept as it is (${cut.reason.code}): ${cut.reason.message.replace(/^kept as it is:\s*/i, '')}`
+      : `Article: ${kept} line(s) kept; ${cut.removed.length} line(s) of page furniture removed (numbered as lines of the body once tabs and blank runs are cleaned):`;
   return [
     `${file}: "${title}"`,
-    cut.kind === 'kept'
-      ? `Kept as it is (${cut.reason.code}): ${cut.reason.message.replace(/^kept as it is:\s*/i, '')}`
-      : `Article: ${kept} line(s) kept; ${cut.removed.length} line(s) of page furniture removed (numbered as lines of the body once tabs and blank runs are cleaned):`,
+    verdict,
     ...cut.removed.map((r) => `  ${String(r.line).padStart(4)}  ${r.rule.padEnd(width)}  ${r.text.trim().slice(0, 100)}`),
     ...(factLines.length > 0 ? ['What the furniture said:', ...factLines] : []),
+    'What the post gets:',
+    ...postLines,
+    ...warnings.map((w) => `warning: ${w.describe()}`),
     '',
   ].join('\n');
 }
 
 /** `build --explain FILE --json`. */
-function explanationDocument({ file, title, cut }: Explanation) {
+function explanationDocument({ file, title, clean, cut, head, warnings }: Explanation) {
   return {
     file,
     title,
+    clean,
     kind: cut.kind,
     reason: cut.kind === 'kept' ? cut.reason : null,
     article: cut.article,
     removed: cut.removed,
     facts: cut.facts,
+    post: {
+      date: head.date.toISOString(),
+      dateZone: head.dateZone ?? null,
+      writer: head.writer ?? null,
+      author: head.author ?? null,
+      imageCredit: head.imageCredit ?? null,
+      excerpt: head.excerpt,
+    },
+    warnings: warnings.map(problem),
   };
 }

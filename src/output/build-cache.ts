@@ -90,12 +90,18 @@ const MIGRATIONS: readonly string[] = [
   `-- Heads now carry the post's excerpt (the list pages show it without reading bodies): the heads kept
    -- without one are read again from their files.
    DELETE FROM posts;`,
+  `-- Heads now carry what the cleanup of scraped bodies found (writer, image credit, posted time, where the
+   -- article lies) and its warnings: the heads kept without them are read again from their files.
+   DELETE FROM posts;`,
 ];
 
 /** What builds keep between runs. Sites and content folders are named by short ids (see core/context.ts). */
 export interface BuildCache {
-  /** The post cache of one content folder, its dates read in `timezone` (read in another, it starts afresh). */
-  postCache(folder: string, timezone: string): PostCache;
+  /**
+   * The post cache of one content folder, its posts read with `readingKey` (the timezone their dates were
+   * read in, and the cleanup rules: read with another, it starts afresh).
+   */
+  postCache(folder: string, readingKey: string): PostCache;
   /** The build state of the site's last build, if any. */
   readState<Summary>(site: string): BuildState<Summary> | undefined;
   /** The state and the build index together, as one transaction left them. */
@@ -161,7 +167,7 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
     );
 
   return {
-    postCache(folder, timezone) {
+    postCache(folder, timezone /* the reading key: kept in the column named for what it first held */) {
       return {
         entries(files) {
           return guarded(
@@ -190,7 +196,8 @@ export function openBuildCache(cacheDir: string, log: (message: string) => void 
                   entry.size,
                   entry.mtimeMs,
                   entry.hash,
-                  entry.head ? JSON.stringify(entry.head) : null,
+                  // A valid post's warnings ride in its head's JSON (the errors column is for invalid posts).
+                  entry.head ? JSON.stringify(entry.warnings ? { ...entry.head, warnings: entry.warnings } : entry.head) : null,
                   entry.head ? null : JSON.stringify(entry.errors ?? []),
                 );
             }
@@ -403,12 +410,12 @@ const pageRowOf = (r: PageTableRow): PageRow => ({
   mtimeMs: r.mtime_ms,
 });
 
-const entryOf = (row: PostRow): CacheEntry => ({
-  size: row.size,
-  mtimeMs: row.mtime_ms,
-  hash: row.hash,
-  ...(row.head === null ? { errors: JSON.parse(row.errors!) as ErrorRecord[] } : { head: JSON.parse(row.head) as StoredHead }),
-});
+function entryOf(row: PostRow): CacheEntry {
+  const base = { size: row.size, mtimeMs: row.mtime_ms, hash: row.hash };
+  if (row.head === null) return { ...base, errors: JSON.parse(row.errors!) as ErrorRecord[] };
+  const { warnings, ...head } = JSON.parse(row.head) as StoredHead & { warnings?: ErrorRecord[] };
+  return { ...base, head, ...(warnings ? { warnings } : {}) };
+}
 
 function stateOf<Summary>(row: BuildRow | undefined): BuildState<Summary> | undefined {
   if (row === undefined) return undefined;

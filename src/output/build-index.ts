@@ -6,7 +6,6 @@
 // shows nowhere, changes nothing but counts. Anything less certain is left to a full build.
 import { compareStrings } from '../content/compare.js';
 import type { Post, PostHead } from '../content/schema.js';
-import type { PostFields } from '../content/front-matter.js';
 import type { DigestWindow } from '../digest/build.js';
 import { channelDirsOf, type ChannelGroup, type FeedSettings } from '../feeds/build.js';
 import type { Scan, ScannedFile } from '../content/scan.js';
@@ -115,7 +114,7 @@ const MAX_CHANGES = 200;
 export function planIncremental(
   index: BuildIndex,
   scan: Pick<Scan, 'files' | 'skipped'>,
-  parse: (file: string) => PostFields | undefined,
+  parse: (file: string) => Pick<PostHead, 'slug' | 'category' | 'date' | 'draft' | 'tags'> | undefined,
   context: ChangeContext,
 ): IncrementalPlan {
   // The report carries a warning per skipped file: a change there is a change to the report.

@@ -316,9 +316,11 @@ describe('bodies: read for the posts shown, from the version of the file their h
       'category',
       'coverImage',
       'date',
+      'dateZone',
       'draft',
       'excerpt',
       'file',
+      'imageCredit',
       'readingMinutes',
       'slug',
       'source',
@@ -326,6 +328,7 @@ describe('bodies: read for the posts shown, from the version of the file their h
       'title',
       'updated',
       'wordCount',
+      'writer',
     ]);
     expect(copy.body).not.toContain('A paragraph added after reading.');
     expect(copy.body.length).toBeGreaterThan(100);

@@ -62,7 +62,7 @@ describe('findArticle on the sample post', () => {
         label: 'Posted',
         text: '7:42 AM EST · November 23, 2026',
         line: 5,
-        time: { instant: new Date('2026-11-23T12:42:00Z'), zone: 'UTC-5', hasWrittenZone: true, dayAgreement: 'same-day' },
+        time: { instant: new Date('2026-11-23T12:42:00Z'), zone: 'UTC-5', hasWrittenZone: true, writtenZone: 'EST', dayAgreement: 'same-day' },
       },
       updated: undefined,
       imageCredit: 'Harbor Desk / Example Wire',

@@ -253,8 +253,12 @@ describe('parsePost on the seed post', () => {
   it('parses the seed post with every front matter field', () => {
     const post = ok(parsePost('000_3f00ea5a46aaec6b.md', seed(), PARIS));
     expect(post.title).toBe('Amazon is reportedly in talks to invest $50B in OpenAI');
-    expect(post.date.toISOString()).toBe('2026-01-28T23:00:00.000Z');
+    // The front matter gives the day; the page's "Posted: 2:11 PM PST · January 29, 2026" the time on it.
+    expect(post.date.toISOString()).toBe('2026-01-29T22:11:00.000Z');
+    expect(post.dateZone).toEqual({ zone: 'UTC-8', label: 'PST' });
     expect(post.author).toBe('AIVibe');
+    expect(post.writer).toBe('Lucas Ropek');
+    expect(post.imageCredit).toBe('Michael Nagle/Bloomberg / Getty Images');
     expect(post.tags).toEqual(['Ai', 'Openai']);
     expect(post.category).toEqual({ name: 'Finance', slug: 'finance' });
     expect(post.coverImage).toMatch(/^https:\/\/images\.unsplash\.com\/photo-1559526324-4b87b5e36e44\?/);
@@ -271,11 +275,15 @@ describe('parsePost on the seed post', () => {
     expect(post.excerpt.endsWith('…')).toBe(true);
   });
 
-  it('cleans the scraped body: no tab-indented lines, no runs of blank lines', () => {
+  it('cleans the scraped body: no tab-indented lines, no runs of blank lines, only the four paragraphs of the article', () => {
     const { body } = ok(parsePost('000_3f00ea5a46aaec6b.md', seed(), PARIS));
     expect(body).not.toMatch(/^\t/m);
     expect(body).not.toMatch(/\n\n\n/);
-    expect(body).toContain('\nLucas Ropek\n');
+    const paragraphs = body.split('\n\n');
+    expect(paragraphs).toHaveLength(4);
+    expect(paragraphs[0]).toMatch(/^OpenAI, a company already valued at \$500 billion/);
+    expect(paragraphs[3]).toMatch(/designed to exclusively run Anthropic models\.$/);
+    for (const furniture of ['In Brief', 'Posted:', 'Image Credits', 'Lucas Ropek', 'Topics', 'Tickets']) expect(body).not.toContain(furniture);
   });
 });
 

@@ -34,7 +34,7 @@ describe('readPostedTime', () => {
 
   it('reads a time with no zone in the site timezone, and says so', () => {
     const read = readPostedTime('2:11 PM · January 29, 2026', { timezone: 'America/Los_Angeles' });
-    expect(read).toEqual({ instant: new Date('2026-01-29T22:11:00Z'), zone: 'America/Los_Angeles', hasWrittenZone: false });
+    expect(read).toEqual({ instant: new Date('2026-01-29T22:11:00Z'), zone: 'America/Los_Angeles', hasWrittenZone: false, writtenZone: undefined });
   });
 
   it('takes extra or overriding abbreviations from the rules (IST as Irish Standard Time)', () => {

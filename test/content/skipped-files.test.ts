@@ -244,7 +244,7 @@ describe('files that are not regular files', () => {
     await fifoThatUnblocksLater(path.join(root, 'x.md'));
     const started = performance.now();
     // As if the scan had listed it as a file (it was replaced by a FIFO since).
-    const outcomes = await readEntries(root, [{ file: 'x.md', size: 10, mtimeMs: 1 }], 'UTC');
+    const outcomes = await readEntries(root, [{ file: 'x.md', size: 10, mtimeMs: 1 }], { timezone: 'UTC' });
     expect(performance.now() - started).toBeLessThan(1500);
     expect(outcomes).toEqual([{ skipped: 'not a regular file (a FIFO)' }]);
   }, 15_000);
@@ -272,7 +272,7 @@ describe('post files over the size limit', () => {
     await truncate(path.join(root, 'over.md'), MAX_POST_BYTES + 1);
     await writeFile(path.join(root, 'at.md'), '');
     await truncate(path.join(root, 'at.md'), MAX_POST_BYTES);
-    const [over, at] = await readEntries(root, [{ file: 'over.md', size: 1, mtimeMs: 1 }, { file: 'at.md' }], 'UTC');
+    const [over, at] = await readEntries(root, [{ file: 'over.md', size: 1, mtimeMs: 1 }, { file: 'at.md' }], { timezone: 'UTC' });
     expect(over).toEqual({ skipped: '10.1 MB, over the 10 MB limit for a post file' });
     expect(at).toEqual({ entry: expect.objectContaining({ size: MAX_POST_BYTES }) });
   });

@@ -30,7 +30,7 @@ it('names every line it removes of the sample post with its rule, and what the f
     ['title-repeat', 'Regional lenders pause buy-now-pay-later partnerships'],
     ['end-marker', 'Topics'],
   ])
-    expect(r.stdout).toMatch(new RegExp(`^\\s+\\d+\\s+${rule}\\s+${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^\\s+\\d+\\s+${rule}\\s+${text!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   expect(r.stdout).toMatch(/^ {2}writer\s+Dana Whitcombe$/m);
   expect(r.stdout).toMatch(/^ {2}posted\s+7:42 AM EST · November 23, 2026 → 2026-11-23T12:42:00.000Z/m);
   expect(r.stdout).toMatch(/^ {2}image credit\s+Harbor Desk \/ Example Wire$/m);

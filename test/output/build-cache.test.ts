@@ -47,6 +47,10 @@ const entry = (title: string, hash = `hash-of-${title}`): CacheEntry => ({
     frontMatterExcerpt: null,
     coverImage: null,
     author: null,
+    writer: null,
+    imageCredit: null,
+    dateZone: null,
+    article: null,
     tags: ['a', 'b'],
     category: { name: 'News', slug: 'news' },
     source: null,
@@ -108,8 +112,8 @@ function expectFreshAndWorking(cache: BuildCache, file: string): void {
   cache.saveBuild('site', { state: state('k2') });
   expect(cache.readState('site')?.key).toBe('k2');
   const db = new Database(file, { readonly: true });
-  // Every migration ran: the post pages table is the second, heads with excerpts the third.
-  expect(db.pragma('user_version', { simple: true })).toBe(3);
+  // Every migration ran: the post pages table is the second, heads with excerpts the third, heads with what the cleanup found the fourth.
+  expect(db.pragma('user_version', { simple: true })).toBe(4);
   db.close();
 }
 
@@ -156,6 +160,35 @@ describe('the build cache keeps', () => {
     // Only the heads: the build state stays.
     expect(again.readState('site')?.key).toBe('k1');
     expect(folder.logged).toEqual([]);
+  });
+
+  it('no post head kept before heads carried what the cleanup found: the fourth migration has them read again', async () => {
+    const folder = await cacheFolder();
+    const cache = folder.open();
+    cache.postCache('content', 'UTC').save([['a.md', entry('A')]], []);
+    cache.saveBuild('site', { state: state('k1') });
+    cache.close();
+    const db = new Database(folder.file);
+    db.pragma('user_version = 3');
+    db.close();
+    const again = folder.open();
+    expect(again.postCache('content', 'UTC').entries()).toEqual(new Map());
+    expect(again.readState('site')?.key).toBe('k1');
+    expect(folder.logged).toEqual([]);
+  });
+
+  it("keeps a valid post's warnings with its head, and gives them back apart", async () => {
+    const cache = (await cacheFolder()).open();
+    const warned: CacheEntry = {
+      ...entry('W'),
+      warnings: [{ field: 'body', message: 'kept as it is: no start', hint: 'explain it', file: undefined }],
+    };
+    cache.postCache('content', 'UTC').save([['w.md', warned], ['a.md', entry('A')]], []);
+    const got = cache.postCache('content', 'UTC').entries();
+    expect(got.get('w.md')).toEqual(JSON.parse(JSON.stringify(warned)));
+    expect(got.get('w.md')!.head).not.toHaveProperty('warnings');
+    expect(got.get('a.md')).toEqual(entry('A'));
+    expect(got.get('a.md')).not.toHaveProperty('warnings');
   });
 
   it('no post entry read in another timezone: they count for nothing, and the first save replaces them all', async () => {
