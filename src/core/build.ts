@@ -43,7 +43,9 @@ export function siteBuilder(ctx: CoreContext): SiteBuilder {
     const window = defaultWindow(now, config.site.timezone);
     const pagesDir = path.join(templatesDir, 'pages');
     // Every input but the post files; with their stats it makes the key of the whole build.
-    const inputsKey = sha1(JSON.stringify([ctx.readingKey, config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]));
+    const inputsKey = sha1(
+      JSON.stringify([ctx.readingKey, config.site, config.feeds, outDir, options, window.since.toISOString(), filesFingerprint(pagesDir)]),
+    );
     const id = short(`${contentDir}\n${outDir}`);
     const cache = openBuildCache(cacheDir, (message) => log.warn({}, message));
     try {

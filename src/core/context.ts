@@ -47,9 +47,7 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
   const log = deps.log ?? silentLogger;
   // How every post file is read: dates in the site timezone, bodies cleaned with the site's furniture rules.
   const reading: ReadOptions = { timezone: config.site.timezone, rules: furnitureRules(config.clean) };
-  // What a head read from a file depends on besides its bytes: heads, feed entries and pages kept by
-  // builds that read with other settings, or older rules, are not reused.
-  const readingKey = JSON.stringify([config.site.timezone, config.clean, FURNITURE_RULES_VERSION]);
+  const readingKey = readingKeyOf(config);
 
   /**
    * Every post's head (through the post cache), which of them are published now, and the step that
@@ -97,6 +95,14 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
   };
 
   return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, reading, readingKey, loadPublished, templates };
+}
+
+/**
+ * What a head read from a file depends on besides its bytes (the post cache's key for a content folder):
+ * heads, feed entries and pages kept by builds that read with other settings, or older rules, are not reused.
+ */
+export function readingKeyOf(config: Pick<Config, 'site' | 'clean'>): string {
+  return JSON.stringify([config.site.timezone, config.clean, FURNITURE_RULES_VERSION]);
 }
 
 /** The configured furniture rules, compiled (the config has checked that each compiles). */

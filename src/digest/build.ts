@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import type { Post } from '../content/schema.js';
 import { compareStrings } from '../content/compare.js';
-import { postUrl } from '../shared/urls.js';
+import { hostOf, postUrl } from '../shared/urls.js';
 
 /** A half-open window of publication instants: since ≤ date < until. */
 export interface DigestWindow {
@@ -17,7 +17,10 @@ export interface DigestPost {
   url: string;
   date: string;
   excerpt: string;
+  /** Who wrote it: the post's writer (byline), else its author, else the site's. */
   author: string;
+  /** The host of the original article a republished post links to ("techcrunch.com"). */
+  sourceHost: string | undefined;
   coverImage: string | undefined;
   tags: string[];
   readingMinutes: number;
@@ -107,7 +110,8 @@ function toDigestPost(post: Post, config: DigestSettings): DigestPost {
     url: config.feeds.links === 'source' && post.source !== undefined ? post.source : url,
     date: post.date.toISOString(),
     excerpt: post.excerpt,
-    author: post.author ?? config.site.author.name,
+    author: post.writer ?? post.author ?? config.site.author.name,
+    sourceHost: post.source === undefined ? undefined : hostOf(post.source),
     coverImage: post.coverImage === undefined ? undefined : new URL(post.coverImage, url).toString(),
     tags: post.tags,
     readingMinutes: post.readingMinutes,

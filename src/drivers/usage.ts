@@ -86,6 +86,7 @@ ${WHERE}
   --future        include posts dated in the future
   --explain FILE  build nothing: show what the cleanup of scraped bodies keeps and removes of
                   this post, by which rule, and the writer, time and image credit it finds
+                  and what the post gets of them
   --json          print the report as one JSON document
   -h, --help      show this help
 

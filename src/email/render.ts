@@ -116,6 +116,7 @@ function digestView(digest: Digest, config: EmailSettings, placeholders: Record<
           url: post.url,
           excerpt: post.excerpt,
           author: post.author,
+          sourceHost: post.sourceHost ?? null,
           dateLabel: DateTime.fromISO(post.date, { zone: tz }).setLocale(locale).toLocaleString(DateTime.DATE_MED),
           coverImage: post.coverImage ?? null,
           coverAlt: post.title,

@@ -21,12 +21,14 @@ export const FEED_PATCHES = [
   'cdata-end-split-once',
   'rss-author-not-an-email',
   'rss-namespaces-need-content',
+  'rss-media-namespace-missing',
   'rss-enclosure-type-guessed',
   'atom-text-typed-html',
   'atom-language-dropped',
   'atom-links-incomplete',
   'atom-enclosure-type-guessed',
   'atom-attributes-unescaped',
+  'atom-media-credit-missing',
   'json-feed-1.0',
   'json-item-id-optional',
   'json-empty-content',
@@ -100,6 +102,30 @@ export function rssContent(entry: Pick<FeedEntry, 'html' | 'summary' | 'title'>)
   return entry.html || `<p>${escapeHtml(entry.summary || entry.title)}</p>`;
 }
 
+/** The curator (the front matter's author, when a writer is named besides) as <dc:contributor>, beside the writer's <dc:creator>. */
+export function rssContributor(name: string): Extension {
+  return { name: 'dc:contributor', objects: { _text: xmlText(name) } };
+}
+
+// ── rss-media-namespace-missing ─────────────────────────────────────────────────────────────────────
+/**
+ * Upstream: rss2() declares only its own namespaces (dc, content, atom, the podcast ones) and has no
+ * option to declare another, so an item extension in the Media RSS namespace used an undeclared prefix.
+ * Ours: the cover's credit goes as <media:credit> (rssMediaCredit), and declareMediaNamespace adds
+ * xmlns:media to the <rss> start tag when some item has one.
+ */
+export function rssMediaCredit(credit: string): Extension {
+  return { name: 'media:credit', objects: { _text: xmlText(credit) } };
+}
+
+export const MEDIA_RSS_NAMESPACE = 'http://search.yahoo.com/mrss/';
+
+export function declareMediaNamespace(rss: string, channel: Pick<FeedChannel, 'entries'>): string {
+  if (!channel.entries.some((e) => e.imageCredit !== undefined)) return rss;
+  // The root's start tag is the first "<rss " of the document (after the declaration and the stylesheet instruction).
+  return rss.replace('<rss ', `<rss xmlns:media="${MEDIA_RSS_NAMESPACE}" `);
+}
+
 // ── rss-enclosure-type-guessed ──────────────────────────────────────────────────────────────────────
 /**
  * Upstream: an enclosure's type is "image/" plus whatever follows the last "." of the URL's path
@@ -143,6 +169,7 @@ export function patchAtom(xml: string, channel: FeedChannel, bodyToken: string):
     const entry = channel.entries[i]!;
     completeEntryLinks(node, entry);
     labelCategories(node, entry.categories);
+    if (entry.imageCredit !== undefined) creditCover(root, node, entry.imageCredit);
   });
   const patched = serializeXml(doc);
   return patched.replace(new RegExp(`<!\\[CDATA\\[${bodyToken}(\\d+)\\]\\]>`, 'g'), (_, i: string) => cdataSection(channel.entries[Number(i)]!.html));
@@ -192,6 +219,19 @@ function coverEnclosure(image: { url: string; type: string }): Element {
   return element('link', { rel: 'enclosure', href: image.url, type: image.type, length: '0' });
 }
 
+// ── atom-media-credit-missing ───────────────────────────────────────────────────────────────────────
+/**
+ * Upstream: atom1() has no place for an image's credit, and no way to add an element in another namespace.
+ * Ours: the cover's credit goes as <media:credit> (Media RSS, as YouTube's Atom feeds use it) after the
+ * entry's links, and <feed> declares xmlns:media.
+ */
+function creditCover(root: Element, node: Element, credit: string): void {
+  root.attributes = { ...root.attributes, 'xmlns:media': MEDIA_RSS_NAMESPACE };
+  const elements = node.elements ?? [];
+  elements.splice(elements.findLastIndex((c) => c.name === 'link') + 1, 0, element('media:credit', {}, credit));
+  node.elements = elements;
+}
+
 // ── atom-attributes-unescaped ───────────────────────────────────────────────────────────────────────
 /**
  * Upstream: atom1() escapes only "&" in a category's attributes (xml-js adds only '"'), so a "<" in a
@@ -213,10 +253,10 @@ function labelCategories(node: Element, categories: FeedEntry['categories']): vo
 /**
  * Upstream: json1() writes JSON Feed 1.0: a singular `author` on the feed and on items, no `language`,
  * no `hubs`, indented by four spaces.
- * Ours: the document is rewritten as JSON Feed 1.1: `authors` arrays, the channel's language and hub,
+ * Ours: the document is rewritten as JSON Feed 1.1: `authors` arrays (an item's writer, then its curator), the channel's language and hub,
  * indented by two spaces with a final newline. (The item ids are json-item-id-optional's.)
  */
-export function upgradeJsonFeed(json: string, channel: Pick<FeedChannel, 'language' | 'hub'>): string {
+export function upgradeJsonFeed(json: string, channel: Pick<FeedChannel, 'language' | 'hub' | 'entries'>): string {
   const doc = JSON.parse(json) as Record<string, unknown> & { items: Json10Item[]; author?: unknown };
   const { version: _v, author, items, ...rest } = doc;
   const upgraded = {
@@ -225,7 +265,12 @@ export function upgradeJsonFeed(json: string, channel: Pick<FeedChannel, 'langua
     language: channel.language,
     ...(author ? { authors: [author] } : {}),
     ...(channel.hub ? { hubs: [{ type: 'WebSub', url: channel.hub }] } : {}),
-    items: items.map(({ author: itemAuthor, ...item }) => ({ ...withItemId(item), ...(itemAuthor ? { authors: [itemAuthor] } : {}) })),
+    // json1() writes only an item's first author: the curator, when there is one, is added after the writer.
+    items: items.map(({ author: itemAuthor, ...item }, i) => {
+      const curator = channel.entries[i]?.curator;
+      const authors = [...(itemAuthor ? [itemAuthor] : []), ...(curator === undefined ? [] : [{ name: curator }])];
+      return { ...withItemId(item), ...(authors.length > 0 ? { authors } : {}) };
+    }),
   };
   return `${JSON.stringify(upgraded, null, 2)}\n`;
 }

@@ -9,7 +9,10 @@ export interface FeedEntry {
   title: string;
   published: Date;
   updated: Date;
+  /** Who wrote the post: its writer (byline), else the front matter's author, else the site's. */
   author: string;
+  /** The front matter's author when the post names a writer besides: the aggregator or curator who republished it. */
+  curator: string | undefined;
   /** The post's category first, then its tags. */
   categories: Array<{ term: string; label: string }>;
   /** Plain-text excerpt. */
@@ -17,6 +20,8 @@ export interface FeedEntry {
   /** Sanitized HTML body with absolute URLs. */
   html: string;
   image: { url: string; type: string } | undefined;
+  /** The cover image's credit ("Michael Nagle/Bloomberg / Getty Images"). */
+  imageCredit: string | undefined;
   /** Original article this post republishes. */
   source: string | undefined;
   wordCount: number;

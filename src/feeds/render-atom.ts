@@ -34,6 +34,7 @@ export function renderAtom(channel: FeedChannel): string {
       description: atomText(entry.summary),
       ...(entry.html ? { content: `${bodyToken}${i}` } : {}),
       author: [{ name: xmlText(entry.author) }],
+      ...(entry.curator === undefined ? {} : { contributor: [{ name: xmlText(entry.curator) }] }),
       category: atomCategories(entry.categories),
       // No `image`: patchAtom adds the cover (atom-enclosure-type-guessed).
     });

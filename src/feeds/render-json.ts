@@ -27,7 +27,14 @@ export function renderJson(channel: FeedChannel): string {
       extensions: [
         ...(entry.source === undefined ? [] : [jsonExternalUrl(entry.source)]),
         // JSON Feed extensions are objects whose key starts with "_" (spec §"Extensions").
-        { name: '_broadsheet', objects: { word_count: entry.wordCount, reading_minutes: entry.readingMinutes } },
+        {
+          name: '_broadsheet',
+          objects: {
+            word_count: entry.wordCount,
+            reading_minutes: entry.readingMinutes,
+            ...(entry.imageCredit === undefined ? {} : { image_credit: entry.imageCredit }),
+          },
+        },
       ],
     });
   }

@@ -1,6 +1,6 @@
 // FeedChannel → RSS 2.0 with `feed`, through the patches in feed-patches.ts. Pure.
 import { escapeHtml } from '../shared/html.js';
-import { createFeed, rssContent, rssCreator, rssEnclosure, rssTitle, xmlText } from './feed-patches.js';
+import { createFeed, declareMediaNamespace, rssContent, rssContributor, rssCreator, rssEnclosure, rssMediaCredit, rssTitle, xmlText } from './feed-patches.js';
 import type { FeedChannel } from './model.js';
 
 export function renderRss(channel: FeedChannel): string {
@@ -31,9 +31,13 @@ export function renderRss(channel: FeedChannel): string {
       description: escapeHtml(entry.summary),
       content: rssContent(entry),
       category: entry.categories.map((c) => ({ name: xmlText(c.label) })),
-      extensions: [rssCreator(entry.author)],
+      extensions: [
+        rssCreator(entry.author),
+        ...(entry.curator === undefined ? [] : [rssContributor(entry.curator)]),
+        ...(entry.imageCredit === undefined ? [] : [rssMediaCredit(entry.imageCredit)]),
+      ],
       ...(entry.image === undefined ? {} : { image: rssEnclosure(entry.image) }),
     });
   }
-  return feed.rss2();
+  return declareMediaNamespace(feed.rss2(), channel);
 }

@@ -10,3 +10,12 @@ export function postUrl(post: { slug: string; category: { slug: string } }, base
   const path = pattern.replaceAll(':slug', encodeURIComponent(post.slug)).replaceAll(':category', encodeURIComponent(post.category.slug));
   return siteUrl(base, path);
 }
+
+/** A URL's host as readers name a site ("techcrunch.com"): no "www."; the URL itself when it is not one. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return url;
+  }
+}

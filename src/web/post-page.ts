@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Post } from '../content/schema.js';
 import { FEED_FILES, type FeedEntry } from '../feeds/model.js';
 import type { PageNeighbour } from '../output/post-pages.js';
-import { postUrl, siteUrl } from '../shared/urls.js';
+import { hostOf, postUrl, siteUrl } from '../shared/urls.js';
 import { render, TYPES, type Pages } from './pages.js';
 
 export type PostPageSettings = Pick<Config, 'site' | 'feeds'>;
@@ -47,11 +47,13 @@ export function postPageView({ post, entry, previous, next }: PostPageInput, con
       url,
       excerpt: post.excerpt,
       author: entry.author,
-      published: { iso: post.date.toISOString(), text: local(post.date).toLocaleString(DateTime.DATE_FULL) },
+      curator: entry.curator ?? null,
+      published: { iso: post.date.toISOString(), text: publishedText(post, site) },
       updated: modified > post.date ? { iso: modified.toISOString(), text: local(modified).toLocaleString(DateTime.DATE_FULL) } : null,
       category: { name: post.category.name, url: siteUrl(site.url, categoryDir) },
       tags: post.tags,
       cover: entry.image?.url ?? null,
+      coverCredit: entry.imageCredit ?? null,
       html: entry.html,
       source: post.source === undefined ? null : { url: post.source, host: hostOf(post.source) },
       readingMinutes: post.readingMinutes,
@@ -71,6 +73,17 @@ export function postPageView({ post, entry, previous, next }: PostPageInput, con
   };
 }
 
+/**
+ * When the post was published, as a reader reads it: the day in the site timezone; with the time in the
+ * zone the source wrote it in, when the exact time came from the scraped page ("January 29, 2026 at 2:11 PM PST").
+ */
+function publishedText(post: Pick<Post, 'date' | 'dateZone'>, site: PostPageSettings['site']): string {
+  if (post.dateZone === undefined) return DateTime.fromJSDate(post.date, { zone: site.timezone }).setLocale(site.language).toLocaleString(DateTime.DATE_FULL);
+  const there = DateTime.fromJSDate(post.date, { zone: post.dateZone.zone }).setLocale(site.language);
+  const label = post.dateZone.label !== undefined && /^[A-Z]{2,5}$/.test(post.dateZone.label) ? post.dateZone.label : there.offsetNameShort;
+  return `${there.toLocaleString({ dateStyle: 'long', timeStyle: 'short' })} ${label}`;
+}
+
 /** schema.org Article: what search engines and link previews read. */
 function articleLd(post: Post, entry: FeedEntry, { site }: PostPageSettings) {
   return {
@@ -83,7 +96,9 @@ function articleLd(post: Post, entry: FeedEntry, { site }: PostPageSettings) {
     datePublished: post.date.toISOString(),
     dateModified: entry.updated.toISOString(),
     author: { '@type': 'Person', name: entry.author },
-    ...(entry.image === undefined ? {} : { image: [entry.image.url] }),
+    ...(entry.image === undefined
+      ? {}
+      : { image: [entry.imageCredit === undefined ? entry.image.url : { '@type': 'ImageObject', url: entry.image.url, creditText: entry.imageCredit }] }),
     publisher: {
       '@type': 'Organization',
       name: site.title,
@@ -103,12 +118,4 @@ function articleLd(post: Post, entry: FeedEntry, { site }: PostPageSettings) {
  */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^www\./, '');
-  } catch {
-    return url;
-  }
 }

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createSiteBuilder } from '../../src/core/build.js';
 import type { BuildReport } from '../../src/core/types.js';
-import { short } from '../../src/core/context.js';
+import { readingKeyOf, short } from '../../src/core/context.js';
 import { BUILD_CACHE_FILE, openBuildCache } from '../../src/output/build-cache.js';
 import { postSource } from '../helpers/posts.js';
 import { tempSite } from '../helpers/site.js';
@@ -47,12 +47,15 @@ const source = (s: Spec) => {
   return postSource({ title: s.title, date, category: s.category, tags: s.tags, draft: s.draft, body: s.body });
 };
 
-function build(content: string, out: string, data: string, feeds: { postPages?: boolean } = {}): Promise<BuildReport> {
-  const config = parseConfig({
+const walkConfig = (content: string, out: string, data: string, feeds: { postPages?: boolean } = {}) =>
+  parseConfig({
     site: { title: 'Walk', url: 'https://walk.example.com/', timezone: 'UTC' },
     feeds: { limit: 4, perTag: true, ...feeds },
     paths: { content, out, data },
   });
+
+function build(content: string, out: string, data: string, feeds: { postPages?: boolean } = {}): Promise<BuildReport> {
+  const config = walkConfig(content, out, data, feeds);
   return createSiteBuilder(config, { now: () => NOW, cwd: '/' }).build();
 }
 
@@ -282,7 +285,10 @@ describe('incremental builds', () => {
     await build(content, out, data);
     const keptEntry = (file: string) => {
       const cache = openBuildCache(path.join(data, 'cache'));
-      const entry = cache.postCache(short(content), 'UTC').entries([file]).get(file);
+      const entry = cache
+        .postCache(short(content), readingKeyOf(walkConfig(content, out, data)))
+        .entries([file])
+        .get(file);
       cache.close();
       return entry;
     };

@@ -3,7 +3,7 @@
 import { Feed, type FeedOptions, type Item } from 'feed';
 import { parseAtomFeed, parseJsonFeed, parseRssFeed } from 'feedsmith';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFeed, FEED_PATCHES, FEED_RELIANCES, type FeedPatch, type FeedReliance } from '../../src/feeds/feed-patches.js';
+import { createFeed, FEED_PATCHES, FEED_RELIANCES, MEDIA_RSS_NAMESPACE, type FeedPatch, type FeedReliance } from '../../src/feeds/feed-patches.js';
 import type { FeedChannel, FeedEntry } from '../../src/feeds/model.js';
 import { renderAtom } from '../../src/feeds/render-atom.js';
 import { renderJson } from '../../src/feeds/render-json.js';
@@ -27,10 +27,12 @@ const entry = (o: Partial<FeedEntry> = {}): FeedEntry => ({
   published: DAY,
   updated: DAY,
   author: 'Ada Lovelace',
+  curator: undefined,
   categories: [{ term: 'news', label: 'News' }],
   summary: 'A short excerpt.',
   html: '<p>Hello, readers.</p>',
   image: undefined,
+  imageCredit: undefined,
   source: undefined,
   wordCount: 2,
   readingMinutes: 1,
@@ -90,6 +92,11 @@ const upstream: Record<FeedPatch, () => void | Promise<void>> = {
       expect(rss).not.toContain('xmlns:dc');
     }
   },
+  'rss-media-namespace-missing': () => {
+    const rss = plainFeed({}, [{ content: '<p>x</p>', extensions: [{ name: 'media:credit', objects: { _text: 'Photo Desk' } }] }]).rss2();
+    expect(rss).toContain('<media:credit>Photo Desk</media:credit>');
+    expect(rss).not.toContain('xmlns:media');
+  },
   'rss-enclosure-type-guessed': () => {
     const rss = plainFeed({}, [{ image: 'https://e.example/cover.jpg' }, { image: UNSPLASH }]).rss2();
     expect(rss).toContain('type="image/jpg"');
@@ -114,6 +121,12 @@ const upstream: Record<FeedPatch, () => void | Promise<void>> = {
   'atom-enclosure-type-guessed': () => {
     const atom = plainFeed({}, [{ image: { url: 'https://e.example/cover.jpg', type: 'image/jpeg' } }]).atom1();
     expect(atom).toContain('<link rel="enclosure" href="https://e.example/cover.jpg" type="image/jpg"/>');
+  },
+  'atom-media-credit-missing': () => {
+    // Nothing in an item makes atom1() write a credit, or declare another namespace.
+    const atom = plainFeed({}, [{ image: UNSPLASH, extensions: [{ name: 'media:credit', objects: { _text: 'Photo Desk' } }] }]).atom1();
+    expect(atom).not.toContain('media:credit');
+    expect(atom).not.toContain('xmlns:media');
   },
   'atom-attributes-unescaped': async () => {
     const atom = plainFeed({}, [{ category: [{ name: 'Q<A', term: 'qa' }] }]).atom1();
@@ -184,6 +197,16 @@ const patched: Record<FeedPatch, () => void | Promise<void>> = {
     expect(rss).toContain('xmlns:dc="http://purl.org/dc/elements/1.1/"');
     expect(parseRssFeed(rss).items?.[0]?.content?.encoded).toBe('<p>A short excerpt.</p>');
   },
+  'rss-media-namespace-missing': () => {
+    const credited = entry({ image: { url: UNSPLASH, type: 'image/jpeg' }, imageCredit: 'Photo Desk / Wire & Co' });
+    const rss = renderRss(channel({ entries: [credited, entry({ url: 'https://news.example.com/posts/b/', link: 'https://news.example.com/posts/b/' })] }));
+    expect(rss).toContain(`xmlns:media="${MEDIA_RSS_NAMESPACE}"`);
+    const items = parseRssFeed(rss).items!;
+    expect(items[0]?.media?.credits).toEqual([{ value: 'Photo Desk / Wire & Co' }]);
+    expect(items[1]?.media).toBeUndefined();
+    // No credit anywhere: no namespace declared for nothing.
+    expect(renderRss(channel())).not.toContain('xmlns:media');
+  },
   'rss-enclosure-type-guessed': () => {
     const rss = renderRss(channel({ entries: [entry({ image: { url: UNSPLASH, type: 'image/jpeg' } })] }));
     expect(parseRssFeed(rss).items?.[0]?.enclosures).toEqual([{ url: UNSPLASH, type: 'image/jpeg', length: 0 }]);
@@ -211,6 +234,16 @@ const patched: Record<FeedPatch, () => void | Promise<void>> = {
     const atom = parseAtomFeed(renderAtom(channel({ entries: [entry({ image: { url: UNSPLASH, type: 'image/jpeg' } })] })));
     expect(atom.entries?.[0]?.links).toContainEqual({ href: UNSPLASH, rel: 'enclosure', type: 'image/jpeg', length: 0 });
   },
+  'atom-media-credit-missing': async () => {
+    const credited = entry({ image: { url: UNSPLASH, type: 'image/jpeg' }, imageCredit: 'Photo Desk / Wire & Co' });
+    const atom = renderAtom(channel({ entries: [credited, entry({ url: 'https://news.example.com/posts/b/', link: 'https://news.example.com/posts/b/' })] }));
+    expect(await validateAtom(atom)).toEqual([]);
+    expect(atom).toContain(`xmlns:media="${MEDIA_RSS_NAMESPACE}"`);
+    const entries = parseAtomFeed(atom).entries!;
+    expect(entries[0]?.media?.credits).toEqual([{ value: 'Photo Desk / Wire & Co' }]);
+    expect(entries[1]?.media).toBeUndefined();
+    expect(renderAtom(channel())).not.toContain('xmlns:media');
+  },
   'atom-attributes-unescaped': async () => {
     const label = `Q<A & "B"`;
     const atom = renderAtom(channel({ entries: [entry({ categories: [{ term: 'qa', label }] })] }));
@@ -223,6 +256,9 @@ const patched: Record<FeedPatch, () => void | Promise<void>> = {
     expect(doc.version).toBe('https://jsonfeed.org/version/1.1');
     expect(doc.authors).toEqual([{ name: 'The Desk' }]);
     expect(doc.items[0]!.authors).toEqual([{ name: 'Ada Lovelace' }]);
+    // A curator besides the writer: the second author (json1() writes one only).
+    const curated = jsonOf(renderJson(channel({ entries: [entry({ curator: 'AIVibe' })] })));
+    expect(curated.items[0]!.authors).toEqual([{ name: 'Ada Lovelace' }, { name: 'AIVibe' }]);
     expect(doc.language).toBe('de');
     expect(doc.hubs).toEqual([{ type: 'WebSub', url: 'https://hub.example/' }]);
     expect(doc).not.toHaveProperty('author');

@@ -86,10 +86,12 @@ const feedEntry = (title: string): FeedEntry => ({
   published: new Date('2026-11-20T08:00:00Z'),
   updated: new Date('2026-11-21T08:00:00Z'),
   author: 'A',
+  curator: undefined,
   categories: [{ term: 'news', label: 'News' }],
   summary: 'S',
   html: '<p>H</p>',
   image: undefined,
+  imageCredit: undefined,
   source: undefined,
   wordCount: 2,
   readingMinutes: 1,
@@ -183,7 +185,13 @@ describe('the build cache keeps', () => {
       ...entry('W'),
       warnings: [{ field: 'body', message: 'kept as it is: no start', hint: 'explain it', file: undefined }],
     };
-    cache.postCache('content', 'UTC').save([['w.md', warned], ['a.md', entry('A')]], []);
+    cache.postCache('content', 'UTC').save(
+      [
+        ['w.md', warned],
+        ['a.md', entry('A')],
+      ],
+      [],
+    );
     const got = cache.postCache('content', 'UTC').entries();
     expect(got.get('w.md')).toEqual(JSON.parse(JSON.stringify(warned)));
     expect(got.get('w.md')!.head).not.toHaveProperty('warnings');
