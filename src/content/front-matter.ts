@@ -62,7 +62,7 @@ export function parseHead(file: string, bytes: Uint8Array, hash: string, options
           file,
           field: 'body',
           message: `${cut.reason.message}; its page furniture, if any, is published with it`,
-          hint: `see what the rules find with \`broadsheet build --explain ${file}\`; name the site's furniture in the config's \`clean\` section, or set \`clean: false\` in the front matter`,
+          hint: "`broadsheet build --explain` on this file shows what the rules find; name the site's furniture in the config's `clean` section, or set `clean: false` in the front matter",
         }),
       );
     }

@@ -1,6 +1,7 @@
-// `broadsheet build` says on stderr when it sets aside a damaged build cache (and still builds).
+// `broadsheet build` says on stderr what it warns about: a damaged build cache it sets aside (and still builds), a
+// scraped body whose page furniture it could not cut.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
@@ -35,4 +36,35 @@ it('warns, naming the file, when the build cache is damaged, and builds anyway',
   expect(quiet.stderr).toContain(cacheFile);
   const calm = await build(root);
   expect(calm.stderr).toBe('');
+});
+
+it('warns on every build, naming the file, about a body whose page furniture it could not cut; --strict fails on it; fixed, the warning goes', async () => {
+  const { root, content } = await tempSite('cleanup-warnings', { copy: SAMPLE_CONTENT });
+  const fixture = await readFile(path.join(REPO, 'test', 'fixtures', 'furniture', 'no-start-evidence.md'), 'utf8');
+  await writeFile(path.join(content, '2026-05-09-museum-reopens.md'), fixture);
+  const warning = /^warning: content\/2026-05-09-museum-reopens\.md: body: kept as it is: the title is not repeated near the top/m;
+
+  const first = await build(root);
+  expect(first.code).toBe(0);
+  expect(first.stderr).toMatch(warning);
+  expect(first.stderr).toContain('`broadsheet build --explain` on this file');
+  expect(first.stdout).toMatch(/with 0 error\(s\) and 1 warning\(s\)/);
+
+  // Another post edited: the next build is incremental, and still reports it (from the post cache).
+  const other = path.join(content, '2026-11-27-newsroom-translation-tools-quietly-go-mainstream.md');
+  await writeFile(other, `${await readFile(other, 'utf8')}\nOne more line.\n`);
+  const again = await build(root);
+  expect(again.code).toBe(0);
+  expect(again.stdout).not.toMatch(/full build/);
+  expect(again.stderr).toMatch(warning);
+
+  const strict = await build(root, '--strict');
+  expect(strict.code).toBe(1);
+  expect(strict.stderr).toMatch(warning);
+
+  // The publisher opts the post out: no warning any more.
+  await writeFile(path.join(content, '2026-05-09-museum-reopens.md'), fixture.replace('author: NewsBot', 'author: NewsBot\nclean: false'));
+  const fixed = await build(root);
+  expect(fixed.code).toBe(0);
+  expect(fixed.stderr).toBe('');
 });

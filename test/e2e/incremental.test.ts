@@ -19,6 +19,7 @@ const NOW = new Date('2026-11-29T12:00:00Z');
 // Two spellings of one category, near a tie: an edit can change which one names it.
 const CATEGORIES = ['Finance', 'finance', 'Finance', 'finance', 'Science'];
 const TAGS = ['alpha', 'beta', 'gamma', 'delta'];
+const WRITERS = ['Dana Whitcombe', 'Lucas Ropek', 'Ines Okafor'];
 
 /** Mulberry32: the same walk on every run. */
 function prng(seed: number) {
@@ -39,13 +40,39 @@ interface Spec {
   draft: boolean;
   broken: boolean;
   body: string;
+  /** Scraped from a page (issue 16): the body wrapped in its furniture, the date a day, the time on the page. */
+  page?: ScrapedPage;
+}
+
+interface ScrapedPage {
+  writer: string;
+  /** Minutes after midnight (UTC) of the posted time. */
+  minutes: number;
+  /** The posted line gives the next day: the front matter's date is kept, with a warning. */
+  otherDay: boolean;
+  /** No repeated title, posted or credit line: the body is kept as it is, with a warning. */
+  noStart: boolean;
 }
 
 const source = (s: Spec) => {
-  const date = new Date(NOW.getTime() - s.age * 86_400_000).toISOString();
+  const at = new Date(NOW.getTime() - s.age * 86_400_000);
+  const date = s.page ? at.toISOString().slice(0, 10) : at.toISOString();
   if (s.broken) return `---\ntitle: [unclosed\ndate: ${date}\n---\n${s.body}\n`;
-  return postSource({ title: s.title, date, category: s.category, tags: s.tags, draft: s.draft, body: s.body });
+  const body = s.page ? scrapedBody(s, s.page, at) : s.body;
+  return postSource({ title: s.title, date, category: s.category, tags: s.tags, draft: s.draft, body });
 };
+
+/** A body as scrapers leave it: kicker, posted time, credit, byline, the title again, the article, topics, an advert. */
+function scrapedBody(s: Spec, page: ScrapedPage, at: Date): string {
+  const day = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + (page.otherDay ? 1 : 0)));
+  const hour = Math.floor(page.minutes / 60);
+  const clock = `${((hour + 11) % 12) + 1}:${String(page.minutes % 60).padStart(2, '0')} ${hour < 12 ? 'AM' : 'PM'} UTC`;
+  const dayText = day.toLocaleDateString('en-US', { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' });
+  const article = `${s.body} The desk kept reporting on this story all week, and will say more when it knows more.`;
+  const topics = `\n\n\n\tTopics\n\t\n\t\t${[...s.tags, s.category].join(', ')}\t\n\n\n\tThe Walk Weekly\n\t\tSign up for the newsletter.\n`;
+  if (page.noStart) return `Share\n\n\n\nSave\n\n\n${article}${topics}`;
+  return `In Brief\n\n\n\nPosted:\n\n\n${clock} · ${dayText}\n\n\n\nImage Credits:Walk Desk / Example\n\n\t\n\t\t${page.writer}\n\t\n\n\n${s.title}\n\n\n${article}${topics}`;
+}
 
 const walkConfig = (content: string, out: string, data: string, feeds: { postPages?: boolean } = {}) =>
   parseConfig({
@@ -134,6 +161,12 @@ describe('incremental builds', () => {
         await utimes(path.join(content, file), ++clock, clock);
       };
       const randomAge = () => (rand() < weekShare ? Math.floor(rand() * 7) : rand() < 0.03 ? -2 : 7 + Math.floor(rand() * 300));
+      const newPage = (): ScrapedPage => ({
+        writer: pick(WRITERS),
+        minutes: Math.floor(rand() * 1440),
+        otherDay: rand() < 0.1,
+        noStart: rand() < 0.1,
+      });
       const newSpec = (): Spec => ({
         title: `Post ${Math.floor(rand() * 1e6)}`,
         age: randomAge(),
@@ -142,6 +175,7 @@ describe('incremental builds', () => {
         draft: rand() < 0.05,
         broken: false,
         body: `Body ${rand()}.`,
+        ...(rand() < 0.3 ? { page: newPage() } : {}),
       });
       for (let i = 0; i < 60; i++) {
         const file = `post-${i}.md`;
@@ -228,6 +262,22 @@ describe('incremental builds', () => {
           async () => {
             const f = pick([...posts.keys()]);
             posts.get(f)!.broken = !posts.get(f)!.broken;
+            await save(f);
+          },
+        ],
+        [
+          'edit the page furniture',
+          async () => {
+            const f = pick([...posts.keys()]);
+            const spec = posts.get(f)!;
+            const page = spec.page;
+            const change = rand();
+            if (page === undefined) spec.page = newPage();
+            else if (change < 0.25) page.writer = pick(WRITERS);
+            else if (change < 0.5) page.minutes = Math.floor(rand() * 1440);
+            else if (change < 0.65) page.otherDay = !page.otherDay;
+            else if (change < 0.8) page.noStart = !page.noStart;
+            else delete spec.page;
             await save(f);
           },
         ],
