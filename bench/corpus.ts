@@ -28,13 +28,35 @@ function sentence(rand: () => number, words: number): string {
   return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
 }
 
+const FIRST_NAMES = ['Dana', 'Lucas', 'Ines', 'Marek', 'Lena', 'Omar', 'Priya', 'Tomás', 'Aiko'];
+const LAST_NAMES = ['Whitcombe', 'Ropek', 'Okafor', 'Novak', 'Ortiz', 'Haddad', 'Raman', 'Silva', 'Tanaka', 'Berg', 'Moreau'];
+
+/** Bumped when postText changes: a corpus written by an older version is written again. */
+const CORPUS_VERSION = 2;
+
 export function postText(i: number): string {
   const rand = prng(i + 1);
   const date = new Date(Date.UTC(2024, 11, 1) + Math.floor(rand() * 730) * 86_400_000 + Math.floor(rand() * 86_400) * 1000);
   const category = CATEGORIES[i % CATEGORIES.length]!;
   const tags = [TAGS[Math.floor(rand() * 40)]!, TAGS[Math.floor(rand() * 40)]!, TAGS[Math.floor(rand() * 40)]!];
   const target = 2000 + Math.floor(rand() * 4000);
-  const parts: string[] = ['In Brief', '\n\n\n', 'Posted:', '\n\n\n\t\n\t\t\n', `\t\t\t\t\tAuthor ${i % 97}`, '\n\n\n'];
+  const title = `Post ${i}: ${sentence(rand, 6).slice(0, -1)}`;
+  // The page around the article, as the seed's scraper leaves it (issue 16): kicker, posted time, credit, byline, the title again.
+  const posted = `${1 + Math.floor(rand() * 12)}:${String(Math.floor(rand() * 60)).padStart(2, '0')} PM UTC · ${date.toLocaleDateString('en-US', { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' })}`;
+  const parts: string[] = [
+    'In Brief',
+    '\n\n\n',
+    'Posted:',
+    '\n\n\n',
+    posted,
+    '\n\n\n\n',
+    `Image Credits:Photo Desk ${i % 13}`,
+    '\n\n\t\n\t\t\n',
+    `\t\t\t\t\t${FIRST_NAMES[i % FIRST_NAMES.length]} ${LAST_NAMES[i % LAST_NAMES.length]}`,
+    '\n\n\n',
+    title,
+    '\n\n\n',
+  ];
   let size = 0;
   while (size < target) {
     const kind = rand();
@@ -48,7 +70,6 @@ export function postText(i: number): string {
     size += block.length + 2;
   }
   parts.push('\tTopics\n\t\n\t\t', tags.join(', '), '\t\n');
-  const title = `Post ${i}: ${sentence(rand, 6).slice(0, -1)}`;
   return [
     '---',
     `title: ${JSON.stringify(title)}`,
@@ -70,7 +91,7 @@ export function postText(i: number): string {
 
 /** Write the corpus of `count` posts under `root` (once; reused when already complete). */
 export function ensureCorpus(root: string, count: number): string {
-  const dir = path.join(root, String(count));
+  const dir = path.join(root, `v${CORPUS_VERSION}`, String(count));
   if (existsSync(dir) && readdirSync(dir).length === Math.ceil(count / 1000)) return dir;
   for (let i = 0; i < count; i++) {
     const sub = path.join(dir, `batch-${String(Math.floor(i / 1000)).padStart(3, '0')}`);
