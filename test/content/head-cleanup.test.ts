@@ -112,6 +112,15 @@ describe('the front matter decides, where it speaks', () => {
     if (!result.ok) expect(result.errors[0]!.describe()).toBe('p.md: clean: expected true or false, got "maybe"');
   });
 
+  it('an Updated line on the page gives the post its update time, unless the front matter gives one', () => {
+    const withUpdate = SAMPLE.replace('7:42 AM EST · November 23, 2026\n', '7:42 AM EST · November 23, 2026\n\nUpdated: 9:15 AM EST · November 24, 2026\n');
+    const { head } = ok(parsePost('p.md', withUpdate, UTC));
+    expect(head.updated?.toISOString()).toBe('2026-11-24T14:15:00.000Z');
+    expect(head.date.toISOString()).toBe('2026-11-23T12:42:00.000Z');
+    const given = ok(parsePost('p.md', withUpdate.replace("date: '2026-11-23'", "date: '2026-11-23'\nupdated: '2026-11-25'"), UTC));
+    expect(given.head.updated?.toISOString()).toBe('2026-11-25T00:00:00.000Z');
+  });
+
   it('a whole excerpt of the writer’s own is kept', () => {
     const { head } = ok(parsePost('p.md', sampleWith(setField('excerpt', 'Three banks pause BNPL deals.')), UTC));
     expect(head.excerpt).toBe('Three banks pause BNPL deals.');
