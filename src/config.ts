@@ -194,6 +194,24 @@ export const DeliveryConfig = z.strictObject({
 });
 export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
 
+export const BouncesConfig = z.strictObject({
+  address: about(
+    z.optional(z.email()),
+    'Envelope sender (Return-Path) of every message, tagged per delivery and signed (`bounces+b-12-345-…@example.com`), so a bounce names who it is about without its body being read. Point it at the mailbox `BROADSHEET_BOUNCE_IMAP_URL` reads. Unset: the envelope sender is `email.from`, untagged.',
+  ),
+  softLimit: about(z._default(int(1, 100), 3), 'Soft bounces (a full mailbox, 4.x.x) within `softWindowDays` that make an address `bounced`.'),
+  softWindowDays: about(z._default(int(1, 365), 30), 'Days over which soft bounces are counted.'),
+  sesTopicArns: about(
+    z._default(z.array(text(1)), []),
+    'SNS topics whose notifications `POST /webhooks/ses` accepts (your SES bounce and complaint topics). Empty: the route is off.',
+  ),
+  postmarkUsername: about(
+    z.optional(text(1)),
+    'User name of the basic auth in the Postmark webhook URL (`https://user:password@…/webhooks/postmark`); the password is `BROADSHEET_POSTMARK_WEBHOOK_PASSWORD`. Both set: the route is on.',
+  ),
+});
+export type BouncesConfig = z.infer<typeof BouncesConfig>;
+
 export const ServerConfig = z.strictObject({
   host: about(z._default(text(1), '127.0.0.1'), 'Address `start` and `serve` listen on. Loopback by default: put a reverse proxy in front to publish it.'),
   port: about(z._default(int(0, 65535), 8080), 'Port `start` and `serve` listen on (0: any free port).'),
@@ -224,6 +242,10 @@ export const ScheduleConfig = z.strictObject({
   digestCheck: about(
     z._default(cronExpression, '*/5 * * * *'),
     "How often `start` looks for subscribers due a digest: fine enough for every timezone's local hour.",
+  ),
+  bounceCheck: about(
+    z._default(cronExpression, '*/5 * * * *'),
+    'How often `start` reads the bounce mailbox (`BROADSHEET_BOUNCE_IMAP_URL`); without one, never.',
   ),
   leaseSeconds: about(z._default(int(10, 3600), 120), "Lifetime of the sending lease, renewed while a send runs; a crashed holder's lease expires after this."),
 });
@@ -274,6 +296,7 @@ export const Config = z.strictObject({
   clean: about(section(CleanConfig), "Cleaning scraped bodies: the site's own furniture lines and end markers (see docs/posts.md)."),
   email: about(section(EmailConfig), 'The digest email and the other messages: sender, subject, footer.'),
   delivery: about(section(DeliveryConfig), 'Sending: connections, rate, retries, DKIM, confirmation links.'),
+  bounces: about(section(BouncesConfig), 'What comes back: the bounce address, soft-bounce limits, webhooks of sending services (see docs/bounces.md).'),
   server: about(section(ServerConfig), 'The HTTP server of `start` and `serve`.'),
   schedule: about(section(ScheduleConfig), "The jobs `start` runs: cron expressions, read in `site.timezone` (the digest's in each subscriber's own)."),
 });
@@ -334,6 +357,14 @@ export interface Secrets {
   smtpUrl: string | undefined;
   /** Lets /preview be opened from other hosts with ?token=…; unset = loopback clients only. */
   previewToken: string | undefined;
+  /** imap:// or imaps:// URL of the bounce mailbox, credentials and folder included; unset = no mailbox is read. */
+  bounceImapUrl: string | undefined;
+  /** Password of the Postmark webhook's basic auth. */
+  postmarkWebhookPassword: string | undefined;
+  /** Mailgun's HTTP webhook signing key. */
+  mailgunSigningKey: string | undefined;
+  /** SendGrid's signed event webhook verification key (the public key it shows, base64). */
+  sendgridWebhookKey: string | undefined;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -364,7 +395,19 @@ export function readSecrets(env: Record<string, string | undefined>): Secrets {
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
     throw new ConfigError({ field: 'BROADSHEET_SMTP_URL', message: 'expected smtp://user:pass@host:port or smtps://…' });
   }
-  return { signingKey: value('BROADSHEET_SECRET'), smtpUrl, previewToken: value('BROADSHEET_PREVIEW_TOKEN') };
+  const bounceImapUrl = value('BROADSHEET_BOUNCE_IMAP_URL');
+  if (bounceImapUrl !== undefined && !/^imaps?:\/\/[^/]/.test(bounceImapUrl)) {
+    throw new ConfigError({ field: 'BROADSHEET_BOUNCE_IMAP_URL', message: 'expected imaps://user:password@host/INBOX (or imap:// on a trusted network)' });
+  }
+  return {
+    signingKey: value('BROADSHEET_SECRET'),
+    smtpUrl,
+    previewToken: value('BROADSHEET_PREVIEW_TOKEN'),
+    bounceImapUrl,
+    postmarkWebhookPassword: value('BROADSHEET_POSTMARK_WEBHOOK_PASSWORD'),
+    mailgunSigningKey: value('BROADSHEET_MAILGUN_SIGNING_KEY'),
+    sendgridWebhookKey: value('BROADSHEET_SENDGRID_WEBHOOK_KEY'),
+  };
 }
 
 export async function loadConfig(sources: ConfigSources): Promise<Readonly<Config>> {

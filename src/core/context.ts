@@ -15,7 +15,8 @@ import { loadSigningKey } from '../email/signing-key.js';
 import type { Templates } from '../email/templates.js';
 import { packageRoot } from '../package-root.js';
 import { silentLogger } from '../log.js';
-import type { BaseDeps } from './types.js';
+import type { BaseDeps, SecretDeps } from './types.js';
+import { returnPathsOf } from '../email/bounce-tag.js';
 
 /** The templates/ folder shipped with Broadsheet (next to src/ and dist/): found on first use. */
 export function bundledTemplates(): string {
@@ -32,7 +33,7 @@ const buildCacheModule = () => import('../output/build-cache.js');
 export const publishModule = () => import('../content/publish.js');
 export const templatesModule = () => import('../email/templates.js');
 
-export function createContext(config: Readonly<Config>, deps: BaseDeps) {
+export function createContext(config: Readonly<Config>, deps: BaseDeps & Partial<SecretDeps>) {
   // Luxon asks ICU for the machine's locale the first time it needs one (10 ms: a tenth of a rebuild
   // where nothing changed), and no output may depend on the machine's locale anyway: every date a
   // reader sees is formatted in the site's language, explicitly.
@@ -48,6 +49,8 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
   // How every post file is read: dates in the site timezone, bodies cleaned with the site's furniture rules.
   const reading: ReadOptions = { timezone: config.site.timezone, rules: furnitureRules(config.clean) };
   const readingKey = readingKeyOf(config);
+  // Where bounces and mailto unsubscribes go: the mailto is advertised only when a bounce mailbox is read.
+  const returnPaths = returnPathsOf(config, Boolean(deps.env && readSecrets(deps.env).bounceImapUrl));
 
   /**
    * Every post's head (through the post cache), which of them are published now, and the step that
@@ -94,7 +97,7 @@ export function createContext(config: Readonly<Config>, deps: BaseDeps) {
     return loadedTemplates.templates;
   };
 
-  return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, reading, readingKey, loadPublished, templates };
+  return { config, deps, contentDir, outDir, displayDir, dataDir, cacheDir, templatesDir, log, reading, readingKey, returnPaths, loadPublished, templates };
 }
 
 /**

@@ -52,7 +52,7 @@ export function digestPreviews(ctx: CoreContext, deps: { signingKey: () => Promi
     const key = await signingKey();
     const rendered = await renderDigestEmail(digest, await ctx.templates(), config, key);
     const address = to === 'anonymous' ? config.email.from.address : to;
-    const links = subscriberLinks(address, key, config);
+    const links = subscriberLinks(address, key, config, ctx.returnPaths.unsubscribeMailbox);
     const personal =
       to === 'anonymous'
         ? { email: 'you', name: undefined, unsubscribeUrl: siteUrl(config.site.url, '/unsubscribe'), preferencesUrl: siteUrl(config.site.url, '/preferences') }
@@ -167,6 +167,7 @@ export function digestSender(
         mailer,
         templates: await ctx.templates(),
         signingKey: await signingKey(),
+        returnPaths: ctx.returnPaths,
         config,
         posts: published.posts,
         readBodies,

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { siteUrl } from '../shared/urls.js';
 import { normalizeAddress, parseCategoryList, unknownCategories } from '../subscribers/address.js';
+import { returnPathFor } from '../email/bounce-tag.js';
+import type { ListLinks } from '../email/message.js';
 import type { Subscriber, SubscriberStore } from '../subscribers/store.js';
 import { DELETED_ON_REQUEST, suppressionHash } from '../subscribers/suppression.js';
 import { signToken, verifyToken } from '../email/tokens.js';
@@ -164,7 +166,7 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
     subscriber: Subscriber,
     kind: 'confirm' | 'welcome',
     links: Record<string, string>,
-    listLinks?: { unsubscribeUrl: string; unsubscribeMailto: string },
+    listLinks?: ListLinks,
   ): Promise<void> {
     const [{ renderNoticeEmail }, { buildMessage }] = await Promise.all([renderModule(), messageModule()]);
     const email = await renderNoticeEmail(await ctx.templates(), config, kind, {
@@ -175,12 +177,14 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
     });
     const at = now();
     const to = { email: subscriber.email, name: subscriber.name ?? undefined };
-    await mailer.send(await buildMessage({ ...email, digestId: `${kind}-${at.getTime()}` }, to, listLinks, at, config));
+    // Tagged as campaign 0: a bounce of a confirmation request or a welcome names the subscriber too.
+    const returnPath = returnPathFor(ctx.returnPaths, { campaignId: 0, subscriberId: subscriber.id }, await signingKey());
+    await mailer.send(await buildMessage({ ...email, digestId: `${kind}-${at.getTime()}` }, to, listLinks, at, config, returnPath));
     log.info({ subscriber: subscriber.id }, kind === 'confirm' ? 'confirmation request submitted' : 'welcome message submitted');
   }
   async function sendWelcome(subscriber: Subscriber): Promise<void> {
     const { subscriberLinks } = await messageModule();
-    const links = subscriberLinks(subscriber.email, await signingKey(), config);
+    const links = subscriberLinks(subscriber.email, await signingKey(), config, ctx.returnPaths.unsubscribeMailbox);
     await sendNotice(subscriber, 'welcome', { unsubscribe: links.unsubscribeUrl, preferences: links.preferencesUrl }, links);
   }
   /** Double opt-in: a signed link that expires, sent to each new pending subscriber. */

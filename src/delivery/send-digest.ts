@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Post, PostHead } from '../content/schema.js';
 import { buildDigest, type Digest } from '../digest/build.js';
+import { returnPathFor, type ReturnPaths } from '../email/bounce-tag.js';
 import { fillMessage, messageIdFor, prepareMessage, subscriberLinks, type MessageTemplate } from '../email/message.js';
 import { greetingName, renderDigestEmail, type RenderedDigestEmail } from '../email/render.js';
 import type { Templates } from '../email/templates.js';
@@ -18,6 +19,8 @@ export interface SendDeps {
   mailer: Mailer;
   templates: Templates;
   signingKey: string;
+  /** Where bounces and mailto unsubscribes go (issue 17). */
+  returnPaths: ReturnPaths;
   config: Pick<Config, 'site' | 'feeds' | 'email' | 'delivery'>;
   /** Published posts' heads, newest first. */
   posts: readonly PostHead[];
@@ -285,13 +288,14 @@ async function deliverOne(
   }
 
   const { digest, template } = await renderVariant(variant, async () => buildDigest(await deps.readBodies(theirs), { since, until: campaign.until }, config));
-  const links = subscriberLinks(subscriber.email, deps.signingKey, config);
+  const links = subscriberLinks(subscriber.email, deps.signingKey, config, deps.returnPaths.unsubscribeMailbox);
   // Recorded before the first attempt, and reused on a resend after a crash.
   const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config);
   const message = fillMessage(template, {
     to: { email: subscriber.email, name: subscriber.name ?? undefined },
     messageId,
     links,
+    returnPath: returnPathFor(deps.returnPaths, { campaignId: campaign.id, subscriberId: subscriber.id }, deps.signingKey),
     values: { name: greetingName(subscriber.name), email: subscriber.email, unsubscribeUrl: links.unsubscribeUrl, preferencesUrl: links.preferencesUrl },
   });
 

@@ -26,8 +26,18 @@ export interface BuiltMessage {
 
 export type MessageSettings = Pick<Config, 'site' | 'email'>;
 
-/** The subscriber's own links, signed with `key`. */
-export function subscriberLinks(email: string, key: string, config: MessageSettings) {
+/** The List-Unsubscribe targets of one message: the one-click https link, and a mailto only where a mailbox is read. */
+export interface ListLinks {
+  unsubscribeUrl: string;
+  unsubscribeMailto: string | undefined;
+}
+
+/**
+ * The subscriber's own links, signed with `key`. `mailbox` is the address of the `mailto:` unsubscribe, given
+ * only when Broadsheet reads the mailbox it lands in (see unsubscribeMailbox): an unread one would ignore
+ * requests, which the law does not allow.
+ */
+export function subscriberLinks(email: string, key: string, config: MessageSettings, mailbox?: string | undefined) {
   const unsubscribeToken = signToken({ purpose: 'unsubscribe', email }, key);
   const preferencesToken = signToken({ purpose: 'preferences', email }, key);
   const bases = linkBases(config);
@@ -36,21 +46,19 @@ export function subscriberLinks(email: string, key: string, config: MessageSetti
   return {
     unsubscribeUrl: `${bases.unsubscribe}${unsubscribeToken}`,
     preferencesUrl: `${bases.preferences}${preferencesToken}`,
-    unsubscribeMailto: `${bases.mailto}${encodeURIComponent(`unsubscribe ${unsubscribeToken}`)}`,
+    unsubscribeMailto: mailbox === undefined ? undefined : `mailto:${mailbox}?subject=${encodeURIComponent(`unsubscribe ${unsubscribeToken}`)}`,
   };
 }
 
-const bases = new Map<string, { unsubscribe: string; preferences: string; mailto: string }>();
+const bases = new Map<string, { unsubscribe: string; preferences: string }>();
 function linkBases(config: MessageSettings) {
-  const mailbox = unsubscribeMailbox(config);
-  const key = `${config.site.url}\n${mailbox}`;
+  const key = config.site.url;
   let found = bases.get(key);
   if (!found) {
     if (bases.size > 100) bases.clear();
     found = {
       unsubscribe: siteUrl(config.site.url, '/unsubscribe?token='),
       preferences: siteUrl(config.site.url, '/preferences?token='),
-      mailto: `mailto:${mailbox}?subject=`,
     };
     bases.set(key, found);
   }
@@ -73,7 +81,9 @@ export interface MessageFill {
   /** Values for the rendered email's placeholders (greeting name, address, links). */
   values: { name: string; email: string; unsubscribeUrl: string; preferencesUrl: string };
   /** List-Unsubscribe targets; required when the template was prepared with list headers. */
-  links?: { unsubscribeUrl: string; unsubscribeMailto: string } | undefined;
+  links?: ListLinks | undefined;
+  /** The envelope sender (MAIL FROM, the Return-Path it leaves): the tagged bounce address; default: the From address. */
+  returnPath?: string | undefined;
 }
 
 type Slot = 'to' | 'messageId' | 'listUnsubscribe' | 'subject' | `html:${string}` | `text:${string}`;
@@ -256,7 +266,7 @@ export function fillMessage(template: MessageTemplate, fill: MessageFill): Built
         push(fill.messageId);
         break;
       case 'listUnsubscribe':
-        push(`<${fill.links!.unsubscribeUrl}>,\r\n <${fill.links!.unsubscribeMailto}>`);
+        push(fill.links!.unsubscribeMailto === undefined ? `<${fill.links!.unsubscribeUrl}>` : `<${fill.links!.unsubscribeUrl}>,\r\n <${fill.links!.unsubscribeMailto}>`);
         break;
       case 'subject': {
         let subject = template.personalSubject!;
@@ -276,7 +286,7 @@ export function fillMessage(template: MessageTemplate, fill: MessageFill): Built
     get raw() {
       return (raw ??= Buffer.concat(out));
     },
-    envelope: { from: template.from, to: [fill.to.email] },
+    envelope: { from: fill.returnPath ?? template.from, to: [fill.to.email] },
   };
 }
 
@@ -287,9 +297,10 @@ export function fillMessage(template: MessageTemplate, fill: MessageFill): Built
 export async function buildMessage(
   email: PersonalizedEmail & { digestId: string; messageId?: string | undefined },
   to: MessageRecipient,
-  links: { unsubscribeUrl: string; unsubscribeMailto: string } | undefined,
+  links: ListLinks | undefined,
   date: Date,
   config: MessageSettings,
+  returnPath?: string | undefined,
 ): Promise<BuiltMessage> {
   const template = await prepareMessage(email, { list: links !== undefined, date, config });
   // A resend after a crash passes the Message-ID recorded before the first attempt.
@@ -298,6 +309,7 @@ export async function buildMessage(
     to,
     messageId,
     links,
+    returnPath,
     values: { name: to.name ?? '', email: to.email, unsubscribeUrl: links?.unsubscribeUrl ?? '', preferencesUrl: '' },
   });
 }
@@ -318,9 +330,6 @@ export function senderDomain(config: MessageSettings): string {
   return config.email.from.address.split('@').pop()!.toLowerCase();
 }
 
-function unsubscribeMailbox(config: MessageSettings): string {
-  return config.email.unsubscribeMailbox ?? config.email.replyTo?.address ?? config.email.from.address;
-}
 
 function quoteDisplayName(name: string): string {
   return /^[\w .-]+$/.test(name) ? name : `"${name.replace(/["\\]/g, '\\$&')}"`;

@@ -11,6 +11,8 @@ import type {
   DeliveryRecord,
   ImportResult,
   NewSubscriber,
+  ReturnCounts,
+  ReturnOutcome,
   Subscriber,
   SubscriberStatus,
   SubscriberStore,
@@ -83,6 +85,22 @@ const MIGRATIONS: readonly string[] = [
   // processes race to open one), and each delivery claimed by the one run that sends it.
   `CREATE UNIQUE INDEX campaigns_one_unfinished ON campaigns ((1)) WHERE status = 'sending';
    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;`,
+  // What comes back (issue 17): bounces, complaints and unsubscribe requests, each recorded once by its key
+  // (a mailbox message read again after a crash, a retried webhook, act once); a complaint marks the subscriber.
+  `ALTER TABLE subscribers ADD COLUMN complained_at TEXT;
+   CREATE TABLE returns (
+     key TEXT PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'ignored', 'unattributed')),
+     subscriber_id INTEGER REFERENCES subscribers (id),
+     campaign_id INTEGER,
+     status TEXT,
+     detail TEXT,
+     source TEXT NOT NULL,
+     at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX returns_subscriber ON returns (subscriber_id, kind, at);
+   CREATE INDEX returns_campaign ON returns (campaign_id, kind);
+   CREATE INDEX deliveries_message_id ON deliveries (message_id) WHERE message_id IS NOT NULL;`,
 ];
 
 interface SubscriberRow {
@@ -99,6 +117,7 @@ interface SubscriberRow {
   bounced_at: string | null;
   last_digest_until: string | null;
   last_attempt_at: string | null;
+  complained_at: string | null;
 }
 
 interface CampaignRow {
@@ -126,6 +145,7 @@ function toSubscriber(row: SubscriberRow): Subscriber {
     confirmedAt: date(row.confirmed_at),
     unsubscribedAt: date(row.unsubscribed_at),
     bouncedAt: date(row.bounced_at),
+    complainedAt: date(row.complained_at),
     lastDigestUntil: date(row.last_digest_until),
     lastFailedAt: date(row.last_attempt_at),
   };
@@ -289,6 +309,29 @@ export function openSqliteStore(file: string): SubscriberStore {
        WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId`,
     ),
     finish: db.prepare(`UPDATE campaigns SET status = 'done', finished_at = ? WHERE id = ?`),
+    complained: db.prepare(
+      `UPDATE subscribers SET status = CASE WHEN status IN ('pending', 'active') THEN 'unsubscribed' ELSE status END,
+         unsubscribed_at = CASE WHEN status IN ('pending', 'active') THEN @now ELSE unsubscribed_at END,
+         complained_at = @now, updated_at = @now
+       WHERE id = @id AND complained_at IS NULL`,
+    ),
+    byComplaint: db.prepare<[], SubscriberRow>('SELECT * FROM subscribers WHERE complained_at IS NOT NULL ORDER BY id'),
+    putReturn: db.prepare(
+      `INSERT INTO returns (key, kind, subscriber_id, campaign_id, status, detail, source, at)
+       VALUES (@key, @kind, @subscriberId, @campaignId, @status, @detail, @source, @at) ON CONFLICT (key) DO NOTHING`,
+    ),
+    hasReturn: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM returns WHERE key = ?'),
+    softSince: db.prepare<[number, string], { n: number }>(
+      `SELECT count(*) AS n FROM returns WHERE subscriber_id = ? AND kind = 'soft-bounce' AND at >= ?`,
+    ),
+    eraseReturns: db.prepare('DELETE FROM returns WHERE subscriber_id = ?'),
+    byMessageId: db.prepare<[string], { campaign_id: number; subscriber_id: number }>(
+      'SELECT campaign_id, subscriber_id FROM deliveries WHERE message_id = ? LIMIT 1',
+    ),
+    latestDelivery: db.prepare<[number], { campaign_id: number }>(
+      `SELECT campaign_id FROM deliveries WHERE subscriber_id = ? AND status = 'submitted' ORDER BY campaign_id DESC LIMIT 1`,
+    ),
+    returnCounts: db.prepare<[number], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM returns WHERE campaign_id = ? GROUP BY kind'),
     campaignCounts: db.prepare<[number], { status: keyof CampaignCounts; n: number }>(
       'SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY status',
     ),
@@ -325,6 +368,7 @@ export function openSqliteStore(file: string): SubscriberStore {
   const bounce = changeStatus(q.bounce, 'bounced');
   const resubscribe = changeStatus(q.resubscribe, 'resubscribed');
   const reactivate = changeStatus(q.reactivate, 'reactivated');
+  const complain = changeStatus(q.complained, 'complained');
 
   const counts = (campaignId: number): CampaignCounts => {
     const result: CampaignCounts = { queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 };
@@ -358,7 +402,8 @@ export function openSqliteStore(file: string): SubscriberStore {
       const row = q.byEmail.get(email);
       return row && toSubscriber(row);
     },
-    list: (filter = {}) => (filter.status ? q.byStatus.all(filter.status) : q.all.all()).map(toSubscriber),
+    list: (filter = {}) =>
+      (filter.status === 'complained' ? q.byComplaint.all() : filter.status ? q.byStatus.all(filter.status) : q.all.all()).map(toSubscriber),
     counts() {
       const result: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
       for (const row of q.counts.all()) result[row.status] = row.n;
@@ -399,6 +444,8 @@ export function openSqliteStore(file: string): SubscriberStore {
         .transaction(() => {
           const deliveries = q.eraseDeliveries.run(id).changes;
           const events = q.eraseEvents.run(id).changes;
+          // What came back names the person too (the server's words quote the address).
+          q.eraseReturns.run(id);
           q.eraseSubscriber.run(id);
           q.suppress.run(suppression.hash, suppression.reason, iso(now));
           return { events, deliveries };
@@ -408,6 +455,61 @@ export function openSqliteStore(file: string): SubscriberStore {
       // another process reads, this gives up after busy_timeout; the log is emptied when the last connection closes.
       db.pragma('wal_checkpoint(TRUNCATE)');
       return erased;
+    },
+    recordReturn(record, soft) {
+      return db
+        .transaction((): ReturnOutcome => {
+          const at = iso(record.at);
+          const inserted = q.putReturn.run({
+            key: record.key,
+            kind: record.kind,
+            subscriberId: record.subscriberId ?? null,
+            campaignId: record.campaignId ?? null,
+            status: record.status ?? null,
+            detail: record.detail ?? null,
+            source: record.source,
+            at,
+          });
+          if (inserted.changes === 0) return { recorded: false, changed: false };
+          const id = record.subscriberId;
+          if (id === undefined) return { recorded: true, changed: false };
+          const why = [record.status, record.detail].filter(Boolean).join(' ') || record.kind;
+          const detail = `${record.source}: ${why}`.slice(0, 500);
+          switch (record.kind) {
+            case 'hard-bounce':
+              return { recorded: true, changed: bounce(id, record.at, detail) };
+            case 'soft-bounce': {
+              q.event.run(id, 'soft-bounce', detail, at);
+              const count = q.softSince.get(id, iso(soft.since))!.n;
+              return { recorded: true, changed: count >= soft.limit && bounce(id, record.at, `${count} soft bounces since ${iso(soft.since)}; last: ${detail}`) };
+            }
+            case 'complaint':
+              return { recorded: true, changed: complain(id, record.at, detail) };
+            case 'unsubscribe':
+              return { recorded: true, changed: unsubscribe(id, record.at, detail) };
+            default:
+              return { recorded: true, changed: false };
+          }
+        })
+        .immediate();
+    },
+    hasReturn: (key) => q.hasReturn.get(key) !== undefined,
+    deliveryByMessageId(messageId) {
+      const row = q.byMessageId.get(messageId);
+      return row && { campaignId: row.campaign_id, subscriberId: row.subscriber_id };
+    },
+    latestDeliveryOf(subscriberId) {
+      const row = q.latestDelivery.get(subscriberId);
+      return row && { campaignId: row.campaign_id };
+    },
+    returnCounts(campaignId) {
+      const result: ReturnCounts = { hardBounces: 0, softBounces: 0, complaints: 0, unsubscribes: 0 };
+      const field = { 'hard-bounce': 'hardBounces', 'soft-bounce': 'softBounces', complaint: 'complaints', unsubscribe: 'unsubscribes' } as const;
+      for (const row of q.returnCounts.all(campaignId)) {
+        const name = field[row.kind as keyof typeof field];
+        if (name) result[name] = row.n;
+      }
+      return result;
     },
     suppression(hash) {
       const row = q.suppression.get(hash);

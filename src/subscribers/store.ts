@@ -3,6 +3,13 @@
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
 export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
 
+/**
+ * What `list` filters on: a status, or `complained` (unsubscribed by a spam complaint: their status is
+ * `unsubscribed`, and `complainedAt` says why).
+ */
+export type SubscriberFilter = SubscriberStatus | 'complained';
+export const SUBSCRIBER_FILTERS: readonly SubscriberFilter[] = [...SUBSCRIBER_STATUSES, 'complained'];
+
 export interface Subscriber {
   id: number;
   /** Normalised address (see normalizeAddress). */
@@ -18,6 +25,8 @@ export interface Subscriber {
   confirmedAt: Date | null;
   unsubscribedAt: Date | null;
   bouncedAt: Date | null;
+  /** When they marked a digest as spam (a complaint report or a service's complaint event): they are unsubscribed too. */
+  complainedAt?: Date | null;
   /** Watermark: every post published before this instant has been covered by a digest to them. */
   lastDigestUntil: Date | null;
   /** When a digest to them last failed: the scheduler waits for their next slot (or send --retry-failed). */
@@ -105,6 +114,38 @@ export interface CampaignCounts {
   skipped: number;
 }
 
+/** What came back of a campaign's messages, by kind (see bounces/returned.ts). */
+export interface ReturnCounts {
+  hardBounces: number;
+  softBounces: number;
+  complaints: number;
+  unsubscribes: number;
+}
+
+/**
+ * One returned event as recorded, or a mailbox message handled without one (ignored, or about nobody we
+ * can tell): its key is what makes handling it again a no-op.
+ */
+export interface ReturnRecord {
+  /** Unique at its source (ReturnedEvent.key, or the mailbox message's key). */
+  key: string;
+  kind: 'hard-bounce' | 'soft-bounce' | 'complaint' | 'unsubscribe' | 'ignored' | 'unattributed';
+  subscriberId: number | undefined;
+  campaignId: number | undefined;
+  status: string | undefined;
+  detail: string | undefined;
+  source: string;
+  at: Date;
+}
+
+/** What recording a returned event did. */
+export interface ReturnOutcome {
+  /** False: its key was recorded before (handled already): nothing was done. */
+  recorded: boolean;
+  /** The subscriber's status changed: `bounced` or `unsubscribed` now. */
+  changed: boolean;
+}
+
 export interface SubscriberStore {
   /** Add one subscriber; an existing address is returned unchanged with created=false. */
   add(input: NewSubscriber, now: Date): { subscriber: Subscriber; created: boolean };
@@ -113,7 +154,7 @@ export interface SubscriberStore {
   importMany(rows: readonly NewSubscriber[], now: Date, onProgress?: (done: number, total: number) => void): ImportResult;
   get(id: number): Subscriber | undefined;
   findByEmail(email: string): Subscriber | undefined;
-  list(filter?: { status?: SubscriberStatus | undefined }): Subscriber[];
+  list(filter?: { status?: SubscriberFilter | undefined }): Subscriber[];
   counts(): Record<SubscriberStatus, number>;
   /** Status changes; each returns false when nothing changed (idempotent). */
   activate(id: number, now: Date): boolean;
@@ -189,5 +230,20 @@ export interface SubscriberStore {
   leaseHolder(name: string): { holder: string; expiresAt: Date } | undefined;
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
+  /**
+   * Record a returned event and act on it, in one transaction, once per key: a hard bounce bounces the
+   * subscriber; a soft bounce does when it makes `softLimit` soft bounces since `softSince`; a complaint
+   * unsubscribes and marks them complained; an unsubscribe unsubscribes. `ignored` and `unattributed` only
+   * record the key.
+   */
+  recordReturn(record: ReturnRecord, soft: { limit: number; since: Date }): ReturnOutcome;
+  /** Whether a key was recorded (a mailbox message handled before a crash kept it from being flagged). */
+  hasReturn(key: string): boolean;
+  /** The delivery that sent the message with this Message-ID ("<…>"), if one did. */
+  deliveryByMessageId(messageId: string): { campaignId: number; subscriberId: number } | undefined;
+  /** The campaign of the subscriber's latest submitted delivery (a service's event names only the address). */
+  latestDeliveryOf(subscriberId: number): { campaignId: number } | undefined;
+  /** What came back of a campaign's messages. */
+  returnCounts(campaignId: number): ReturnCounts;
   close(): void;
 }
