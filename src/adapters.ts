@@ -8,6 +8,7 @@ import path from 'node:path';
 import { originOf, readSecrets, type Config } from './config.js';
 import { holderIsGoneOn, processIsRunning } from './delivery/lease.js';
 import type { Mailer } from './delivery/mailer.js';
+import type { BounceMailbox } from './core/types.js';
 import { ConfigError, pathErrorFrom } from './errors.js';
 import { openSqliteStore } from './subscribers/sqlite-store.js';
 import type { SubscriberStore } from './subscribers/store.js';
@@ -48,6 +49,16 @@ export async function createMailer(config: Readonly<Config>, cwd: string, env: R
     rateLimit: config.delivery.rateLimit,
     dkim: dkim && privateKey ? { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey } : undefined,
   });
+}
+
+/** Opens the bounce mailbox (BROADSHEET_BOUNCE_IMAP_URL) when one is configured; imapflow loads on first use. */
+export function bounceMailboxOpener(env: Record<string, string | undefined>): (() => Promise<BounceMailbox>) | undefined {
+  const { bounceImapUrl } = readSecrets(env);
+  if (bounceImapUrl === undefined) return undefined;
+  return async () => {
+    const { imapSettingsOf, openImapMailbox } = await import('./delivery/bounce-mailbox.js');
+    return openImapMailbox(imapSettingsOf(bounceImapUrl));
+  };
 }
 
 /** Calls `onChange` on every change below `dir` (recursive); throws when the folder cannot be watched. */

@@ -13,6 +13,7 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
 // One import() per command: in the bundle each command is one entry, whose chunks load in one round
 // (an import() per adapter and capability made a build load a third more files, 10% slower).
 const COMMANDS: Readonly<Record<string, Command>> = {
+  bounces: async (args, io) => (await import('./compose/bounces.js')).bouncesCommand(args, io),
   build: async (args, io) => (await import('./compose/build.js')).buildCommand(args, io),
   digest: async (args, io) => (await import('./compose/digest.js')).digestCommand(args, io),
   subscribers: async (args, io) => (await import('./compose/subscribers.js')).subscribersCommand(args, io),

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { publisher, siteBuilder } from './core/build.js';
 import { createContext, signingKeyLoader } from './core/context.js';
 import { digestPreviews, digestSender, statusReader } from './core/digests.js';
+import { returns } from './core/returns.js';
 import { signups, subscriberAdmin } from './core/subscriptions.js';
 import type {
   BaseDeps,
@@ -14,6 +15,8 @@ import type {
   MailerDeps,
   PublishDeps,
   Publisher,
+  Returns,
+  ReturnsDeps,
   SecretDeps,
   SendingDeps,
   Signups,
@@ -25,10 +28,10 @@ import type {
 
 export { bundledTemplates } from './core/context.js';
 
-export interface CoreDeps extends BaseDeps, SecretDeps, StoreDeps, MailerDeps, SendingDeps, PublishDeps {}
+export interface CoreDeps extends BaseDeps, SecretDeps, StoreDeps, MailerDeps, SendingDeps, PublishDeps, ReturnsDeps {}
 
 /** Every capability: what the server and the scheduler call. */
-export type Core = SiteBuilder & Publisher & SubscriberAdmin & Signups & DigestPreviews & DigestSender & StatusReader;
+export type Core = SiteBuilder & Publisher & SubscriberAdmin & Signups & DigestPreviews & DigestSender & StatusReader & Returns;
 
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   // One context and one signing key for all: the templates are loaded, and the key read, once.
@@ -43,5 +46,6 @@ export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
     ...digestPreviews(ctx, { signingKey }),
     ...digestSender(ctx, { ...deps, signingKey }),
     ...statusReader(ctx, deps),
+    ...returns(ctx, { store: deps.store, signingKey, openBounceMailbox: deps.openBounceMailbox }),
   };
 }

@@ -1,6 +1,6 @@
 // `broadsheet serve` and `start`: the whole core behind the HTTP server; for `start`, the scheduler too.
 import path from 'node:path';
-import { createMailer, folderWatcher, holderIsGone, leaseHolder, openStore } from '../adapters.js';
+import { bounceMailboxOpener, createMailer, folderWatcher, holderIsGone, leaseHolder, openStore } from '../adapters.js';
 import { loadConfig, readOutputSettings, readSecrets } from '../config.js';
 import { bundledTemplates, createCore } from '../core.js';
 import type { CliIo } from '../drivers/cli-args.js';
@@ -20,7 +20,7 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   let scheduler: Scheduler | undefined;
   // Sending stops at a safe point when the process is asked to stop, or when the scheduler lost the lease.
   const shouldStop = () => Boolean(io.shouldStop?.() || scheduler?.lostLease);
-  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop });
+  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop, openBounceMailbox: bounceMailboxOpener(io.env) });
   const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : bundledTemplates());
   const server = await createServer(core, pages, config, { outDir: path.resolve(io.cwd, config.paths.out), previewToken: readSecrets(io.env).previewToken });
   const deps = {

@@ -209,10 +209,37 @@ export function statusReader(ctx: CoreContext, deps: { store: SubscriberStore })
         lastBuild: lastBuild ? new Date(lastBuild) : feedMtime(path.join(ctx.outDir, 'feed.xml')),
         subscribers: store.counts(),
         due: dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
-        campaigns: store.listCampaigns(5),
+        complained: store.list({ status: 'complained' }).length,
+        campaigns: store.listCampaigns(5).map((campaign) => {
+          const returned = store.returnCounts(campaign.id);
+          const sent = campaign.counts.submitted;
+          const rates = {
+            bounce: sent === 0 ? 0 : (returned.hardBounces + returned.softBounces) / sent,
+            complaint: sent === 0 ? 0 : returned.complaints / sent,
+          };
+          return { ...campaign, returns: returned, rates, warnings: rateWarnings(rates) };
+        }),
       };
     },
   };
+}
+
+/**
+ * The thresholds mailbox providers publish: Gmail and Yahoo require a spam complaint rate under 0.3% and
+ * ask for under 0.1%; Amazon SES reviews an account whose bounce rate reaches 5% (and pauses at 10%), and 2%
+ * is the usual warning line.
+ */
+export const RATE_THRESHOLDS = { complaintWarn: 0.001, complaintLimit: 0.003, bounceWarn: 0.02, bounceLimit: 0.05 } as const;
+
+function rateWarnings(rates: { bounce: number; complaint: number }): string[] {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const warnings: string[] = [];
+  if (rates.complaint >= RATE_THRESHOLDS.complaintLimit)
+    warnings.push(`complaint rate ${pct(rates.complaint)} is at or over 0.3%, the limit Gmail and Yahoo enforce: mail will be rejected or go to spam`);
+  else if (rates.complaint >= RATE_THRESHOLDS.complaintWarn) warnings.push(`complaint rate ${pct(rates.complaint)} is over 0.1%, what Gmail and Yahoo ask senders to stay under`);
+  if (rates.bounce >= RATE_THRESHOLDS.bounceLimit) warnings.push(`bounce rate ${pct(rates.bounce)} is at or over 5%, where Amazon SES puts an account under review`);
+  else if (rates.bounce >= RATE_THRESHOLDS.bounceWarn) warnings.push(`bounce rate ${pct(rates.bounce)} is over 2%: clean the list (old or bought addresses?)`);
+  return warnings;
 }
 
 function feedMtime(file: string): Date | undefined {

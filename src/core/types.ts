@@ -1,6 +1,7 @@
 // The core's vocabulary: what each use case takes and returns, the capabilities they are grouped in, and
 // the dependencies each capability requires. Types only; core.ts, core/* and the drivers import them.
 import type { Explanation } from './explain.js';
+import type { ReturnedEvent } from '../bounces/returned.js';
 import type { Category } from '../content/schema.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { SendOptions, SendReport } from '../delivery/send-digest.js';
@@ -8,7 +9,16 @@ import type { Digest, DigestWindow } from '../digest/build.js';
 import type { ContentError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImportFormat } from '../subscribers/import-formats.js';
-import type { DeliveryRecord, Subscriber, SubscriberEvent, SubscriberStatus, SubscriberStore, Suppression } from '../subscribers/store.js';
+import type {
+  DeliveryRecord,
+  ReturnCounts,
+  Subscriber,
+  SubscriberEvent,
+  SubscriberFilter,
+  SubscriberStatus,
+  SubscriberStore,
+  Suppression,
+} from '../subscribers/store.js';
 
 /** What every capability needs. */
 export interface BaseDeps {
@@ -38,6 +48,11 @@ export interface SendingDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Polled between messages while sending: true stops at a safe point. Default: never. */
   shouldStop?: () => boolean;
+}
+
+/** For reading the bounce mailbox: how to open it; undefined = none is configured. */
+export interface ReturnsDeps {
+  openBounceMailbox?: (() => Promise<BounceMailbox>) | undefined;
 }
 
 export interface PublishDeps {
@@ -165,7 +180,16 @@ export interface StatusReport {
   lastBuild: Date | undefined;
   subscribers: Record<SubscriberStatus, number>;
   due: number;
-  campaigns: ReturnType<SubscriberStore['listCampaigns']>;
+  /** Subscribers unsubscribed by a spam complaint (counted among `unsubscribed` too). */
+  complained: number;
+  campaigns: Array<ReturnType<SubscriberStore['listCampaigns']>[number] & { returns: ReturnCounts; rates: ReturnRates; warnings: string[] }>;
+}
+
+/** A campaign's bounces and complaints over the messages submitted (0 when none was). */
+export interface ReturnRates {
+  /** Hard and soft bounces / submitted. */
+  bounce: number;
+  complaint: number;
 }
 
 export interface MemoryPreview {
@@ -200,7 +224,7 @@ export interface SubscriberAdmin {
   removeSubscriber(email: string): Promise<{ found: boolean; changed: boolean }>;
   /** Bounced at or after `since` back to active (a bounce wave that was the sender's fault); their addresses. */
   reactivateBounced(since: Date): Promise<string[]>;
-  listSubscribers(status?: SubscriberStatus): Subscriber[];
+  listSubscribers(status?: SubscriberFilter): Subscriber[];
   /** Everything stored about one address: the subscriber row, their events and their deliveries. */
   showSubscriber(email: string): Promise<SubscriberRecord>;
   /** Erase one subscriber (row, events, deliveries), keeping only a keyed hash on the suppression list. */
@@ -252,4 +276,46 @@ export interface DigestSender {
 /** Next runs, counts, recent campaigns. Needs: the store. */
 export interface StatusReader {
   status(): StatusReport;
+}
+
+/** What recording returned events did, by kind (events acted on), and those that did nothing. */
+export interface ReturnsReport {
+  hardBounces: number;
+  softBounces: number;
+  complaints: number;
+  unsubscribes: number;
+  /** Subscribers whose status changed (bounced, unsubscribed). */
+  changed: number;
+  /** About nobody we can tell (no valid tag, no Message-ID we sent): recorded, no effect. */
+  unattributed: number;
+  /** Handled before (a message read again, a webhook retried): no effect. */
+  duplicates: number;
+}
+
+/** One pass over the bounce mailbox. */
+export interface MailboxReport extends ReturnsReport {
+  /** Messages read (not yet handled ones). */
+  messages: number;
+  /** Understood, nothing to do (auto-replies, delay notices): flagged as handled. */
+  ignored: number;
+  /** Not understood, or an unsubscribe request without a valid token: left in the mailbox as they are. */
+  unknown: number;
+}
+
+/** The bounce mailbox, as the core reads it (an IMAP folder: delivery/bounce-mailbox.ts). */
+export interface BounceMailbox {
+  /** The messages not yet flagged as handled, a batch at a time. */
+  unhandled(): AsyncIterable<ReadonlyArray<{ uid: number; source: Buffer }>>;
+  /** Flag a message as handled: it is not read again. */
+  markHandled(uid: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Bounces, complaints and unsubscribe requests that come back. Needs: the store, the signing key; a bounce mailbox to read one. */
+export interface Returns {
+  /** Record and act on events a sending service's verified webhook reported. */
+  recordReturned(events: readonly ReturnedEvent[]): Promise<ReturnsReport>;
+  /** Read the bounce mailbox once: act on what is understood, flag it handled; leave the rest. */
+  checkBounceMailbox(): Promise<MailboxReport>;
+  bounceMailboxConfigured(): boolean;
 }

@@ -23,7 +23,9 @@ export function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonl
       digestCheck: config.schedule.digestCheck,
       timezone: config.site.timezone,
     };
-    io.stdout.write(jsonDocument({ schedule, next: s.next, lastBuild: s.lastBuild ?? null, subscribers: s.subscribers, due: s.due, campaigns: s.campaigns }));
+    io.stdout.write(
+      jsonDocument({ schedule, next: s.next, lastBuild: s.lastBuild ?? null, subscribers: s.subscribers, complained: s.complained, due: s.due, campaigns: s.campaigns }),
+    );
     return 0;
   }
   const when = (d: Date | undefined) => d?.toISOString() ?? 'never';
@@ -33,16 +35,22 @@ export function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonl
     `Last feed build:     ${when(s.lastBuild)}`,
     `Subscribers:         ${Object.entries(s.subscribers)
       .map(([k, n]) => `${n} ${k}`)
-      .join(', ')}; ${s.due} due now`,
+      .join(', ')}${s.complained > 0 ? ` (${s.complained} of them unsubscribed by a spam complaint)` : ''}; ${s.due} due now`,
     'Recent campaigns:',
     ...(s.campaigns.length === 0
       ? ['  none yet']
       : s.campaigns.map(
           (c) =>
-            `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`,
+            [
+              `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`,
+              `     came back: ${c.returns.hardBounces + c.returns.softBounces} bounce(s) (${percent(c.rates.bounce)}; ${c.returns.hardBounces} hard), ${c.returns.complaints} complaint(s) (${percent(c.rates.complaint)}), ${c.returns.unsubscribes} unsubscribe(s) by mail`,
+              ...c.warnings.map((w) => `     warning: ${w}`),
+            ].join('\n'),
         )),
     '',
   ];
   io.stdout.write(lines.join('\n'));
   return 0;
 }
+
+const percent = (x: number) => `${(x * 100).toFixed(2)}%`;

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { ImportReport, Signups, SubscriberAdmin, SubscriberRecord } from '../core/types.js';
 import type { Mailer } from '../delivery/mailer.js';
 import { deliveryJson, eventJson, subscriberJson, suppressionJson } from '../subscribers/json.js';
-import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../subscribers/store.js';
+import { SUBSCRIBER_FILTERS, type Subscriber, type SubscriberFilter } from '../subscribers/store.js';
 import { COMMON_OPTIONS, JSON_OPTION, jsonDocument, UsageError, windowFlag, type CliIo } from './cli-args.js';
 import { startProgress } from './progress.js';
 
@@ -42,8 +42,8 @@ export function parseSubscribersArgs(args: readonly string[]): SubscribersArgs {
   if (action === 'reactivate' && (target || !values['bounced-since'])) throw new UsageError('subscribers reactivate takes --bounced-since TIME and no address');
   if (!target && !['list', 'export', 'reactivate'].includes(action))
     throw new UsageError(`subscribers ${action} needs ${action === 'import' ? 'a CSV file' : 'an email address'}`);
-  if (values.status && !SUBSCRIBER_STATUSES.includes(values.status as SubscriberStatus)) {
-    throw new UsageError(`--status expects one of ${SUBSCRIBER_STATUSES.join(', ')}`);
+  if (values.status && !SUBSCRIBER_FILTERS.includes(values.status as SubscriberFilter)) {
+    throw new UsageError(`--status expects one of ${SUBSCRIBER_FILTERS.join(', ')}`);
   }
   if (action === 'import' || (action === 'add' && values.pending)) return { mailsOut: true, action, target: target!, values };
   return { mailsOut: false, action: action as Exclude<Action, 'import'>, target, values };
@@ -111,7 +111,7 @@ export async function runSubscriberAdmin(
       return r.found ? 0 : 1;
     }
     case 'list': {
-      const rows = admin.listSubscribers(values.status as SubscriberStatus | undefined);
+      const rows = admin.listSubscribers(values.status as SubscriberFilter | undefined);
       if (values.json) json({ count: rows.length, subscribers: rows.map(subscriberJson) });
       else {
         for (const s of rows) io.stdout.write(`${s.email}\t${s.status}\t${s.categories.join(',') || 'all'}\t${s.name ?? ''}\n`);
@@ -156,7 +156,7 @@ export async function runSubscriberAdmin(
       // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
       const { stringify } = await import('csv-stringify/sync');
       io.stdout.write(
-        stringify(admin.listSubscribers(values.status as SubscriberStatus | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }),
+        stringify(admin.listSubscribers(values.status as SubscriberFilter | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }),
       );
       return 0;
     }
@@ -212,6 +212,7 @@ function formatRecord(r: SubscriberRecord, s: Subscriber): string {
     ['confirmed', at(s.confirmedAt)],
     ['unsubscribed', at(s.unsubscribedAt)],
     ['bounced', at(s.bouncedAt)],
+    ['complained', at(s.complainedAt ?? null)],
     ['last digest until', at(s.lastDigestUntil)],
     ['last failed', at(s.lastFailedAt)],
     ['suppressed', r.suppression ? `yes (${r.suppression.reason} on ${at(r.suppression.createdAt)}; confirming a new signup lifts it)` : 'no'],

@@ -1,15 +1,15 @@
-// The scheduler (node-cron): rebuild the feeds, and check who is due a digest. Jobs never overlap, and
-// of several processes on one database only the holder of the "digest" lease sends.
+// The scheduler (node-cron): rebuild the feeds, check who is due a digest, and read the bounce mailbox.
+// Jobs never overlap, and of several processes on one database only the holder of the "digest" lease sends.
 import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
-import type { DigestSender, Publisher } from '../core/types.js';
+import type { DigestSender, Publisher, Returns } from '../core/types.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SENDING_LEASE, withSendingLease } from '../delivery/lease.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 
 export interface SchedulerDeps {
-  core: Publisher & Pick<DigestSender, 'runDueDigests'>;
+  core: Publisher & Pick<DigestSender, 'runDueDigests'> & Partial<Pick<Returns, 'checkBounceMailbox' | 'bounceMailboxConfigured'>>;
   store: Pick<SubscriberStore, 'acquireLease' | 'releaseLease' | 'leaseHolder' | 'takeOverLease'>;
   config: Readonly<Config>;
   log: Logger;
@@ -103,8 +103,16 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
         : { campaign: r.campaignId, submitted: r.submitted, skipped: r.skipped, failed: r.failed, ...(r.idle ? { idle: r.idle } : {}) },
   );
 
+  // Several processes may read the mailbox at once: each message acts once (its key is recorded), so no lease is needed.
+  const bounceCheck = track(
+    'bounce check',
+    () => core.checkBounceMailbox!(),
+    (r) => ({ messages: r.messages, hardBounces: r.hardBounces, softBounces: r.softBounces, complaints: r.complaints, unsubscribes: r.unsubscribes, unknown: r.unknown }),
+  );
+
   const tz = config.site.timezone;
   const tasks: ScheduledTask[] = [
+    ...(core.bounceMailboxConfigured?.() ? [cron.schedule(config.schedule.bounceCheck, () => bounceCheck(), { name: 'bounce check', timezone: tz, noOverlap: true })] : []),
     cron.schedule(config.schedule.rebuild, () => rebuild(), { name: 'rebuild', timezone: tz, noOverlap: true }),
     cron.schedule(config.schedule.digestCheck, () => digest(), {
       name: 'digest',

@@ -20,12 +20,29 @@ Commands:
   digest        preview the digest email as files: digest.html, digest.txt, digest.eml
   subscribers   add, remove, list, show, import, export, delete or reactivate subscribers
   send          send the digest to every active subscriber now, by hand
+  bounces       read the bounce mailbox now: act on bounces, complaints and mailto unsubscribes
 
 Run \`broadsheet <command> --help\` for a command's options and examples.
 \`broadsheet --version\` prints the version. ${MAIL}
 `;
 
 const COMMANDS: Record<string, string> = {
+  bounces: `Usage: broadsheet bounces check [options]
+
+Reads the bounce mailbox (BROADSHEET_BOUNCE_IMAP_URL) once, as \`start\` does on schedule: a hard bounce
+marks the subscriber bounced, soft bounces do after bounces.softLimit within bounces.softWindowDays, a
+spam complaint unsubscribes them (marked complained), a mailto unsubscribe request with a valid token
+unsubscribes them. Each message acted on is flagged handled; one not understood is left as it is.
+A report is believed only when our signed envelope tag or one of our Message-IDs names its subscriber.
+
+Options:
+  --json          print the counts as one JSON document
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  BROADSHEET_BOUNCE_IMAP_URL=imaps://bounces:secret@imap.example.com/INBOX broadsheet bounces check
+`,
   start: `Usage: broadsheet start [options]
 
 The main job: builds the feeds, serves them with the subscribe, unsubscribe and preview pages, rebuilds
@@ -163,7 +180,8 @@ Lists subscribers, one a line: email, status, categories, name (tab-separated), 
 standard error; or one JSON document with --json. Reads only.
 
 Options:
-  --status S      only pending, active, unsubscribed or bounced subscribers
+  --status S      only pending, active, unsubscribed or bounced subscribers, or complained ones
+                  (unsubscribed by a spam complaint)
   --json          print {"count", "subscribers": [...]} as JSON (fields in docs/cli.md)
 ${WHERE}
   -h, --help      show this help
