@@ -236,8 +236,10 @@ function rateWarnings(rates: { bounce: number; complaint: number }): string[] {
   const warnings: string[] = [];
   if (rates.complaint >= RATE_THRESHOLDS.complaintLimit)
     warnings.push(`complaint rate ${pct(rates.complaint)} is at or over 0.3%, the limit Gmail and Yahoo enforce: mail will be rejected or go to spam`);
-  else if (rates.complaint >= RATE_THRESHOLDS.complaintWarn) warnings.push(`complaint rate ${pct(rates.complaint)} is over 0.1%, what Gmail and Yahoo ask senders to stay under`);
-  if (rates.bounce >= RATE_THRESHOLDS.bounceLimit) warnings.push(`bounce rate ${pct(rates.bounce)} is at or over 5%, where Amazon SES puts an account under review`);
+  else if (rates.complaint >= RATE_THRESHOLDS.complaintWarn)
+    warnings.push(`complaint rate ${pct(rates.complaint)} is over 0.1%, what Gmail and Yahoo ask senders to stay under`);
+  if (rates.bounce >= RATE_THRESHOLDS.bounceLimit)
+    warnings.push(`bounce rate ${pct(rates.bounce)} is at or over 5%, where Amazon SES puts an account under review`);
   else if (rates.bounce >= RATE_THRESHOLDS.bounceWarn) warnings.push(`bounce rate ${pct(rates.bounce)} is over 2%: clean the list (old or bought addresses?)`);
   return warnings;
 }

@@ -7,10 +7,17 @@ import { readBounceTag } from '../email/bounce-tag.js';
 import { verifyToken } from '../email/tokens.js';
 import { normalizeAddress } from '../subscribers/address.js';
 import type { ReturnRecord, SubscriberStore } from '../subscribers/store.js';
-import type { CoreContext } from './context.js';
-import type { BounceMailbox, MailboxReport, Returns, ReturnsReport } from './types.js';
+import type { Config } from '../config.js';
+import { createContext, signingKeyLoader, type CoreContext } from './context.js';
+import type { BaseDeps, BounceMailbox, MailboxReport, Returns, ReturnsDeps, ReturnsReport, SecretDeps, StoreDeps } from './types.js';
 
 const classifyModule = () => import('../bounces/classify.js');
+
+/** `broadsheet bounces check`: the store, the signing key (tags, tokens) and the mailbox. */
+export function createReturns(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps & ReturnsDeps): Returns {
+  const ctx = createContext(config, deps);
+  return returns(ctx, { store: deps.store, signingKey: signingKeyLoader(ctx.dataDir, deps.env), openBounceMailbox: deps.openBounceMailbox });
+}
 
 export function returns(
   ctx: CoreContext,
@@ -95,7 +102,16 @@ export function returns(
           at: undefined,
         };
         const outcome = store.recordReturn(
-          { key: mail.key, kind: 'unsubscribe', subscriberId: subscriber.id, campaignId: undefined, status: undefined, detail: event.detail, source: 'mailbox', at: now() },
+          {
+            key: mail.key,
+            kind: 'unsubscribe',
+            subscriberId: subscriber.id,
+            campaignId: undefined,
+            status: undefined,
+            detail: event.detail,
+            source: 'mailbox',
+            at: now(),
+          },
           softRule(),
         );
         if (!outcome.recorded) report.duplicates++;
@@ -108,7 +124,16 @@ export function returns(
       }
       case 'ignored': {
         const outcome = store.recordReturn(
-          { key: mail.key, kind: 'ignored', subscriberId: undefined, campaignId: undefined, status: undefined, detail: mail.reason, source: 'mailbox', at: now() },
+          {
+            key: mail.key,
+            kind: 'ignored',
+            subscriberId: undefined,
+            campaignId: undefined,
+            status: undefined,
+            detail: mail.reason,
+            source: 'mailbox',
+            at: now(),
+          },
           softRule(),
         );
         if (outcome.recorded) report.ignored++;

@@ -162,12 +162,7 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
     return payload ? store.findByEmail(payload.email) : undefined;
   }
   /** A transactional message (confirm, welcome) to one subscriber; list headers only when `links` are given. */
-  async function sendNotice(
-    subscriber: Subscriber,
-    kind: 'confirm' | 'welcome',
-    links: Record<string, string>,
-    listLinks?: ListLinks,
-  ): Promise<void> {
+  async function sendNotice(subscriber: Subscriber, kind: 'confirm' | 'welcome', links: Record<string, string>, listLinks?: ListLinks): Promise<void> {
     const [{ renderNoticeEmail }, { buildMessage }] = await Promise.all([renderModule(), messageModule()]);
     const email = await renderNoticeEmail(await ctx.templates(), config, kind, {
       email: subscriber.email,

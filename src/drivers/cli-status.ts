@@ -24,7 +24,15 @@ export function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonl
       timezone: config.site.timezone,
     };
     io.stdout.write(
-      jsonDocument({ schedule, next: s.next, lastBuild: s.lastBuild ?? null, subscribers: s.subscribers, complained: s.complained, due: s.due, campaigns: s.campaigns }),
+      jsonDocument({
+        schedule,
+        next: s.next,
+        lastBuild: s.lastBuild ?? null,
+        subscribers: s.subscribers,
+        complained: s.complained,
+        due: s.due,
+        campaigns: s.campaigns,
+      }),
     );
     return 0;
   }
@@ -39,13 +47,12 @@ export function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonl
     'Recent campaigns:',
     ...(s.campaigns.length === 0
       ? ['  none yet']
-      : s.campaigns.map(
-          (c) =>
-            [
-              `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`,
-              `     came back: ${c.returns.hardBounces + c.returns.softBounces} bounce(s) (${percent(c.rates.bounce)}; ${c.returns.hardBounces} hard), ${c.returns.complaints} complaint(s) (${percent(c.rates.complaint)}), ${c.returns.unsubscribes} unsubscribe(s) by mail`,
-              ...c.warnings.map((w) => `     warning: ${w}`),
-            ].join('\n'),
+      : s.campaigns.map((c) =>
+          [
+            `  #${c.id} ${c.status.padEnd(7)} until ${c.until.toISOString()}: ${c.counts.submitted} submitted, ${c.counts.failed} failed, ${c.counts.skipped} skipped, ${c.counts.queued + c.counts.sending} to go`,
+            `     came back: ${c.returns.hardBounces + c.returns.softBounces} bounce(s) (${percent(c.rates.bounce)}; ${c.returns.hardBounces} hard), ${c.returns.complaints} complaint(s) (${percent(c.rates.complaint)}), ${c.returns.unsubscribes} unsubscribe(s) by mail`,
+            ...c.warnings.map((w) => `     warning: ${w}`),
+          ].join('\n'),
         )),
     '',
   ];

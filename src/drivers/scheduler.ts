@@ -107,12 +107,21 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   const bounceCheck = track(
     'bounce check',
     () => core.checkBounceMailbox!(),
-    (r) => ({ messages: r.messages, hardBounces: r.hardBounces, softBounces: r.softBounces, complaints: r.complaints, unsubscribes: r.unsubscribes, unknown: r.unknown }),
+    (r) => ({
+      messages: r.messages,
+      hardBounces: r.hardBounces,
+      softBounces: r.softBounces,
+      complaints: r.complaints,
+      unsubscribes: r.unsubscribes,
+      unknown: r.unknown,
+    }),
   );
 
   const tz = config.site.timezone;
   const tasks: ScheduledTask[] = [
-    ...(core.bounceMailboxConfigured?.() ? [cron.schedule(config.schedule.bounceCheck, () => bounceCheck(), { name: 'bounce check', timezone: tz, noOverlap: true })] : []),
+    ...(core.bounceMailboxConfigured?.()
+      ? [cron.schedule(config.schedule.bounceCheck, () => bounceCheck(), { name: 'bounce check', timezone: tz, noOverlap: true })]
+      : []),
     cron.schedule(config.schedule.rebuild, () => rebuild(), { name: 'rebuild', timezone: tz, noOverlap: true }),
     cron.schedule(config.schedule.digestCheck, () => digest(), {
       name: 'digest',

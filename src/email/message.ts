@@ -266,7 +266,11 @@ export function fillMessage(template: MessageTemplate, fill: MessageFill): Built
         push(fill.messageId);
         break;
       case 'listUnsubscribe':
-        push(fill.links!.unsubscribeMailto === undefined ? `<${fill.links!.unsubscribeUrl}>` : `<${fill.links!.unsubscribeUrl}>,\r\n <${fill.links!.unsubscribeMailto}>`);
+        push(
+          fill.links!.unsubscribeMailto === undefined
+            ? `<${fill.links!.unsubscribeUrl}>`
+            : `<${fill.links!.unsubscribeUrl}>,\r\n <${fill.links!.unsubscribeMailto}>`,
+        );
         break;
       case 'subject': {
         let subject = template.personalSubject!;
@@ -329,7 +333,6 @@ function escapeRegExp(text: string): string {
 export function senderDomain(config: MessageSettings): string {
   return config.email.from.address.split('@').pop()!.toLowerCase();
 }
-
 
 function quoteDisplayName(name: string): string {
   return /^[\w .-]+$/.test(name) ? name : `"${name.replace(/["\\]/g, '\\$&')}"`;

@@ -321,9 +321,7 @@ export function openSqliteStore(file: string): SubscriberStore {
        VALUES (@key, @kind, @subscriberId, @campaignId, @status, @detail, @source, @at) ON CONFLICT (key) DO NOTHING`,
     ),
     hasReturn: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM returns WHERE key = ?'),
-    softSince: db.prepare<[number, string], { n: number }>(
-      `SELECT count(*) AS n FROM returns WHERE subscriber_id = ? AND kind = 'soft-bounce' AND at >= ?`,
-    ),
+    softSince: db.prepare<[number, string], { n: number }>(`SELECT count(*) AS n FROM returns WHERE subscriber_id = ? AND kind = 'soft-bounce' AND at >= ?`),
     eraseReturns: db.prepare('DELETE FROM returns WHERE subscriber_id = ?'),
     byMessageId: db.prepare<[string], { campaign_id: number; subscriber_id: number }>(
       'SELECT campaign_id, subscriber_id FROM deliveries WHERE message_id = ? LIMIT 1',
@@ -481,7 +479,10 @@ export function openSqliteStore(file: string): SubscriberStore {
             case 'soft-bounce': {
               q.event.run(id, 'soft-bounce', detail, at);
               const count = q.softSince.get(id, iso(soft.since))!.n;
-              return { recorded: true, changed: count >= soft.limit && bounce(id, record.at, `${count} soft bounces since ${iso(soft.since)}; last: ${detail}`) };
+              return {
+                recorded: true,
+                changed: count >= soft.limit && bounce(id, record.at, `${count} soft bounces since ${iso(soft.since)}; last: ${detail}`),
+              };
             }
             case 'complaint':
               return { recorded: true, changed: complain(id, record.at, detail) };

@@ -74,12 +74,17 @@ describe.skipIf(!hasDovecot && !process.env.CI)('broadsheet bounces check on a r
     // A complaint: attributed by our Message-ID in the included original (its tag is forged).
     uid.complaint = await imap.append(fixture('arf-yahoo.eml').replaceAll(FIXTURE_MESSAGE_ID, messageIds.carol!));
     // An unsubscribe request with dan's genuine token.
-    uid.unsubscribe = await imap.append(fixture('unsubscribe-subject.eml').replace(TOKEN, signToken({ purpose: 'unsubscribe', email: 'dan@example.org' }, KEY)));
+    uid.unsubscribe = await imap.append(
+      fixture('unsubscribe-subject.eml').replace(TOKEN, signToken({ purpose: 'unsubscribe', email: 'dan@example.org' }, KEY)),
+    );
     // Noise: an out-of-office, spam, and a bounce naming eve with a forged tag and no Message-ID of ours.
     uid.ooo = await imap.append(fixture('outlook-ooo.eml'));
     uid.spam = await imap.append(fixture('spam.eml'));
     uid.forged = await imap.append(
-      fixture('postfix-user-unknown.eml').replace(TAG, 'b-1-5-0000000000000000').replaceAll('ada@example.org', 'eve@example.org').replaceAll(FIXTURE_MESSAGE_ID, '<someone-elses@example.net>'),
+      fixture('postfix-user-unknown.eml')
+        .replace(TAG, 'b-1-5-0000000000000000')
+        .replaceAll('ada@example.org', 'eve@example.org')
+        .replaceAll(FIXTURE_MESSAGE_ID, '<someone-elses@example.net>'),
     );
     // An unsubscribe request whose token is not ours: it unsubscribes nobody.
     uid.badToken = await imap.append(fixture('unsubscribe-subject.eml'));

@@ -1,5 +1,6 @@
 // Sending the digest through the core, end to end on loopback: a real SQLite file, the real templates,
 // a small content folder, and a real SMTP server (test/helpers/smtp-sink.ts) read back with mailparser.
+import { readBounceTag } from '../../src/email/bounce-tag.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -75,6 +76,8 @@ interface WorldOptions {
   attempts?: number;
   /** Runs inside the injected sleep, after the backoff is recorded. */
   onSleep?: (ms: number) => void;
+  /** config.bounces.address, and whether a bounce mailbox is read (BROADSHEET_BOUNCE_IMAP_URL set). */
+  bounces?: { address: string; mailboxRead: boolean };
 }
 
 /** A fresh site, store, SMTP sink and core for one test; everything is closed when the test ends. */
@@ -87,6 +90,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
     email: { from: { name: 'The Desk', address: `digest@${SENDER_DOMAIN}` }, postalAddress: '1 Example Street, Testville' },
     paths: { templates: TEMPLATES },
     delivery: { maxConnections: options.maxConnections ?? 2, retry: { attempts: options.attempts ?? 4, delayMs: 1000 } },
+    ...(options.bounces ? { bounces: { address: options.bounces.address } } : {}),
   });
   const store = openSqliteStore(dbFile);
   const sink = await startSmtpSink(options.sink);
@@ -97,7 +101,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
   const core = createCore(config, {
     now: () => clock.now,
     cwd: root,
-    env: {},
+    env: options.bounces?.mailboxRead ? { BROADSHEET_BOUNCE_IMAP_URL: 'imaps://bounces:secret@imap.example.com/INBOX' } : {},
     store,
     mailer,
     log: createLogger({ write: (line: string) => logs.push(line) }),
@@ -160,6 +164,35 @@ function deliveryRows(dbFile: string, campaignId: number) {
 }
 
 describe('sendDigest over SMTP', () => {
+  it('with a bounce address, sends each message from its own signed tag; with a bounce mailbox read, advertises the mailto too', async () => {
+    const w = await world({ bounces: { address: `bounces@${SENDER_DOMAIN}`, mailboxRead: true } });
+    const ada = w.add('ada@example.org');
+    const grace = w.add('grace@example.net');
+    const report = await w.core.sendDigest();
+    expect(report.submitted).toBe(2);
+    const key = (await readFile(path.join(w.data, SECRET_FILE), 'utf8')).trim();
+    for (const subscriber of [ada, grace]) {
+      const [message] = w.sink.to(subscriber.email);
+      // The envelope sender the SMTP server saw (MAIL FROM): what a bounce comes back to.
+      const tag = /^bounces\+(b-\d+-\d+-[0-9a-f]{16})@/.exec(message!.envelope.from)?.[1];
+      expect(readBounceTag(tag ?? '', key)).toEqual({ campaignId: report.campaignId, subscriberId: subscriber.id });
+      expect(message!.parsed.from?.value.map((a) => a.address)).toEqual([`digest@${SENDER_DOMAIN}`]);
+      const [listUnsubscribe] = header(message!.parsed, 'List-Unsubscribe');
+      expect(listUnsubscribe).toMatch(
+        new RegExp(`^<https://[^>]+>, <mailto:bounces\\+unsubscribe@${SENDER_DOMAIN.replace(/\./g, '\\.')}\\?subject=unsubscribe%20[^>]+>$`),
+      );
+    }
+  });
+
+  it('with a bounce address but no mailbox read: tagged envelope, and only the https unsubscribe', async () => {
+    const w = await world({ bounces: { address: `bounces@${SENDER_DOMAIN}`, mailboxRead: false } });
+    w.add('ada@example.org');
+    await w.core.sendDigest();
+    const [message] = w.sink.to('ada@example.org');
+    expect(message!.envelope.from).toMatch(/^bounces\+b-\d+-\d+-[0-9a-f]{16}@/);
+    expect(header(message!.parsed, 'List-Unsubscribe')[0]).toMatch(/^<https:\/\/[^>]+>$/);
+  });
+
   it('submits one message to every active subscriber, with both parts, list headers and their own signed links', async () => {
     const w = await world();
     const emails = ['ada@example.org', 'grace@example.net', 'linus@example.com'];
@@ -182,7 +215,8 @@ describe('sendDigest over SMTP', () => {
       const token = unsubscribeToken(mail);
       expect(verifyToken(token, key, 'unsubscribe', NOW)?.email).toBe(email);
       const [listUnsubscribe] = header(mail, 'List-Unsubscribe');
-      expect(listUnsubscribe).toMatch(/^<https:\/\/[^>]+>, <mailto:[^>]+>$/);
+      // No bounce mailbox is read: no mailto to advertise (a request sent there would be ignored).
+      expect(listUnsubscribe).toMatch(/^<https:\/\/[^>]+>$/);
       expect(header(mail, 'List-Unsubscribe-Post')).toEqual(['List-Unsubscribe=One-Click']);
       expect(header(mail, 'List-Id')).toEqual([`The Test Times <digest.${SENDER_DOMAIN}>`]);
       expect(mail.messageId).toMatch(new RegExp(`^<[^@<>]+@${SENDER_DOMAIN.replace(/\./g, '\\.')}>$`));

@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config.js';
 import { createCore } from '../../src/core.js';
 import { createSiteBuilder } from '../../src/core/build.js';
 import { createDigestPreviews, createDigestSender, createStatusReader } from '../../src/core/digests.js';
+import { createReturns } from '../../src/core/returns.js';
 import { createSignups, createSubscriberAdmin } from '../../src/core/subscriptions.js';
 import { createOutboxMailer } from '../../src/delivery/mailer.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
@@ -26,6 +27,7 @@ describe('capabilities', () => {
       createSignups(config, { ...base, env, store, mailer }),
       createDigestSender(config, { ...base, env, store, mailer }),
       createCore(config, { ...base, env, store, mailer }),
+      createReturns(config, { ...base, env, store }),
     ];
     const missing = [
       // @ts-expect-error the environment (for the signing key) is required
@@ -39,12 +41,14 @@ describe('capabilities', () => {
       // @ts-expect-error the mailer is required
       () => createDigestSender(config, { ...base, env, store }),
       // @ts-expect-error the store is required
+      () => createReturns(config, { ...base, env }),
+      // @ts-expect-error the store is required
       () => createDigestSender(config, { ...base, env, mailer }),
       // @ts-expect-error the store and the mailer are required
       () => createCore(config, { ...base, env }),
     ];
     expect(made.every((capability) => typeof capability === 'object')).toBe(true);
-    expect(missing).toHaveLength(7);
+    expect(missing).toHaveLength(8);
     store.close();
   });
 
@@ -76,6 +80,9 @@ describe('capabilities', () => {
         'sendDigest',
         'runDueDigests',
         'status',
+        'recordReturned',
+        'checkBounceMailbox',
+        'bounceMailboxConfigured',
       ].sort(),
     );
     expect(core.status().subscribers).toEqual({ active: 0, pending: 0, unsubscribed: 0, bounced: 0 });

@@ -25,10 +25,10 @@ const email = (o: EmailInput = {}) => ({
   ...o,
 });
 
-async function build(o: { email?: EmailInput; to?: MessageRecipient; siteTitle?: string; fromName?: string } = {}) {
+async function build(o: { email?: EmailInput; to?: MessageRecipient; siteTitle?: string; fromName?: string; mailbox?: string } = {}) {
   const config = settings(o);
   const to = o.to ?? { email: 'ada@example.org', name: 'Ada Lovelace' };
-  const links = subscriberLinks(to.email, KEY, config);
+  const links = subscriberLinks(to.email, KEY, config, o.mailbox);
   const message = await buildMessage(email(o.email), to, links, DATE, config);
   const parsed = await simpleParser(message.raw);
   return { message, parsed, links, raw: message.raw.toString('latin1') };
@@ -69,13 +69,19 @@ describe('buildMessage', () => {
     expect(message.messageId).toMatch(/^<[^<>@\s]+@news\.example\.com>$/);
   });
 
-  it('sends one List-Unsubscribe header with an https URL and a mailto, plus one-click and List-Id', async () => {
+  it('sends one List-Unsubscribe header with the https URL alone when no mailbox reads mailto requests', async () => {
     const { raw, links } = await build();
+    expect(links.unsubscribeMailto).toBeUndefined();
+    expect(headerValues(raw, 'List-Unsubscribe')).toEqual([`<${links.unsubscribeUrl}>`]);
+  });
+
+  it('sends one List-Unsubscribe header with an https URL and a mailto, plus one-click and List-Id', async () => {
+    const { raw, links } = await build({ mailbox: 'bounces+unsubscribe@news.example.com' });
     const unsubscribe = headerValues(raw, 'List-Unsubscribe');
     expect(unsubscribe).toHaveLength(1);
     expect(unsubscribe[0]).toBe(`<${links.unsubscribeUrl}>, <${links.unsubscribeMailto}>`);
     expect(links.unsubscribeUrl).toMatch(/^https:\/\/news\.example\.com\/unsubscribe\?token=/);
-    expect(links.unsubscribeMailto).toMatch(/^mailto:digest@news\.example\.com\?subject=unsubscribe%20/);
+    expect(links.unsubscribeMailto).toMatch(/^mailto:bounces\+unsubscribe@news\.example\.com\?subject=unsubscribe%20/);
     expect(headerValues(raw, 'List-Unsubscribe-Post')).toEqual(['List-Unsubscribe=One-Click']);
     expect(headerValues(raw, 'List-Id')).toEqual(['The Test Times <digest.news.example.com>']);
   });

@@ -748,7 +748,7 @@ describe('subscribers show', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const lines = run.stdout.split('\n');
-    expect(lines.slice(0, 13)).toEqual([
+    expect(lines.slice(0, 14)).toEqual([
       `ada@example.com (subscriber ${id})`,
       '  status:            active',
       '  name:              Ada',
@@ -759,14 +759,15 @@ describe('subscribers show', () => {
       `  confirmed:         ${NOW.toISOString()}`,
       '  unsubscribed:      none',
       '  bounced:           none',
+      '  complained:        none',
       `  last digest until: ${NOW.toISOString()}`,
       '  last failed:       none',
       '  suppressed:        no',
     ]);
-    expect(lines[13]).toBe('Events (1):');
-    expect(lines[14]).toBe(`  ${NOW.toISOString()}  added`);
-    expect(lines[15]).toBe('Deliveries (1):');
-    expect(lines[16]).toMatch(
+    expect(lines[14]).toBe('Events (1):');
+    expect(lines[15]).toBe(`  ${NOW.toISOString()}  added`);
+    expect(lines[16]).toBe('Deliveries (1):');
+    expect(lines[17]).toMatch(
       /^ {2}campaign 1 \(posts .* to 2026-11-29T12:00:00\.000Z\): submitted, 1 attempt\(s\), updated .*, Message-ID <digest-.*@news\.example\.com>, server: written to .*\.eml$/,
     );
   });

@@ -147,6 +147,7 @@ describe('adding subscribers', () => {
       confirmedAt: T0,
       unsubscribedAt: null,
       bouncedAt: null,
+      complainedAt: null,
       lastDigestUntil: null,
       lastFailedAt: null,
     });
@@ -703,11 +704,14 @@ describe('everything about one subscriber, and erasing it', () => {
     const old = openSqliteStore(file);
     old.add(subscriber(), T0);
     old.close();
-    // What the schema looked like before the suppressions table (and the delivery claims after it).
+    // What the schema looked like before the suppressions table (and the delivery claims and returned mail after it).
     const raw = new Database(file);
     const version = raw.pragma('user_version', { simple: true }) as number;
-    raw.exec('DROP TABLE suppressions; DROP INDEX campaigns_one_unfinished; ALTER TABLE deliveries DROP COLUMN claimed_by;');
-    raw.pragma(`user_version = ${version - 2}`);
+    raw.exec(
+      `DROP TABLE returns; DROP INDEX deliveries_message_id; ALTER TABLE subscribers DROP COLUMN complained_at;
+       DROP TABLE suppressions; DROP INDEX campaigns_one_unfinished; ALTER TABLE deliveries DROP COLUMN claimed_by;`,
+    );
+    raw.pragma(`user_version = ${version - 3}`);
     raw.close();
 
     const store = open(file);
@@ -720,6 +724,8 @@ describe('everything about one subscriber, and erasing it', () => {
     cleanups.push(() => check.close());
     expect(check.pragma('user_version', { simple: true })).toBe(version);
     expect((check.prepare('PRAGMA table_info(deliveries)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('claimed_by');
+    expect((check.prepare('PRAGMA table_info(subscribers)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('complained_at');
+    expect(store.hasReturn('none yet')).toBe(false);
   });
 });
 
