@@ -28,10 +28,22 @@ export interface WebhookRejection {
 
 /** What a webhook call says, once verified. */
 export type WebhookOutcome =
-  | { ok: true; events: ReturnedEvent[] }
+  | { ok: true; events: ReturnedEvent[]; replayGuard?: ReplayGuard }
   /** An SNS SubscriptionConfirmation, verified: the route must GET `subscribeUrl` to start receiving notifications. */
   | { ok: true; events: []; confirm: { subscribeUrl: string } }
   | WebhookRejection;
+
+/**
+ * For a scheme whose signature does not cover the events (Mailgun signs only timestamp + token): the route
+ * must remember `nonce` with `bodyDigest` for the signature window and refuse the same nonce with another
+ * digest (a captured signature reused on other events). The same nonce with the same digest is the
+ * service's own retry, and its events dedupe by key.
+ */
+export interface ReplayGuard {
+  nonce: string;
+  /** sha256 of the body, hex. */
+  bodyDigest: string;
+}
 
 /** The largest body read: far above any documented payload (a SendGrid batch, a Postmark bounce with its dump). */
 export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
@@ -91,7 +103,7 @@ export function stringField(record: Record<string, unknown>, name: string): stri
 /** Two secrets compared without leaking, by timing, how much of one matches (hashing first evens out the lengths). */
 export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {
   const digest = (x: string | Buffer) => createHash('sha256').update(x).digest();
-  return timingSafeEqual(digest(a), digest(b)) && Buffer.byteLength(a) === Buffer.byteLength(b);
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 /** Whether `at` lies in the window: at most `maxAgeMs` before `now`, and at most FUTURE_SKEW_MS after it. */

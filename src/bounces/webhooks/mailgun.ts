@@ -5,7 +5,7 @@
 // Signing: https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks;
 // payloads: https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/webhook-payloads;
 // retries: https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/webhook-retries
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { ReturnedEvent, ReturnedKind } from '../returned.js';
 import {
   addressOf,
@@ -21,7 +21,8 @@ import {
   statusOf,
   stringField,
   tagOfSender,
-  type WebhookOutcome,
+  type ReplayGuard,
+  type WebhookRejection,
   type WebhookRequest,
 } from './common.js';
 
@@ -41,7 +42,10 @@ export interface MailgunWebhookOptions {
 export const MAILGUN_DEFAULT_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 
 /** Reads one Mailgun webhook call: verifies its signature and time, then turns the event into returned events. */
-export function readMailgunWebhook(req: WebhookRequest, options: MailgunWebhookOptions): WebhookOutcome {
+export function readMailgunWebhook(
+  req: WebhookRequest,
+  options: MailgunWebhookOptions,
+): { ok: true; events: ReturnedEvent[]; replayGuard: ReplayGuard } | WebhookRejection {
   if (options.signingKey === '') return reject(401, 'Mailgun signing key not configured');
   const parsed = parseJsonBody(req.body);
   if (!parsed.ok) return parsed;
@@ -64,7 +68,9 @@ export function readMailgunWebhook(req: WebhookRequest, options: MailgunWebhookO
 
   const data = payload['event-data'];
   if (!isRecord(data)) return reject(400, 'Mailgun payload has no event-data');
-  return { ok: true, events: mailgunEvents(data) };
+  // The signature covers timestamp and token only, not event-data: the token must not sign a second, different body.
+  const replayGuard = { nonce: `mailgun:${token}`, bodyDigest: createHash('sha256').update(req.body).digest('hex') };
+  return { ok: true, events: mailgunEvents(data), replayGuard };
 }
 
 function mailgunEvents(data: Record<string, unknown>): ReturnedEvent[] {
