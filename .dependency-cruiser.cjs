@@ -11,6 +11,7 @@ const PURE = [
   '^src/subscribers/(address|import-csv|import-formats|json|suppression|store)\\.ts$',
   '^src/errors\\.ts$',
   '^src/bounces/(returned|classify|mime-parts)\\.ts$',
+  '^src/bounces/webhooks/',
 ];
 
 // What does I/O: Node's file, process, network and terminal modules; packages that write, serve, log or
