@@ -1,12 +1,13 @@
 // `broadsheet serve` and `start`: the whole core behind the HTTP server; for `start`, the scheduler too.
 import path from 'node:path';
 import { bounceMailboxOpener, createMailer, folderWatcher, holderIsGone, leaseHolder, openStore } from '../adapters.js';
-import { loadConfig, readOutputSettings, readSecrets } from '../config.js';
+import { loadConfig, readOutputSettings, readSecrets, type Config, type Secrets } from '../config.js';
 import { bundledTemplates, createCore } from '../core.js';
 import type { CliIo } from '../drivers/cli-args.js';
 import { parseSiteArgs, runServe, runStart } from '../drivers/cli-start.js';
 import { startScheduler, type Scheduler } from '../drivers/scheduler.js';
 import { createServer } from '../drivers/server.js';
+import type { WebhookSettings } from '../drivers/webhooks.js';
 import { createLogger } from '../log.js';
 import { loadPages } from '../web/pages.js';
 
@@ -22,7 +23,12 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const shouldStop = () => Boolean(io.shouldStop?.() || scheduler?.lostLease);
   const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop, openBounceMailbox: bounceMailboxOpener(io.env) });
   const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : bundledTemplates());
-  const server = await createServer(core, pages, config, { outDir: path.resolve(io.cwd, config.paths.out), previewToken: readSecrets(io.env).previewToken });
+  const secrets = readSecrets(io.env);
+  const server = await createServer(core, pages, config, {
+    outDir: path.resolve(io.cwd, config.paths.out),
+    previewToken: secrets.previewToken,
+    webhooks: webhookSettings(config, secrets),
+  });
   const deps = {
     config,
     core,
@@ -50,4 +56,18 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
         watchContent: folderWatcher(path.resolve(io.cwd, config.paths.content)),
       })),
   });
+}
+
+/** The webhooks a publisher configured: each on only when what it verifies against is set. */
+export function webhookSettings(config: Readonly<Config>, secrets: Secrets): WebhookSettings {
+  const { bounces } = config;
+  return {
+    ses: bounces.sesTopicArns.length > 0 ? { topicArns: bounces.sesTopicArns } : undefined,
+    postmark:
+      bounces.postmarkUsername !== undefined && secrets.postmarkWebhookPassword !== undefined
+        ? { username: bounces.postmarkUsername, password: secrets.postmarkWebhookPassword }
+        : undefined,
+    mailgun: secrets.mailgunSigningKey === undefined ? undefined : { signingKey: secrets.mailgunSigningKey },
+    sendgrid: secrets.sendgridWebhookKey === undefined ? undefined : { publicKey: secrets.sendgridWebhookKey },
+  };
 }

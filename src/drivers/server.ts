@@ -10,11 +10,12 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import type { DigestPreviews, Signups } from '../core/types.js';
+import type { DigestPreviews, Returns, Signups } from '../core/types.js';
 import { parseWindowBound } from '../digest/build.js';
 import { asDarkScheme } from '../email/dark-scheme.js';
 import { AppError } from '../errors.js';
 import { renderMessagePage, renderPreferencesPage, renderPreviewPage, type MessagePage, type Pages } from '../web/pages.js';
+import { registerWebhooks, type WebhookSettings } from './webhooks.js';
 
 export interface ServerOptions {
   outDir: string;
@@ -23,6 +24,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Renders (preview, archive) allowed per client per minute on each of those routes; default 60. */
   renderRateLimit?: number;
+  /** The sending services whose bounce and complaint webhooks are on (none by default). */
+  webhooks?: WebhookSettings;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -75,7 +78,8 @@ type Body = Record<string, string | string[] | undefined> | undefined;
 
 /** What the routes call: the subscriber routes and the previews. */
 export type ServerCore = Pick<Signups, 'subscribe' | 'confirmSubscription' | 'unsubscribeByToken' | 'readPreferences' | 'savePreferences'> &
-  Pick<DigestPreviews, 'previewInMemory' | 'archivePage'>;
+  Pick<DigestPreviews, 'previewInMemory' | 'archivePage'> &
+  Pick<Returns, 'recordReturned'>;
 
 export async function createServer(core: ServerCore, pages: Pages, config: Readonly<Config>, options: ServerOptions): Promise<FastifyInstance> {
   const directives = pageDirectives(pages, config);
@@ -182,6 +186,8 @@ export async function createServer(core: ServerCore, pages: Pages, config: Reado
     if (built === undefined) return notFound(request, reply);
     return reply.code(404).type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(built);
   });
+
+  await registerWebhooks(app, core, options.webhooks ?? {});
 
   app.post<{ Body: Body }>('/subscribe', { config: { rateLimit: { max: config.server.subscribeRateLimit, timeWindow: 60_000 } } }, async (request, reply) => {
     const body = request.body ?? {};

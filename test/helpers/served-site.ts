@@ -9,6 +9,7 @@ import type { Config } from '../../src/config.js';
 import { bundledTemplates, createCore, type Core } from '../../src/core.js';
 import { createSmtpMailer, type Mailer } from '../../src/delivery/mailer.js';
 import { createServer } from '../../src/drivers/server.js';
+import type { WebhookSettings } from '../../src/drivers/webhooks.js';
 import { loadSigningKey } from '../../src/email/signing-key.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { SubscriberStore } from '../../src/subscribers/store.js';
@@ -58,6 +59,8 @@ export interface ServedSiteOptions {
   now?: Date;
   /** Use this mailer instead of SMTP to the sink (the sink still starts, and stays empty). */
   mailer?: Mailer;
+  /** The sending services' webhooks to turn on. */
+  webhooks?: WebhookSettings;
 }
 
 export async function startServedSite(options: ServedSiteOptions = {}): Promise<ServedSite> {
@@ -77,7 +80,7 @@ export async function startServedSite(options: ServedSiteOptions = {}): Promise<
   const report = await core.build();
   if (report.errors.length > 0 || report.aborted) throw new Error(`the test site did not build: ${report.errors.map((e) => e.message).join('; ')}`);
   const pages = await loadPages(bundledTemplates());
-  const app = await createServer(core, pages, config, { outDir, previewToken: PREVIEW_TOKEN });
+  const app = await createServer(core, pages, config, { outDir, previewToken: PREVIEW_TOKEN, ...(options.webhooks ? { webhooks: options.webhooks } : {}) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;

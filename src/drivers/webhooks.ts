@@ -1,0 +1,97 @@
+// POST /webhooks/ses|postmark|mailgun|sendgrid: a sending service's bounces and complaints. Each route is
+// on only when its service is configured; the body is read as raw bytes (signatures cover bytes), verified
+// by its reader (bounces/webhooks/), and its events go to one core call. A rejected call has no effect.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { readMailgunWebhook } from '../bounces/webhooks/mailgun.js';
+import { readPostmarkWebhook } from '../bounces/webhooks/postmark.js';
+import { readSendgridWebhook, sendgridPublicKey } from '../bounces/webhooks/sendgrid.js';
+import { readSesWebhook } from '../bounces/webhooks/ses.js';
+import { MAX_WEBHOOK_BODY_BYTES, type WebhookOutcome, type WebhookRequest } from '../bounces/webhooks/common.js';
+import type { Returns } from '../core/types.js';
+
+/** Which services' webhooks are on, with what each verifies against (config `bounces.*` and the secrets). */
+export interface WebhookSettings {
+  ses?: { topicArns: readonly string[] } | undefined;
+  postmark?: { username: string; password: string } | undefined;
+  mailgun?: { signingKey: string } | undefined;
+  sendgrid?: { publicKey: string } | undefined;
+  /** GET for the SNS signing certificate and the subscription handshake; default: global fetch. */
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+export const WEBHOOK_SERVICES = ['ses', 'postmark', 'mailgun', 'sendgrid'] as const;
+
+/** Registers the routes of the configured services, in their own scope (raw bodies, a larger limit). */
+export async function registerWebhooks(app: FastifyInstance, core: Pick<Returns, 'recordReturned'>, settings: WebhookSettings): Promise<void> {
+  const get = settings.fetch ?? fetch;
+  const now = settings.now ?? (() => new Date());
+  // A SendGrid key that is not a P-256 public key is a configuration mistake: found at start, not at the first call.
+  const sendgridKey = settings.sendgrid ? sendgridPublicKey(settings.sendgrid.publicKey) : undefined;
+  const certificates = new Map<string, Promise<string>>();
+  const certificate = (url: string) => {
+    let pem = certificates.get(url);
+    if (!pem) {
+      pem = get(url, { signal: AbortSignal.timeout(10_000) }).then(async (response) => {
+        if (!response.ok) throw new Error(`${response.status} for the SNS certificate`);
+        return response.text();
+      });
+      // A failed fetch is not kept: the service retries, and the next call fetches again.
+      pem.catch(() => certificates.delete(url));
+      certificates.set(url, pem);
+    }
+    return pem;
+  };
+  // Mailgun signs a timestamp and a token, not the events: a captured signature must not carry other events.
+  const mailgunNonces = new Map<string, { digest: string; until: number }>();
+
+  const readers: Partial<Record<(typeof WEBHOOK_SERVICES)[number], (req: WebhookRequest) => WebhookOutcome | Promise<WebhookOutcome>>> = {
+    ...(settings.ses ? { ses: (req: WebhookRequest) => readSesWebhook(req, { topicArns: settings.ses!.topicArns, certificate, now: now() }) } : {}),
+    ...(settings.postmark ? { postmark: (req: WebhookRequest) => readPostmarkWebhook(req, settings.postmark!) } : {}),
+    ...(settings.mailgun
+      ? {
+          mailgun: (req: WebhookRequest): WebhookOutcome => {
+            const outcome = readMailgunWebhook(req, { signingKey: settings.mailgun!.signingKey, now: now() });
+            if (!outcome.ok) return outcome;
+            const at = now().getTime();
+            for (const [nonce, seen] of mailgunNonces) if (seen.until < at) mailgunNonces.delete(nonce);
+            const seen = mailgunNonces.get(outcome.replayGuard.nonce);
+            if (seen && seen.digest !== outcome.replayGuard.bodyDigest) return { ok: false, status: 403, reason: 'a Mailgun signature reused on another body' };
+            mailgunNonces.set(outcome.replayGuard.nonce, { digest: outcome.replayGuard.bodyDigest, until: at + 13 * 3_600_000 });
+            return outcome;
+          },
+        }
+      : {}),
+    ...(sendgridKey ? { sendgrid: (req: WebhookRequest) => readSendgridWebhook(req, { publicKey: sendgridKey, now: now() }) } : {}),
+  };
+  if (Object.keys(readers).length === 0) return;
+
+  await app.register(async (scope) => {
+    // Every body is bytes here, whatever its type (SNS posts JSON as text/plain).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_WEBHOOK_BODY_BYTES }, (_request, body, done) => done(null, body));
+    for (const [service, read] of Object.entries(readers)) {
+      scope.post(`/webhooks/${service}`, { bodyLimit: MAX_WEBHOOK_BODY_BYTES }, async (request, reply) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const outcome = await read({ headers: request.headers, body });
+        if (!outcome.ok) {
+          request.log.warn({ service, status: outcome.status, reason: outcome.reason }, 'webhook call rejected');
+          return answer(reply, outcome.status, { error: outcome.reason });
+        }
+        if ('confirm' in outcome) {
+          // SNS's handshake: the subscription starts once its (verified) confirmation link is fetched.
+          const response = await get(outcome.confirm.subscribeUrl, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+          if (!response?.ok) return answer(reply, 503, { error: 'could not confirm the SNS subscription: SNS will send the confirmation again' });
+          request.log.info({ service }, 'SNS subscription confirmed');
+          return answer(reply, 200, { confirmed: true });
+        }
+        const report = await core.recordReturned(outcome.events);
+        return answer(reply, 200, { events: outcome.events.length, ...report });
+      });
+    }
+  });
+}
+
+function answer(reply: FastifyReply, status: number, body: Record<string, unknown>) {
+  return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
