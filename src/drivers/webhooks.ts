@@ -32,9 +32,12 @@ export async function registerWebhooks(app: FastifyInstance, core: Pick<Returns,
   const certificate = (url: string) => {
     let pem = certificates.get(url);
     if (!pem) {
-      pem = get(url, { signal: AbortSignal.timeout(10_000) }).then(async (response) => {
+      // No redirect followed: the reader checked this URL, not wherever it might redirect to.
+      pem = get(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) }).then(async (response) => {
         if (!response.ok) throw new Error(`${response.status} for the SNS certificate`);
-        return response.text();
+        const text = await response.text();
+        if (text.length > 64 * 1024) throw new Error('an SNS certificate of over 64 KB');
+        return text;
       });
       // A failed fetch is not kept: the service retries, and the next call fetches again.
       pem.catch(() => certificates.delete(url));
@@ -76,11 +79,12 @@ export async function registerWebhooks(app: FastifyInstance, core: Pick<Returns,
         const outcome = await read({ headers: request.headers, body });
         if (!outcome.ok) {
           request.log.warn({ service, status: outcome.status, reason: outcome.reason }, 'webhook call rejected');
+          if (outcome.status === 401 && service === 'postmark') reply.header('www-authenticate', 'Basic realm="webhooks"');
           return answer(reply, outcome.status, { error: outcome.reason });
         }
         if ('confirm' in outcome) {
           // SNS's handshake: the subscription starts once its (verified) confirmation link is fetched.
-          const response = await get(outcome.confirm.subscribeUrl, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+          const response = await get(outcome.confirm.subscribeUrl, { redirect: 'error', signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
           if (!response?.ok) return answer(reply, 503, { error: 'could not confirm the SNS subscription: SNS will send the confirmation again' });
           request.log.info({ service }, 'SNS subscription confirmed');
           return answer(reply, 200, { confirmed: true });

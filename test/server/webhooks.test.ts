@@ -104,7 +104,9 @@ describe('the webhook routes', () => {
     const complaint = fixture('postmark-spam-complaint.json');
     complaint.Email = 'postmark@example.org';
     const auth = `Basic ${Buffer.from(`${POSTMARK.username}:${POSTMARK.password}`).toString('base64')}`;
-    expect((await post('postmark', JSON.stringify({ ...complaint, Email: 'forged@example.org' }))).status).toBe(401);
+    const none = await post('postmark', JSON.stringify({ ...complaint, Email: 'forged@example.org' }));
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Basic realm="webhooks"');
     // Wrong credentials: 401 as for none (basic auth's answer), and no effect.
     expect(
       (await post('postmark', JSON.stringify({ ...complaint, Email: 'forged@example.org' }), { authorization: 'Basic cG9zdG1hcms6d3Jvbmc=' })).status,
