@@ -276,6 +276,53 @@ describe('startScheduler', () => {
     stopped: false,
   });
 
+  it('reads the bounce mailbox on schedule.bounceCheck when one is configured, and never when none is', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-30T07:59:30Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const s = await site({ schedule: { digestCheck: '0 0 1 1 *', rebuild: '0 0 1 1 *', bounceCheck: '*/5 * * * *' } });
+    const store = openSqliteStore(s.dbFile);
+    onTestFinished(() => store.close());
+    const report = {
+      messages: 2,
+      hardBounces: 1,
+      softBounces: 0,
+      complaints: 1,
+      unsubscribes: 0,
+      changed: 2,
+      unattributed: 0,
+      duplicates: 0,
+      ignored: 0,
+      unknown: 0,
+    };
+    for (const configured of [true, false]) {
+      const { core, runs } = pendingDigestCore();
+      let checks = 0;
+      const logs: string[] = [];
+      const scheduler = schedulerOf(
+        {
+          ...core,
+          bounceMailboxConfigured: () => configured,
+          checkBounceMailbox: async () => {
+            checks++;
+            return report;
+          },
+        },
+        store,
+        s.config,
+        { log: createLogger({ write: (l: string) => logs.push(l) }) },
+      );
+      await vi.advanceTimersByTimeAsync(0);
+      runs[0]?.resolve(idleReport(undefined));
+      // 08:00 and 08:05 pass.
+      await vi.advanceTimersByTimeAsync(6 * 60_000);
+      expect(checks).toBe(configured ? 2 : 0);
+      if (configured) {
+        const done = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.job === 'bounce check' && l.outcome === 'ok');
+        expect(done[0]).toMatchObject({ messages: 2, hardBounces: 1, complaints: 1 });
+      }
+      await scheduler.stop();
+    }
+  });
+
   it('skips a digest check that fires while a run is in flight, and keeps the lease until that run ends', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-30T07:59:30Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const s = await site({ schedule: { digestCheck: '* * * * *', rebuild: '0 0 1 1 *', leaseSeconds: 60 } });
