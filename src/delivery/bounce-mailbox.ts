@@ -54,8 +54,27 @@ export async function openImapMailbox(settings: ImapSettings, options: { timeout
   });
   // A dropped connection emits 'error'; unhandled, it would end the process.
   client.on('error', () => {});
-  await client.connect();
-  const lock = await client.getMailboxLock(settings.folder);
+  const where = `${settings.secure ? 'imaps' : 'imap'}://${settings.host}:${settings.port}`;
+  try {
+    await client.connect();
+  } catch (cause) {
+    const refused = (cause as { authenticationFailed?: boolean }).authenticationFailed;
+    throw new ConfigError({
+      field: 'BROADSHEET_BOUNCE_IMAP_URL',
+      message: refused
+        ? `the bounce mailbox at ${where} refused the login of "${settings.user}"`
+        : `cannot reach the bounce mailbox at ${where}: ${(cause as Error).message}`,
+      hint: refused ? 'check the user and password in the URL (percent-encode special characters)' : 'check the host and port, and that the server speaks IMAP there',
+      cause,
+    });
+  }
+  let lock: Awaited<ReturnType<ImapFlow['getMailboxLock']>>;
+  try {
+    lock = await client.getMailboxLock(settings.folder);
+  } catch (cause) {
+    await client.logout().catch(() => client.close());
+    throw new ConfigError({ field: 'BROADSHEET_BOUNCE_IMAP_URL', message: `the bounce mailbox has no folder "${settings.folder}"`, hint: 'name an existing folder after the host (…/INBOX)', cause });
+  }
   return {
     async *unhandled() {
       // Searched once: what arrives meanwhile waits for the next check.
