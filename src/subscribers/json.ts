@@ -17,6 +17,7 @@ export function subscriberJson(s: Subscriber) {
     confirmedAt: at(s.confirmedAt),
     unsubscribedAt: at(s.unsubscribedAt),
     bouncedAt: at(s.bouncedAt),
+    complainedAt: at(s.complainedAt),
     lastDigestUntil: at(s.lastDigestUntil),
     lastFailedAt: at(s.lastFailedAt),
   };
