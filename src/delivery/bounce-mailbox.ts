@@ -64,7 +64,9 @@ export async function openImapMailbox(settings: ImapSettings, options: { timeout
       message: refused
         ? `the bounce mailbox at ${where} refused the login of "${settings.user}"`
         : `cannot reach the bounce mailbox at ${where}: ${(cause as Error).message}`,
-      hint: refused ? 'check the user and password in the URL (percent-encode special characters)' : 'check the host and port, and that the server speaks IMAP there',
+      hint: refused
+        ? 'check the user and password in the URL (percent-encode special characters)'
+        : 'check the host and port, and that the server speaks IMAP there',
       cause,
     });
   }
@@ -73,7 +75,12 @@ export async function openImapMailbox(settings: ImapSettings, options: { timeout
     lock = await client.getMailboxLock(settings.folder);
   } catch (cause) {
     await client.logout().catch(() => client.close());
-    throw new ConfigError({ field: 'BROADSHEET_BOUNCE_IMAP_URL', message: `the bounce mailbox has no folder "${settings.folder}"`, hint: 'name an existing folder after the host (…/INBOX)', cause });
+    throw new ConfigError({
+      field: 'BROADSHEET_BOUNCE_IMAP_URL',
+      message: `the bounce mailbox has no folder "${settings.folder}"`,
+      hint: 'name an existing folder after the host (…/INBOX)',
+      cause,
+    });
   }
   return {
     async *unhandled() {
