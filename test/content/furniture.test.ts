@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bodyOfSource, parseFrontMatter } from '../../src/content/front-matter.js';
 import { type ArticleCut, type ArticlePost, type FurnitureRules, findArticle } from '../../src/content/furniture.js';
 import { REPO } from '../helpers/site.js';
+import { prng } from '../helpers/prng.js';
 
 const SAMPLE = path.join(REPO, 'content', '2026-11-23-regional-lenders-pause-bnpl-partnerships.md');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'furniture');
@@ -246,16 +247,6 @@ describe('findArticle on variations', () => {
     expect(cut.facts.byline).toBe('Priya Raman');
   });
 });
-
-/** Mulberry32: the same articles on every run. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'the a council bank river report said would new market after three year city plan price water school data team week month people group company board local national road train energy food health build open close rise fall early late'.split(

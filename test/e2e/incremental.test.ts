@@ -14,22 +14,13 @@ import { readingKeyOf, short } from '../../src/core/context.js';
 import { BUILD_CACHE_FILE, openBuildCache } from '../../src/output/build-cache.js';
 import { postSource } from '../helpers/posts.js';
 import { tempSite } from '../helpers/site.js';
+import { prng } from '../helpers/prng.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 // Two spellings of one category, near a tie: an edit can change which one names it.
 const CATEGORIES = ['Finance', 'finance', 'Finance', 'finance', 'Science'];
 const TAGS = ['alpha', 'beta', 'gamma', 'delta'];
 const WRITERS = ['Dana Whitcombe', 'Lucas Ropek', 'Ines Okafor'];
-
-/** Mulberry32: the same walk on every run. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Spec {
   title: string;

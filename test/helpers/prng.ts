@@ -1,0 +1,11 @@
+// A seeded pseudo-random generator for tests that walk random inputs: the same walk on every run.
+
+/** Mulberry32: numbers in [0, 1), the same sequence for the same seed. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
