@@ -35,7 +35,8 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
     server,
     log,
     mailer,
-    smtp: Boolean(readSecrets(io.env).smtpUrl),
+    smtp: Boolean(secrets.smtpUrl),
+    returns: returnsDescription(secrets, webhookSettings(config, secrets)),
     async close() {
       await mailer.close();
       store.close();
@@ -70,4 +71,16 @@ export function webhookSettings(config: Readonly<Config>, secrets: Secrets): Web
     mailgun: secrets.mailgunSigningKey === undefined ? undefined : { signingKey: secrets.mailgunSigningKey },
     sendgrid: secrets.sendgridWebhookKey === undefined ? undefined : { publicKey: secrets.sendgridWebhookKey },
   };
+}
+
+/** Where returned mail is read, for the start banner: the mailbox (never its password) and the webhooks on. */
+function returnsDescription(secrets: Secrets, webhooks: WebhookSettings): string[] {
+  const where: string[] = [];
+  if (secrets.bounceImapUrl !== undefined) {
+    const url = new URL(secrets.bounceImapUrl);
+    where.push(`mailbox ${url.protocol}//${url.host}${url.pathname === '/' ? '/INBOX' : url.pathname}`);
+  }
+  const on = (['ses', 'postmark', 'mailgun', 'sendgrid'] as const).filter((service) => webhooks[service] !== undefined);
+  if (on.length > 0) where.push(`webhooks ${on.map((service) => `/webhooks/${service}`).join(', ')}`);
+  return where;
 }

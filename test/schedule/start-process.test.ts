@@ -176,6 +176,8 @@ describe('broadsheet start', () => {
 
     const address = addressOf(p);
     expect(address, p.stdout()).toBeDefined();
+    // Where to look, bounces included: none configured here.
+    expect(p.stdout()).toContain('  bounces:    not read: set BROADSHEET_BOUNCE_IMAP_URL or a webhook (docs/bounces.md)\n');
     const feed = await fetch(`${address}/feed.xml`);
     expect(feed.status).toBe(200);
     expect(await feed.text()).toContain('A comet brightens over the bay');
