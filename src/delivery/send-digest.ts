@@ -290,7 +290,7 @@ async function deliverOne(
   const { digest, template } = await renderVariant(variant, async () => buildDigest(await deps.readBodies(theirs), { since, until: campaign.until }, config));
   const links = subscriberLinks(subscriber.email, deps.signingKey, config, deps.returnPaths.unsubscribeMailbox);
   // Recorded before the first attempt, and reused on a resend after a crash.
-  const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config);
+  const messageId = delivery.messageId ?? messageIdFor(`c${campaign.id}-${digest.id}`, subscriber.email, config, deps.signingKey);
   const message = fillMessage(template, {
     to: { email: subscriber.email, name: subscriber.name ?? undefined },
     messageId,

@@ -1,6 +1,6 @@
 // A personalised digest → the complete RFC 5322 message, exactly as it is sent. The one builder used by
 // previews and by the sender. Pure (nodemailer's stream transport composes in memory and sends nothing).
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config.js';
 import { escapeHtml } from '../shared/html.js';
@@ -66,10 +66,21 @@ function linkBases(config: MessageSettings) {
 }
 
 /**
- * Message-IDs are deterministic per (digest, subscriber): a message resent after a crash carries the
- * same Message-ID, so receiving systems can recognise the duplicate.
+ * A campaign message's Message-ID: deterministic per (digest, subscriber), so a message resent after a
+ * crash carries the same one and receiving systems recognise the duplicate; and keyed with the signing
+ * key, so nobody can work out another subscriber's (a bounce or complaint quoting one of ours is believed:
+ * a guessable one would let anyone who knows an address get it unsubscribed).
  */
-export function messageIdFor(digestId: string, email: string, config: MessageSettings): string {
+export function messageIdFor(digestId: string, email: string, config: MessageSettings, key: string): string {
+  const mac = createHmac('sha256', key).update(`broadsheet-message-id-v1\n${digestId}\n${email}`).digest('hex').slice(0, 24);
+  return `<digest-${digestId.replace(/[^0-9A-Za-z-]+/g, '-')}.${mac}@${senderDomain(config)}>`;
+}
+
+/**
+ * The Message-ID of a preview or a notice (confirmation, welcome): never recorded with a delivery, so it
+ * names nobody to the returned-mail reader; a notice's bounce is attributed by its envelope tag.
+ */
+function unrecordedMessageId(digestId: string, email: string, config: MessageSettings): string {
   const local = `digest-${digestId.replace(/[^0-9A-Za-z-]+/g, '-')}.${createHash('sha256').update(`${digestId}\n${email}`).digest('hex').slice(0, 20)}`;
   return `<${local}@${senderDomain(config)}>`;
 }
@@ -308,7 +319,7 @@ export async function buildMessage(
 ): Promise<BuiltMessage> {
   const template = await prepareMessage(email, { list: links !== undefined, date, config });
   // A resend after a crash passes the Message-ID recorded before the first attempt.
-  const messageId = email.messageId ?? messageIdFor(email.digestId, to.email, config);
+  const messageId = email.messageId ?? unrecordedMessageId(email.digestId, to.email, config);
   return fillMessage(template, {
     to,
     messageId,

@@ -2,7 +2,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { buildMessage, fillMessage, prepareMessage, subscriberLinks, type MessageRecipient } from '../../src/email/message.js';
+import { buildMessage, fillMessage, messageIdFor, prepareMessage, subscriberLinks, type MessageRecipient } from '../../src/email/message.js';
 import type { PersonalizedEmail } from '../../src/email/render.js';
 
 const KEY = 'k'.repeat(64);
@@ -67,6 +67,17 @@ describe('buildMessage', () => {
     const { parsed, message } = await build();
     expect(parsed.messageId).toBe(message.messageId);
     expect(message.messageId).toMatch(/^<[^<>@\s]+@news\.example\.com>$/);
+  });
+
+  it('gives a campaign message a Message-ID that is the same on a resend and that nobody without the key can work out', () => {
+    const config = settings({});
+    const id = messageIdFor('c3-2026-11-23..2026-11-30', 'ada@example.org', config, KEY);
+    expect(messageIdFor('c3-2026-11-23..2026-11-30', 'ada@example.org', config, KEY)).toBe(id);
+    expect(id).toMatch(/^<digest-c3-2026-11-23-2026-11-30\.[0-9a-f]{24}@news\.example\.com>$/);
+    // Another key, another address, another campaign: another id. A bounce or complaint quoting one is believed, so it must not be guessable.
+    expect(messageIdFor('c3-2026-11-23..2026-11-30', 'ada@example.org', config, `${KEY}x`)).not.toBe(id);
+    expect(messageIdFor('c3-2026-11-23..2026-11-30', 'bob@example.org', config, KEY)).not.toBe(id);
+    expect(messageIdFor('c4-2026-11-23..2026-11-30', 'ada@example.org', config, KEY)).not.toBe(id);
   });
 
   it('sends one List-Unsubscribe header with the https URL alone when no mailbox reads mailto requests', async () => {
