@@ -27,7 +27,7 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const server = await createServer(core, pages, config, {
     outDir: path.resolve(io.cwd, config.paths.out),
     previewToken: secrets.previewToken,
-    webhooks: webhookSettings(config, secrets),
+    webhooks: { ...webhookSettings(config, secrets), log },
   });
   const deps = {
     config,

@@ -8,6 +8,7 @@ import { readSendgridWebhook, sendgridPublicKey } from '../bounces/webhooks/send
 import { readSesWebhook } from '../bounces/webhooks/ses.js';
 import { MAX_WEBHOOK_BODY_BYTES, type WebhookOutcome, type WebhookRequest } from '../bounces/webhooks/common.js';
 import type { Returns } from '../core/types.js';
+import type { Logger } from '../log.js';
 
 /** Which services' webhooks are on, with what each verifies against (config `bounces.*` and the secrets). */
 export interface WebhookSettings {
@@ -18,6 +19,8 @@ export interface WebhookSettings {
   /** GET for the SNS signing certificate and the subscription handshake; default: global fetch. */
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Where rejected calls and SNS handshakes are logged (the server's own logger is off). */
+  log?: Logger;
 }
 
 export const WEBHOOK_SERVICES = ['ses', 'postmark', 'mailgun', 'sendgrid'] as const;
@@ -78,7 +81,7 @@ export async function registerWebhooks(app: FastifyInstance, core: Pick<Returns,
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const outcome = await read({ headers: request.headers, body });
         if (!outcome.ok) {
-          request.log.warn({ service, status: outcome.status, reason: outcome.reason }, 'webhook call rejected');
+          settings.log?.warn({ service, status: outcome.status, reason: outcome.reason, ip: request.ip }, 'webhook call rejected');
           if (outcome.status === 401 && service === 'postmark') reply.header('www-authenticate', 'Basic realm="webhooks"');
           return answer(reply, outcome.status, { error: outcome.reason });
         }
@@ -86,7 +89,7 @@ export async function registerWebhooks(app: FastifyInstance, core: Pick<Returns,
           // SNS's handshake: the subscription starts once its (verified) confirmation link is fetched.
           const response = await get(outcome.confirm.subscribeUrl, { redirect: 'error', signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
           if (!response?.ok) return answer(reply, 503, { error: 'could not confirm the SNS subscription: SNS will send the confirmation again' });
-          request.log.info({ service }, 'SNS subscription confirmed');
+          settings.log?.info({ service }, 'SNS subscription confirmed');
           return answer(reply, 200, { confirmed: true });
         }
         const report = await core.recordReturned(outcome.events);

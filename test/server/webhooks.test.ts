@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snsStringToSign } from '../../src/bounces/webhooks/ses.js';
+import { createLogger } from '../../src/log.js';
 import { REPO } from '../helpers/site.js';
 import { startServedSite, type ServedSite } from '../helpers/served-site.js';
 
@@ -20,6 +21,7 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 let site: ServedSite;
 const fetched: string[] = [];
+const logged: Array<Record<string, unknown>> = [];
 const ids: Record<string, number> = {};
 
 beforeAll(async () => {
@@ -29,6 +31,7 @@ beforeAll(async () => {
       postmark: POSTMARK,
       mailgun: { signingKey: MAILGUN_KEY },
       sendgrid: { publicKey: (ec.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).toString('base64') },
+      log: createLogger({ write: (line: string) => logged.push(JSON.parse(line) as Record<string, unknown>) }),
       fetch: (async (url: string | URL) => {
         fetched.push(String(url));
         if (String(url) === CERT_URL) return new Response(rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string);
@@ -92,6 +95,8 @@ describe('the webhook routes', () => {
     const forged = await post('mailgun', mailgunBody('forged@example.org', { key: 'not the key', token: 'another-token-000000000000000000000000000000000' }));
     expect(forged.status).toBe(403);
     expect(statusOf('forged')).toBe('active');
+    // Rejections are logged for the operator (the server's own logger is off).
+    expect(logged).toContainEqual(expect.objectContaining({ service: 'mailgun', status: 403, msg: 'webhook call rejected' }));
     // A captured signature reused on another body.
     const reused = JSON.parse(body);
     reused['event-data'].recipient = 'forged@example.org';
