@@ -38,7 +38,7 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
     smtp: Boolean(readSecrets(io.env).smtpUrl),
     async close() {
       await mailer.close();
-      store.close();
+      await store.close();
     },
   };
   if (!withScheduler) return runServe(io, deps);
