@@ -86,7 +86,7 @@ switch (task) {
     } else {
       const store = openSqliteStore(path.join(work, 'bench.db'));
       const rows = Array.from({ length: n }, (_, i) => ({ email: `reader${i}@example.org`, status: 'active' as const }));
-      store.importMany(rows, new Date('2026-01-01T00:00:00Z'));
+      await store.importMany(rows, new Date('2026-01-01T00:00:00Z'));
       const contentDir = path.join(work, 'content');
       mkdirSync(contentDir, { recursive: true });
       for (let i = 0; i < 30; i++)
@@ -140,7 +140,7 @@ switch (task) {
     const started = performance.now();
     const r = await core.importSubscribers(file);
     report({ ms: Math.round(performance.now() - started), added: r.added });
-    store.close();
+    await store.close();
     break;
   }
   default:

@@ -16,6 +16,6 @@ export async function bouncesCommand(args: readonly string[], io: CliIo): Promis
     const capability = createReturns(config, { now: io.now, cwd: io.cwd, env: io.env, log, store, openBounceMailbox: bounceMailboxOpener(io.env) });
     return await runBounces(values, io, capability);
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -44,6 +44,6 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
       await mailer.close();
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }

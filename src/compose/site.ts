@@ -39,7 +39,7 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
     returns: returnsDescription(secrets, webhookSettings(config, secrets)),
     async close() {
       await mailer.close();
-      store.close();
+      await store.close();
     },
   };
   if (!withScheduler) return runServe(io, deps);

@@ -10,8 +10,8 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
   const store = openStore(config, io.cwd);
   try {
-    return runStatus(values, io, { config, status: createStatusReader(config, { now: io.now, cwd: io.cwd, store }) });
+    return await runStatus(values, io, { config, status: createStatusReader(config, { now: io.now, cwd: io.cwd, store }) });
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -18,6 +18,6 @@ export async function subscribersCommand(args: readonly string[], io: CliIo): Pr
       await mailer.close();
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }

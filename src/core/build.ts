@@ -94,7 +94,7 @@ export function publisher(ctx: CoreContext, site: SiteBuilder, deps: PublishDeps
   return {
     async rebuild() {
       const report = await site.build();
-      deps.store.setMeta('lastBuild', ctx.deps.now().toISOString());
+      await deps.store.setMeta('lastBuild', ctx.deps.now().toISOString());
       const hub = config.feeds.hub;
       const feedNames: string[] = Object.values(FEED_FILES);
       const changedFeeds = report.written.filter((f) => feedNames.includes(f.split('/').pop()!));

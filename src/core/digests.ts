@@ -182,8 +182,8 @@ export function digestSender(
   return {
     sendDigest,
     async runDueDigests() {
-      if (store.unfinishedCampaign()) return sendDigest();
-      const due = dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
+      if (await store.unfinishedCampaign()) return sendDigest();
+      const due = dueSubscribers(await store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
       if (due.length === 0) {
         return { ...(await sendModule()).emptySendReport(false), idle: 'no subscriber is due' };
       }
@@ -196,9 +196,11 @@ export function statusReader(ctx: CoreContext, deps: { store: SubscriberStore })
   const { config } = ctx;
   const { store } = deps;
   return {
-    status() {
+    async status() {
       const now = ctx.deps.now();
-      const lastBuild = store.getMeta('lastBuild');
+      const lastBuild = await store.getMeta('lastBuild');
+      const campaigns = await store.listCampaigns(5);
+      const returns = await Promise.all(campaigns.map((campaign) => store.returnCounts(campaign.id)));
       return {
         next: {
           rebuild: nextSlot(config.schedule.rebuild, now, config.site.timezone),
@@ -207,11 +209,11 @@ export function statusReader(ctx: CoreContext, deps: { store: SubscriberStore })
         },
         // `broadsheet build` has no database: its last build is the site feed's modification time.
         lastBuild: lastBuild ? new Date(lastBuild) : feedMtime(path.join(ctx.outDir, 'feed.xml')),
-        subscribers: store.counts(),
-        due: dueSubscribers(store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
-        complained: store.list({ status: 'complained' }).length,
-        campaigns: store.listCampaigns(5).map((campaign) => {
-          const returned = store.returnCounts(campaign.id);
+        subscribers: await store.counts(),
+        due: dueSubscribers(await store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
+        complained: (await store.list({ status: 'complained' })).length,
+        campaigns: campaigns.map((campaign, i) => {
+          const returned = returns[i]!;
           const sent = campaign.counts.submitted;
           const rates = {
             bounce: sent === 0 ? 0 : (returned.hardBounces + returned.softBounces) / sent,

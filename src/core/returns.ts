@@ -29,22 +29,22 @@ export function returns(
   const softRule = () => ({ limit: config.bounces.softLimit, since: new Date(now().getTime() - config.bounces.softWindowDays * 86_400_000) });
 
   /** Who an event is about, as far as it can be trusted: a subscriber id (and campaign), or nobody. */
-  function attribute(event: ReturnedEvent, key: string): { subscriberId: number; campaignId: number | undefined } | undefined {
+  async function attribute(event: ReturnedEvent, key: string): Promise<{ subscriberId: number; campaignId: number | undefined } | undefined> {
     const tagged = event.about.tag === undefined ? undefined : readBounceTag(event.about.tag, key);
-    if (tagged && store.get(tagged.subscriberId)) return { subscriberId: tagged.subscriberId, campaignId: tagged.campaignId || undefined };
-    const delivery = event.about.messageId === undefined ? undefined : store.deliveryByMessageId(event.about.messageId);
-    if (delivery && store.get(delivery.subscriberId)) return delivery;
+    if (tagged && (await store.get(tagged.subscriberId))) return { subscriberId: tagged.subscriberId, campaignId: tagged.campaignId || undefined };
+    const delivery = event.about.messageId === undefined ? undefined : await store.deliveryByMessageId(event.about.messageId);
+    if (delivery && (await store.get(delivery.subscriberId))) return delivery;
     // A mailbox report naming only an address could be forged by anyone who can send mail: it acts on nobody.
     // A service's webhook is verified (its signature), so the address it names is its word.
     if (event.source === 'mailbox' || event.about.address === undefined) return undefined;
     const address = normalizeAddress(event.about.address);
-    const subscriber = address === undefined ? undefined : store.findByEmail(address);
+    const subscriber = address === undefined ? undefined : await store.findByEmail(address);
     if (!subscriber) return undefined;
-    return { subscriberId: subscriber.id, campaignId: store.latestDeliveryOf(subscriber.id)?.campaignId };
+    return { subscriberId: subscriber.id, campaignId: (await store.latestDeliveryOf(subscriber.id))?.campaignId };
   }
 
-  function record(event: ReturnedEvent, key: string, report: ReturnsReport): void {
-    const who = attribute(event, key);
+  async function record(event: ReturnedEvent, key: string, report: ReturnsReport): Promise<void> {
+    const who = await attribute(event, key);
     const entry: ReturnRecord = {
       key: event.key,
       kind: who === undefined ? 'unattributed' : event.kind,
@@ -55,7 +55,7 @@ export function returns(
       source: event.source,
       at: event.at ?? now(),
     };
-    const outcome = store.recordReturn(entry, softRule());
+    const outcome = await store.recordReturn(entry, softRule());
     if (!outcome.recorded) report.duplicates++;
     else if (who === undefined) report.unattributed++;
     else {
@@ -73,7 +73,7 @@ export function returns(
   async function recordReturned(events: readonly ReturnedEvent[]): Promise<ReturnsReport> {
     const key = await deps.signingKey();
     const report = emptyReport();
-    for (const event of events) record(event, key, report);
+    for (const event of events) await record(event, key, report);
     return report;
   }
 
@@ -81,12 +81,12 @@ export function returns(
   async function handle(mail: ReturnedMail, key: string, report: MailboxReport): Promise<boolean> {
     switch (mail.kind) {
       case 'report':
-        for (const event of mail.events) record(event, key, report);
+        for (const event of mail.events) await record(event, key, report);
         return true;
       case 'unsubscribe-request': {
         // Only a token we signed unsubscribes: a request naming an address proves nothing.
         const email = mail.tokens.map((token) => verifyToken(token, key, 'unsubscribe', now())?.email).find((found) => found !== undefined);
-        const subscriber = email === undefined ? undefined : store.findByEmail(email);
+        const subscriber = email === undefined ? undefined : await store.findByEmail(email);
         if (!subscriber) {
           report.unknown++;
           log.warn({ key: mail.key, from: mail.from }, 'an unsubscribe request without a valid token: left in the mailbox');
@@ -101,7 +101,7 @@ export function returns(
           key: mail.key,
           at: undefined,
         };
-        const outcome = store.recordReturn(
+        const outcome = await store.recordReturn(
           {
             key: mail.key,
             kind: 'unsubscribe',
@@ -123,7 +123,7 @@ export function returns(
         return true;
       }
       case 'ignored': {
-        const outcome = store.recordReturn(
+        const outcome = await store.recordReturn(
           {
             key: mail.key,
             kind: 'ignored',

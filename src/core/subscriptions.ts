@@ -64,7 +64,7 @@ function listRules(ctx: CoreContext, store: SubscriberStore, signingKey: Signing
   }
   /** The suppression entry for an address; the signing key is only read when the list has entries. */
   async function suppressionOf(email: string) {
-    return store.hasSuppressions() ? store.suppression(suppressionHash(email, await signingKey())) : undefined;
+    return (await store.hasSuppressions()) ? store.suppression(suppressionHash(email, await signingKey())) : undefined;
   }
   /** Add one address by hand: its categories must exist, and an address deleted on request stays out. */
   async function add(input: AddSubscriberInput, status: 'active' | 'pending') {
@@ -77,7 +77,7 @@ function listRules(ctx: CoreContext, store: SubscriberStore, signingKey: Signing
       if (unknown.length > 0) throw new InputError({ field: 'categories', message: unknownCategoryMessage(unknown, known) });
     }
     // Only the person can undo an erasure, by signing up again; an address already back (pending) is simply known.
-    if (!store.findByEmail(email) && (await suppressionOf(email))) {
+    if (!(await store.findByEmail(email)) && (await suppressionOf(email))) {
       throw new InputError({
         field: 'email',
         message: `${email} is suppressed (deleted on request): only the person can subscribe again, through the subscribe form`,
@@ -112,34 +112,34 @@ export function subscriberAdmin(ctx: CoreContext, deps: { store: SubscriberStore
   return {
     addSubscriber: (input) => add(input, 'active'),
     async reactivateBounced(since) {
-      const emails = store.reactivateBounced(since, now(), `bounced since ${since.toISOString()}, reactivated by hand`);
+      const emails = await store.reactivateBounced(since, now(), `bounced since ${since.toISOString()}, reactivated by hand`);
       log.info({ since: since.toISOString(), reactivated: emails.length }, 'bounced subscribers reactivated');
       return emails;
     },
     async removeSubscriber(raw) {
       const email = normalizeAddress(raw);
-      const subscriber = email ? store.findByEmail(email) : undefined;
+      const subscriber = email ? await store.findByEmail(email) : undefined;
       if (!subscriber) return { found: false, changed: false };
-      return { found: true, changed: store.unsubscribe(subscriber.id, now()) };
+      return { found: true, changed: await store.unsubscribe(subscriber.id, now()) };
     },
     async showSubscriber(raw) {
       const email = addressOf(raw);
-      const subscriber = store.findByEmail(email);
+      const subscriber = await store.findByEmail(email);
       return {
         email,
         subscriber,
-        events: subscriber ? store.eventsOf(subscriber.id) : [],
-        deliveries: subscriber ? store.deliveriesOf(subscriber.id) : [],
+        events: subscriber ? await store.eventsOf(subscriber.id) : [],
+        deliveries: subscriber ? await store.deliveriesOf(subscriber.id) : [],
         suppression: await suppressionOf(email),
       };
     },
     async deleteSubscriber(raw) {
       const email = addressOf(raw);
-      const subscriber = store.findByEmail(email);
+      const subscriber = await store.findByEmail(email);
       if (!subscriber) return { email, found: false, events: 0, deliveries: 0, suppression: await suppressionOf(email) };
       const hash = suppressionHash(email, await signingKey());
-      const erased = store.erase(subscriber.id, { hash, reason: DELETED_ON_REQUEST }, now());
-      return { email, found: true, ...erased, suppression: store.suppression(hash) };
+      const erased = await store.erase(subscriber.id, { hash, reason: DELETED_ON_REQUEST }, now());
+      return { email, found: true, ...erased, suppression: await store.suppression(hash) };
     },
     listSubscribers(status) {
       return store.list({ status });
@@ -189,7 +189,7 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
       const expires = Math.floor(now().getTime() / 1000) + config.delivery.confirmDays * 86_400;
       const token = signToken({ purpose: 'confirm', email: subscriber.email, expires }, key);
       await sendNotice(subscriber, 'confirm', { confirm: siteUrl(config.site.url, `/confirm?token=${token}`) });
-      store.addEvent(subscriber.id, CONFIRMATION_EVENT, null, now());
+      await store.addEvent(subscriber.id, CONFIRMATION_EVENT, null, now());
       onProgress?.(i + 1, subscribers.length);
     }
     return subscribers.length;
@@ -214,29 +214,34 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
       // The posts are loaded (to know the categories) only when some row names categories.
       const known = parsed.rows.some((r) => r.categories?.length) ? await categories() : [];
       const knownSlugs = new Set(known.map((c) => c.slug));
-      const key = store.hasSuppressions() ? await signingKey() : undefined;
-      const rows = parsed.rows.filter((row) => {
-        if (key && !store.findByEmail(row.email) && store.suppression(suppressionHash(row.email, key))) {
+      const key = (await store.hasSuppressions()) ? await signingKey() : undefined;
+      const rows: typeof parsed.rows = [];
+      for (const row of parsed.rows) {
+        if (key && !(await store.findByEmail(row.email)) && (await store.suppression(suppressionHash(row.email, key)))) {
           suppressed.push({ line: row.line, email: row.email });
-          return false;
+          continue;
         }
         const unknown = (row.categories ?? []).filter((slug) => !knownSlugs.has(slug));
         if (unknown.length > 0) {
           errors.push({ line: row.line, message: unknownCategoryMessage(unknown, known) });
-          return false;
+          continue;
         }
-        return true;
-      });
+        rows.push(row);
+      }
       errors.sort((a, b) => a.line - b.line);
       const progress = options.onProgress;
-      const result = store.importMany(
+      const result = await store.importMany(
         rows.map(({ line: _line, ...row }) => row),
         now(),
         progress && ((done, total) => progress('storing', done, total)),
       );
       // Every new pending subscriber still owes a confirmation: those of --pending, and the rows the file had
       // as pending (never confirmed), which stay pending without --pending too.
-      const owed = result.addedEmails.map((e) => store.findByEmail(e)!).filter((s) => s.status === 'pending');
+      const owed: Subscriber[] = [];
+      for (const email of result.addedEmails) {
+        const subscriber = (await store.findByEmail(email))!;
+        if (subscriber.status === 'pending') owed.push(subscriber);
+      }
       const confirmationsSent = owed.length > 0 ? await sendConfirmations(owed, progress && ((done, total) => progress('confirming', done, total))) : 0;
       return {
         file,
@@ -265,14 +270,14 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
         .then(() => new Promise((resolve) => setImmediate(resolve)))
         .then(async () => {
           const decidedAt = now();
-          const { subscriber, created } = store.add({ email, categories, timezone, status: 'pending' }, at);
+          const { subscriber, created } = await store.add({ email, categories, timezone, status: 'pending' }, at);
           // Only a new, pending or unsubscribed address gets a (new) request; a known one gets nothing.
           const wantsRequest =
-            created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && store.resubscribe(subscriber.id, decidedAt));
+            created || subscriber.status === 'pending' || (subscriber.status === 'unsubscribed' && (await store.resubscribe(subscriber.id, decidedAt)));
           if (!wantsRequest) return;
-          if (!created) store.setCategories(subscriber.id, categories, decidedAt);
-          const current = store.get(subscriber.id)!;
-          if (!created && !mayRequestAgain(store.eventsOf(current.id), decidedAt)) {
+          if (!created) await store.setCategories(subscriber.id, categories, decidedAt);
+          const current = (await store.get(subscriber.id))!;
+          if (!created && !mayRequestAgain(await store.eventsOf(current.id), decidedAt)) {
             log.info({ subscriber: current.id }, 'confirmation request not sent again: one was sent too recently');
             return;
           }
@@ -291,16 +296,16 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
     async confirmSubscription(token) {
       const subscriber = await subscriberFor(token, 'confirm');
       if (!subscriber) return 'invalid';
-      if (!store.activate(subscriber.id, now())) return subscriber.status === 'active' ? 'already' : 'invalid';
+      if (!(await store.activate(subscriber.id, now()))) return subscriber.status === 'active' ? 'already' : 'invalid';
       // The person confirmed a new signup themselves: an earlier erasure no longer stands in their way.
-      if (store.hasSuppressions()) store.unsuppress(suppressionHash(subscriber.email, await signingKey()));
+      if (await store.hasSuppressions()) await store.unsuppress(suppressionHash(subscriber.email, await signingKey()));
       await sendWelcome(subscriber);
       return 'confirmed';
     },
     async unsubscribeByToken(token) {
       const subscriber = await subscriberFor(token, 'unsubscribe');
       if (!subscriber) return 'invalid';
-      return store.unsubscribe(subscriber.id, now()) ? 'unsubscribed' : 'already';
+      return (await store.unsubscribe(subscriber.id, now())) ? 'unsubscribed' : 'already';
     },
     async readPreferences(token) {
       const subscriber = await subscriberFor(token, 'preferences');
@@ -313,7 +318,7 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
       const subscriber = await subscriberFor(token, 'preferences');
       if (!subscriber) return false;
       const { toSlug } = await slugModule();
-      store.setCategories(subscriber.id, parseCategoryList(categories, toSlug), now());
+      await store.setCategories(subscriber.id, parseCategoryList(categories, toSlug), now());
       return true;
     },
     async settled() {

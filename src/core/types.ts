@@ -182,7 +182,7 @@ export interface StatusReport {
   due: number;
   /** Subscribers unsubscribed by a spam complaint (counted among `unsubscribed` too). */
   complained: number;
-  campaigns: Array<ReturnType<SubscriberStore['listCampaigns']>[number] & { returns: ReturnCounts; rates: ReturnRates; warnings: string[] }>;
+  campaigns: Array<Awaited<ReturnType<SubscriberStore['listCampaigns']>>[number] & { returns: ReturnCounts; rates: ReturnRates; warnings: string[] }>;
 }
 
 /** A campaign's bounces and complaints over the messages submitted (0 when none was). */
@@ -224,7 +224,7 @@ export interface SubscriberAdmin {
   removeSubscriber(email: string): Promise<{ found: boolean; changed: boolean }>;
   /** Bounced at or after `since` back to active (a bounce wave that was the sender's fault); their addresses. */
   reactivateBounced(since: Date): Promise<string[]>;
-  listSubscribers(status?: SubscriberFilter): Subscriber[];
+  listSubscribers(status?: SubscriberFilter): Promise<Subscriber[]>;
   /** Everything stored about one address: the subscriber row, their events and their deliveries. */
   showSubscriber(email: string): Promise<SubscriberRecord>;
   /** Erase one subscriber (row, events, deliveries), keeping only a keyed hash on the suppression list. */
@@ -275,7 +275,7 @@ export interface DigestSender {
 
 /** Next runs, counts, recent campaigns. Needs: the store. */
 export interface StatusReader {
-  status(): StatusReport;
+  status(): Promise<StatusReport>;
 }
 
 /** What recording returned events did, by kind (events acted on), and those that did nothing. */

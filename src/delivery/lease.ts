@@ -22,15 +22,25 @@ export async function withSendingLease<T>(
   /** Whether a holder is known to be gone (a process of this machine that no longer runs): its lease is taken over at once. */
   isGone: (holder: string) => boolean,
 ): Promise<LeaseOutcome<T>> {
-  if (!store.acquireLease(SENDING_LEASE, holder, now(), ttlMs)) {
-    const by = store.leaseHolder(SENDING_LEASE);
+  if (!(await store.acquireLease(SENDING_LEASE, holder, now(), ttlMs))) {
+    const by = await store.leaseHolder(SENDING_LEASE);
     // A crashed sender's lease would otherwise block everyone until it expires.
-    if (!by || !isGone(by.holder) || !store.takeOverLease(SENDING_LEASE, by.holder, holder, now(), ttlMs)) return { held: false, by };
+    if (!by || !isGone(by.holder) || !(await store.takeOverLease(SENDING_LEASE, by.holder, holder, now(), ttlMs))) return { held: false, by };
   }
   let lost = false;
+  // Renewals run one after another, and the release waits for the last: a renewal still on its way to
+  // the database must not take the lease again after it was given up. One that fails cannot say the
+  // lease is still ours, so it counts as lost.
+  let renewal = Promise.resolve();
   const renew = setInterval(
     () => {
-      if (!store.acquireLease(SENDING_LEASE, holder, now(), ttlMs)) lost = true;
+      renewal = renewal
+        .then(async () => {
+          if (!(await store.acquireLease(SENDING_LEASE, holder, now(), ttlMs))) lost = true;
+        })
+        .catch(() => {
+          lost = true;
+        });
     },
     Math.max(1000, ttlMs / 3),
   );
@@ -38,7 +48,8 @@ export async function withSendingLease<T>(
     return { held: true, value: await work(() => lost) };
   } finally {
     clearInterval(renew);
-    store.releaseLease(SENDING_LEASE, holder);
+    await renewal;
+    await store.releaseLease(SENDING_LEASE, holder);
   }
 }
 

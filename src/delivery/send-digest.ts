@@ -81,32 +81,38 @@ const CONNECTION_FAILURES_TO_STOP = 3;
  * run of them stops the campaign instead, marking nobody; the next send resends them (same Message-ID).
  */
 class SenderTrouble {
-  private held: Array<() => void> = [];
+  private held: Array<() => Promise<void>> = [];
   private refusal: { key: string; count: number } | undefined;
   private unreachable = 0;
 
+  // Each method updates the counts before its first await, so the workers sharing this see one order of events.
+
   /** A message went through, or failed in a way about its own address: the held ones were theirs. */
-  clear(): void {
-    for (const mark of this.held.splice(0)) mark();
+  async clear(): Promise<void> {
+    const held = this.held.splice(0);
     this.refusal = undefined;
     this.unreachable = 0;
+    await markAll(held);
   }
 
-  refused(key: string, reason: string, mark: () => void): void {
+  async refused(key: string, reason: string, mark: () => Promise<void>): Promise<void> {
+    let theirs: Array<() => Promise<void>> = [];
     if (this.refusal?.key !== key) {
-      for (const m of this.held.splice(0)) m();
+      theirs = this.held.splice(0);
       this.refusal = { key, count: 0 };
     }
     this.held.push(mark);
-    if (++this.refusal.count >= SAME_REFUSALS_TO_STOP) {
+    const count = ++this.refusal.count;
+    await markAll(theirs);
+    if (count >= SAME_REFUSALS_TO_STOP) {
       throw new DeliveryError({
-        message: `sending stopped: the server refused ${this.refusal.count} messages in a row the same way ("${reason}"), which is about the sender, not the subscribers; nobody was marked bounced or failed`,
+        message: `sending stopped: the server refused ${count} messages in a row the same way ("${reason}"), which is about the sender, not the subscribers; nobody was marked bounced or failed`,
         hint: 'check the SMTP credentials, the relay settings and the sender domain, then run send again: it resumes the campaign',
       });
     }
   }
 
-  cannotConnect(reason: string, mark: () => void): void {
+  cannotConnect(reason: string, mark: () => Promise<void>): void {
     this.held.push(mark);
     if (++this.unreachable >= CONNECTION_FAILURES_TO_STOP) {
       throw new DeliveryError({
@@ -117,9 +123,14 @@ class SenderTrouble {
   }
 
   /** At the end of a run that was not stopped: what is still held failed for its own reasons. */
-  settle(): void {
-    for (const mark of this.held.splice(0)) mark();
+  async settle(): Promise<void> {
+    await markAll(this.held.splice(0));
   }
+}
+
+/** Record held failures one after another, in the order they happened. */
+async function markAll(marks: ReadonlyArray<() => Promise<void>>): Promise<void> {
+  for (const mark of marks) await mark();
 }
 
 interface Variant {
@@ -138,34 +149,33 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   const report = emptySendReport(options.dryRun ?? false);
   if (options.dryRun) return dryRun(deps, options, report);
 
-  let campaign = store.unfinishedCampaign();
+  let campaign = await store.unfinishedCampaign();
   if (campaign) {
     report.resumed = true;
     log.info({ campaign: campaign.id, until: campaign.until.toISOString() }, 'resuming the unfinished campaign');
     if (options.since || options.until) log.warn({ campaign: campaign.id }, '--since/--until are ignored: the unfinished campaign keeps its own window');
   } else if (options.retryFailed) {
-    const latest = store.latestCampaign();
-    const requeued = latest ? store.requeueFailed(latest.id, deps.now()) : 0;
+    const latest = await store.latestCampaign();
+    const requeued = latest ? await store.requeueFailed(latest.id, deps.now()) : 0;
     if (!latest || requeued === 0) return { ...report, idle: latest ? `campaign ${latest.id} has no failed deliveries to retry` : 'there is no campaign yet' };
-    campaign = store.unfinishedCampaign()!;
+    campaign = (await store.unfinishedCampaign())!;
     log.info({ campaign: campaign.id, requeued }, 'retrying failed deliveries');
   } else {
     const window = campaignWindow(deps, options);
     // Found and created in one step: another process that got there first is resumed, not doubled.
-    const opened = store.openCampaign(window, deps.now(), options.subscriberIds);
+    const opened = await store.openCampaign(window, deps.now(), options.subscriberIds);
     campaign = opened.campaign;
     report.resumed = opened.resumed;
     if (opened.resumed) log.info({ campaign: campaign.id }, 'resuming the campaign another process opened');
-    else
-      log.info(
-        { campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), subscribers: store.campaignCounts(campaign.id).queued },
-        'campaign created',
-      );
+    else {
+      const subscribers = (await store.campaignCounts(campaign.id)).queued;
+      log.info({ campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), subscribers }, 'campaign created');
+    }
   }
   report.campaignId = campaign.id;
   // This run's name on the deliveries it sends; what an earlier run left in flight is sent again.
   const runId = randomUUID();
-  const recovered = store.recoverInFlight(campaign.id, runId, deps.now());
+  const recovered = await store.recoverInFlight(campaign.id, runId, deps.now());
   if (recovered > 0) log.info({ campaign: campaign.id, recovered }, 'deliveries left in flight by an interrupted run are sent again, same Message-ID');
 
   // Per variant, once: MJML renders the email and nodemailer composes the MIME with slots; each
@@ -185,7 +195,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   };
 
   const slices = variantSlices(deps.posts);
-  const atStart = store.campaignCounts(campaign.id);
+  const atStart = await store.campaignCounts(campaign.id);
   const total = atStart.queued + atStart.sending;
   let done = 0;
   options.onProgress?.(done, total);
@@ -194,7 +204,7 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   const stopNow = () => fatal !== undefined || (deps.shouldStop?.() ?? false);
   let after = 0;
   for (;;) {
-    const batch = store.pendingDeliveries(campaign.id, after, BATCH);
+    const batch = await store.pendingDeliveries(campaign.id, after, BATCH);
     if (batch.length === 0 || stopNow()) break;
     after = batch[batch.length - 1]!.subscriberId;
     let next = 0;
@@ -221,10 +231,10 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
       cause: fatal,
     });
   }
-  if (!stopNow()) trouble.settle();
-  const left = store.campaignCounts(campaign.id);
+  if (!stopNow()) await trouble.settle();
+  const left = await store.campaignCounts(campaign.id);
   if (left.queued + left.sending === 0) {
-    store.finishCampaign(campaign.id, deps.now());
+    await store.finishCampaign(campaign.id, deps.now());
     log.info({ campaign: campaign.id, ...left }, 'campaign finished');
   } else {
     report.stopped = true;
@@ -269,15 +279,15 @@ async function deliverOne(
   trouble: SenderTrouble,
 ): Promise<void> {
   const { store, log, config } = deps;
-  const skip = (reason: string, watermark?: Date) => {
-    store.markSkipped(campaign.id, delivery.subscriberId, reason, watermark, deps.now());
+  const skip = async (reason: string, watermark?: Date) => {
+    await store.markSkipped(campaign.id, delivery.subscriberId, reason, watermark, deps.now());
     report.skipped++;
     const key = reason.replace(/ \(.*\)$/, '');
     report.skipReasons[key] = (report.skipReasons[key] ?? 0) + 1;
   };
 
   // Checked now, not when the campaign started: an unsubscribe or a bounce a second ago counts.
-  const subscriber = store.get(delivery.subscriberId);
+  const subscriber = await store.get(delivery.subscriberId);
   if (subscriber?.status !== 'active') return skip(`subscriber is ${subscriber?.status ?? 'gone'}`);
   const since = subscriber.lastDigestUntil ?? campaign.since;
   if (since >= campaign.until) return skip('already covered');
@@ -303,37 +313,37 @@ async function deliverOne(
   for (let attempt = 1; ; attempt++) {
     // Looked up again right before every attempt: the variant's render or a backoff takes time, and an
     // unsubscribe or bounce meanwhile must win (the check above alone let the first of a variant through).
-    const current = store.get(subscriber.id);
+    const current = await store.get(subscriber.id);
     if (current?.status !== 'active') return skip(`subscriber is ${current?.status ?? 'gone'}`);
     // Claimed before it goes out; a delivery another run holds is that run's to send.
-    if (!store.claimDelivery(campaign.id, subscriber.id, runId, messageId, deps.now())) {
+    if (!(await store.claimDelivery(campaign.id, subscriber.id, runId, messageId, deps.now()))) {
       log.warn({ campaign: campaign.id, subscriber: subscriber.id }, 'delivery claimed by another run: not sent here');
       return;
     }
     try {
       const { response } = await deps.mailer.send(message);
-      store.markSubmitted(campaign.id, subscriber.id, response, campaign.until, deps.now());
+      await store.markSubmitted(campaign.id, subscriber.id, response, campaign.until, deps.now());
       report.submitted++;
-      trouble.clear();
+      await trouble.clear();
       return;
     } catch (err) {
       const failure = classifyFailure(err);
       if (failure.kind === 'fatal') throw err; // the row stays "sending": resent, same Message-ID, on resume
       if (failure.kind === 'permanent' || attempt >= attempts) {
-        const mark = () => {
-          store.markFailed(campaign.id, subscriber.id, failure.reason, failure.kind === 'transient', deps.now());
-          if (failure.isAddressRefused) store.markBounced(subscriber.id, deps.now(), failure.reason);
+        const mark = async () => {
+          await store.markFailed(campaign.id, subscriber.id, failure.reason, failure.kind === 'transient', deps.now());
+          if (failure.isAddressRefused) await store.markBounced(subscriber.id, deps.now(), failure.reason);
           report.failed++;
           log.warn({ subscriber: subscriber.id, kind: failure.kind, attempts: attempt, reason: failure.reason }, 'delivery failed');
         };
         // About this address: theirs. A refusal not about the address, or no server at all, may be ours:
         // held until the server is seen to work for someone else (see SenderTrouble).
         if (failure.isAddressRefused) {
-          trouble.clear();
-          mark();
-        } else if (failure.kind === 'permanent') trouble.refused(refusalKey(failure.reason), failure.reason, mark);
+          await trouble.clear();
+          await mark();
+        } else if (failure.kind === 'permanent') await trouble.refused(refusalKey(failure.reason), failure.reason, mark);
         else if (failure.isConnectionLevel) trouble.cannotConnect(failure.reason, mark);
-        else mark();
+        else await mark();
         return;
       }
       log.info({ subscriber: subscriber.id, attempt, reason: failure.reason }, 'temporary failure: retrying');
@@ -343,12 +353,12 @@ async function deliverOne(
 }
 
 async function dryRun(deps: SendDeps, options: SendOptions, report: SendReport): Promise<SendReport> {
-  const unfinished = deps.store.unfinishedCampaign();
+  const unfinished = await deps.store.unfinishedCampaign();
   const window = unfinished ?? campaignWindow(deps, options);
   report.window = { since: window.since, until: window.until, resumes: unfinished !== undefined };
   const variants = new Set<string>();
   const slices = variantSlices(deps.posts);
-  for (const subscriber of deps.store.list({ status: 'active' })) {
+  for (const subscriber of await deps.store.list({ status: 'active' })) {
     const since = subscriber.lastDigestUntil ?? window.since;
     const { key, posts: theirs } = since >= window.until ? { key: '', posts: [] } : slices(subscriber, since, window.until);
     if (theirs.length === 0) {

@@ -58,7 +58,7 @@ export async function runStart(io: CliIo, deps: SiteDeps & { startScheduler: () 
   for (const e of first.errors) log.warn({ file: e.file, field: e.field }, e.describe());
   const address = await deps.server.listen({ host: config.server.host, port: config.server.port });
   const scheduler = deps.startScheduler();
-  const next = core.status().next.digestInSiteTimezone?.toISOString() ?? 'never';
+  const next = (await core.status()).next.digestInSiteTimezone?.toISOString() ?? 'never';
   const rel = (p: string) => path.relative(io.cwd, path.resolve(io.cwd, p)) || '.';
   io.stdout.write(
     [

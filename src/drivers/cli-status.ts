@@ -13,9 +13,9 @@ export function parseStatusArgs(args: readonly string[]) {
   return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
 }
 
-export function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonly<Config>; status: StatusReader }): number {
+export async function runStatus(values: StatusArgs, io: CliIo, deps: { config: Readonly<Config>; status: StatusReader }): Promise<number> {
   const { config } = deps;
-  const s = deps.status.status();
+  const s = await deps.status.status();
   if (values.json) {
     const schedule = {
       rebuild: config.schedule.rebuild,

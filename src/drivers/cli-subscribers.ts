@@ -111,7 +111,7 @@ export async function runSubscriberAdmin(
       return r.found ? 0 : 1;
     }
     case 'list': {
-      const rows = admin.listSubscribers(values.status as SubscriberFilter | undefined);
+      const rows = await admin.listSubscribers(values.status as SubscriberFilter | undefined);
       if (values.json) json({ count: rows.length, subscribers: rows.map(subscriberJson) });
       else {
         for (const s of rows) io.stdout.write(`${s.email}\t${s.status}\t${s.categories.join(',') || 'all'}\t${s.name ?? ''}\n`);
@@ -156,7 +156,7 @@ export async function runSubscriberAdmin(
       // Named columns: without them csv-stringify prints no header for an empty list, and that is no CSV to import.
       const { stringify } = await import('csv-stringify/sync');
       io.stdout.write(
-        stringify(admin.listSubscribers(values.status as SubscriberFilter | undefined).map(exportRow), { header: true, columns: EXPORT_COLUMNS }),
+        stringify((await admin.listSubscribers(values.status as SubscriberFilter | undefined)).map(exportRow), { header: true, columns: EXPORT_COLUMNS }),
       );
       return 0;
     }

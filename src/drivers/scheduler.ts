@@ -45,8 +45,9 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   // node-cron 4's hook for "only one instance runs this slot"; its default is an environment variable.
   const coordinator: RunCoordinator = {
     // The lease is ours already while the startup check runs (it is re-entrant per holder): without the
-    // busy check a tick would run beside it and its onComplete would release the lease mid-send.
-    shouldRun: () => !busy.has('digest') && acquire(),
+    // busy check a tick would run beside it and its onComplete would release the lease mid-send. Checked
+    // again once the lease is answered for: a run may have started while the store was asked.
+    shouldRun: async () => !busy.has('digest') && (await acquire()) && !busy.has('digest'),
     onComplete: () => store.releaseLease(DIGEST_LEASE, deps.holder),
   };
 

@@ -9,7 +9,6 @@ import type {
   CampaignCounts,
   Delivery,
   DeliveryRecord,
-  ImportResult,
   NewSubscriber,
   ReturnCounts,
   ReturnOutcome,
@@ -374,15 +373,17 @@ export function openSqliteStore(file: string): SubscriberStore {
     return result;
   };
 
+  // Every method is async for the interface (a PostgreSQL store needs round trips), but each body here runs
+  // synchronously to the end: a transaction is opened and committed within one call, never across an await.
   return {
-    add(input, now) {
+    async add(input, now) {
       return db.transaction(() => {
         const id = insertOne(input, now);
         const row = id === undefined ? q.byEmail.get(input.email)! : q.byId.get(id)!;
         return { subscriber: toSubscriber(row), created: id !== undefined };
       })();
     },
-    importMany(rows, now, onProgress): ImportResult {
+    async importMany(rows, now, onProgress) {
       return db.transaction(() => {
         const addedEmails: string[] = [];
         for (const [i, row] of rows.entries()) {
@@ -392,43 +393,43 @@ export function openSqliteStore(file: string): SubscriberStore {
         return { added: addedEmails.length, addedEmails, existing: rows.length - addedEmails.length };
       })();
     },
-    get: (id) => {
+    get: async (id) => {
       const row = q.byId.get(id);
       return row && toSubscriber(row);
     },
-    findByEmail: (email) => {
+    findByEmail: async (email) => {
       const row = q.byEmail.get(email);
       return row && toSubscriber(row);
     },
-    list: (filter = {}) =>
+    list: async (filter = {}) =>
       (filter.status === 'complained' ? q.byComplaint.all() : filter.status ? q.byStatus.all(filter.status) : q.all.all()).map(toSubscriber),
-    counts() {
+    async counts() {
       const result: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
       for (const row of q.counts.all()) result[row.status] = row.n;
       return result;
     },
-    activate: (id, now) => db.transaction(() => activate(id, now))(),
-    unsubscribe: (id, now) => db.transaction(() => unsubscribe(id, now))(),
-    markBounced: (id, now, reason) => db.transaction(() => bounce(id, now, reason))(),
-    resubscribe: (id, now) => db.transaction(() => resubscribe(id, now))(),
-    reactivateBounced: (since, now, reason) =>
+    activate: async (id, now) => db.transaction(() => activate(id, now))(),
+    unsubscribe: async (id, now) => db.transaction(() => unsubscribe(id, now))(),
+    markBounced: async (id, now, reason) => db.transaction(() => bounce(id, now, reason))(),
+    resubscribe: async (id, now) => db.transaction(() => resubscribe(id, now))(),
+    reactivateBounced: async (since, now, reason) =>
       db.transaction(() =>
         q.bouncedSince
           .all(iso(since))
           .filter((row) => reactivate(row.id, now, reason))
           .map((row) => row.email),
       )(),
-    setCategories(id, categories, now) {
+    async setCategories(id, categories, now) {
       db.transaction(() => {
         q.categories.run({ id, categories: JSON.stringify(categories), now: iso(now) });
         q.event.run(id, 'categories', JSON.stringify(categories), iso(now));
       })();
     },
-    eventsOf: (id) => q.events.all(id).map((row) => ({ event: row.event, detail: row.detail, at: new Date(row.at) })),
-    addEvent(id, event, detail, now) {
+    eventsOf: async (id) => q.events.all(id).map((row) => ({ event: row.event, detail: row.detail, at: new Date(row.at) })),
+    async addEvent(id, event, detail, now) {
       q.event.run(id, event, detail, iso(now));
     },
-    deliveriesOf: (id) =>
+    deliveriesOf: async (id) =>
       q.deliveriesOf.all(id).map(
         (row): DeliveryRecord => ({
           ...toDelivery(row),
@@ -437,7 +438,7 @@ export function openSqliteStore(file: string): SubscriberStore {
           updatedAt: new Date(row.updated_at as string),
         }),
       ),
-    erase(id, suppression, now) {
+    async erase(id, suppression, now) {
       const erased = db
         .transaction(() => {
           const deliveries = q.eraseDeliveries.run(id).changes;
@@ -454,7 +455,7 @@ export function openSqliteStore(file: string): SubscriberStore {
       db.pragma('wal_checkpoint(TRUNCATE)');
       return erased;
     },
-    recordReturn(record, soft) {
+    async recordReturn(record, soft) {
       return db
         .transaction((): ReturnOutcome => {
           const at = iso(record.at);
@@ -494,16 +495,16 @@ export function openSqliteStore(file: string): SubscriberStore {
         })
         .immediate();
     },
-    hasReturn: (key) => q.hasReturn.get(key) !== undefined,
-    deliveryByMessageId(messageId) {
+    hasReturn: async (key) => q.hasReturn.get(key) !== undefined,
+    async deliveryByMessageId(messageId) {
       const row = q.byMessageId.get(messageId);
       return row && { campaignId: row.campaign_id, subscriberId: row.subscriber_id };
     },
-    latestDeliveryOf(subscriberId) {
+    async latestDeliveryOf(subscriberId) {
       const row = q.latestDelivery.get(subscriberId);
       return row && { campaignId: row.campaign_id };
     },
-    returnCounts(campaignId) {
+    async returnCounts(campaignId) {
       const result: ReturnCounts = { hardBounces: 0, softBounces: 0, complaints: 0, unsubscribes: 0 };
       const field = { 'hard-bounce': 'hardBounces', 'soft-bounce': 'softBounces', complaint: 'complaints', unsubscribe: 'unsubscribes' } as const;
       for (const row of q.returnCounts.all(campaignId)) {
@@ -512,23 +513,23 @@ export function openSqliteStore(file: string): SubscriberStore {
       }
       return result;
     },
-    suppression(hash) {
+    async suppression(hash) {
       const row = q.suppression.get(hash);
       return row && { reason: row.reason, createdAt: new Date(row.created_at) };
     },
-    hasSuppressions: () => q.anySuppression.get() !== undefined,
-    unsuppress: (hash) => q.unsuppress.run(hash).changes > 0,
+    hasSuppressions: async () => q.anySuppression.get() !== undefined,
+    unsuppress: async (hash) => q.unsuppress.run(hash).changes > 0,
 
-    unfinishedCampaign: () => {
+    unfinishedCampaign: async () => {
       const row = q.unfinished.get();
       return row && toCampaign(row);
     },
-    latestCampaign: () => {
+    latestCampaign: async () => {
       const row = q.latest.get();
       return row && toCampaign(row);
     },
-    listCampaigns: (limit) => q.recent.all(limit).map((row) => ({ ...toCampaign(row), counts: counts(row.id) })),
-    openCampaign(window, now, subscriberIds) {
+    listCampaigns: async (limit) => q.recent.all(limit).map((row) => ({ ...toCampaign(row), counts: counts(row.id) })),
+    async openCampaign(window, now, subscriberIds) {
       // One immediate transaction: of processes racing here, the first creates and the others resume it.
       return db
         .transaction(() => {
@@ -541,7 +542,7 @@ export function openSqliteStore(file: string): SubscriberStore {
         })
         .immediate();
     },
-    createCampaign(window, now, subscriberIds) {
+    async createCampaign(window, now, subscriberIds) {
       return db
         .transaction(() => {
           const id = Number(q.newCampaign.run(iso(window.since), iso(window.until), iso(now)).lastInsertRowid);
@@ -551,7 +552,7 @@ export function openSqliteStore(file: string): SubscriberStore {
         })
         .immediate();
     },
-    requeueFailed(campaignId, now) {
+    async requeueFailed(campaignId, now) {
       return db
         .transaction(() => {
           const n = q.requeue.run(iso(now), campaignId).changes;
@@ -560,54 +561,56 @@ export function openSqliteStore(file: string): SubscriberStore {
         })
         .immediate();
     },
-    pendingDeliveries: (campaignId, after, limit) => q.pending.all(campaignId, after, limit).map(toDelivery),
-    claimDelivery(campaignId, subscriberId, runId, messageId, now) {
+    pendingDeliveries: async (campaignId, after, limit) => q.pending.all(campaignId, after, limit).map(toDelivery),
+    async claimDelivery(campaignId, subscriberId, runId, messageId, now) {
       return q.claim.run({ campaignId, subscriberId, runId, messageId, now: iso(now) }).changes === 1;
     },
-    recoverInFlight(campaignId, runId, now) {
+    async recoverInFlight(campaignId, runId, now) {
       return q.recover.run({ campaignId, runId, now: iso(now) }).changes;
     },
-    markSubmitted(campaignId, subscriberId, response, watermark, now) {
+    async markSubmitted(campaignId, subscriberId, response, watermark, now) {
       db.transaction(() => {
         q.submitted.run({ campaignId, subscriberId, response, now: iso(now) });
         q.watermark.run({ id: subscriberId, until: iso(watermark) });
       })();
     },
-    markFailed(campaignId, subscriberId, reason, transient, now) {
+    async markFailed(campaignId, subscriberId, reason, transient, now) {
       db.transaction(() => {
         q.failed.run({ campaignId, subscriberId, reason, transient: transient ? 1 : 0, now: iso(now) });
         q.attempted.run({ id: subscriberId, now: iso(now) });
       })();
     },
-    markSkipped(campaignId, subscriberId, reason, watermark, now) {
+    async markSkipped(campaignId, subscriberId, reason, watermark, now) {
       db.transaction(() => {
         q.skipped.run({ campaignId, subscriberId, reason, now: iso(now) });
         if (watermark) q.watermark.run({ id: subscriberId, until: iso(watermark) });
       })();
     },
-    finishCampaign(campaignId, now) {
+    async finishCampaign(campaignId, now) {
       q.finish.run(iso(now), campaignId);
     },
-    campaignCounts: counts,
-    acquireLease(name, holder, now, ttlMs) {
+    campaignCounts: async (campaignId) => counts(campaignId),
+    async acquireLease(name, holder, now, ttlMs) {
       const expires = new Date(now.getTime() + ttlMs);
       return q.lease.run({ name, holder, expires: iso(expires), now: iso(now) }).changes > 0;
     },
-    releaseLease(name, holder) {
+    async releaseLease(name, holder) {
       q.release.run(name, holder);
     },
-    takeOverLease(name, from, to, now, ttlMs) {
+    async takeOverLease(name, from, to, now, ttlMs) {
       return q.takeOver.run({ name, from, to, expires: iso(new Date(now.getTime() + ttlMs)) }).changes > 0;
     },
-    leaseHolder(name) {
+    async leaseHolder(name) {
       const row = q.leaseHolder.get(name);
       return row && { holder: row.holder, expiresAt: new Date(row.expires_at) };
     },
-    getMeta: (key) => q.getMeta.get(key)?.value,
-    setMeta(key, value) {
+    getMeta: async (key) => q.getMeta.get(key)?.value,
+    async setMeta(key, value) {
       q.setMeta.run(key, value);
     },
-    close: () => db.close(),
+    async close() {
+      db.close();
+    },
   };
 }
 

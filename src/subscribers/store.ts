@@ -146,104 +146,108 @@ export interface ReturnOutcome {
   changed: boolean;
 }
 
+/**
+ * Every method returns a promise: SQLite answers at once, PostgreSQL after a round trip. A method documented
+ * as one transaction (or atomic) is one transaction whatever the backend; callers never hold one open.
+ */
 export interface SubscriberStore {
   /** Add one subscriber; an existing address is returned unchanged with created=false. */
-  add(input: NewSubscriber, now: Date): { subscriber: Subscriber; created: boolean };
+  add(input: NewSubscriber, now: Date): Promise<{ subscriber: Subscriber; created: boolean }>;
   /** Add many in one transaction; existing addresses are left as they are. */
   /** All rows in one transaction; `onProgress` is told how many rows are stored, every thousand and at the end. */
-  importMany(rows: readonly NewSubscriber[], now: Date, onProgress?: (done: number, total: number) => void): ImportResult;
-  get(id: number): Subscriber | undefined;
-  findByEmail(email: string): Subscriber | undefined;
-  list(filter?: { status?: SubscriberFilter | undefined }): Subscriber[];
-  counts(): Record<SubscriberStatus, number>;
+  importMany(rows: readonly NewSubscriber[], now: Date, onProgress?: (done: number, total: number) => void): Promise<ImportResult>;
+  get(id: number): Promise<Subscriber | undefined>;
+  findByEmail(email: string): Promise<Subscriber | undefined>;
+  list(filter?: { status?: SubscriberFilter | undefined }): Promise<Subscriber[]>;
+  counts(): Promise<Record<SubscriberStatus, number>>;
   /** Status changes; each returns false when nothing changed (idempotent). */
-  activate(id: number, now: Date): boolean;
-  unsubscribe(id: number, now: Date): boolean;
+  activate(id: number, now: Date): Promise<boolean>;
+  unsubscribe(id: number, now: Date): Promise<boolean>;
   /** An unsubscribed address signing up again goes back to pending (a bounced one does not). */
-  resubscribe(id: number, now: Date): boolean;
-  markBounced(id: number, now: Date, reason: string): boolean;
+  resubscribe(id: number, now: Date): Promise<boolean>;
+  markBounced(id: number, now: Date, reason: string): Promise<boolean>;
   /**
    * Turn subscribers bounced at or after `since` back to active, each with a `reactivated` event: for a
    * bounce wave that was the sender's fault. The emails of those changed.
    */
-  reactivateBounced(since: Date, now: Date, reason: string): string[];
-  setCategories(id: number, categories: string[], now: Date): void;
+  reactivateBounced(since: Date, now: Date, reason: string): Promise<string[]>;
+  setCategories(id: number, categories: string[], now: Date): Promise<void>;
   /** The subscriber's history, oldest first. */
-  eventsOf(id: number): SubscriberEvent[];
+  eventsOf(id: number): Promise<SubscriberEvent[]>;
   /** Record something that happened to a subscriber that no status change records (a confirmation request sent). */
-  addEvent(id: number, event: string, detail: string | null, now: Date): void;
+  addEvent(id: number, event: string, detail: string | null, now: Date): Promise<void>;
   /** Every delivery row of the subscriber, oldest campaign first. */
-  deliveriesOf(id: number): DeliveryRecord[];
+  deliveriesOf(id: number): Promise<DeliveryRecord[]>;
   /**
    * Erase a subscriber: their delivery rows, their events and the subscriber row, and record the
    * suppression hash, in one transaction. Returns how many rows of each kind went.
    */
-  erase(id: number, suppression: { hash: string; reason: string }, now: Date): { events: number; deliveries: number };
+  erase(id: number, suppression: { hash: string; reason: string }, now: Date): Promise<{ events: number; deliveries: number }>;
 
   /** The suppression entry for a keyed address hash, if there is one. */
-  suppression(hash: string): Suppression | undefined;
+  suppression(hash: string): Promise<Suppression | undefined>;
   /** True when the suppression list is not empty (so callers can skip hashing every address). */
-  hasSuppressions(): boolean;
+  hasSuppressions(): Promise<boolean>;
   /** Drop a suppression entry (the person confirmed a new signup); false when there was none. */
-  unsuppress(hash: string): boolean;
+  unsuppress(hash: string): Promise<boolean>;
 
   /** The campaign still sending, if a previous run stopped before finishing. */
-  unfinishedCampaign(): Campaign | undefined;
-  latestCampaign(): Campaign | undefined;
-  listCampaigns(limit: number): Array<Campaign & { counts: CampaignCounts }>;
+  unfinishedCampaign(): Promise<Campaign | undefined>;
+  latestCampaign(): Promise<Campaign | undefined>;
+  listCampaigns(limit: number): Promise<Array<Campaign & { counts: CampaignCounts }>>;
   /** Create a campaign and queue one delivery per active subscriber (or only those listed), atomically. */
-  createCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): Campaign;
+  createCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): Promise<Campaign>;
   /**
    * The unfinished campaign if there is one (resumed), else a new one as createCampaign makes it: one
    * atomic step, so processes racing to open a campaign end up in the same one.
    */
-  openCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): { campaign: Campaign; resumed: boolean };
+  openCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): Promise<{ campaign: Campaign; resumed: boolean }>;
   /** Put a campaign's transiently failed deliveries back in the queue and reopen it. Returns how many. */
-  requeueFailed(campaignId: number, now: Date): number;
+  requeueFailed(campaignId: number, now: Date): Promise<number>;
   /** Queued deliveries, by subscriber id (recoverInFlight first puts an interrupted run's back in the queue). */
-  pendingDeliveries(campaignId: number, afterSubscriberId: number, limit: number): Delivery[];
+  pendingDeliveries(campaignId: number, afterSubscriberId: number, limit: number): Promise<Delivery[]>;
   /**
    * Mark a delivery `sending` for this run, before handing it to the mail server: true when this run won
    * it (it was queued, or this run already holds it: a retry); false when another run has it.
    */
-  claimDelivery(campaignId: number, subscriberId: number, runId: string, messageId: string, now: Date): boolean;
+  claimDelivery(campaignId: number, subscriberId: number, runId: string, messageId: string, now: Date): Promise<boolean>;
   /** Put deliveries another (crashed) run left `sending` back in the queue, Message-IDs kept; how many. */
-  recoverInFlight(campaignId: number, runId: string, now: Date): number;
+  recoverInFlight(campaignId: number, runId: string, now: Date): Promise<number>;
   /** Submitted: the SMTP server accepted it. Moves the subscriber's watermark in the same transaction. */
-  markSubmitted(campaignId: number, subscriberId: number, response: string, watermark: Date, now: Date): void;
-  markFailed(campaignId: number, subscriberId: number, reason: string, transient: boolean, now: Date): void;
+  markSubmitted(campaignId: number, subscriberId: number, response: string, watermark: Date, now: Date): Promise<void>;
+  markFailed(campaignId: number, subscriberId: number, reason: string, transient: boolean, now: Date): Promise<void>;
   /** Skipped (nothing new, unsubscribed…); `watermark` moves the subscriber's watermark when given. */
-  markSkipped(campaignId: number, subscriberId: number, reason: string, watermark: Date | undefined, now: Date): void;
-  finishCampaign(campaignId: number, now: Date): void;
-  campaignCounts(campaignId: number): CampaignCounts;
+  markSkipped(campaignId: number, subscriberId: number, reason: string, watermark: Date | undefined, now: Date): Promise<void>;
+  finishCampaign(campaignId: number, now: Date): Promise<void>;
+  campaignCounts(campaignId: number): Promise<CampaignCounts>;
 
   /**
    * Take the named lease for `ttlMs` if it is free, expired, or already ours. Atomic across processes
    * sharing the database: of two schedulers, one sends.
    */
-  acquireLease(name: string, holder: string, now: Date, ttlMs: number): boolean;
+  acquireLease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
   /** Give the lease up (only if we hold it). */
-  releaseLease(name: string, holder: string): void;
+  releaseLease(name: string, holder: string): Promise<void>;
   /** Take a lease from a holder known to be gone (a crashed process), only if it still holds it. */
-  takeOverLease(name: string, from: string, to: string, now: Date, ttlMs: number): boolean;
+  takeOverLease(name: string, from: string, to: string, now: Date, ttlMs: number): Promise<boolean>;
   /** Who holds a lease and until when (it may have expired). */
-  leaseHolder(name: string): { holder: string; expiresAt: Date } | undefined;
-  getMeta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
+  leaseHolder(name: string): Promise<{ holder: string; expiresAt: Date } | undefined>;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
   /**
    * Record a returned event and act on it, in one transaction, once per key: a hard bounce bounces the
    * subscriber; a soft bounce does when it makes `softLimit` soft bounces since `softSince`; a complaint
    * unsubscribes and marks them complained; an unsubscribe unsubscribes. `ignored` and `unattributed` only
    * record the key.
    */
-  recordReturn(record: ReturnRecord, soft: { limit: number; since: Date }): ReturnOutcome;
+  recordReturn(record: ReturnRecord, soft: { limit: number; since: Date }): Promise<ReturnOutcome>;
   /** Whether a key was recorded (a mailbox message handled before a crash kept it from being flagged). */
-  hasReturn(key: string): boolean;
+  hasReturn(key: string): Promise<boolean>;
   /** The delivery that sent the message with this Message-ID ("<…>"), if one did. */
-  deliveryByMessageId(messageId: string): { campaignId: number; subscriberId: number } | undefined;
+  deliveryByMessageId(messageId: string): Promise<{ campaignId: number; subscriberId: number } | undefined>;
   /** The campaign of the subscriber's latest submitted delivery (a service's event names only the address). */
-  latestDeliveryOf(subscriberId: number): { campaignId: number } | undefined;
+  latestDeliveryOf(subscriberId: number): Promise<{ campaignId: number } | undefined>;
   /** What came back of a campaign's messages. */
-  returnCounts(campaignId: number): ReturnCounts;
-  close(): void;
+  returnCounts(campaignId: number): Promise<ReturnCounts>;
+  close(): Promise<void>;
 }

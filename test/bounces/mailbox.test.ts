@@ -36,13 +36,14 @@ async function siteWithCampaign() {
   const site = await tempSite('mailbox');
   const store = openSqliteStore(path.join(site.data, DATABASE_FILE));
   const ids: Record<string, number> = {};
-  for (const name of ['ada', 'bob', 'carol', 'dan', 'eve']) ids[name] = store.add({ email: `${name}@example.org`, status: 'active' }, NOW).subscriber.id;
-  const campaign = store.createCampaign({ since: new Date('2026-11-23T00:00:00Z'), until: new Date('2026-11-30T00:00:00Z') }, NOW);
+  for (const name of ['ada', 'bob', 'carol', 'dan', 'eve'])
+    ids[name] = (await store.add({ email: `${name}@example.org`, status: 'active' }, NOW)).subscriber.id;
+  const campaign = await store.createCampaign({ since: new Date('2026-11-23T00:00:00Z'), until: new Date('2026-11-30T00:00:00Z') }, NOW);
   const messageIds: Record<string, string> = {};
   for (const [name, id] of Object.entries(ids)) {
     messageIds[name] = `<digest-c${campaign.id}.${name}@example.com>`;
-    store.claimDelivery(campaign.id, id, 'run', messageIds[name]!, NOW);
-    store.markSubmitted(campaign.id, id, '250 ok', campaign.until, NOW);
+    await store.claimDelivery(campaign.id, id, 'run', messageIds[name]!, NOW);
+    await store.markSubmitted(campaign.id, id, '250 ok', campaign.until, NOW);
   }
   return { site, store, ids, campaign, messageIds };
 }
@@ -104,15 +105,15 @@ describe.skipIf(!hasDovecot && !process.env.CI)('broadsheet bounces check on a r
       ignored: 1,
       unknown: 2,
     });
-    const status = (name: string) => store.get(ids[name]!)!;
-    expect(status('ada').status).toBe('bounced');
-    expect(store.eventsOf(ids.ada!).at(-1)?.detail).toContain('5.1.1');
-    expect(status('bob').status).toBe('active');
-    expect(store.eventsOf(ids.bob!).map((e) => e.event)).toContain('soft-bounce');
-    expect([status('carol').status, status('carol').complainedAt]).toEqual(['unsubscribed', NOW]);
-    expect(status('dan').status).toBe('unsubscribed');
-    expect(status('eve').status).toBe('active');
-    expect(store.returnCounts(campaign.id)).toEqual({ hardBounces: 1, softBounces: 1, complaints: 1, unsubscribes: 0 });
+    const status = async (name: string) => (await store.get(ids[name]!))!;
+    expect((await status('ada')).status).toBe('bounced');
+    expect((await store.eventsOf(ids.ada!)).at(-1)?.detail).toContain('5.1.1');
+    expect((await status('bob')).status).toBe('active');
+    expect((await store.eventsOf(ids.bob!)).map((e) => e.event)).toContain('soft-bounce');
+    expect([(await status('carol')).status, (await status('carol')).complainedAt]).toEqual(['unsubscribed', NOW]);
+    expect((await status('dan')).status).toBe('unsubscribed');
+    expect((await status('eve')).status).toBe('active');
+    expect(await store.returnCounts(campaign.id)).toEqual({ hardBounces: 1, softBounces: 1, complaints: 1, unsubscribes: 0 });
 
     const flags = new Map((await imap.messages()).map((m) => [m.uid, m.flags]));
     for (const name of ['hard', 'soft', 'complaint', 'unsubscribe', 'ooo', 'forged']) expect(flags.get(uid[name]!), name).toEqual([HANDLED_KEYWORD, '\\Seen']);
@@ -123,8 +124,8 @@ describe.skipIf(!hasDovecot && !process.env.CI)('broadsheet bounces check on a r
     const again = JSON.parse((await check(site, '--json')).stdout) as Record<string, number>;
     expect(again.messages).toBe(2);
     expect(again.unknown).toBe(2);
-    expect(store.eventsOf(ids.bob!).filter((e) => e.event === 'soft-bounce')).toHaveLength(1);
-    store.close();
+    expect((await store.eventsOf(ids.bob!)).filter((e) => e.event === 'soft-bounce')).toHaveLength(1);
+    await store.close();
     await cleanMailbox();
   }, 60_000);
 
@@ -149,20 +150,20 @@ describe.skipIf(!hasDovecot && !process.env.CI)('broadsheet bounces check on a r
       },
     });
     await expect(crashing.checkBounceMailbox()).rejects.toThrow('killed');
-    expect(store.eventsOf(ids.bob!).filter((e) => e.event === 'soft-bounce')).toHaveLength(1);
+    expect((await store.eventsOf(ids.bob!)).filter((e) => e.event === 'soft-bounce')).toHaveLength(1);
     expect((await imap.messages()).every((m) => m.flags.length === 0)).toBe(true);
 
     const run = await check(site, '--json');
     const report = JSON.parse(run.stdout) as Record<string, number>;
     expect([report.messages, report.duplicates, report.hardBounces, report.softBounces]).toEqual([2, 1, 1, 0]);
-    expect(store.eventsOf(ids.bob!).filter((e) => e.event === 'soft-bounce')).toHaveLength(1);
-    expect(store.get(ids.ada!)?.status).toBe('bounced');
+    expect((await store.eventsOf(ids.bob!)).filter((e) => e.event === 'soft-bounce')).toHaveLength(1);
+    expect((await store.get(ids.ada!))?.status).toBe('bounced');
     const flags = new Map((await imap.messages()).map((m) => [m.uid, m.flags]));
     expect([flags.get(soft), flags.get(hard)]).toEqual([
       [HANDLED_KEYWORD, '\\Seen'],
       [HANDLED_KEYWORD, '\\Seen'],
     ]);
-    store.close();
+    await store.close();
     await cleanMailbox();
   }, 60_000);
 

@@ -14,15 +14,15 @@ const day = (n: number) => new Date(T0.getTime() + n * 86_400_000);
 const SOFT = (now: Date) => ({ limit: 3, since: new Date(now.getTime() - 30 * 86_400_000) });
 
 let stores: SubscriberStore[] = [];
-afterEach(() => {
-  for (const s of stores) s.close();
+afterEach(async () => {
+  for (const s of stores) await s.close();
   stores = [];
 });
 
 async function storeWithOne() {
   const store = openSqliteStore(path.join(await tempDir('returns'), 'broadsheet.db'));
   stores.push(store);
-  const { subscriber } = store.add({ email: 'ada@example.com', status: 'active' }, T0);
+  const { subscriber } = await store.add({ email: 'ada@example.com', status: 'active' }, T0);
   return { store, id: subscriber.id };
 }
 
@@ -41,88 +41,88 @@ const record = (o: Partial<ReturnRecord>): ReturnRecord => ({
 describe('recordReturn', () => {
   it('a hard bounce bounces the subscriber, with the server’s words in their history; the same key again does nothing', async () => {
     const { store, id } = await storeWithOne();
-    expect(store.recordReturn(record({ subscriberId: id }), SOFT(T0))).toEqual({ recorded: true, changed: true });
-    expect(store.get(id)?.status).toBe('bounced');
-    expect(store.get(id)?.bouncedAt).toEqual(T0);
-    expect(store.eventsOf(id).at(-1)).toEqual({ event: 'bounced', detail: 'mailbox: 5.1.1 550 5.1.1 user unknown', at: T0 });
-    expect(store.hasReturn('mailbox:abc:0')).toBe(true);
-    expect(store.recordReturn(record({ subscriberId: id }), SOFT(T0))).toEqual({ recorded: false, changed: false });
-    expect(store.eventsOf(id).filter((e) => e.event === 'bounced')).toHaveLength(1);
+    expect(await store.recordReturn(record({ subscriberId: id }), SOFT(T0))).toEqual({ recorded: true, changed: true });
+    expect((await store.get(id))?.status).toBe('bounced');
+    expect((await store.get(id))?.bouncedAt).toEqual(T0);
+    expect((await store.eventsOf(id)).at(-1)).toEqual({ event: 'bounced', detail: 'mailbox: 5.1.1 550 5.1.1 user unknown', at: T0 });
+    expect(await store.hasReturn('mailbox:abc:0')).toBe(true);
+    expect(await store.recordReturn(record({ subscriberId: id }), SOFT(T0))).toEqual({ recorded: false, changed: false });
+    expect((await store.eventsOf(id)).filter((e) => e.event === 'bounced')).toHaveLength(1);
   });
 
   it('soft bounces bounce the subscriber at the limit within the window, not before; older ones do not count', async () => {
     const { store, id } = await storeWithOne();
     const soft = (key: string, at: Date) => store.recordReturn(record({ key, kind: 'soft-bounce', status: '4.2.2', subscriberId: id, at }), SOFT(at));
-    expect(soft('s1', day(0))).toEqual({ recorded: true, changed: false });
+    expect(await soft('s1', day(0))).toEqual({ recorded: true, changed: false });
     // 40 days later: the first is out of the window.
-    expect(soft('s2', day(40))).toEqual({ recorded: true, changed: false });
-    expect(soft('s3', day(41))).toEqual({ recorded: true, changed: false });
-    expect(store.get(id)?.status).toBe('active');
-    expect(soft('s4', day(42))).toEqual({ recorded: true, changed: true });
-    expect(store.get(id)?.status).toBe('bounced');
-    expect(store.eventsOf(id).filter((e) => e.event === 'soft-bounce')).toHaveLength(4);
-    expect(store.eventsOf(id).at(-1)?.detail).toMatch(/^3 soft bounces since /);
+    expect(await soft('s2', day(40))).toEqual({ recorded: true, changed: false });
+    expect(await soft('s3', day(41))).toEqual({ recorded: true, changed: false });
+    expect((await store.get(id))?.status).toBe('active');
+    expect(await soft('s4', day(42))).toEqual({ recorded: true, changed: true });
+    expect((await store.get(id))?.status).toBe('bounced');
+    expect((await store.eventsOf(id)).filter((e) => e.event === 'soft-bounce')).toHaveLength(4);
+    expect((await store.eventsOf(id)).at(-1)?.detail).toMatch(/^3 soft bounces since /);
   });
 
   it('a complaint unsubscribes the subscriber and marks them complained, once; list --status complained finds them', async () => {
     const { store, id } = await storeWithOne();
-    expect(store.recordReturn(record({ key: 'c1', kind: 'complaint', status: undefined, detail: 'abuse', subscriberId: id }), SOFT(T0))).toEqual({
+    expect(await store.recordReturn(record({ key: 'c1', kind: 'complaint', status: undefined, detail: 'abuse', subscriberId: id }), SOFT(T0))).toEqual({
       recorded: true,
       changed: true,
     });
-    const s = store.get(id)!;
+    const s = (await store.get(id))!;
     expect([s.status, s.unsubscribedAt, s.complainedAt]).toEqual(['unsubscribed', T0, T0]);
-    expect(store.list({ status: 'complained' }).map((x) => x.email)).toEqual(['ada@example.com']);
-    expect(store.list({ status: 'unsubscribed' }).map((x) => x.email)).toEqual(['ada@example.com']);
+    expect((await store.list({ status: 'complained' })).map((x) => x.email)).toEqual(['ada@example.com']);
+    expect((await store.list({ status: 'unsubscribed' })).map((x) => x.email)).toEqual(['ada@example.com']);
     // A second report of the same complaint (another key) changes nothing more.
-    expect(store.recordReturn(record({ key: 'c2', kind: 'complaint', subscriberId: id, at: day(1) }), SOFT(day(1))).changed).toBe(false);
-    expect(store.get(id)?.complainedAt).toEqual(T0);
+    expect((await store.recordReturn(record({ key: 'c2', kind: 'complaint', subscriberId: id, at: day(1) }), SOFT(day(1)))).changed).toBe(false);
+    expect((await store.get(id))?.complainedAt).toEqual(T0);
   });
 
   it('a complaint about someone already unsubscribed marks them, and leaves their status and date', async () => {
     const { store, id } = await storeWithOne();
-    store.unsubscribe(id, T0);
-    store.recordReturn(record({ key: 'c1', kind: 'complaint', subscriberId: id, at: day(2) }), SOFT(day(2)));
-    const s = store.get(id)!;
+    await store.unsubscribe(id, T0);
+    await store.recordReturn(record({ key: 'c1', kind: 'complaint', subscriberId: id, at: day(2) }), SOFT(day(2)));
+    const s = (await store.get(id))!;
     expect([s.status, s.unsubscribedAt, s.complainedAt]).toEqual(['unsubscribed', T0, day(2)]);
   });
 
   it('an unsubscribe request unsubscribes', async () => {
     const { store, id } = await storeWithOne();
-    expect(store.recordReturn(record({ key: 'u1', kind: 'unsubscribe', subscriberId: id }), SOFT(T0)).changed).toBe(true);
-    expect(store.get(id)?.status).toBe('unsubscribed');
-    expect(store.get(id)?.complainedAt).toBeNull();
+    expect((await store.recordReturn(record({ key: 'u1', kind: 'unsubscribe', subscriberId: id }), SOFT(T0))).changed).toBe(true);
+    expect((await store.get(id))?.status).toBe('unsubscribed');
+    expect((await store.get(id))?.complainedAt).toBeNull();
   });
 
   it('ignored and unattributed records keep only the key', async () => {
     const { store, id } = await storeWithOne();
-    expect(store.recordReturn(record({ key: 'i1', kind: 'ignored' }), SOFT(T0))).toEqual({ recorded: true, changed: false });
-    expect(store.recordReturn(record({ key: 'n1', kind: 'unattributed' }), SOFT(T0))).toEqual({ recorded: true, changed: false });
-    expect(store.get(id)?.status).toBe('active');
-    expect(store.hasReturn('i1') && store.hasReturn('n1')).toBe(true);
-    expect(store.hasReturn('other')).toBe(false);
+    expect(await store.recordReturn(record({ key: 'i1', kind: 'ignored' }), SOFT(T0))).toEqual({ recorded: true, changed: false });
+    expect(await store.recordReturn(record({ key: 'n1', kind: 'unattributed' }), SOFT(T0))).toEqual({ recorded: true, changed: false });
+    expect((await store.get(id))?.status).toBe('active');
+    expect((await store.hasReturn('i1')) && (await store.hasReturn('n1'))).toBe(true);
+    expect(await store.hasReturn('other')).toBe(false);
   });
 });
 
 describe('deliveries and campaigns', () => {
   it('finds the delivery of a Message-ID, the latest submitted campaign, and counts what came back per campaign', async () => {
     const { store, id } = await storeWithOne();
-    const campaign = store.createCampaign({ since: T0, until: day(7) }, day(7));
-    expect(store.claimDelivery(campaign.id, id, 'run-1', '<d.1@example.com>', day(7))).toBe(true);
-    store.markSubmitted(campaign.id, id, '250 ok', day(7), day(7));
-    expect(store.deliveryByMessageId('<d.1@example.com>')).toEqual({ campaignId: campaign.id, subscriberId: id });
-    expect(store.deliveryByMessageId('<other@example.com>')).toBeUndefined();
-    expect(store.latestDeliveryOf(id)).toEqual({ campaignId: campaign.id });
-    store.recordReturn(record({ key: 'h', kind: 'soft-bounce', subscriberId: id, campaignId: campaign.id }), SOFT(T0));
-    store.recordReturn(record({ key: 'c', kind: 'complaint', subscriberId: id, campaignId: campaign.id }), SOFT(T0));
-    expect(store.returnCounts(campaign.id)).toEqual({ hardBounces: 0, softBounces: 1, complaints: 1, unsubscribes: 0 });
+    const campaign = await store.createCampaign({ since: T0, until: day(7) }, day(7));
+    expect(await store.claimDelivery(campaign.id, id, 'run-1', '<d.1@example.com>', day(7))).toBe(true);
+    await store.markSubmitted(campaign.id, id, '250 ok', day(7), day(7));
+    expect(await store.deliveryByMessageId('<d.1@example.com>')).toEqual({ campaignId: campaign.id, subscriberId: id });
+    expect(await store.deliveryByMessageId('<other@example.com>')).toBeUndefined();
+    expect(await store.latestDeliveryOf(id)).toEqual({ campaignId: campaign.id });
+    await store.recordReturn(record({ key: 'h', kind: 'soft-bounce', subscriberId: id, campaignId: campaign.id }), SOFT(T0));
+    await store.recordReturn(record({ key: 'c', kind: 'complaint', subscriberId: id, campaignId: campaign.id }), SOFT(T0));
+    expect(await store.returnCounts(campaign.id)).toEqual({ hardBounces: 0, softBounces: 1, complaints: 1, unsubscribes: 0 });
   });
 
   it('erasing a subscriber erases what came back about them', async () => {
     const { store, id } = await storeWithOne();
-    store.recordReturn(record({ key: 'h', subscriberId: id }), SOFT(T0));
-    store.erase(id, { hash: 'x', reason: 'deleted on request' }, T0);
-    expect(store.hasReturn('h')).toBe(false);
+    await store.recordReturn(record({ key: 'h', subscriberId: id }), SOFT(T0));
+    await store.erase(id, { hash: 'x', reason: 'deleted on request' }, T0);
+    expect(await store.hasReturn('h')).toBe(false);
   });
 });
 

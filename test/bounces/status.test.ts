@@ -15,25 +15,25 @@ it('reports each campaign’s bounces and complaints with their rates, warns pas
   const store = openSqliteStore(path.join(site.data, DATABASE_FILE));
   // 100 sent; 3 hard bounces and 1 complaint: 3% bounces, 1% complaints.
   const ids: number[] = [];
-  for (let i = 0; i < 100; i++) ids.push(store.add({ email: `reader${i}@example.org`, status: 'active' }, NOW).subscriber.id);
-  const campaign = store.createCampaign({ since: new Date('2026-11-23T00:00:00Z'), until: new Date('2026-11-30T00:00:00Z') }, NOW);
+  for (let i = 0; i < 100; i++) ids.push((await store.add({ email: `reader${i}@example.org`, status: 'active' }, NOW)).subscriber.id);
+  const campaign = await store.createCampaign({ since: new Date('2026-11-23T00:00:00Z'), until: new Date('2026-11-30T00:00:00Z') }, NOW);
   for (const [i, id] of ids.entries()) {
-    expect(store.claimDelivery(campaign.id, id, 'run', `<m${i}@example.com>`, NOW)).toBe(true);
-    store.markSubmitted(campaign.id, id, '250 ok', campaign.until, NOW);
+    expect(await store.claimDelivery(campaign.id, id, 'run', `<m${i}@example.com>`, NOW)).toBe(true);
+    await store.markSubmitted(campaign.id, id, '250 ok', campaign.until, NOW);
   }
-  store.finishCampaign(campaign.id, NOW);
+  await store.finishCampaign(campaign.id, NOW);
   const soft = { limit: 3, since: new Date(0) };
   for (const i of [0, 1, 2]) {
-    store.recordReturn(
+    await store.recordReturn(
       { key: `h${i}`, kind: 'hard-bounce', subscriberId: ids[i], campaignId: campaign.id, status: '5.1.1', detail: undefined, source: 'mailbox', at: NOW },
       soft,
     );
   }
-  store.recordReturn(
+  await store.recordReturn(
     { key: 'c', kind: 'complaint', subscriberId: ids[50], campaignId: campaign.id, status: undefined, detail: 'abuse', source: 'ses', at: NOW },
     soft,
   );
-  store.close();
+  await store.close();
 
   const run = async (...args: string[]) => {
     let stdout = '';

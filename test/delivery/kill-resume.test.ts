@@ -56,11 +56,11 @@ describe('broadsheet send after SIGKILL', () => {
     const { root, content, data, configFile } = await tempChildSite('kill', { posts: RECENT_POSTS, maxConnections: MAX_CONNECTIONS });
     const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
     const store = openSqliteStore(path.join(data, 'broadsheet.db'));
-    store.importMany(
+    await store.importMany(
       emails.map((email, i) => ({ email, status: 'active', categories: i % 3 === 0 ? ['science'] : [] })),
       new Date(Date.now() - 30 * DAY),
     );
-    store.close();
+    await store.close();
 
     let killChild: (() => Promise<void>) | undefined;
     let inFlightAtKill: string | undefined;
@@ -103,11 +103,11 @@ describe('broadsheet send after SIGKILL', () => {
     // The store agrees: one campaign, finished, every delivery submitted.
     const after = openSqliteStore(path.join(data, 'broadsheet.db'));
     try {
-      const campaign = after.latestCampaign()!;
+      const campaign = (await after.latestCampaign())!;
       expect(campaign.status).toBe('done');
-      expect(after.campaignCounts(campaign.id)).toMatchObject({ submitted: SUBSCRIBERS, queued: 0, sending: 0, failed: 0 });
+      expect(await after.campaignCounts(campaign.id)).toMatchObject({ submitted: SUBSCRIBERS, queued: 0, sending: 0, failed: 0 });
     } finally {
-      after.close();
+      await after.close();
     }
 
     // And a third run sends nothing at all.

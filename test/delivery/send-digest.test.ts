@@ -20,13 +20,13 @@ import { TEMPLATES, tempSite } from '../helpers/site.js';
 // A pass-through recorder around the real mjml2html: the digest render is the only minified call,
 // so counting those counts renders independently of the report's own counter.
 // `beforeRender` lets a test act while a variant renders (it is reset by the test that sets it).
-const mjmlRenders = vi.hoisted(() => ({ count: 0, beforeRender: undefined as (() => void) | undefined }));
+const mjmlRenders = vi.hoisted(() => ({ count: 0, beforeRender: undefined as (() => unknown) | undefined }));
 vi.mock('mjml', async (importOriginal) => {
   const real = (await importOriginal<{ default: typeof import('mjml') }>()).default;
   const recording: typeof real = async (input, options) => {
     if (options?.minify) {
       mjmlRenders.count++;
-      mjmlRenders.beforeRender?.();
+      await mjmlRenders.beforeRender?.();
     }
     return real(input, options);
   };
@@ -64,7 +64,7 @@ interface World {
   /** JSON log lines the core wrote. */
   logs: string[];
   core: Core;
-  add(email: string, o?: Partial<NewSubscriber>): Subscriber;
+  add(email: string, o?: Partial<NewSubscriber>): Promise<Subscriber>;
   addPost(p: PostFile): Promise<void>;
 }
 
@@ -74,8 +74,8 @@ interface WorldOptions {
   smtpUrl?: string;
   maxConnections?: number;
   attempts?: number;
-  /** Runs inside the injected sleep, after the backoff is recorded. */
-  onSleep?: (ms: number) => void;
+  /** Runs inside the injected sleep, after the backoff is recorded (awaited). */
+  onSleep?: (ms: number) => unknown;
   /** config.bounces.address, and whether a bounce mailbox is read (BROADSHEET_BOUNCE_IMAP_URL set). */
   bounces?: { address: string; mailboxRead: boolean };
 }
@@ -107,13 +107,13 @@ async function world(options: WorldOptions = {}): Promise<World> {
     log: createLogger({ write: (line: string) => logs.push(line) }),
     sleep: async (ms) => {
       sleeps.push(ms);
-      options.onSleep?.(ms);
+      await options.onSleep?.(ms);
     },
   });
   onTestFinished(async () => {
     await mailer.close();
     await sink.close();
-    store.close();
+    await store.close();
   });
   return {
     root,
@@ -127,8 +127,15 @@ async function world(options: WorldOptions = {}): Promise<World> {
     logs,
     core,
     addPost,
-    add: (email, o = {}) => store.add({ email, status: 'active', ...o }, new Date(NOW.getTime() - 30 * 24 * HOUR)).subscriber,
+    add: async (email, o = {}) => (await store.add({ email, status: 'active', ...o }, new Date(NOW.getTime() - 30 * 24 * HOUR))).subscriber,
   };
+}
+
+/** Added one after another, so their ids follow the list's order. */
+async function addEach(w: World, emails: readonly string[]): Promise<Subscriber[]> {
+  const added: Subscriber[] = [];
+  for (const email of emails) added.push(await w.add(email));
+  return added;
 }
 
 /** A header's value as sent, unfolded. */
@@ -166,8 +173,8 @@ function deliveryRows(dbFile: string, campaignId: number) {
 describe('sendDigest over SMTP', () => {
   it('with a bounce address, sends each message from its own signed tag; with a bounce mailbox read, advertises the mailto too', async () => {
     const w = await world({ bounces: { address: `bounces@${SENDER_DOMAIN}`, mailboxRead: true } });
-    const ada = w.add('ada@example.org');
-    const grace = w.add('grace@example.net');
+    const ada = await w.add('ada@example.org');
+    const grace = await w.add('grace@example.net');
     const report = await w.core.sendDigest();
     expect(report.submitted).toBe(2);
     const key = (await readFile(path.join(w.data, SECRET_FILE), 'utf8')).trim();
@@ -186,7 +193,7 @@ describe('sendDigest over SMTP', () => {
 
   it('with a bounce address but no mailbox read: tagged envelope, and only the https unsubscribe', async () => {
     const w = await world({ bounces: { address: `bounces@${SENDER_DOMAIN}`, mailboxRead: false } });
-    w.add('ada@example.org');
+    await w.add('ada@example.org');
     await w.core.sendDigest();
     const [message] = w.sink.to('ada@example.org');
     expect(message!.envelope.from).toMatch(/^bounces\+b-\d+-\d+-[0-9a-f]{16}@/);
@@ -196,7 +203,7 @@ describe('sendDigest over SMTP', () => {
   it('submits one message to every active subscriber, with both parts, list headers and their own signed links', async () => {
     const w = await world();
     const emails = ['ada@example.org', 'grace@example.net', 'linus@example.com'];
-    for (const email of emails) w.add(email, { name: email.split('@')[0] });
+    for (const email of emails) await w.add(email, { name: email.split('@')[0] });
 
     const report = await w.core.sendDigest();
 
@@ -238,8 +245,8 @@ describe('sendDigest over SMTP', () => {
 
   it('gives a subscriber only the posts in their categories', async () => {
     const w = await world();
-    w.add('all@example.org');
-    w.add('science@example.org', { categories: ['science'] });
+    await w.add('all@example.org');
+    await w.add('science@example.org', { categories: ['science'] });
 
     await w.core.sendDigest();
 
@@ -256,12 +263,12 @@ describe('sendDigest over SMTP', () => {
 
   it('mails nobody who is pending, unsubscribed or bounced', async () => {
     const w = await world();
-    w.add('active@example.org');
-    w.add('pending@example.org', { status: 'pending' });
-    const gone = w.add('gone@example.org');
-    w.store.unsubscribe(gone.id, NOW);
-    const bounced = w.add('bounced@example.org');
-    w.store.markBounced(bounced.id, NOW, '550 no such user');
+    await w.add('active@example.org');
+    await w.add('pending@example.org', { status: 'pending' });
+    const gone = await w.add('gone@example.org');
+    await w.store.unsubscribe(gone.id, NOW);
+    const bounced = await w.add('bounced@example.org');
+    await w.store.markBounced(bounced.id, NOW, '550 no such user');
 
     const report = await w.core.sendDigest();
 
@@ -272,8 +279,8 @@ describe('sendDigest over SMTP', () => {
 
   it('never sends a second copy when send runs again, and the next campaign carries only what is new', async () => {
     const w = await world();
-    w.add('ada@example.org');
-    w.add('grace@example.org', { categories: ['science'] });
+    await w.add('ada@example.org');
+    await w.add('grace@example.org', { categories: ['science'] });
 
     const first = await w.core.sendDigest();
     const again = await w.core.sendDigest();
@@ -299,8 +306,8 @@ describe('sendDigest over SMTP', () => {
 
   it('renders once per distinct (categories, window) variant, not once per subscriber', async () => {
     const w = await world();
-    for (let i = 0; i < 5; i++) w.add(`all${i}@example.org`);
-    for (let i = 0; i < 5; i++) w.add(`science${i}@example.org`, { categories: ['science'] });
+    for (let i = 0; i < 5; i++) await w.add(`all${i}@example.org`);
+    for (let i = 0; i < 5; i++) await w.add(`science${i}@example.org`, { categories: ['science'] });
 
     const before = mjmlRenders.count;
     const report = await w.core.sendDigest();
@@ -315,8 +322,8 @@ describe('sendDigest over SMTP', () => {
 
   it('sends no email when a subscriber has nothing new, records the skip with its reason and logs it', async () => {
     const w = await world();
-    w.add('ada@example.org');
-    const sports = w.add('sports@example.org', { categories: ['sports'] });
+    await w.add('ada@example.org');
+    const sports = await w.add('sports@example.org', { categories: ['sports'] });
 
     const report = await w.core.sendDigest();
 
@@ -336,8 +343,8 @@ describe('sendDigest over SMTP', () => {
 
   it('retries a recipient answered 451 with backoff, and submits once the server accepts', async () => {
     const w = await world({ sink: { rcpt: refuse({ 'busy@example.org': { code: 451, times: 2 } }) } });
-    w.add('ada@example.org');
-    w.add('busy@example.org');
+    await w.add('ada@example.org');
+    await w.add('busy@example.org');
 
     const report = await w.core.sendDigest();
 
@@ -351,16 +358,16 @@ describe('sendDigest over SMTP', () => {
 
   it('fails and bounces a recipient answered 550, goes on with the campaign, and never mails them again', async () => {
     const w = await world({ maxConnections: 1, sink: { rcpt: refuse({ 'nobody@example.org': { code: 550 } }) } });
-    w.add('ada@example.org');
-    const nobody = w.add('nobody@example.org');
-    w.add('zed@example.org');
+    await w.add('ada@example.org');
+    const nobody = await w.add('nobody@example.org');
+    await w.add('zed@example.org');
 
     const report = await w.core.sendDigest();
 
     expect(report).toMatchObject({ submitted: 2, failed: 1 });
     expect(w.sleeps).toEqual([]);
     expect(recipientsOf(w.sink.messages)).toEqual(['ada@example.org', 'zed@example.org']);
-    expect(w.store.get(nobody.id)).toMatchObject({ status: 'bounced' });
+    expect(await w.store.get(nobody.id)).toMatchObject({ status: 'bounced' });
     const row = deliveryRows(w.dbFile, report.campaignId!).find((r) => r.email === 'nobody@example.org');
     expect(row).toMatchObject({ status: 'failed', transient: 0, attempts: 1 });
     expect(row!.reason).toContain('550');
@@ -375,7 +382,7 @@ describe('sendDigest over SMTP', () => {
   it('resends a message whose connection dropped mid-DATA, and duplicates nobody', async () => {
     const w = await world({ sink: { dropDuringData: 2 } });
     const emails = Array.from({ length: 6 }, (_, i) => `reader${i}@example.org`);
-    for (const email of emails) w.add(email);
+    for (const email of emails) await w.add(email);
 
     const report = await w.core.sendDigest();
 
@@ -392,16 +399,16 @@ describe('sendDigest over SMTP', () => {
     const w = await world({
       maxConnections: 1,
       sink: {
-        onMessage: (message) => {
-          if (message.envelope.rcpt.includes('second@example.org')) store!.unsubscribe(third!.id, NOW);
+        onMessage: async (message) => {
+          if (message.envelope.rcpt.includes('second@example.org')) await store!.unsubscribe(third!.id, NOW);
         },
       },
     });
     store = w.store;
-    w.add('first@example.org');
-    w.add('second@example.org');
-    third = w.add('third@example.org');
-    w.add('fourth@example.org');
+    await w.add('first@example.org');
+    await w.add('second@example.org');
+    third = await w.add('third@example.org');
+    await w.add('fourth@example.org');
 
     const report = await w.core.sendDigest();
 
@@ -412,12 +419,12 @@ describe('sendDigest over SMTP', () => {
 
   it('does not mail a subscriber who unsubscribed while their variant was rendering', async () => {
     const w = await world({ maxConnections: 1 });
-    w.add('all@example.org');
-    const science = w.add('science@example.org', { categories: ['science'] });
+    await w.add('all@example.org');
+    const science = await w.add('science@example.org', { categories: ['science'] });
     let renders = 0;
-    mjmlRenders.beforeRender = () => {
+    mjmlRenders.beforeRender = async () => {
       // The second variant is rendered for `science`, after their status was first looked at.
-      if (++renders === 2) w.store.unsubscribe(science.id, NOW);
+      if (++renders === 2) await w.store.unsubscribe(science.id, NOW);
     };
     onTestFinished(() => {
       mjmlRenders.beforeRender = undefined;
@@ -431,9 +438,9 @@ describe('sendDigest over SMTP', () => {
   });
 
   it('does not retry a subscriber who unsubscribed during the backoff', async () => {
-    let unsubscribeBusy: (() => void) | undefined;
+    let unsubscribeBusy: (() => Promise<unknown>) | undefined;
     const w = await world({ sink: { rcpt: refuse({ 'busy@example.org': { code: 451 } }) }, onSleep: () => unsubscribeBusy?.() });
-    const busy = w.add('busy@example.org');
+    const busy = await w.add('busy@example.org');
     unsubscribeBusy = () => w.store.unsubscribe(busy.id, NOW);
 
     const report = await w.core.sendDigest();
@@ -456,14 +463,14 @@ describe('sendDigest over SMTP', () => {
         },
       },
     });
-    w.add('ada@example.org');
-    const busy = w.add('busy@example.org');
-    w.add('nobody@example.org');
+    await w.add('ada@example.org');
+    const busy = await w.add('busy@example.org');
+    await w.add('nobody@example.org');
 
     const first = await w.core.sendDigest();
     expect(first).toMatchObject({ submitted: 1, failed: 2 });
     expect(w.sink.rcptCounts.get('busy@example.org')).toBe(2);
-    expect(w.store.get(busy.id)).toMatchObject({ status: 'active' });
+    expect(await w.store.get(busy.id)).toMatchObject({ status: 'active' });
     expect(deliveryRows(w.dbFile, first.campaignId!).find((r) => r.email === 'busy@example.org')).toMatchObject({ status: 'failed', transient: 1 });
 
     refusing = false;
@@ -473,7 +480,7 @@ describe('sendDigest over SMTP', () => {
     expect(recipientsOf(w.sink.messages)).toEqual(['ada@example.org', 'busy@example.org']);
     expect(w.sink.rcptCounts.get('nobody@example.org')).toBe(1);
     expect(w.sink.rcptCounts.get('ada@example.org')).toBe(1);
-    expect(w.store.latestCampaign()).toMatchObject({ id: first.campaignId, status: 'done' });
+    expect(await w.store.latestCampaign()).toMatchObject({ id: first.campaignId, status: 'done' });
 
     const nothingLeft = await w.core.sendDigest({ retryFailed: true });
     expect(nothingLeft.idle).toMatch(/no failed deliveries/);
@@ -484,11 +491,11 @@ describe('sendDigest over SMTP', () => {
     let blocked = true;
     const w = await world({ sink: { connect: () => (blocked ? { code: 554, message: 'Service unavailable; client host blocked' } : undefined) } });
     const emails = ['ada@example.org', 'grace@example.org', 'linus@example.org'];
-    const subscribers = emails.map((email) => w.add(email));
+    const subscribers = await addEach(w, emails);
 
     await expect(w.core.sendDigest()).rejects.toMatchObject({ message: expect.stringContaining('554') });
 
-    for (const s of subscribers) expect(w.store.get(s.id)).toMatchObject({ status: 'active' });
+    for (const s of subscribers) expect(await w.store.get(s.id)).toMatchObject({ status: 'active' });
     expect(w.sink.messages).toEqual([]);
 
     blocked = false;
@@ -502,15 +509,15 @@ describe('sendDigest over SMTP', () => {
     let denying = true;
     const w = await world({ sink: { rcpt: (address) => (denying ? { code: 554, message: `5.7.1 <${address}>: Relay access denied` } : undefined) } });
     const emails = Array.from({ length: 12 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
-    const subscribers = emails.map((email) => w.add(email));
+    const subscribers = await addEach(w, emails);
 
     await expect(w.core.sendDigest()).rejects.toMatchObject({
       code: 'DELIVERY_FAILED',
       message: expect.stringMatching(/refused 5 messages in a row the same way \("554 5\.7\.1 <[^>]+>: Relay access denied"\).*nobody was marked/),
     });
-    for (const s of subscribers) expect(w.store.get(s.id)).toMatchObject({ status: 'active' });
-    const campaign = w.store.unfinishedCampaign()!;
-    expect(w.store.campaignCounts(campaign.id)).toMatchObject({ failed: 0, submitted: 0 });
+    for (const s of subscribers) expect(await w.store.get(s.id)).toMatchObject({ status: 'active' });
+    const campaign = (await w.store.unfinishedCampaign())!;
+    expect(await w.store.campaignCounts(campaign.id)).toMatchObject({ failed: 0, submitted: 0 });
 
     denying = false;
     const resumed = await w.core.sendDigest();
@@ -520,11 +527,11 @@ describe('sendDigest over SMTP', () => {
 
   it('still fails a refusal that is not about the address when others go through, and bounces nobody for it', async () => {
     const w = await world({ sink: { rcpt: refuse({ 'spamtrap@example.org': { code: 550, message: '5.7.1 Message rejected as spam' } }) } });
-    const trap = w.add('spamtrap@example.org');
-    for (const email of ['ada@example.org', 'grace@example.org']) w.add(email);
+    const trap = await w.add('spamtrap@example.org');
+    for (const email of ['ada@example.org', 'grace@example.org']) await w.add(email);
     const report = await w.core.sendDigest();
     expect(report).toMatchObject({ submitted: 2, failed: 1 });
-    expect(w.store.get(trap.id)).toMatchObject({ status: 'active' });
+    expect(await w.store.get(trap.id)).toMatchObject({ status: 'active' });
   });
 
   it('stops when the mail server cannot be reached, after three messages, marking nobody failed', async () => {
@@ -532,28 +539,28 @@ describe('sendDigest over SMTP', () => {
     const url = closed.url;
     await closed.close();
     const w = await world({ smtpUrl: url, attempts: 2 });
-    const subscribers = ['ada@example.org', 'grace@example.org', 'linus@example.org', 'margaret@example.org', 'barbara@example.org'].map((e) => w.add(e));
+    const subscribers = await addEach(w, ['ada@example.org', 'grace@example.org', 'linus@example.org', 'margaret@example.org', 'barbara@example.org']);
     await expect(w.core.sendDigest()).rejects.toMatchObject({
       code: 'DELIVERY_FAILED',
       message: expect.stringMatching(/could not be reached for 3 messages in a row .*nobody was marked failed/),
     });
-    const campaign = w.store.unfinishedCampaign()!;
-    expect(w.store.campaignCounts(campaign.id)).toMatchObject({ failed: 0, submitted: 0 });
-    for (const s of subscribers) expect(w.store.get(s.id)).toMatchObject({ status: 'active' });
+    const campaign = (await w.store.unfinishedCampaign())!;
+    expect(await w.store.campaignCounts(campaign.id)).toMatchObject({ failed: 0, submitted: 0 });
+    for (const s of subscribers) expect(await w.store.get(s.id)).toMatchObject({ status: 'active' });
   });
 
   it('a dry run sends nothing and records nothing', async () => {
     const w = await world();
-    const ada = w.add('ada@example.org');
-    w.add('science@example.org', { categories: ['science'] });
-    w.add('sports@example.org', { categories: ['sports'] });
+    const ada = await w.add('ada@example.org');
+    await w.add('science@example.org', { categories: ['science'] });
+    await w.add('sports@example.org', { categories: ['sports'] });
 
     const dry = await w.core.sendDigest({ dryRun: true });
 
     expect(dry).toMatchObject({ dryRun: true, submitted: 2, skipped: 1, renders: 2, campaignId: undefined });
     expect(w.sink.rcptCounts.size).toBe(0);
-    expect(w.store.latestCampaign()).toBeUndefined();
-    expect(w.store.get(ada.id)?.lastDigestUntil).toBeNull();
+    expect(await w.store.latestCampaign()).toBeUndefined();
+    expect((await w.store.get(ada.id))?.lastDigestUntil).toBeNull();
 
     const real = await w.core.sendDigest();
     expect(real.submitted).toBe(2);
@@ -564,15 +571,15 @@ describe('sendDigest over SMTP', () => {
 describe('subscribers reactivate', () => {
   it('turns subscribers bounced since a time back to active, records it, and leaves earlier bounces alone', async () => {
     const w = await world();
-    const old = w.add('old@example.org');
-    const wave = ['ada@example.org', 'grace@example.org'].map((e) => w.add(e));
-    w.store.markBounced(old.id, new Date(NOW.getTime() - 10 * 24 * HOUR), '550 5.1.1 user unknown');
-    for (const s of wave) w.store.markBounced(s.id, NOW, '554 5.7.1 Relay access denied');
+    const old = await w.add('old@example.org');
+    const wave = await addEach(w, ['ada@example.org', 'grace@example.org']);
+    await w.store.markBounced(old.id, new Date(NOW.getTime() - 10 * 24 * HOUR), '550 5.1.1 user unknown');
+    for (const s of wave) await w.store.markBounced(s.id, NOW, '554 5.7.1 Relay access denied');
     const reactivated = await w.core.reactivateBounced(new Date(NOW.getTime() - HOUR));
     expect(reactivated).toEqual(['ada@example.org', 'grace@example.org']);
-    for (const s of wave) expect(w.store.get(s.id)).toMatchObject({ status: 'active', bouncedAt: null });
-    expect(w.store.get(old.id)).toMatchObject({ status: 'bounced' });
-    expect(w.store.eventsOf(wave[0]!.id).map((e) => e.event)).toContain('reactivated');
+    for (const s of wave) expect(await w.store.get(s.id)).toMatchObject({ status: 'active', bouncedAt: null });
+    expect(await w.store.get(old.id)).toMatchObject({ status: 'bounced' });
+    expect((await w.store.eventsOf(wave[0]!.id)).map((e) => e.event)).toContain('reactivated');
     const report = await w.core.sendDigest();
     expect(recipientsOf(w.sink.messages)).toEqual(['ada@example.org', 'grace@example.org']);
     expect(report.submitted).toBe(2);
@@ -582,13 +589,13 @@ describe('subscribers reactivate', () => {
 describe('signups through the web form', () => {
   it('are decided after the answer: subscribe() returns before anything is stored or sent, for new and known addresses alike', async () => {
     const w = await world();
-    const known = w.add('known@example.org');
+    const known = await w.add('known@example.org');
     await w.core.subscribe({ email: 'new@example.org' });
     await w.core.subscribe({ email: 'known@example.org' });
-    expect(w.store.findByEmail('new@example.org')).toBeUndefined();
+    expect(await w.store.findByEmail('new@example.org')).toBeUndefined();
     await w.core.settled();
-    expect(w.store.findByEmail('new@example.org')).toMatchObject({ status: 'pending' });
-    expect(w.store.get(known.id)).toMatchObject({ status: 'active' });
+    expect(await w.store.findByEmail('new@example.org')).toMatchObject({ status: 'pending' });
+    expect(await w.store.get(known.id)).toMatchObject({ status: 'active' });
     expect(recipientsOf(w.sink.messages)).toEqual(['new@example.org']);
   });
 

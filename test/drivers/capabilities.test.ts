@@ -15,7 +15,7 @@ const config = parseConfig({ site: { url: 'https://news.example.com/' } });
 const base = { now: () => new Date('2026-11-30T08:00:00Z'), cwd: '/nonexistent' };
 
 describe('capabilities', () => {
-  it('cannot be made without what they need', () => {
+  it('cannot be made without what they need', async () => {
     const store = openSqliteStore(':memory:');
     const mailer = createOutboxMailer('/nonexistent/outbox');
     const env = {};
@@ -49,10 +49,10 @@ describe('capabilities', () => {
     ];
     expect(made.every((capability) => typeof capability === 'object')).toBe(true);
     expect(missing).toHaveLength(8);
-    store.close();
+    await store.close();
   });
 
-  it('the whole core (start, serve) has the use cases of every capability', () => {
+  it('the whole core (start, serve) has the use cases of every capability', async () => {
     const store = openSqliteStore(':memory:');
     const core = createCore(config, { ...base, env: {}, store, mailer: createOutboxMailer('/nonexistent/outbox') });
     expect(Object.keys(core).sort()).toEqual(
@@ -85,7 +85,7 @@ describe('capabilities', () => {
         'bounceMailboxConfigured',
       ].sort(),
     );
-    expect(core.status().subscribers).toEqual({ active: 0, pending: 0, unsubscribed: 0, bounced: 0 });
-    store.close();
+    expect((await core.status()).subscribers).toEqual({ active: 0, pending: 0, unsubscribed: 0, bounced: 0 });
+    await store.close();
   });
 });

@@ -107,7 +107,7 @@ export async function startServedSite(options: ServedSiteOptions = {}): Promise<
       await app.close();
       await mailer.close();
       await sink.close();
-      store.close();
+      await store.close();
       await site.remove();
     },
   };

@@ -62,7 +62,7 @@ function node(s: Site, sink: SmtpSink, clock: { now: Date }, logs: string[] = []
   const mailer = createSmtpMailer(sink.url, { maxConnections: s.config.delivery.maxConnections });
   onTestFinished(async () => {
     await mailer.close();
-    store.close();
+    await store.close();
   });
   const core = createCore(s.config, {
     now: () => clock.now,
@@ -82,8 +82,8 @@ async function sink(): Promise<SmtpSink> {
   return started;
 }
 
-const add = (store: SubscriberStore, email: string, joined: Date, o: Partial<NewSubscriber> = {}): Subscriber =>
-  store.add({ email, status: 'active', ...o }, joined).subscriber;
+const add = async (store: SubscriberStore, email: string, joined: Date, o: Partial<NewSubscriber> = {}): Promise<Subscriber> =>
+  (await store.add({ email, status: 'active', ...o }, joined)).subscriber;
 
 const recipients = (s: SmtpSink) => s.messages.flatMap((m) => m.envelope.rcpt).sort();
 
@@ -96,40 +96,40 @@ describe('the digest lease', () => {
     const file = path.join(await tempDir('lease'), 'data', 'broadsheet.db');
     const a = openSqliteStore(file);
     const b = openSqliteStore(file);
-    onTestFinished(() => {
-      a.close();
-      b.close();
+    onTestFinished(async () => {
+      await a.close();
+      await b.close();
     });
     return { a, b };
   }
 
   it('is held by one process at a time; the holder renews it', async () => {
     const { a, b } = await twoStores();
-    expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
-    expect(b.acquireLease('digest', 'B', later(1), TTL)).toBe(false);
+    expect(await a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
+    expect(await b.acquireLease('digest', 'B', later(1), TTL)).toBe(false);
     // Renewed at +20 s: it now runs to +50 s, past the first expiry at +30 s.
-    expect(a.acquireLease('digest', 'A', later(20_000), TTL)).toBe(true);
-    expect(b.acquireLease('digest', 'B', later(35_000), TTL)).toBe(false);
+    expect(await a.acquireLease('digest', 'A', later(20_000), TTL)).toBe(true);
+    expect(await b.acquireLease('digest', 'B', later(35_000), TTL)).toBe(false);
     // Another lease name is independent.
-    expect(b.acquireLease('rebuild', 'B', later(35_000), TTL)).toBe(true);
+    expect(await b.acquireLease('rebuild', 'B', later(35_000), TTL)).toBe(true);
   });
 
   it("passes to the other process once a crashed holder's lease expired, and not back", async () => {
     const { a, b } = await twoStores();
-    expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
-    expect(b.acquireLease('digest', 'B', later(TTL - 1), TTL)).toBe(false);
-    expect(b.acquireLease('digest', 'B', later(TTL), TTL)).toBe(true);
+    expect(await a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
+    expect(await b.acquireLease('digest', 'B', later(TTL - 1), TTL)).toBe(false);
+    expect(await b.acquireLease('digest', 'B', later(TTL), TTL)).toBe(true);
     // A wakes up: the lease is B's now.
-    expect(a.acquireLease('digest', 'A', later(TTL + 1), TTL)).toBe(false);
+    expect(await a.acquireLease('digest', 'A', later(TTL + 1), TTL)).toBe(false);
   });
 
   it("is freed by its holder's release only", async () => {
     const { a, b } = await twoStores();
-    expect(a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
-    b.releaseLease('digest', 'B'); // not B's to give up
-    expect(b.acquireLease('digest', 'B', later(1), TTL)).toBe(false);
-    a.releaseLease('digest', 'A');
-    expect(b.acquireLease('digest', 'B', later(2), TTL)).toBe(true);
+    expect(await a.acquireLease('digest', 'A', t0, TTL)).toBe(true);
+    await b.releaseLease('digest', 'B'); // not B's to give up
+    expect(await b.acquireLease('digest', 'B', later(1), TTL)).toBe(false);
+    await a.releaseLease('digest', 'A');
+    expect(await b.acquireLease('digest', 'B', later(2), TTL)).toBe(true);
   });
 });
 
@@ -141,12 +141,12 @@ describe('core.runDueDigests', () => {
     const { store, core, logs } = node(s, mail, clock);
     // Joined last Monday after every timezone's 08:00: this Monday's slot is the first each is owed.
     const joined = new Date('2026-11-23T23:00:00Z');
-    add(store, 'paris@example.org', joined, { timezone: 'Europe/Paris' });
-    add(store, 'kolkata@example.org', joined, { timezone: 'Asia/Kolkata' });
-    add(store, 'ny@example.org', joined, { timezone: 'America/New_York' });
-    add(store, 'site-tz@example.org', joined); // the site's UTC: 08:00Z
-    add(store, 'late@example.org', new Date('2026-11-30T07:10:00Z'), { timezone: 'Europe/Paris' }); // after the Paris slot
-    add(store, 'gone@example.org', joined, { timezone: 'Asia/Kolkata', status: 'unsubscribed' });
+    await add(store, 'paris@example.org', joined, { timezone: 'Europe/Paris' });
+    await add(store, 'kolkata@example.org', joined, { timezone: 'Asia/Kolkata' });
+    await add(store, 'ny@example.org', joined, { timezone: 'America/New_York' });
+    await add(store, 'site-tz@example.org', joined); // the site's UTC: 08:00Z
+    await add(store, 'late@example.org', new Date('2026-11-30T07:10:00Z'), { timezone: 'Europe/Paris' }); // after the Paris slot
+    await add(store, 'gone@example.org', joined, { timezone: 'Asia/Kolkata', status: 'unsubscribed' });
 
     const first = await core.runDueDigests();
     expect(first).toMatchObject({ submitted: 2, failed: 0, resumed: false });
@@ -173,7 +173,7 @@ describe('core.runDueDigests', () => {
     const mail = await sink();
     const clock = { now: MONDAY };
     const { store, core } = node(s, mail, clock);
-    add(store, 'paris@example.org', new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Europe/Paris' });
+    await add(store, 'paris@example.org', new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Europe/Paris' });
     await core.runDueDigests();
     expect(mail.messages).toHaveLength(1);
 
@@ -195,7 +195,7 @@ describe('core.runDueDigests', () => {
     const mail = await sink();
     const clock = { now: MONDAY };
     const { store, core, logs } = node(s, mail, clock);
-    add(store, 'gardener@example.org', new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Europe/Paris', categories: ['gardening'] });
+    await add(store, 'gardener@example.org', new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Europe/Paris', categories: ['gardening'] });
 
     const report = await core.runDueDigests();
     expect(report).toMatchObject({ submitted: 0, skipped: 1, skipReasons: { 'nothing new': 1 } });
@@ -210,16 +210,16 @@ describe('core.runDueDigests', () => {
     const clock = { now: MONDAY };
     const { store, core } = node(s, mail, clock);
     const weeksAgo = new Date(MONDAY.getTime() - 21 * DAY);
-    const interrupted = add(store, 'interrupted@example.org', weeksAgo, { timezone: 'Europe/Paris' });
-    add(store, 'waiting@example.org', weeksAgo, { timezone: 'Europe/Paris' });
+    const interrupted = await add(store, 'interrupted@example.org', weeksAgo, { timezone: 'Europe/Paris' });
+    await add(store, 'waiting@example.org', weeksAgo, { timezone: 'Europe/Paris' });
     // A previous run created this campaign, for one subscriber, an hour ago, and died before sending.
     const window = { since: new Date(MONDAY.getTime() - HOUR - 7 * DAY), until: new Date(MONDAY.getTime() - HOUR) };
-    const unfinished = store.createCampaign(window, window.until, [interrupted.id]);
+    const unfinished = await store.createCampaign(window, window.until, [interrupted.id]);
 
     const resumed = await core.runDueDigests();
     expect(resumed).toMatchObject({ campaignId: unfinished.id, resumed: true, submitted: 1 });
     expect(recipients(mail)).toEqual(['interrupted@example.org']);
-    expect(store.get(interrupted.id)!.lastDigestUntil).toEqual(window.until);
+    expect((await store.get(interrupted.id))!.lastDigestUntil).toEqual(window.until);
 
     const fresh = await core.runDueDigests();
     expect(fresh).toMatchObject({ resumed: false, submitted: 1 });
@@ -235,23 +235,23 @@ describe('core.runDueDigests', () => {
     const a = node(s, mail, clock);
     const b = node(s, mail, clock);
     const emails = Array.from({ length: 12 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
-    for (const email of emails) add(a.store, email, new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Asia/Kolkata' });
+    for (const email of emails) await add(a.store, email, new Date(MONDAY.getTime() - 21 * DAY), { timezone: 'Asia/Kolkata' });
 
     // What the scheduler's digest job does around core.runDueDigests().
     const ttl = s.config.schedule.leaseSeconds * 1000;
     const guarded = async (n: { store: SubscriberStore; core: Core }, holder: string): Promise<SendReport | 'lease held elsewhere'> => {
-      if (!n.store.acquireLease('digest', holder, clock.now, ttl)) return 'lease held elsewhere';
+      if (!(await n.store.acquireLease('digest', holder, clock.now, ttl))) return 'lease held elsewhere';
       try {
         return await n.core.runDueDigests();
       } finally {
-        n.store.releaseLease('digest', holder);
+        await n.store.releaseLease('digest', holder);
       }
     };
     const results = await Promise.all([guarded(a, 'A'), guarded(b, 'B')]);
 
     expect(results.filter((r) => r === 'lease held elsewhere')).toHaveLength(1);
     expect(recipients(mail)).toEqual(emails);
-    expect(a.store.listCampaigns(10)).toHaveLength(1);
+    expect(await a.store.listCampaigns(10)).toHaveLength(1);
     // And once the lease is free again, the other process finds nobody due.
     const after = await guarded(b, 'B');
     expect(after).toMatchObject({ idle: expect.stringMatching(/no subscriber is due/) });
@@ -328,9 +328,9 @@ describe('startScheduler', () => {
     const s = await site({ schedule: { digestCheck: '* * * * *', rebuild: '0 0 1 1 *', leaseSeconds: 60 } });
     const store = openSqliteStore(s.dbFile);
     const other = openSqliteStore(s.dbFile); // a second process on the same database
-    onTestFinished(() => {
-      store.close();
-      other.close();
+    onTestFinished(async () => {
+      await store.close();
+      await other.close();
     });
     // A hand-written fake of the core: each digest check waits until the test settles it.
     const { core, runs } = pendingDigestCore();
@@ -340,12 +340,12 @@ describe('startScheduler', () => {
     // The startup check runs at once (runs missed while down are caught up) and holds the lease.
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toHaveLength(1);
-    expect(other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(false);
+    expect(await other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(false);
 
     // 08:00:00 and 08:01:00: node-cron's checks fire while the startup run is still sending.
     await vi.advanceTimersByTimeAsync(95_000);
     expect(runs).toHaveLength(1);
-    expect(other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(false);
+    expect(await other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(false);
 
     runs[0]!.resolve(idleReport(7));
     await vi.advanceTimersByTimeAsync(0);
@@ -353,10 +353,10 @@ describe('startScheduler', () => {
     expect(done).toHaveLength(1);
     expect(done[0]).toMatchObject({ campaign: 7, submitted: 3, ms: expect.any(Number) });
     // Released at the end: the other process may take it, and this one's next check steps aside.
-    expect(other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(true);
+    expect(await other.acquireLease('digest', 'B', new Date(), 60_000)).toBe(true);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(runs).toHaveLength(1);
-    other.releaseLease('digest', 'B');
+    await other.releaseLease('digest', 'B');
 
     // Free again: the next minute's check runs.
     await vi.advanceTimersByTimeAsync(60_000);
@@ -371,9 +371,9 @@ describe('startScheduler', () => {
     const s = await site({ schedule: { digestCheck: '* * * * *', rebuild: '0 0 1 1 *', leaseSeconds: 10 } });
     const store = openSqliteStore(s.dbFile);
     const other = openSqliteStore(s.dbFile);
-    onTestFinished(() => {
-      store.close();
-      other.close();
+    onTestFinished(async () => {
+      await store.close();
+      await other.close();
     });
     const { core, runs } = pendingDigestCore();
     const scheduler = schedulerOf(core, store, s.config);
@@ -383,13 +383,13 @@ describe('startScheduler', () => {
 
     // The process stalls for 15 s (no timers run): the lease expires and the other process takes it.
     vi.setSystemTime(new Date('2026-11-30T07:59:45Z'));
-    expect(other.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
+    expect(await other.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
     // The next renewal fails: the core's shouldStop sees lostLease and stops at a safe point.
     await vi.advanceTimersByTimeAsync(4_000);
     expect(scheduler.lostLease).toBe(true);
     runs[0]!.resolve({ ...idleReport(1), stopped: true });
     await vi.advanceTimersByTimeAsync(0);
-    other.releaseLease('digest', 'B');
+    await other.releaseLease('digest', 'B');
 
     // The 08:00 check was missed during the stall (node-cron does not catch up); the 08:01 one holds
     // the lease again, and its run must not be stopped by the old loss.
@@ -423,7 +423,7 @@ describe('startScheduler', () => {
     await stopping;
     expect(calls).toBe(1);
     // The lease was given back.
-    expect(store.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
+    expect(await store.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
   });
 
   it('rebuilds once, two seconds after the last of a burst of post changes; stop() closes the watcher and drops a waiting rebuild', async () => {
@@ -528,14 +528,14 @@ describe('core.rebuild and WebSub', () => {
       expect(ping.body.get('hub.url')).toMatch(/^https:\/\/news\.example\.com\/.*(feed\.xml|atom\.xml|feed\.json)$/);
     }
     expect(new Set(topics).size).toBe(topics.length);
-    expect(core.status().lastBuild).toEqual(MONDAY);
+    expect((await core.status()).lastBuild).toEqual(MONDAY);
 
     const pingsAfterFirst = h.pings.length;
     clock.now = new Date(MONDAY.getTime() + 15 * 60_000);
     const second = await core.rebuild();
     expect(second.written.filter((f) => /(feed\.xml|atom\.xml|feed\.json)$/.test(f))).toEqual([]);
     expect(h.pings).toHaveLength(pingsAfterFirst);
-    expect(core.status().lastBuild).toEqual(clock.now);
+    expect((await core.status()).lastBuild).toEqual(clock.now);
 
     // A new post in Science: the site feeds and the Science feeds change, the News feeds do not.
     await s.addPost({ file: 'tides.md', title: 'Tide tables for December', date: '2026-11-29T08:00:00Z', category: 'Science' });

@@ -114,12 +114,12 @@ async function site(options: SiteOptions): Promise<Site> {
   const emails = Array.from({ length: options.due }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
   const dbFile = path.join(data, 'broadsheet.db');
   const store = openSqliteStore(dbFile);
-  store.importMany(
+  await store.importMany(
     emails.map((email) => ({ email, status: 'active' })),
     new Date(Date.now() - 21 * DAY),
   );
-  if (options.extra) store.importMany(options.extra, new Date());
-  store.close();
+  if (options.extra) await store.importMany(options.extra, new Date());
+  await store.close();
   const sink = await startSmtpSink(options.sink);
   cleanups.push(() => sink.close());
   return {

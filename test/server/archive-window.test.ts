@@ -21,7 +21,7 @@ describe('the "view in browser" link of a long or unaligned window', () => {
   afterAll(() => site.close());
 
   it('`send --since` 90 days ago mails a link that answers 200 with every post of the digest', async () => {
-    site.store.add({ email: 'long.window@example.org', categories: [], status: 'active' }, NOW);
+    await site.store.add({ email: 'long.window@example.org', categories: [], status: 'active' }, NOW);
     const report = await site.core.sendDigest({ since: new Date(NOW.getTime() - 90 * DAY) });
     expect(report.submitted).toBe(1);
     const [message] = site.sink.to('long.window@example.org');

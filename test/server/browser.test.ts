@@ -65,7 +65,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'subscribe-check-inbox.png') });
 
     // The page script filled in the browser's timezone.
-    expect(site.store.findByEmail('browser.reader@example.org')).toMatchObject({ status: 'pending', categories: ['science'], timezone: 'Europe/Lisbon' });
+    expect(await site.store.findByEmail('browser.reader@example.org')).toMatchObject({ status: 'pending', categories: ['science'], timezone: 'Europe/Lisbon' });
     await site.core.settled(); // the confirmation goes out after the answer
     const [confirmation] = site.sink.to('browser.reader@example.org');
     const link = /https:\/\/news\.example\.com\/confirm\?token=[\w.-]+/.exec(confirmation?.parsed.text ?? '')?.[0];
@@ -73,7 +73,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
 
     await page.goto(link!);
     expect(await page.locator('h1').textContent()).toBe('You are subscribed');
-    expect(site.store.findByEmail('browser.reader@example.org')?.status).toBe('active');
+    expect((await site.store.findByEmail('browser.reader@example.org'))?.status).toBe('active');
     expect(site.sink.to('browser.reader@example.org')[1]?.parsed.subject).toMatch(/welcome/i);
   });
 
@@ -183,7 +183,7 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
   it("a digest's unsubscribe link shows a button; clicking it unsubscribes", async () => {
     const site = await freshServedSite();
     const email = 'leaving.reader@example.org';
-    site.store.add({ email, categories: [], status: 'active' }, NOW);
+    await site.store.add({ email, categories: [], status: 'active' }, NOW);
     await site.signingKey(); // the site generates <data>/secret.key on first use: make sure it exists
     const key = (await readFile(path.join(site.dataDir, SECRET_FILE), 'utf8')).trim();
     const { unsubscribeUrl } = subscriberLinks(email, key, site.config);
@@ -192,12 +192,12 @@ describe.skipIf(!HAS_CHROMIUM)(title, () => {
     await page.goto(unsubscribeUrl);
     expect(await page.locator('h1').textContent()).toBe('Unsubscribe?');
     // Opening the link (as a mail scanner would) changed nothing.
-    expect(site.store.findByEmail(email)?.status).toBe('active');
+    expect((await site.store.findByEmail(email))?.status).toBe('active');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'unsubscribe-button.png') });
 
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await page.waitForLoadState('load');
     expect(await page.locator('h1').textContent()).toBe('Unsubscribed');
-    expect(site.store.findByEmail(email)?.status).toBe('unsubscribed');
+    expect((await site.store.findByEmail(email))?.status).toBe('unsubscribed');
   });
 });

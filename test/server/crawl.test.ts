@@ -54,7 +54,7 @@ describe('every link on the sample site', () => {
     }
     // Every link in the digest as a subscriber gets it: the preview goes to the sender's address, made a
     // subscriber here so its personal links (preferences, unsubscribe) name someone.
-    site.store.add({ email: 'digest@news.example.com', name: undefined, categories: [], timezone: 'UTC', status: 'active' }, new Date());
+    await site.store.add({ email: 'digest@news.example.com', name: undefined, categories: [], timezone: 'UTC', status: 'active' }, new Date());
     const preview = await site.core.previewInMemory();
     expect(preview?.digest.postCount).toBeGreaterThan(0);
     const digestLinks = linksIn(preview!.html);

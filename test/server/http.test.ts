@@ -218,7 +218,7 @@ describe('subscribing (double opt-in)', () => {
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await res.text()).toContain('Check your inbox');
 
-    const stored = site.store.findByEmail('ada@example.org');
+    const stored = await site.store.findByEmail('ada@example.org');
     expect(stored).toMatchObject({ status: 'pending', categories: ['finance', 'science'], timezone: 'Europe/Paris' });
     const [mail] = site.sink.to('ada@example.org');
     expect(mail).toBeDefined();
@@ -231,7 +231,7 @@ describe('subscribing (double opt-in)', () => {
     const confirmed = await fetch(site.local(link));
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('You are subscribed');
-    expect(site.store.findByEmail('ada@example.org')?.status).toBe('active');
+    expect((await site.store.findByEmail('ada@example.org'))?.status).toBe('active');
     const welcome = site.sink.to('ada@example.org')[1];
     expect(welcome?.parsed.subject).toMatch(/welcome/i);
     expect(welcome?.parsed.text).toContain('/unsubscribe?token=');
@@ -246,12 +246,12 @@ describe('subscribing (double opt-in)', () => {
     const site = await freshServedSite();
     await postForm(`${site.base}/subscribe`, { email: 'tz@example.org', timezone: '<b>Mars/Olympus</b>' });
     await site.core.settled(); // confirmation requests go out after the answer
-    expect(site.store.findByEmail('tz@example.org')).toMatchObject({ status: 'pending', timezone: null, categories: [] });
+    expect(await site.store.findByEmail('tz@example.org')).toMatchObject({ status: 'pending', timezone: null, categories: [] });
   });
 
   it('answers a known (active) address exactly as a new one, and mails only the new one', async () => {
     const site = await freshServedSite();
-    site.store.add({ email: 'known@example.org', categories: [], status: 'active' }, NOW);
+    await site.store.add({ email: 'known@example.org', categories: [], status: 'active' }, NOW);
     const known = await postForm(`${site.base}/subscribe`, { email: 'known@example.org' });
     await site.core.settled(); // confirmation requests go out after the answer
     const fresh = await postForm(`${site.base}/subscribe`, { email: 'new@example.org' });
@@ -260,7 +260,7 @@ describe('subscribing (double opt-in)', () => {
     expect(await known.text()).toBe(await fresh.text());
     expect(site.sink.to('known@example.org')).toHaveLength(0);
     expect(site.sink.to('new@example.org')).toHaveLength(1);
-    expect(site.store.findByEmail('known@example.org')?.status).toBe('active');
+    expect((await site.store.findByEmail('known@example.org'))?.status).toBe('active');
 
     const knownJson = await postJson(`${site.base}/subscribe`, { email: 'known@example.org' });
     await site.core.settled(); // confirmation requests go out after the answer
@@ -277,7 +277,7 @@ describe('subscribing (double opt-in)', () => {
     expect(res.status).toBe(202);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.json()).toMatchObject({ status: 'pending' });
-    expect(site.store.findByEmail('json@example.org')).toMatchObject({ status: 'pending', categories: ['open-source'], timezone: 'America/New_York' });
+    expect(await site.store.findByEmail('json@example.org')).toMatchObject({ status: 'pending', categories: ['open-source'], timezone: 'America/New_York' });
     expect(site.sink.to('json@example.org')).toHaveLength(1);
   });
 
@@ -286,24 +286,24 @@ describe('subscribing (double opt-in)', () => {
     const numbers = await postJson(`${site.base}/subscribe`, { email: 'numbers@example.org', categories: [1, 'science', { a: 1 }] });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(numbers.status).toBe(202);
-    expect(site.store.findByEmail('numbers@example.org')?.categories).toEqual(['science']);
+    expect((await site.store.findByEmail('numbers@example.org'))?.categories).toEqual(['science']);
     const object = await postJson(`${site.base}/subscribe`, { email: 'object@example.org', categories: { a: 1 } });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(object.status).toBe(202);
-    expect(site.store.findByEmail('object@example.org')?.categories).toEqual([]);
+    expect((await site.store.findByEmail('object@example.org'))?.categories).toEqual([]);
   });
 
   it('lets an unsubscribed address sign up again, through a new confirmation', async () => {
     const site = await freshServedSite();
-    const { subscriber } = site.store.add({ email: 'again@example.org', categories: [], status: 'active' }, NOW);
-    site.store.unsubscribe(subscriber.id, NOW);
+    const { subscriber } = await site.store.add({ email: 'again@example.org', categories: [], status: 'active' }, NOW);
+    await site.store.unsubscribe(subscriber.id, NOW);
     const res = await postForm(`${site.base}/subscribe`, { email: 'again@example.org', categories: 'finance' });
     await site.core.settled(); // confirmation requests go out after the answer
     expect(res.status).toBe(202);
-    expect(site.store.findByEmail('again@example.org')).toMatchObject({ status: 'pending', categories: ['finance'] });
+    expect(await site.store.findByEmail('again@example.org')).toMatchObject({ status: 'pending', categories: ['finance'] });
     const [mail] = site.sink.to('again@example.org');
     expect((await fetch(site.local(confirmLinkIn(mail!.parsed)))).status).toBe(200);
-    expect(site.store.findByEmail('again@example.org')?.status).toBe('active');
+    expect((await site.store.findByEmail('again@example.org'))?.status).toBe('active');
   });
 
   it('refuses an invalid address with 400 (form and JSON) and stores and mails nothing', async () => {
@@ -318,7 +318,7 @@ describe('subscribing (double opt-in)', () => {
     expect(await json.json()).toEqual({ error: expect.stringMatching(/valid email address/) });
     const missing = await postForm(`${site.base}/subscribe`, {});
     expect(missing.status).toBe(400);
-    expect(site.store.list()).toHaveLength(0);
+    expect(await site.store.list()).toHaveLength(0);
     expect(site.sink.messages).toHaveLength(0);
   });
 
@@ -337,7 +337,7 @@ describe('subscribing (double opt-in)', () => {
     const body = await blocked.text();
     expect(body).toContain('Too many requests');
     expectNothingInternal(body, site);
-    expect(site.store.findByEmail('flood3@example.org')).toBeUndefined();
+    expect(await site.store.findByEmail('flood3@example.org')).toBeUndefined();
     // Reading feeds is not limited.
     const feed = await fetch(`${site.base}/feed.xml`);
     expect(feed.status).toBe(200);
@@ -359,7 +359,7 @@ describe('subscribing (double opt-in)', () => {
     });
     expect(json.status).toBe(413);
     expectNothingInternal(await json.text(), site);
-    expect(site.store.list()).toHaveLength(0);
+    expect(await site.store.list()).toHaveLength(0);
   });
 
   it('answers malformed JSON with 400 and no internals', async () => {
@@ -389,7 +389,7 @@ describe('subscribing (double opt-in)', () => {
     const body = await res.text();
     expect(body).not.toContain('ECONNREFUSED');
     expectNothingInternal(body, site);
-    expect(site.store.findByEmail('down@example.org')?.status).toBe('pending');
+    expect((await site.store.findByEmail('down@example.org'))?.status).toBe('pending');
     const json = await postJson(`${site.base}/subscribe`, { email: 'down2@example.org' });
     await site.core.settled();
     expect(json.status).toBe(202);
@@ -410,26 +410,26 @@ describe('subscribing (double opt-in)', () => {
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('not valid');
     }
-    expect(site.store.findByEmail('careful@example.org')?.status).toBe('pending');
+    expect((await site.store.findByEmail('careful@example.org'))?.status).toBe('pending');
   });
 
   it('does not confirm with an expired link', async () => {
     const site = await freshServedSite();
     const expired = signToken({ purpose: 'confirm', email: 'late@example.org', expires: Math.floor(NOW.getTime() / 1000) - 60 }, await site.signingKey());
-    site.store.add({ email: 'late@example.org', categories: [], status: 'pending' }, NOW);
+    await site.store.add({ email: 'late@example.org', categories: [], status: 'pending' }, NOW);
     const res = await fetch(`${site.base}/confirm?token=${expired}`);
     expect(res.status).toBe(400);
-    expect(site.store.findByEmail('late@example.org')?.status).toBe('pending');
+    expect((await site.store.findByEmail('late@example.org'))?.status).toBe('pending');
   });
 });
 
 describe('unsubscribing and preferences', () => {
   async function subscriber(site: ServedSite, email: string, categories: string[] = []) {
-    const { subscriber } = site.store.add({ email, categories, status: 'active' }, NOW);
+    const { subscriber } = await site.store.add({ email, categories, status: 'active' }, NOW);
     const links = subscriberLinks(email, await site.signingKey(), site.config);
     return { subscriber, unsubscribe: site.local(links.unsubscribeUrl), preferences: site.local(links.preferencesUrl) };
   }
-  const status = (site: ServedSite, email: string) => site.store.findByEmail(email)?.status;
+  const status = async (site: ServedSite, email: string) => (await site.store.findByEmail(email))?.status;
 
   it('GET only shows a confirm button (mail scanners follow links) and unsubscribes nobody', async () => {
     const site = await freshServedSite();
@@ -440,9 +440,9 @@ describe('unsubscribing and preferences', () => {
     expect(html).toMatch(/<form method="post" action="\/unsubscribe\?token=[^"]+">/);
     expect(html).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
     expect(html).toContain('<button type="submit">Unsubscribe</button>');
-    expect(status(site, 'reader@example.org')).toBe('active');
+    expect(await status(site, 'reader@example.org')).toBe('active');
     expect((await fetch(unsubscribe, { method: 'HEAD' })).status).toBe(200);
-    expect(status(site, 'reader@example.org')).toBe('active');
+    expect(await status(site, 'reader@example.org')).toBe('active');
   });
 
   it('POST List-Unsubscribe=One-Click unsubscribes at once, and a second POST says already', async () => {
@@ -451,11 +451,11 @@ describe('unsubscribing and preferences', () => {
     const first = await postForm(unsubscribe, { 'List-Unsubscribe': 'One-Click' });
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('Unsubscribed');
-    expect(status(site, 'leaver@example.org')).toBe('unsubscribed');
+    expect(await status(site, 'leaver@example.org')).toBe('unsubscribed');
     const second = await postForm(unsubscribe, { 'List-Unsubscribe': 'One-Click' });
     expect(second.status).toBe(200);
     expect(await second.text()).toContain('already unsubscribed');
-    expect(status(site, 'leaver@example.org')).toBe('unsubscribed');
+    expect(await status(site, 'leaver@example.org')).toBe('unsubscribed');
   });
 
   it('takes the one-click POST as multipart/form-data too (RFC 8058 allows both encodings)', async () => {
@@ -466,7 +466,7 @@ describe('unsubscribing and preferences', () => {
     const res = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Unsubscribed');
-    expect(status(site, 'multipart@example.org')).toBe('unsubscribed');
+    expect(await status(site, 'multipart@example.org')).toBe('unsubscribed');
   });
 
   it('a repeated token parameter is a link that is not valid, not a server error', async () => {
@@ -480,7 +480,7 @@ describe('unsubscribing and preferences', () => {
     expect(prefs.status).toBe(400);
     const confirm = await fetch(`${site.base}/confirm?token=a&token=b`);
     expect(confirm.status).toBe(400);
-    expect(status(site, 'twice@example.org')).toBe('active');
+    expect(await status(site, 'twice@example.org')).toBe('active');
   });
 
   it('an altered or forged token says plainly it is not valid and changes nothing', async () => {
@@ -492,14 +492,14 @@ describe('unsubscribing and preferences', () => {
     const swapped = `${Buffer.from(JSON.stringify({ p: 'unsubscribe', e: 'someone-else@example.org' })).toString('base64url')}.${mac}`;
     const flipped = `${body}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`;
     const forged = signToken({ purpose: 'unsubscribe', email: 'target@example.org' }, 'a-key-that-is-not-the-sites-key-000000');
-    site.store.add({ email: 'someone-else@example.org', categories: [], status: 'active' }, NOW);
+    await site.store.add({ email: 'someone-else@example.org', categories: [], status: 'active' }, NOW);
     for (const bad of [swapped, flipped, forged, `${token}.extra`]) {
       const res = await postForm(`${site.base}/unsubscribe?token=${encodeURIComponent(bad)}`, { 'List-Unsubscribe': 'One-Click' });
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('This link is not valid');
     }
-    expect(status(site, 'target@example.org')).toBe('active');
-    expect(status(site, 'someone-else@example.org')).toBe('active');
+    expect(await status(site, 'target@example.org')).toBe('active');
+    expect(await status(site, 'someone-else@example.org')).toBe('active');
   });
 
   it("a subscriber's token unsubscribes that subscriber and nobody else", async () => {
@@ -507,8 +507,8 @@ describe('unsubscribing and preferences', () => {
     const a = await subscriber(site, 'a@example.org');
     await subscriber(site, 'b@example.org');
     await postForm(a.unsubscribe, { 'List-Unsubscribe': 'One-Click' });
-    expect(status(site, 'a@example.org')).toBe('unsubscribed');
-    expect(status(site, 'b@example.org')).toBe('active');
+    expect(await status(site, 'a@example.org')).toBe('unsubscribed');
+    expect(await status(site, 'b@example.org')).toBe('active');
   });
 
   it('a preferences token cannot unsubscribe (tokens carry their purpose)', async () => {
@@ -518,7 +518,7 @@ describe('unsubscribing and preferences', () => {
     const res = await postForm(`${site.base}/unsubscribe?token=${token}`, { 'List-Unsubscribe': 'One-Click' });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('not valid');
-    expect(status(site, 'prefs@example.org')).toBe('active');
+    expect(await status(site, 'prefs@example.org')).toBe('active');
   });
 
   it('the preferences page lists every category, ticks the chosen ones, and saves slugs', async () => {
@@ -537,11 +537,11 @@ describe('unsubscribing and preferences', () => {
     const after = await saved.text();
     expect(after).toContain('Saved.');
     expect(after).toContain('value="finance" checked');
-    expect(site.store.get(s.id)?.categories).toEqual(['finance', 'open-source']);
+    expect((await site.store.get(s.id))?.categories).toEqual(['finance', 'open-source']);
 
     const none = await fetch(preferences, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(none.status).toBe(200);
-    expect(site.store.get(s.id)?.categories).toEqual([]);
+    expect((await site.store.get(s.id))?.categories).toEqual([]);
   });
 
   it('preferences refuse an unsubscribe token and an altered one, and change nothing', async () => {
@@ -556,7 +556,7 @@ describe('unsubscribing and preferences', () => {
       const post = await postForm(`${site.base}/preferences?token=${bad}`, { categories: 'finance' });
       expect(post.status).toBe(400);
     }
-    expect(site.store.get(s.id)?.categories).toEqual(['science']);
+    expect((await site.store.get(s.id))?.categories).toEqual(['science']);
   });
 });
 
@@ -715,7 +715,7 @@ describe('escaping', () => {
 
   it('escapes a hostile site title and category name on every page', async () => {
     const { preferencesUrl, unsubscribeUrl } = subscriberLinks('x@example.org', await site.signingKey(), site.config);
-    site.store.add({ email: 'x@example.org', categories: [], status: 'active' }, NOW);
+    await site.store.add({ email: 'x@example.org', categories: [], status: 'active' }, NOW);
     const pages = [
       await fetch(`${site.base}/`),
       await fetch(`${site.base}/feed.xml`, { headers: { accept: 'text/html' } }),

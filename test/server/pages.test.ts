@@ -61,7 +61,7 @@ describe('list pages', () => {
     });
     expect(res.status).toBe(202);
     await site.core.settled();
-    expect(site.store.findByEmail('ada@example.org')?.categories).toEqual(['science']);
+    expect((await site.store.findByEmail('ada@example.org'))?.categories).toEqual(['science']);
   });
 
   it('a category that loses its last post loses its page; an unchanged list page is not rewritten', async () => {

@@ -41,13 +41,13 @@ beforeAll(async () => {
     },
   });
   for (const name of ['ses', 'postmark', 'mailgun', 'sendgrid', 'forged'])
-    ids[name] = site.store.add({ email: `${name}@example.org`, status: 'active' }, new Date()).subscriber.id;
+    ids[name] = (await site.store.add({ email: `${name}@example.org`, status: 'active' }, new Date())).subscriber.id;
 });
 afterAll(() => site?.close());
 
 const post = (service: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${site.base}/webhooks/${service}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-const statusOf = (name: string) => site.store.get(ids[name]!)!.status;
+const statusOf = async (name: string) => (await site.store.get(ids[name]!))!.status;
 
 function mailgunBody(recipient: string, options: { token?: string; key?: string } = {}) {
   const payload = fixture('mailgun-permanent-failure.json');
@@ -87,14 +87,14 @@ describe('the webhook routes', () => {
     const first = await post('mailgun', body);
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ events: 1, hardBounces: 1, changed: 1, duplicates: 0 });
-    expect(statusOf('mailgun')).toBe('bounced');
+    expect(await statusOf('mailgun')).toBe('bounced');
     // Mailgun retries with the same body: a duplicate.
     const retry = await post('mailgun', body);
     expect(await retry.json()).toMatchObject({ hardBounces: 0, duplicates: 1 });
 
     const forged = await post('mailgun', mailgunBody('forged@example.org', { key: 'not the key', token: 'another-token-000000000000000000000000000000000' }));
     expect(forged.status).toBe(403);
-    expect(statusOf('forged')).toBe('active');
+    expect(await statusOf('forged')).toBe('active');
     // Rejections are logged for the operator (the server's own logger is off).
     expect(logged).toContainEqual(expect.objectContaining({ service: 'mailgun', status: 403, msg: 'webhook call rejected' }));
     // A captured signature reused on another body.
@@ -102,7 +102,7 @@ describe('the webhook routes', () => {
     reused['event-data'].recipient = 'forged@example.org';
     reused['event-data'].id = 'another-event-id';
     expect((await post('mailgun', JSON.stringify(reused))).status).toBe(403);
-    expect(statusOf('forged')).toBe('active');
+    expect(await statusOf('forged')).toBe('active');
   });
 
   it('Postmark: basic auth, then a spam complaint unsubscribes and marks the subscriber; no credentials, no effect', async () => {
@@ -116,10 +116,10 @@ describe('the webhook routes', () => {
     expect(
       (await post('postmark', JSON.stringify({ ...complaint, Email: 'forged@example.org' }), { authorization: 'Basic cG9zdG1hcms6d3Jvbmc=' })).status,
     ).toBe(401);
-    expect(statusOf('forged')).toBe('active');
+    expect(await statusOf('forged')).toBe('active');
     const ok = await post('postmark', JSON.stringify(complaint), { authorization: auth });
     expect(await ok.json()).toMatchObject({ complaints: 1, changed: 1 });
-    const s = site.store.get(ids.postmark!)!;
+    const s = (await site.store.get(ids.postmark!))!;
     expect([s.status, s.complainedAt !== null]).toEqual(['unsubscribed', true]);
   });
 
@@ -140,10 +140,10 @@ describe('the webhook routes', () => {
     const signature = sign('sha256', Buffer.from(timestamp + body), ec.privateKey).toString('base64');
     const headers = { 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp };
     expect((await post('sendgrid', body.replace('sendgrid@', 'forged@'), headers)).status).toBe(403);
-    expect(statusOf('forged')).toBe('active');
+    expect(await statusOf('forged')).toBe('active');
     const ok = await post('sendgrid', body, headers);
     expect(await ok.json()).toMatchObject({ hardBounces: 1 });
-    expect(statusOf('sendgrid')).toBe('bounced');
+    expect(await statusOf('sendgrid')).toBe('bounced');
   });
 
   it('SES through SNS: the subscription handshake is confirmed, then a signed bounce acts; another topic is refused', async () => {
@@ -156,7 +156,7 @@ describe('the webhook routes', () => {
     bounce.bounce.bouncedRecipients[0].emailAddress = 'ses@example.org';
     const ok = await post('ses', snsEnvelope('Notification', JSON.stringify(bounce)), { 'content-type': 'text/plain; charset=UTF-8' });
     expect(await ok.json()).toMatchObject({ hardBounces: 1, changed: 1 });
-    expect(statusOf('ses')).toBe('bounced');
+    expect(await statusOf('ses')).toBe('bounced');
 
     const other = JSON.parse(
       snsEnvelope(
@@ -166,7 +166,7 @@ describe('the webhook routes', () => {
     );
     other.TopicArn = 'arn:aws:sns:us-east-1:999999999999:someone-else';
     expect((await post('ses', JSON.stringify(other), { 'content-type': 'text/plain' })).status).toBe(403);
-    expect(statusOf('forged')).toBe('active');
+    expect(await statusOf('forged')).toBe('active');
   });
 
   it('a webhook not configured has no route', async () => {

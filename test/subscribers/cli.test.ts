@@ -78,22 +78,22 @@ async function cli(
 const subscribers = (ws: Workspace, ...args: string[]) => cli(['subscribers', ...args, '--config', ws.config, '--data', ws.data], { cwd: ws.root });
 
 /** Work on the database directly (a second "process"), closing it again. */
-function withStore<T>(ws: Workspace, use: (store: SubscriberStore) => T): T {
+async function withStore<T>(ws: Workspace, use: (store: SubscriberStore) => T | Promise<T>): Promise<T> {
   const store = openSqliteStore(path.join(ws.data, DATABASE_FILE));
   try {
-    return use(store);
+    return await use(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
-const stored = (ws: Workspace): Subscriber[] => withStore(ws, (store) => store.list());
+const stored = (ws: Workspace): Promise<Subscriber[]> => withStore(ws, (store) => store.list());
 /** stderr without the log lines (JSON, one a line) that sending mail writes there. */
 const withoutLogs = (stderr: string) =>
   stderr
     .split('\n')
     .filter((line) => !line.startsWith('{"level":'))
     .join('\n');
-const statusOf = (ws: Workspace, email: string) => stored(ws).find((s) => s.email === email)?.status;
+const statusOf = async (ws: Workspace, email: string) => (await stored(ws)).find((s) => s.email === email)?.status;
 
 async function writeCsv(ws: Workspace, name: string, text: string): Promise<string> {
   const file = path.join(ws.root, name);
@@ -123,7 +123,7 @@ describe('subscribers add', () => {
     const ws = await workspace();
     const run = await subscribers(ws, 'add', '  Ada@Example.COM ', '--name', 'Ada Lovelace', '--categories', 'Tech, Open Source');
     expect(run).toEqual({ code: 0, stdout: 'Added ada@example.com as active.\n', stderr: '' });
-    expect(stored(ws)).toEqual([
+    expect(await stored(ws)).toEqual([
       expect.objectContaining({
         email: 'ada@example.com',
         name: 'Ada Lovelace',
@@ -142,7 +142,7 @@ describe('subscribers add', () => {
     const run = await subscribers(ws, 'add', 'ADA@example.com', '--name', 'Someone Else');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('ada@example.com is already known (active); nothing changed.\n');
-    expect(stored(ws)).toEqual([expect.objectContaining({ email: 'ada@example.com', name: 'Ada' })]);
+    expect(await stored(ws)).toEqual([expect.objectContaining({ email: 'ada@example.com', name: 'Ada' })]);
   });
 
   it('does not bring back an unsubscribed address that is added again', async () => {
@@ -151,7 +151,7 @@ describe('subscribers add', () => {
     await subscribers(ws, 'remove', 'ada@example.com');
     const run = await subscribers(ws, 'add', 'ada@example.com');
     expect(run.stdout).toContain('already known (unsubscribed)');
-    expect(statusOf(ws, 'ada@example.com')).toBe('unsubscribed');
+    expect(await statusOf(ws, 'ada@example.com')).toBe('unsubscribed');
   });
 
   it('refuses an invalid address with a clear message and exit 1, storing nothing', async () => {
@@ -163,7 +163,7 @@ describe('subscribers add', () => {
       expect(run.stderr).toContain('is not an email address');
       expect(run.stderr).not.toMatch(/^Error:/);
     }
-    expect(stored(ws)).toEqual([]);
+    expect(await stored(ws)).toEqual([]);
   });
 
   it('with --pending stores a pending subscriber and writes a confirmation request to the outbox', async () => {
@@ -171,7 +171,7 @@ describe('subscribers add', () => {
     const run = await subscribers(ws, 'add', 'ada@example.com', '--pending', '--categories', 'tech');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Added ada@example\.com as pending; confirmation request sent via the outbox folder .*outbox\.\n$/);
-    expect(statusOf(ws, 'ada@example.com')).toBe('pending');
+    expect(await statusOf(ws, 'ada@example.com')).toBe('pending');
     const mail = await confirmations(ws);
     expect(mail).toHaveLength(1);
     expect(mail[0]!.to).toEqual(['ada@example.com']);
@@ -198,7 +198,10 @@ describe('subscribers remove', () => {
     });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Unsubscribed ADA@example.com (the record is kept)');
-    expect(stored(ws).find((s) => s.email === 'ada@example.com')).toMatchObject({ status: 'unsubscribed', unsubscribedAt: new Date(NOW.getTime() + DAY) });
+    expect((await stored(ws)).find((s) => s.email === 'ada@example.com')).toMatchObject({
+      status: 'unsubscribed',
+      unsubscribedAt: new Date(NOW.getTime() + DAY),
+    });
 
     const list = await subscribers(ws, 'list');
     expect(list.stdout).toContain('ada@example.com\tunsubscribed\t');
@@ -228,7 +231,7 @@ describe('subscribers remove', () => {
     // A message, not data: on stderr.
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('nobody@example.com is not a subscriber.\n');
-    expect(statusOf(ws, 'ada@example.com')).toBe('active');
+    expect(await statusOf(ws, 'ada@example.com')).toBe('active');
   });
 });
 
@@ -298,7 +301,7 @@ describe('subscribers import', () => {
       `Read ${file} as a subscriber CSV: used Email, Name, Categories; ignored none.\n` +
         `Imported ${file}: 3 added, 0 already known (left as they were), 1 duplicate row(s), 3 invalid row(s).\n`,
     );
-    expect(stored(ws).map((s) => [s.email, s.name, s.status, s.categories])).toEqual([
+    expect((await stored(ws)).map((s) => [s.email, s.name, s.status, s.categories])).toEqual([
       ['ada@example.com', 'Ada Lovelace', 'active', ['news', 'tech']],
       ['bob@example.com', 'Bob', 'active', ['science']],
       ['cy@example.com', 'Cy "C" Young', 'active', ['news', 'tech']],
@@ -320,10 +323,10 @@ describe('subscribers import', () => {
     const ws = await workspace();
     const file = await writeCsv(ws, 'subscribers.csv', FIXTURE);
     await subscribers(ws, 'import', file);
-    const before = stored(ws);
+    const before = await stored(ws);
     const again = await cli(['subscribers', 'import', file, '--config', ws.config, '--data', ws.data], { cwd: ws.root, now: new Date(NOW.getTime() + DAY) });
     expect(again.stdout).toContain(': 0 added, 3 already known (left as they were), 1 duplicate row(s), 3 invalid row(s).');
-    expect(stored(ws)).toEqual(before);
+    expect(await stored(ws)).toEqual(before);
   });
 
   it('never re-activates an address that unsubscribed (or bounced), whatever the CSV says', async () => {
@@ -334,14 +337,14 @@ describe('subscribers import', () => {
     const run = await subscribers(ws, 'import', file);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('1 added, 1 already known');
-    expect(stored(ws).find((s) => s.email === 'ada@example.com')).toMatchObject({ status: 'unsubscribed', name: 'Ada', categories: [] });
-    expect(statusOf(ws, 'new@example.com')).toBe('active');
+    expect((await stored(ws)).find((s) => s.email === 'ada@example.com')).toMatchObject({ status: 'unsubscribed', name: 'Ada', categories: [] });
+    expect(await statusOf(ws, 'new@example.com')).toBe('active');
 
     // --pending does not turn them into a pending subscriber (or mail them) either.
     const pending = await subscribers(ws, 'import', file, '--pending');
     expect(pending.stdout).toContain('0 added, 2 already known');
     expect(pending.stdout).toContain('0 confirmation request(s) sent');
-    expect(statusOf(ws, 'ada@example.com')).toBe('unsubscribed');
+    expect(await statusOf(ws, 'ada@example.com')).toBe('unsubscribed');
     expect(await confirmations(ws)).toEqual([]);
   });
 
@@ -351,7 +354,7 @@ describe('subscribers import', () => {
     const run = await subscribers(ws, 'import', file);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${file}:1: header: has no "email" column (found: mail, name)`);
-    expect(stored(ws)).toEqual([]);
+    expect(await stored(ws)).toEqual([]);
   });
 
   it('reports a file that cannot be read, exit 1', async () => {
@@ -368,7 +371,7 @@ describe('subscribers import', () => {
     expect(run.code).toBe(1); // the bad row
     expect(run.stdout).toContain('2 added');
     expect(run.stdout).toContain('2 confirmation request(s) sent');
-    expect(stored(ws).map((s) => [s.email, s.status, s.confirmedAt])).toEqual([
+    expect((await stored(ws)).map((s) => [s.email, s.status, s.confirmedAt])).toEqual([
       ['ada@example.com', 'pending', null],
       ['bob@example.com', 'pending', null],
     ]);
@@ -407,11 +410,11 @@ describe('subscribers import', () => {
 
     const store = openSqliteStore(path.join(ws.data, DATABASE_FILE));
     try {
-      expect(store.counts()).toEqual({ pending: 0, active: 100_000, unsubscribed: 0, bounced: 0 });
-      expect(store.findByEmail('user0@example.com')).toMatchObject({ name: 'User 0', categories: ['tech'] });
-      expect(store.findByEmail('user99998@example.com')).toMatchObject({ name: 'User 99998', categories: ['news', 'science'] });
+      expect(await store.counts()).toEqual({ pending: 0, active: 100_000, unsubscribed: 0, bounced: 0 });
+      expect(await store.findByEmail('user0@example.com')).toMatchObject({ name: 'User 0', categories: ['tech'] });
+      expect(await store.findByEmail('user99998@example.com')).toMatchObject({ name: 'User 99998', categories: ['news', 'science'] });
     } finally {
-      store.close();
+      await store.close();
     }
 
     const again = await subscribers(ws, 'import', file);
@@ -432,7 +435,7 @@ describe('subscribers export', () => {
     const rows = parse(run.stdout, { columns: true }) as Array<Record<string, string>>;
     const at = (d: Date | null) => d?.toISOString() ?? '';
     expect(rows).toEqual(
-      stored(ws).map((s) => ({
+      (await stored(ws)).map((s) => ({
         email: s.email,
         name: s.name ?? '',
         status: s.status,
@@ -467,7 +470,7 @@ describe('subscribers export', () => {
     const other = await workspace();
     const run = await subscribers(other, 'import', exported);
     expect(run.code).toBe(0);
-    expect(stored(other).map((s) => [s.email, s.name, s.categories])).toEqual([['ada@example.com', 'Ada', ['news', 'tech']]]);
+    expect((await stored(other)).map((s) => [s.email, s.name, s.categories])).toEqual([['ada@example.com', 'Ada', ['news', 'tech']]]);
   });
 });
 
@@ -501,7 +504,7 @@ describe('each action opens only what it uses', () => {
     const imported = await run('import', file);
     expect(imported.code).toBe(1);
     expect(imported.stderr).toContain('cannot read the DKIM private key');
-    expect(stored(ws).map((s) => s.email)).toEqual([]);
+    expect((await stored(ws)).map((s) => s.email)).toEqual([]);
     expect(await filesIn(path.join(ws.data, OUTBOX_DIR))).toEqual([]);
   });
 
@@ -563,7 +566,7 @@ async function serverCore(ws: Workspace) {
     async close() {
       await core.settled();
       await mailer.close();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -601,7 +604,7 @@ describe('subscribers import keeps consent', () => {
     expect(withoutLogs(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(': 5 added, 0 already known (left as they were), 0 duplicate row(s), 0 invalid row(s); 1 confirmation request(s) sent.\n');
-    expect(stored(ws).map((s) => [s.email, s.status, s.confirmedAt])).toEqual([
+    expect((await stored(ws)).map((s) => [s.email, s.status, s.confirmedAt])).toEqual([
       ['act@example.com', 'active', NOW],
       ['pen@example.com', 'pending', null],
       ['gone@example.com', 'unsubscribed', null],
@@ -609,8 +612,8 @@ describe('subscribers import keeps consent', () => {
       // A complaint withdraws consent; the address may work, so it is unsubscribed, not bounced.
       ['spam@example.com', 'unsubscribed', null],
     ]);
-    const spam = stored(ws).find((s) => s.email === 'spam@example.com')!;
-    expect(withStore(ws, (store) => store.eventsOf(spam.id))).toEqual([
+    const spam = (await stored(ws)).find((s) => s.email === 'spam@example.com')!;
+    expect(await withStore(ws, (store) => store.eventsOf(spam.id))).toEqual([
       { event: 'imported unsubscribed', detail: 'imported from a subscriber CSV: complained', at: NOW },
     ]);
 
@@ -623,13 +626,13 @@ describe('subscribers import keeps consent', () => {
   it('re-importing its own export does not confirm a never-confirmed subscriber, nor drop their time zone (issue #12)', async () => {
     const ws = await workspace();
     await signUp(ws, { email: 'pen@example.com', categories: ['science'], timezone: 'America/Chicago' });
-    expect(stored(ws)).toEqual([expect.objectContaining({ email: 'pen@example.com', status: 'pending', timezone: 'America/Chicago' })]);
+    expect(await stored(ws)).toEqual([expect.objectContaining({ email: 'pen@example.com', status: 'pending', timezone: 'America/Chicago' })]);
     const exported = await writeCsv(ws, 'export.csv', (await subscribers(ws, 'export')).stdout);
 
     const other = await workspace();
     const run = await subscribers(other, 'import', exported);
     expect(run.code, run.stderr).toBe(0);
-    expect(stored(other)).toEqual([
+    expect(await stored(other)).toEqual([
       expect.objectContaining({ email: 'pen@example.com', status: 'pending', confirmedAt: null, timezone: 'America/Chicago', categories: ['science'] }),
     ]);
     // Their confirmation is still owed, and the new site asks for it with its own key.
@@ -650,13 +653,13 @@ describe('subscribers import keeps consent', () => {
     await subscribers(ws, 'add', 'back@example.com');
     await at(later, 'remove', 'back@example.com');
     await signUp(ws, { email: 'back@example.com', timezone: 'Europe/Berlin' });
-    withStore(ws, (store) => {
-      store.markBounced(store.findByEmail('dead@example.com')!.id, later, '550 5.1.1 no such user');
+    await withStore(ws, async (store) => {
+      await store.markBounced((await store.findByEmail('dead@example.com'))!.id, later, '550 5.1.1 no such user');
       // Ada has had a digest: her watermark must survive the move, or she would get those posts again.
-      const campaign = store.createCampaign({ since: new Date('2026-11-22T00:00:00Z'), until: NOW }, NOW);
-      store.markSubmitted(campaign.id, store.findByEmail('ada@example.com')!.id, '250 OK', NOW, NOW);
+      const campaign = await store.createCampaign({ since: new Date('2026-11-22T00:00:00Z'), until: NOW }, NOW);
+      await store.markSubmitted(campaign.id, (await store.findByEmail('ada@example.com'))!.id, '250 OK', NOW, NOW);
     });
-    const original = stored(ws);
+    const original = await stored(ws);
     expect(original.map((s) => s.status).sort()).toEqual(['active', 'active', 'bounced', 'pending', 'pending', 'unsubscribed']);
     expect(original.find((s) => s.email === 'back@example.com')).toMatchObject({ status: 'pending', confirmedAt: NOW, unsubscribedAt: later });
 
@@ -672,7 +675,7 @@ describe('subscribers import keeps consent', () => {
       `Read ${exported} as a Broadsheet export: used email, name, status, categories, timezone, created_at, confirmed_at, unsubscribed_at, bounced_at, last_digest_until; ignored none.\n` +
         `Imported ${exported}: 6 added, 0 already known (left as they were), 0 duplicate row(s), 0 invalid row(s); 2 confirmation request(s) sent.\n`,
     );
-    expect(stored(other).map(portable)).toEqual(original.map(portable));
+    expect((await stored(other)).map(portable)).toEqual(original.map(portable));
     expect((await confirmations(other)).map((m) => m.to[0]).sort()).toEqual(['back@example.com', 'pen@example.com']);
     // And a second export of the copy is the same file, byte for byte.
     expect((await subscribers(other, 'export')).stdout).toBe(await readFile(exported, 'utf8'));
@@ -689,7 +692,7 @@ describe('subscribers import keeps consent', () => {
     );
     for (const name of ['mailchimp-unsubscribed.csv', 'mailchimp-subscribed.csv'])
       expect((await subscribers(ws, 'import', fixture(name), '--pending')).code).toBe(0);
-    expect(stored(ws).map((s) => [s.email, s.name, s.status])).toEqual([
+    expect((await stored(ws)).map((s) => [s.email, s.name, s.status])).toEqual([
       ['dead@example.com', 'Dead Letter', 'bounced'],
       ['gone@example.com', 'Gone Away', 'unsubscribed'],
       ['ada@example.com', 'Ada Lovelace', 'pending'],
@@ -709,10 +712,10 @@ describe('categories are checked against the published posts', () => {
       stdout: '',
       stderr: 'categories: unknown categories "Space Travel", "gardening": the categories of the published posts are: News, Open Source, Science, Tech\n',
     });
-    expect(stored(ws)).toEqual([]);
+    expect(await stored(ws)).toEqual([]);
     // Names and slugs of known categories are both fine.
     expect((await subscribers(ws, 'add', 'ada@example.com', '--categories', 'Open Source;science')).code).toBe(0);
-    expect(stored(ws)[0]!.categories).toEqual(['open-source', 'science']);
+    expect((await stored(ws))[0]!.categories).toEqual(['open-source', 'science']);
   });
 
   it('subscribers import: a row with an unknown category is reported with its line and skipped; the others are stored', async () => {
@@ -729,7 +732,7 @@ describe('categories are checked against the published posts', () => {
         `${file}:5: "not-an-address" is not an email address (row skipped)\n`,
     );
     expect(run.stdout).toContain(': 2 added, 0 already known (left as they were), 0 duplicate row(s), 2 invalid row(s).');
-    expect(stored(ws).map((s) => [s.email, s.categories])).toEqual([
+    expect((await stored(ws)).map((s) => [s.email, s.categories])).toEqual([
       ['ada@example.com', ['tech']],
       ['cy@example.com', []],
     ]);
@@ -742,7 +745,7 @@ describe('subscribers show', () => {
     await subscribers(ws, 'add', 'Ada@Example.com', '--name', 'Ada', '--categories', 'tech');
     const sent = await cli(['send', '--yes', '--config', ws.config, '--data', ws.data], { cwd: ws.root });
     expect(sent.code, sent.stderr).toBe(0);
-    const id = stored(ws)[0]!.id;
+    const id = (await stored(ws))[0]!.id;
 
     const run = await subscribers(ws, 'show', 'ADA@example.com');
     expect(run.code).toBe(0);
@@ -842,7 +845,7 @@ describe('subscribers delete', () => {
     } finally {
       raw.close();
     }
-    expect(stored(ws).map((s) => s.email)).toEqual(['bob@example.com']);
+    expect((await stored(ws)).map((s) => s.email)).toEqual(['bob@example.com']);
     // Not even in the file's free space: deleted content is overwritten, not just unlinked.
     for (const name of await readdir(ws.data)) {
       if (name.startsWith(DATABASE_FILE)) expect((await readFile(path.join(ws.data, name))).includes('ada@example.com'), name).toBe(false);
@@ -868,7 +871,7 @@ describe('subscribers delete', () => {
       expect(add.code).toBe(1);
       expect(add.stderr).toBe('email: ada@example.com is suppressed (deleted on request): only the person can subscribe again, through the subscribe form\n');
     }
-    expect(stored(ws).map((s) => s.email)).toEqual(['bob@example.com', 'new@example.com']);
+    expect((await stored(ws)).map((s) => s.email)).toEqual(['bob@example.com', 'new@example.com']);
     expect((await confirmations(ws)).filter((m) => m.to.includes('ada@example.com'))).toEqual([]);
 
     // The person signs up again through the web form and confirms: subscribed, and the suppression is lifted.
@@ -906,13 +909,13 @@ describe('subscribers delete', () => {
     expect(asked[0]).toBe(
       'Delete everything stored about ada@example.com: the subscriber record, 1 event(s) and 0 delivery record(s)? Only a keyed hash of the address is kept. [y/N] ',
     );
-    expect(stored(ws).map((s) => s.email)).toEqual(['ada@example.com', 'bob@example.com']);
+    expect((await stored(ws)).map((s) => s.email)).toEqual(['ada@example.com', 'bob@example.com']);
 
     expect((await del('ada@example.com', 'y')).code).toBe(0);
     expect(asked).toHaveLength(3);
     expect((await del('bob@example.com', 'n', '--yes')).code).toBe(0);
     expect(asked).toHaveLength(3);
-    expect(stored(ws)).toEqual([]);
+    expect(await stored(ws)).toEqual([]);
   });
 
   it('an address that is not a subscriber: exit 1, nothing deleted; deleting twice says it already was', async () => {
@@ -1015,6 +1018,6 @@ describe('help for show and delete', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.startsWith(usage)).toBe(true);
     expect(run.stdout).toMatch(/\nExamples:\n {2}broadsheet subscribers (show|delete) /);
-    expect(stored(ws).map((s) => s.email)).toEqual(['ada@example.com']);
+    expect((await stored(ws)).map((s) => s.email)).toEqual(['ada@example.com']);
   });
 });

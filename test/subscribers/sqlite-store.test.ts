@@ -49,16 +49,16 @@ const eventsOf = (raw: Database.Database, id: number) =>
   raw.prepare<[number], EventRow>('SELECT subscriber_id, event, detail, at FROM subscriber_events WHERE subscriber_id = ? ORDER BY id').all(id);
 
 /** A store with one subscriber per status, added at T0; returns their ids. */
-function seeded(store: SubscriberStore) {
+async function seeded(store: SubscriberStore) {
   const ids = {
-    active: store.add(subscriber({ email: 'active@example.com' }), T0).subscriber.id,
-    pending: store.add(subscriber({ email: 'pending@example.com', status: 'pending' }), T0).subscriber.id,
-    unsubscribed: store.add(subscriber({ email: 'gone@example.com' }), T0).subscriber.id,
-    bounced: store.add(subscriber({ email: 'bounced@example.com' }), T0).subscriber.id,
-    active2: store.add(subscriber({ email: 'active2@example.com' }), T0).subscriber.id,
+    active: (await store.add(subscriber({ email: 'active@example.com' }), T0)).subscriber.id,
+    pending: (await store.add(subscriber({ email: 'pending@example.com', status: 'pending' }), T0)).subscriber.id,
+    unsubscribed: (await store.add(subscriber({ email: 'gone@example.com' }), T0)).subscriber.id,
+    bounced: (await store.add(subscriber({ email: 'bounced@example.com' }), T0)).subscriber.id,
+    active2: (await store.add(subscriber({ email: 'active2@example.com' }), T0)).subscriber.id,
   };
-  store.unsubscribe(ids.unsubscribed, T0);
-  store.markBounced(ids.bounced, T0, '550 no such user');
+  await store.unsubscribe(ids.unsubscribed, T0);
+  await store.markBounced(ids.bounced, T0, '550 no such user');
   return ids;
 }
 
@@ -80,8 +80,8 @@ describe('schema and migrations', () => {
   it('keeps the data when an existing file is reopened, without re-running the migrations', async () => {
     const file = path.join(await tempDir('store'), 'broadsheet.db');
     const first = openSqliteStore(file);
-    first.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0);
-    first.close();
+    await first.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0);
+    await first.close();
     const raw = new Database(file);
     const version = raw.pragma('user_version', { simple: true });
     const schema = raw.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all();
@@ -89,8 +89,8 @@ describe('schema and migrations', () => {
 
     // Migrations are plain CREATE TABLE statements: running them again would throw "already exists".
     const second = open(file);
-    expect(second.findByEmail('ada@example.com')).toMatchObject({ name: 'Ada', status: 'active', categories: ['tech'] });
-    expect(second.list()).toHaveLength(1);
+    expect(await second.findByEmail('ada@example.com')).toMatchObject({ name: 'Ada', status: 'active', categories: ['tech'] });
+    expect(await second.list()).toHaveLength(1);
 
     const after = new Database(file, { readonly: true });
     cleanups.push(() => after.close());
@@ -123,17 +123,17 @@ describe('schema and migrations', () => {
     expect(check.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get()).toEqual({ n: 0 });
   });
 
-  it('works in memory', () => {
+  it('works in memory', async () => {
     const store = open(':memory:');
-    store.add(subscriber(), T0);
-    expect(store.counts().active).toBe(1);
+    await store.add(subscriber(), T0);
+    expect((await store.counts()).active).toBe(1);
   });
 });
 
 describe('adding subscribers', () => {
-  it('creates a row with every field and the timestamps of an active subscriber', () => {
+  it('creates a row with every field and the timestamps of an active subscriber', async () => {
     const store = open(':memory:');
-    const { subscriber: s, created } = store.add(subscriber({ name: 'Ada Lovelace', categories: ['news', 'tech'], timezone: 'Europe/London' }), T0);
+    const { subscriber: s, created } = await store.add(subscriber({ name: 'Ada Lovelace', categories: ['news', 'tech'], timezone: 'Europe/London' }), T0);
     expect(created).toBe(true);
     expect(s).toEqual({
       id: expect.any(Number),
@@ -151,39 +151,39 @@ describe('adding subscribers', () => {
       lastDigestUntil: null,
       lastFailedAt: null,
     });
-    expect(store.get(s.id)).toEqual(s);
-    expect(store.findByEmail('ada@example.com')).toEqual(s);
+    expect(await store.get(s.id)).toEqual(s);
+    expect(await store.findByEmail('ada@example.com')).toEqual(s);
   });
 
-  it('stores a pending subscriber without a confirmation time, and empty categories as []', () => {
+  it('stores a pending subscriber without a confirmation time, and empty categories as []', async () => {
     const store = open(':memory:');
-    const { subscriber: s } = store.add(subscriber({ status: 'pending' }), T0);
+    const { subscriber: s } = await store.add(subscriber({ status: 'pending' }), T0);
     expect(s).toMatchObject({ status: 'pending', confirmedAt: null, categories: [], name: null, timezone: null });
   });
 
-  it('returns an existing address unchanged with created=false, whatever the new input says', () => {
+  it('returns an existing address unchanged with created=false, whatever the new input says', async () => {
     const store = open(':memory:');
-    const first = store.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0).subscriber;
-    store.unsubscribe(first.id, T1);
-    const again = store.add(subscriber({ name: 'Someone Else', categories: [], status: 'active' }), T2);
+    const first = (await store.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0)).subscriber;
+    await store.unsubscribe(first.id, T1);
+    const again = await store.add(subscriber({ name: 'Someone Else', categories: [], status: 'active' }), T2);
     expect(again.created).toBe(false);
     expect(again.subscriber).toMatchObject({ id: first.id, name: 'Ada', categories: ['tech'], status: 'unsubscribed', updatedAt: T1 });
-    expect(store.list()).toHaveLength(1);
+    expect(await store.list()).toHaveLength(1);
   });
 
-  it('returns undefined for unknown ids and addresses', () => {
+  it('returns undefined for unknown ids and addresses', async () => {
     const store = open(':memory:');
-    expect(store.get(42)).toBeUndefined();
-    expect(store.findByEmail('nobody@example.com')).toBeUndefined();
+    expect(await store.get(42)).toBeUndefined();
+    expect(await store.findByEmail('nobody@example.com')).toBeUndefined();
   });
 
-  it('imports many rows: new addresses in input order, existing ones counted and left alone', () => {
+  it('imports many rows: new addresses in input order, existing ones counted and left alone', async () => {
     const store = open(':memory:');
-    const gone = store.add(subscriber({ email: 'gone@example.com' }), T0).subscriber;
-    store.unsubscribe(gone.id, T0);
-    store.add(subscriber({ email: 'known@example.com', name: 'Known' }), T0);
+    const gone = (await store.add(subscriber({ email: 'gone@example.com' }), T0)).subscriber;
+    await store.unsubscribe(gone.id, T0);
+    await store.add(subscriber({ email: 'known@example.com', name: 'Known' }), T0);
 
-    const result = store.importMany(
+    const result = await store.importMany(
       [
         subscriber({ email: 'c@example.com' }),
         subscriber({ email: 'gone@example.com' }),
@@ -194,51 +194,51 @@ describe('adding subscribers', () => {
       T1,
     );
     expect(result).toEqual({ added: 3, addedEmails: ['c@example.com', 'a@example.com', 'b@example.com'], existing: 2 });
-    expect(store.findByEmail('gone@example.com')?.status).toBe('unsubscribed');
-    expect(store.findByEmail('known@example.com')?.name).toBe('Known');
-    expect(store.findByEmail('a@example.com')).toMatchObject({ categories: ['news'], createdAt: T1, status: 'active' });
-    expect(store.counts()).toEqual({ pending: 0, active: 4, unsubscribed: 1, bounced: 0 });
+    expect((await store.findByEmail('gone@example.com'))?.status).toBe('unsubscribed');
+    expect((await store.findByEmail('known@example.com'))?.name).toBe('Known');
+    expect(await store.findByEmail('a@example.com')).toMatchObject({ categories: ['news'], createdAt: T1, status: 'active' });
+    expect(await store.counts()).toEqual({ pending: 0, active: 4, unsubscribed: 1, bounced: 0 });
   });
 
-  it('imports in one transaction: a failing row leaves none of the batch behind', () => {
+  it('imports in one transaction: a failing row leaves none of the batch behind', async () => {
     const store = open(':memory:');
     const bad = { email: 'bad@example.com', status: 'confused' } as unknown as NewSubscriber; // violates the CHECK constraint
-    expect(() => store.importMany([subscriber({ email: 'first@example.com' }), bad], T0)).toThrow();
-    expect(store.list()).toEqual([]);
+    await expect(store.importMany([subscriber({ email: 'first@example.com' }), bad], T0)).rejects.toThrow();
+    expect(await store.list()).toEqual([]);
   });
 
-  it('imports the same rows twice without adding anything the second time', () => {
+  it('imports the same rows twice without adding anything the second time', async () => {
     const store = open(':memory:');
     const rows = [subscriber({ email: 'a@example.com' }), subscriber({ email: 'b@example.com', status: 'pending' })];
-    expect(store.importMany(rows, T0)).toMatchObject({ added: 2, existing: 0 });
-    expect(store.importMany(rows, T1)).toEqual({ added: 0, addedEmails: [], existing: 2 });
-    expect(store.list()).toHaveLength(2);
+    expect(await store.importMany(rows, T0)).toMatchObject({ added: 2, existing: 0 });
+    expect(await store.importMany(rows, T1)).toEqual({ added: 0, addedEmails: [], existing: 2 });
+    expect(await store.list()).toHaveLength(2);
   });
 });
 
 describe('status changes', () => {
-  it('activates only a pending subscriber, once, recording the confirmation time', () => {
+  it('activates only a pending subscriber, once, recording the confirmation time', async () => {
     const store = open(':memory:');
-    const ids = seeded(store);
-    expect(store.activate(ids.pending, T1)).toBe(true);
-    expect(store.get(ids.pending)).toMatchObject({ status: 'active', confirmedAt: T1, updatedAt: T1 });
-    expect(store.activate(ids.pending, T2)).toBe(false);
-    expect(store.get(ids.pending)).toMatchObject({ confirmedAt: T1, updatedAt: T1 });
+    const ids = await seeded(store);
+    expect(await store.activate(ids.pending, T1)).toBe(true);
+    expect(await store.get(ids.pending)).toMatchObject({ status: 'active', confirmedAt: T1, updatedAt: T1 });
+    expect(await store.activate(ids.pending, T2)).toBe(false);
+    expect(await store.get(ids.pending)).toMatchObject({ confirmedAt: T1, updatedAt: T1 });
 
     // A confirmation link must not bring back someone who left or bounced.
-    expect(store.activate(ids.unsubscribed, T1)).toBe(false);
-    expect(store.activate(ids.bounced, T1)).toBe(false);
-    expect(store.activate(ids.active, T1)).toBe(false);
-    expect(store.get(ids.unsubscribed)?.status).toBe('unsubscribed');
-    expect(store.get(ids.bounced)?.status).toBe('bounced');
-    expect(store.get(ids.active)?.confirmedAt).toEqual(T0);
+    expect(await store.activate(ids.unsubscribed, T1)).toBe(false);
+    expect(await store.activate(ids.bounced, T1)).toBe(false);
+    expect(await store.activate(ids.active, T1)).toBe(false);
+    expect((await store.get(ids.unsubscribed))?.status).toBe('unsubscribed');
+    expect((await store.get(ids.bounced))?.status).toBe('bounced');
+    expect((await store.get(ids.active))?.confirmedAt).toEqual(T0);
   });
 
-  it('unsubscribes by keeping the row, with the time; a second unsubscribe changes nothing', () => {
+  it('unsubscribes by keeping the row, with the time; a second unsubscribe changes nothing', async () => {
     const store = open(':memory:');
-    const id = store.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0).subscriber.id;
-    expect(store.unsubscribe(id, T1)).toBe(true);
-    expect(store.get(id)).toMatchObject({
+    const id = (await store.add(subscriber({ name: 'Ada', categories: ['tech'] }), T0)).subscriber.id;
+    expect(await store.unsubscribe(id, T1)).toBe(true);
+    expect(await store.get(id)).toMatchObject({
       email: 'ada@example.com',
       name: 'Ada',
       categories: ['tech'],
@@ -247,51 +247,51 @@ describe('status changes', () => {
       updatedAt: T1,
       confirmedAt: T0,
     });
-    expect(store.unsubscribe(id, T2)).toBe(false);
-    expect(store.get(id)).toMatchObject({ unsubscribedAt: T1, updatedAt: T1 });
-    expect(store.list({ status: 'unsubscribed' }).map((s) => s.id)).toEqual([id]);
+    expect(await store.unsubscribe(id, T2)).toBe(false);
+    expect(await store.get(id)).toMatchObject({ unsubscribedAt: T1, updatedAt: T1 });
+    expect((await store.list({ status: 'unsubscribed' })).map((s) => s.id)).toEqual([id]);
   });
 
-  it('unsubscribes a pending subscriber too', () => {
+  it('unsubscribes a pending subscriber too', async () => {
     const store = open(':memory:');
-    const id = store.add(subscriber({ status: 'pending' }), T0).subscriber.id;
-    expect(store.unsubscribe(id, T1)).toBe(true);
-    expect(store.get(id)?.status).toBe('unsubscribed');
+    const id = (await store.add(subscriber({ status: 'pending' }), T0)).subscriber.id;
+    expect(await store.unsubscribe(id, T1)).toBe(true);
+    expect((await store.get(id))?.status).toBe('unsubscribed');
   });
 
-  it('marks a subscriber bounced once, with the time; unsubscribed ones stay unsubscribed', () => {
+  it('marks a subscriber bounced once, with the time; unsubscribed ones stay unsubscribed', async () => {
     const store = open(':memory:');
-    const ids = seeded(store);
-    expect(store.markBounced(ids.active, T1, '550 5.1.1 user unknown')).toBe(true);
-    expect(store.get(ids.active)).toMatchObject({ status: 'bounced', bouncedAt: T1, updatedAt: T1 });
-    expect(store.markBounced(ids.active, T2, 'again')).toBe(false);
-    expect(store.get(ids.active)?.bouncedAt).toEqual(T1);
-    expect(store.markBounced(ids.unsubscribed, T1, 'late bounce')).toBe(false);
-    expect(store.get(ids.unsubscribed)?.status).toBe('unsubscribed');
-    expect(store.unsubscribe(ids.bounced, T1)).toBe(false);
+    const ids = await seeded(store);
+    expect(await store.markBounced(ids.active, T1, '550 5.1.1 user unknown')).toBe(true);
+    expect(await store.get(ids.active)).toMatchObject({ status: 'bounced', bouncedAt: T1, updatedAt: T1 });
+    expect(await store.markBounced(ids.active, T2, 'again')).toBe(false);
+    expect((await store.get(ids.active))?.bouncedAt).toEqual(T1);
+    expect(await store.markBounced(ids.unsubscribed, T1, 'late bounce')).toBe(false);
+    expect((await store.get(ids.unsubscribed))?.status).toBe('unsubscribed');
+    expect(await store.unsubscribe(ids.bounced, T1)).toBe(false);
   });
 
-  it('sets categories (sorted slugs as given) and moves updatedAt', () => {
+  it('sets categories (sorted slugs as given) and moves updatedAt', async () => {
     const store = open(':memory:');
-    const id = store.add(subscriber({ categories: ['tech'] }), T0).subscriber.id;
-    store.setCategories(id, ['news', 'science'], T1);
-    expect(store.get(id)).toMatchObject({ categories: ['news', 'science'], updatedAt: T1 });
-    store.setCategories(id, [], T2);
-    expect(store.get(id)).toMatchObject({ categories: [], updatedAt: T2 });
+    const id = (await store.add(subscriber({ categories: ['tech'] }), T0)).subscriber.id;
+    await store.setCategories(id, ['news', 'science'], T1);
+    expect(await store.get(id)).toMatchObject({ categories: ['news', 'science'], updatedAt: T1 });
+    await store.setCategories(id, [], T2);
+    expect(await store.get(id)).toMatchObject({ categories: [], updatedAt: T2 });
   });
 
   it('leaves one subscriber_events row per change, none for no-ops', async () => {
     const { store, raw } = await fileStore();
-    const active = store.add(subscriber({ email: 'a@example.com' }), T0).subscriber.id;
-    const pending = store.add(subscriber({ email: 'p@example.com', status: 'pending' }), T0).subscriber.id;
-    store.add(subscriber({ email: 'a@example.com' }), T1); // existing: no event
-    store.activate(pending, T1);
-    store.activate(pending, T2); // no-op
-    store.setCategories(active, ['news', 'tech'], T1);
-    store.unsubscribe(active, T2);
-    store.unsubscribe(active, T3); // no-op
-    store.markBounced(pending, T3, '550 mailbox unavailable');
-    store.markBounced(pending, T3, 'again'); // no-op
+    const active = (await store.add(subscriber({ email: 'a@example.com' }), T0)).subscriber.id;
+    const pending = (await store.add(subscriber({ email: 'p@example.com', status: 'pending' }), T0)).subscriber.id;
+    await store.add(subscriber({ email: 'a@example.com' }), T1); // existing: no event
+    await store.activate(pending, T1);
+    await store.activate(pending, T2); // no-op
+    await store.setCategories(active, ['news', 'tech'], T1);
+    await store.unsubscribe(active, T2);
+    await store.unsubscribe(active, T3); // no-op
+    await store.markBounced(pending, T3, '550 mailbox unavailable');
+    await store.markBounced(pending, T3, 'again'); // no-op
 
     expect(eventsOf(raw, active)).toEqual([
       { subscriber_id: active, event: 'added', detail: null, at: T0.toISOString() },
@@ -307,8 +307,8 @@ describe('status changes', () => {
 
   it('logs an event for each row an import adds, and none for rows it leaves alone', async () => {
     const { store, raw } = await fileStore();
-    store.add(subscriber({ email: 'known@example.com' }), T0);
-    store.importMany([subscriber({ email: 'known@example.com' }), subscriber({ email: 'new@example.com', status: 'pending' })], T1);
+    await store.add(subscriber({ email: 'known@example.com' }), T0);
+    await store.importMany([subscriber({ email: 'known@example.com' }), subscriber({ email: 'new@example.com', status: 'pending' })], T1);
     const rows = raw
       .prepare<[], { email: string; event: string; at: string }>(
         'SELECT s.email, e.event, e.at FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id ORDER BY e.id',
@@ -320,32 +320,32 @@ describe('status changes', () => {
     ]);
   });
 
-  it('counts subscribers by status, with zero for the empty ones', () => {
+  it('counts subscribers by status, with zero for the empty ones', async () => {
     const store = open(':memory:');
-    expect(store.counts()).toEqual({ pending: 0, active: 0, unsubscribed: 0, bounced: 0 });
-    seeded(store);
-    expect(store.counts()).toEqual({ pending: 1, active: 2, unsubscribed: 1, bounced: 1 });
+    expect(await store.counts()).toEqual({ pending: 0, active: 0, unsubscribed: 0, bounced: 0 });
+    await seeded(store);
+    expect(await store.counts()).toEqual({ pending: 1, active: 2, unsubscribed: 1, bounced: 1 });
   });
 
-  it('lists every subscriber by id, or those of one status', () => {
+  it('lists every subscriber by id, or those of one status', async () => {
     const store = open(':memory:');
-    const ids = seeded(store);
-    expect(store.list().map((s) => s.id)).toEqual(Object.values(ids).sort((a, b) => a - b));
-    expect(store.list({ status: 'active' }).map((s) => s.email)).toEqual(['active@example.com', 'active2@example.com']);
-    expect(store.list({ status: undefined })).toHaveLength(5);
-    expect(store.list({ status: 'bounced' }).map((s) => s.id)).toEqual([ids.bounced]);
+    const ids = await seeded(store);
+    expect((await store.list()).map((s) => s.id)).toEqual(Object.values(ids).sort((a, b) => a - b));
+    expect((await store.list({ status: 'active' })).map((s) => s.email)).toEqual(['active@example.com', 'active2@example.com']);
+    expect(await store.list({ status: undefined })).toHaveLength(5);
+    expect((await store.list({ status: 'bounced' })).map((s) => s.id)).toEqual([ids.bounced]);
   });
 });
 
 describe('campaigns and deliveries', () => {
   const window = { since: at('00:00:00'), until: at('08:00:00') };
 
-  it('creates a campaign that queues one delivery per active subscriber only', () => {
+  it('creates a campaign that queues one delivery per active subscriber only', async () => {
     const store = open(':memory:');
-    const ids = seeded(store);
-    const campaign = store.createCampaign(window, T1);
+    const ids = await seeded(store);
+    const campaign = await store.createCampaign(window, T1);
     expect(campaign).toEqual({ id: expect.any(Number), since: window.since, until: window.until, status: 'sending', createdAt: T1, finishedAt: null });
-    const pending = store.pendingDeliveries(campaign.id, 0, 100);
+    const pending = await store.pendingDeliveries(campaign.id, 0, 100);
     expect(pending.map((d) => d.subscriberId)).toEqual([ids.active, ids.active2]);
     expect(pending[0]).toEqual({
       campaignId: campaign.id,
@@ -356,180 +356,180 @@ describe('campaigns and deliveries', () => {
       reason: null,
       attempts: 0,
     });
-    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+    expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
   });
 
-  it('pages pending deliveries by subscriber id', () => {
+  it('pages pending deliveries by subscriber id', async () => {
     const store = open(':memory:');
     const emails = Array.from({ length: 7 }, (_, i) => `s${i}@example.com`);
-    store.importMany(
+    await store.importMany(
       emails.map((email) => subscriber({ email })),
       T0,
     );
-    const campaign = store.createCampaign(window, T1);
+    const campaign = await store.createCampaign(window, T1);
     const pages: number[][] = [];
     let after = 0;
     for (;;) {
-      const page = store.pendingDeliveries(campaign.id, after, 3);
+      const page = await store.pendingDeliveries(campaign.id, after, 3);
       if (page.length === 0) break;
       pages.push(page.map((d) => d.subscriberId));
       after = page[page.length - 1]!.subscriberId;
     }
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
-    expect(pages.flat()).toEqual(store.list().map((s) => s.id));
+    expect(pages.flat()).toEqual((await store.list()).map((s) => s.id));
   });
 
-  it('puts a delivery an interrupted run left "sending" back in the queue for the next run, with its Message-ID and attempt count', () => {
+  it('puts a delivery an interrupted run left "sending" back in the queue for the next run, with its Message-ID and attempt count', async () => {
     const store = open(':memory:');
-    const { active, active2 } = seeded(store);
-    const campaign = store.createCampaign(window, T1);
-    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T1)).toBe(true);
-    expect(store.pendingDeliveries(campaign.id, 0, 10).map((d) => d.subscriberId)).toEqual([active2]);
-    expect(store.campaignCounts(campaign.id)).toMatchObject({ queued: 1, sending: 1 });
+    const { active, active2 } = await seeded(store);
+    const campaign = await store.createCampaign(window, T1);
+    expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T1)).toBe(true);
+    expect((await store.pendingDeliveries(campaign.id, 0, 10)).map((d) => d.subscriberId)).toEqual([active2]);
+    expect(await store.campaignCounts(campaign.id)).toMatchObject({ queued: 1, sending: 1 });
     // The run that holds it does not recover its own rows; the next run does.
-    expect(store.recoverInFlight(campaign.id, 'run-1', T2)).toBe(0);
-    expect(store.recoverInFlight(campaign.id, 'run-2', T2)).toBe(1);
-    const pending = store.pendingDeliveries(campaign.id, 0, 10);
+    expect(await store.recoverInFlight(campaign.id, 'run-1', T2)).toBe(0);
+    expect(await store.recoverInFlight(campaign.id, 'run-2', T2)).toBe(1);
+    const pending = await store.pendingDeliveries(campaign.id, 0, 10);
     expect(pending.map((d) => [d.subscriberId, d.status, d.messageId, d.attempts])).toEqual([
       [active, 'queued', '<m1@example.com>', 1],
       [active2, 'queued', null, 0],
     ]);
   });
 
-  it('lets exactly one run claim a delivery; the holder may claim it again (a retry)', () => {
+  it('lets exactly one run claim a delivery; the holder may claim it again (a retry)', async () => {
     const store = open(':memory:');
-    const { active } = seeded(store);
-    const campaign = store.createCampaign(window, T1);
-    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T1)).toBe(true);
-    expect(store.claimDelivery(campaign.id, active, 'run-2', '<m1@example.com>', T1)).toBe(false);
-    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T2)).toBe(true);
-    store.markSubmitted(campaign.id, active, '250 OK', window.until, T2);
-    expect(store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T3)).toBe(false);
-    expect(store.pendingDeliveries(campaign.id, 0, 10).find((d) => d.subscriberId === active)).toBeUndefined();
+    const { active } = await seeded(store);
+    const campaign = await store.createCampaign(window, T1);
+    expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T1)).toBe(true);
+    expect(await store.claimDelivery(campaign.id, active, 'run-2', '<m1@example.com>', T1)).toBe(false);
+    expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T2)).toBe(true);
+    await store.markSubmitted(campaign.id, active, '250 OK', window.until, T2);
+    expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T3)).toBe(false);
+    expect((await store.pendingDeliveries(campaign.id, 0, 10)).find((d) => d.subscriberId === active)).toBeUndefined();
   });
 
-  it('opens one campaign however often it is asked: the unfinished one is resumed, a second cannot exist', () => {
+  it('opens one campaign however often it is asked: the unfinished one is resumed, a second cannot exist', async () => {
     const store = open(':memory:');
-    seeded(store);
-    const first = store.openCampaign(window, T1);
+    await seeded(store);
+    const first = await store.openCampaign(window, T1);
     expect(first.resumed).toBe(false);
-    const again = store.openCampaign({ since: T0, until: T2 }, T2);
+    const again = await store.openCampaign({ since: T0, until: T2 }, T2);
     expect(again).toEqual({ campaign: first.campaign, resumed: true });
-    expect(() => store.createCampaign(window, T2)).toThrow(/UNIQUE/);
-    store.finishCampaign(first.campaign.id, T2);
-    expect(store.openCampaign(window, T3).resumed).toBe(false);
+    await expect(store.createCampaign(window, T2)).rejects.toThrow(/UNIQUE/);
+    await store.finishCampaign(first.campaign.id, T2);
+    expect((await store.openCampaign(window, T3)).resumed).toBe(false);
   });
 
-  it('marks a delivery submitted and moves the subscriber watermark forward, never backwards', () => {
+  it('marks a delivery submitted and moves the subscriber watermark forward, never backwards', async () => {
     const store = open(':memory:');
-    const { active } = seeded(store);
-    const first = store.createCampaign(window, T1);
-    store.claimDelivery(first.id, active, 'run-1', '<m1@example.com>', T1);
-    store.markSubmitted(first.id, active, '250 2.0.0 OK queued', window.until, T1);
-    expect(store.get(active)?.lastDigestUntil).toEqual(window.until);
-    expect(store.pendingDeliveries(first.id, 0, 10).map((d) => d.subscriberId)).not.toContain(active);
-    expect(store.campaignCounts(first.id)).toMatchObject({ submitted: 1, queued: 1 });
+    const { active } = await seeded(store);
+    const first = await store.createCampaign(window, T1);
+    await store.claimDelivery(first.id, active, 'run-1', '<m1@example.com>', T1);
+    await store.markSubmitted(first.id, active, '250 2.0.0 OK queued', window.until, T1);
+    expect((await store.get(active))?.lastDigestUntil).toEqual(window.until);
+    expect((await store.pendingDeliveries(first.id, 0, 10)).map((d) => d.subscriberId)).not.toContain(active);
+    expect(await store.campaignCounts(first.id)).toMatchObject({ submitted: 1, queued: 1 });
 
     // One unfinished campaign at a time: each is finished before the next.
-    store.finishCampaign(first.id, T2);
-    const second = store.createCampaign({ since: at('00:00:00'), until: at('06:00:00') }, T2);
-    store.markSubmitted(second.id, active, '250 OK', at('06:00:00'), T2);
-    store.finishCampaign(second.id, T3);
-    expect(store.get(active)?.lastDigestUntil).toEqual(window.until);
+    await store.finishCampaign(first.id, T2);
+    const second = await store.createCampaign({ since: at('00:00:00'), until: at('06:00:00') }, T2);
+    await store.markSubmitted(second.id, active, '250 OK', at('06:00:00'), T2);
+    await store.finishCampaign(second.id, T3);
+    expect((await store.get(active))?.lastDigestUntil).toEqual(window.until);
 
-    const third = store.createCampaign({ since: window.until, until: at('12:00:00') }, T3);
-    store.markSkipped(third.id, active, 'nothing new', at('12:00:00'), T3);
-    expect(store.get(active)?.lastDigestUntil).toEqual(at('12:00:00'));
-    store.markSkipped(third.id, active, 'nothing new', at('01:00:00'), T3);
-    expect(store.get(active)?.lastDigestUntil).toEqual(at('12:00:00'));
+    const third = await store.createCampaign({ since: window.until, until: at('12:00:00') }, T3);
+    await store.markSkipped(third.id, active, 'nothing new', at('12:00:00'), T3);
+    expect((await store.get(active))?.lastDigestUntil).toEqual(at('12:00:00'));
+    await store.markSkipped(third.id, active, 'nothing new', at('01:00:00'), T3);
+    expect((await store.get(active))?.lastDigestUntil).toEqual(at('12:00:00'));
   });
 
-  it('marks a delivery skipped without touching the watermark when none is given', () => {
+  it('marks a delivery skipped without touching the watermark when none is given', async () => {
     const store = open(':memory:');
-    const { active } = seeded(store);
-    const campaign = store.createCampaign(window, T1);
-    store.markSkipped(campaign.id, active, 'unsubscribed meanwhile', undefined, T1);
-    expect(store.get(active)?.lastDigestUntil).toBeNull();
-    expect(store.campaignCounts(campaign.id)).toMatchObject({ skipped: 1, queued: 1 });
+    const { active } = await seeded(store);
+    const campaign = await store.createCampaign(window, T1);
+    await store.markSkipped(campaign.id, active, 'unsubscribed meanwhile', undefined, T1);
+    expect((await store.get(active))?.lastDigestUntil).toBeNull();
+    expect(await store.campaignCounts(campaign.id)).toMatchObject({ skipped: 1, queued: 1 });
   });
 
-  it('requeues only transient failures, and reopens a finished campaign for them', () => {
+  it('requeues only transient failures, and reopens a finished campaign for them', async () => {
     const store = open(':memory:');
     const emails = ['t@example.com', 'p@example.com', 'ok@example.com'];
-    store.importMany(
+    await store.importMany(
       emails.map((email) => subscriber({ email })),
       T0,
     );
-    const [t, p, ok] = emails.map((e) => store.findByEmail(e)!.id) as [number, number, number];
-    const campaign = store.createCampaign(window, T1);
-    for (const id of [t, p, ok]) store.claimDelivery(campaign.id, id, 'run-1', `<${id}@example.com>`, T1);
-    store.markFailed(campaign.id, t, '421 try again later', true, T1);
-    store.markFailed(campaign.id, p, '550 no such user', false, T1);
-    store.markSubmitted(campaign.id, ok, '250 OK', window.until, T1);
-    store.finishCampaign(campaign.id, T2);
-    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 0, submitted: 1, failed: 2, skipped: 0 });
-    expect(store.unfinishedCampaign()).toBeUndefined();
-    expect(store.pendingDeliveries(campaign.id, 0, 10)).toEqual([]);
+    const [t, p, ok] = (await Promise.all(emails.map(async (e) => (await store.findByEmail(e))!.id))) as [number, number, number];
+    const campaign = await store.createCampaign(window, T1);
+    for (const id of [t, p, ok]) await store.claimDelivery(campaign.id, id, 'run-1', `<${id}@example.com>`, T1);
+    await store.markFailed(campaign.id, t, '421 try again later', true, T1);
+    await store.markFailed(campaign.id, p, '550 no such user', false, T1);
+    await store.markSubmitted(campaign.id, ok, '250 OK', window.until, T1);
+    await store.finishCampaign(campaign.id, T2);
+    expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 0, submitted: 1, failed: 2, skipped: 0 });
+    expect(await store.unfinishedCampaign()).toBeUndefined();
+    expect(await store.pendingDeliveries(campaign.id, 0, 10)).toEqual([]);
     // A failed delivery does not move the watermark.
-    expect(store.get(t)?.lastDigestUntil).toBeNull();
+    expect((await store.get(t))?.lastDigestUntil).toBeNull();
 
-    expect(store.requeueFailed(campaign.id, T3)).toBe(1);
-    const pending = store.pendingDeliveries(campaign.id, 0, 10);
+    expect(await store.requeueFailed(campaign.id, T3)).toBe(1);
+    const pending = await store.pendingDeliveries(campaign.id, 0, 10);
     expect(pending).toEqual([
       { campaignId: campaign.id, subscriberId: t, status: 'queued', messageId: `<${t}@example.com>`, response: null, reason: null, attempts: 1 },
     ]);
-    expect(store.unfinishedCampaign()).toMatchObject({ id: campaign.id, status: 'sending', finishedAt: null });
-    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 1, sending: 0, submitted: 1, failed: 1, skipped: 0 });
+    expect(await store.unfinishedCampaign()).toMatchObject({ id: campaign.id, status: 'sending', finishedAt: null });
+    expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 1, sending: 0, submitted: 1, failed: 1, skipped: 0 });
 
     // The requeued failure is no longer transient: a second requeue finds nothing.
-    expect(store.requeueFailed(campaign.id, T3)).toBe(0);
+    expect(await store.requeueFailed(campaign.id, T3)).toBe(0);
   });
 
-  it('does not reopen a finished campaign that has only permanent failures', () => {
+  it('does not reopen a finished campaign that has only permanent failures', async () => {
     const store = open(':memory:');
-    const { active, active2 } = seeded(store);
-    const campaign = store.createCampaign(window, T1);
-    store.markFailed(campaign.id, active, '550 no such user', false, T1);
-    store.markSubmitted(campaign.id, active2, '250 OK', window.until, T1);
-    store.finishCampaign(campaign.id, T2);
-    expect(store.requeueFailed(campaign.id, T3)).toBe(0);
-    expect(store.latestCampaign()).toMatchObject({ id: campaign.id, status: 'done', finishedAt: T2 });
+    const { active, active2 } = await seeded(store);
+    const campaign = await store.createCampaign(window, T1);
+    await store.markFailed(campaign.id, active, '550 no such user', false, T1);
+    await store.markSubmitted(campaign.id, active2, '250 OK', window.until, T1);
+    await store.finishCampaign(campaign.id, T2);
+    expect(await store.requeueFailed(campaign.id, T3)).toBe(0);
+    expect(await store.latestCampaign()).toMatchObject({ id: campaign.id, status: 'done', finishedAt: T2 });
   });
 
-  it('finishes a campaign with the time; unfinished/latest/list report campaigns newest first', () => {
+  it('finishes a campaign with the time; unfinished/latest/list report campaigns newest first', async () => {
     const store = open(':memory:');
-    const { active } = seeded(store);
-    expect(store.unfinishedCampaign()).toBeUndefined();
-    expect(store.latestCampaign()).toBeUndefined();
-    expect(store.listCampaigns(10)).toEqual([]);
+    const { active } = await seeded(store);
+    expect(await store.unfinishedCampaign()).toBeUndefined();
+    expect(await store.latestCampaign()).toBeUndefined();
+    expect(await store.listCampaigns(10)).toEqual([]);
 
-    const first = store.createCampaign(window, T1);
-    expect(store.unfinishedCampaign()?.id).toBe(first.id);
-    store.markSubmitted(first.id, active, '250 OK', window.until, T1);
-    store.finishCampaign(first.id, T2);
-    expect(store.unfinishedCampaign()).toBeUndefined();
-    expect(store.latestCampaign()).toEqual({ ...first, status: 'done', finishedAt: T2 });
+    const first = await store.createCampaign(window, T1);
+    expect((await store.unfinishedCampaign())?.id).toBe(first.id);
+    await store.markSubmitted(first.id, active, '250 OK', window.until, T1);
+    await store.finishCampaign(first.id, T2);
+    expect(await store.unfinishedCampaign()).toBeUndefined();
+    expect(await store.latestCampaign()).toEqual({ ...first, status: 'done', finishedAt: T2 });
 
-    const second = store.createCampaign({ since: window.until, until: at('12:00:00') }, T3);
-    expect(store.unfinishedCampaign()?.id).toBe(second.id);
-    expect(store.latestCampaign()?.id).toBe(second.id);
+    const second = await store.createCampaign({ since: window.until, until: at('12:00:00') }, T3);
+    expect((await store.unfinishedCampaign())?.id).toBe(second.id);
+    expect((await store.latestCampaign())?.id).toBe(second.id);
 
-    const listed = store.listCampaigns(10);
+    const listed = await store.listCampaigns(10);
     expect(listed.map((c) => [c.id, c.status])).toEqual([
       [second.id, 'sending'],
       [first.id, 'done'],
     ]);
     expect(listed[1]!.counts).toEqual({ queued: 1, sending: 0, submitted: 1, failed: 0, skipped: 0 });
     expect(listed[0]!.counts).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
-    expect(store.listCampaigns(1).map((c) => c.id)).toEqual([second.id]);
+    expect((await store.listCampaigns(1)).map((c) => c.id)).toEqual([second.id]);
   });
 
-  it('queues nobody when there are no active subscribers, and counts zeros', () => {
+  it('queues nobody when there are no active subscribers, and counts zeros', async () => {
     const store = open(':memory:');
-    store.add(subscriber({ status: 'pending' }), T0);
-    const campaign = store.createCampaign(window, T1);
-    expect(store.pendingDeliveries(campaign.id, 0, 10)).toEqual([]);
-    expect(store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+    await store.add(subscriber({ status: 'pending' }), T0);
+    const campaign = await store.createCampaign(window, T1);
+    expect(await store.pendingDeliveries(campaign.id, 0, 10)).toEqual([]);
+    expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 });
   });
 });
 
@@ -539,35 +539,35 @@ describe('two stores on one file (two processes)', () => {
     const cli = open(file);
     const scheduler = open(file);
 
-    const { subscriber: ada } = cli.add(subscriber(), T0);
-    expect(scheduler.findByEmail('ada@example.com')?.id).toBe(ada.id);
+    const { subscriber: ada } = await cli.add(subscriber(), T0);
+    expect((await scheduler.findByEmail('ada@example.com'))?.id).toBe(ada.id);
 
-    expect(scheduler.unsubscribe(ada.id, T1)).toBe(true);
-    expect(cli.get(ada.id)?.status).toBe('unsubscribed');
+    expect(await scheduler.unsubscribe(ada.id, T1)).toBe(true);
+    expect((await cli.get(ada.id))?.status).toBe('unsubscribed');
     // The second process's change is seen by the first: unsubscribing again is a no-op there.
-    expect(cli.unsubscribe(ada.id, T2)).toBe(false);
+    expect(await cli.unsubscribe(ada.id, T2)).toBe(false);
 
-    cli.importMany([subscriber({ email: 'b@example.com' }), subscriber({ email: 'c@example.com' })], T1);
-    const campaign = scheduler.createCampaign({ since: T0, until: T1 }, T2);
-    expect(cli.unfinishedCampaign()?.id).toBe(campaign.id);
-    expect(cli.pendingDeliveries(campaign.id, 0, 10)).toHaveLength(2);
-    expect(scheduler.counts()).toEqual({ pending: 0, active: 2, unsubscribed: 1, bounced: 0 });
+    await cli.importMany([subscriber({ email: 'b@example.com' }), subscriber({ email: 'c@example.com' })], T1);
+    const campaign = await scheduler.createCampaign({ since: T0, until: T1 }, T2);
+    expect((await cli.unfinishedCampaign())?.id).toBe(campaign.id);
+    expect(await cli.pendingDeliveries(campaign.id, 0, 10)).toHaveLength(2);
+    expect(await scheduler.counts()).toEqual({ pending: 0, active: 2, unsubscribed: 1, bounced: 0 });
   });
 
   it('a second store on the same file does not refuse or re-migrate it', async () => {
     const file = path.join(await tempDir('store'), 'broadsheet.db');
     const a = open(file);
-    a.add(subscriber(), T0);
+    await a.add(subscriber(), T0);
     const b = open(file);
-    expect(b.list()).toHaveLength(1);
+    expect(await b.list()).toHaveLength(1);
   });
 });
 
 describe('imported rows keep their dates', () => {
-  it('stores the dates a row carries exactly, and fills in only the missing ones the status implies', () => {
+  it('stores the dates a row carries exactly, and fills in only the missing ones the status implies', async () => {
     const store = open(':memory:');
     const created = new Date('2025-01-02T03:04:05.678Z');
-    store.importMany(
+    await store.importMany(
       [
         subscriber({ email: 'a@example.com', createdAt: created, confirmedAt: at('01:00:00'), lastDigestUntil: at('02:00:00'), timezone: 'Asia/Tokyo' }),
         subscriber({ email: 'p@example.com', status: 'pending', createdAt: created, confirmedAt: at('01:00:00'), unsubscribedAt: at('01:30:00') }),
@@ -577,7 +577,7 @@ describe('imported rows keep their dates', () => {
       ],
       T1,
     );
-    expect(store.findByEmail('a@example.com')).toMatchObject({
+    expect(await store.findByEmail('a@example.com')).toMatchObject({
       status: 'active',
       createdAt: created,
       updatedAt: T1,
@@ -587,46 +587,46 @@ describe('imported rows keep their dates', () => {
       unsubscribedAt: null,
     });
     // A pending row that had been confirmed and unsubscribed before (it signed up again) keeps that history.
-    expect(store.findByEmail('p@example.com')).toMatchObject({
+    expect(await store.findByEmail('p@example.com')).toMatchObject({
       status: 'pending',
       createdAt: created,
       confirmedAt: at('01:00:00'),
       unsubscribedAt: at('01:30:00'),
     });
-    expect(store.findByEmail('u@example.com')).toMatchObject({ status: 'unsubscribed', createdAt: T1, confirmedAt: null, unsubscribedAt: T1 });
-    expect(store.findByEmail('b@example.com')).toMatchObject({ status: 'bounced', createdAt: T1, bouncedAt: at('03:00:00') });
-    expect(store.findByEmail('n@example.com')).toMatchObject({ status: 'active', createdAt: T1, confirmedAt: T1, lastDigestUntil: null });
+    expect(await store.findByEmail('u@example.com')).toMatchObject({ status: 'unsubscribed', createdAt: T1, confirmedAt: null, unsubscribedAt: T1 });
+    expect(await store.findByEmail('b@example.com')).toMatchObject({ status: 'bounced', createdAt: T1, bouncedAt: at('03:00:00') });
+    expect(await store.findByEmail('n@example.com')).toMatchObject({ status: 'active', createdAt: T1, confirmedAt: T1, lastDigestUntil: null });
   });
 
-  it('records where an imported row came from as the detail of its first event', () => {
+  it('records where an imported row came from as the detail of its first event', async () => {
     const store = open(':memory:');
-    const { subscriber: s } = store.add(subscriber({ status: 'unsubscribed', source: 'imported from a Buttondown export: complained' }), T0);
-    expect(store.eventsOf(s.id)).toEqual([{ event: 'imported unsubscribed', detail: 'imported from a Buttondown export: complained', at: T0 }]);
+    const { subscriber: s } = await store.add(subscriber({ status: 'unsubscribed', source: 'imported from a Buttondown export: complained' }), T0);
+    expect(await store.eventsOf(s.id)).toEqual([{ event: 'imported unsubscribed', detail: 'imported from a Buttondown export: complained', at: T0 }]);
   });
 });
 
 describe('everything about one subscriber, and erasing it', () => {
   /** Two subscribers, each with events and a submitted delivery in one campaign. */
-  function history(store: SubscriberStore) {
-    const ada = store.add(subscriber({ email: 'ada@example.com', categories: ['tech'] }), T0).subscriber;
-    const bob = store.add(subscriber({ email: 'bob@example.com' }), T0).subscriber;
-    store.setCategories(ada.id, ['news'], T1);
-    const campaign = store.createCampaign({ since: T0, until: T1 }, T1);
+  async function history(store: SubscriberStore) {
+    const ada = (await store.add(subscriber({ email: 'ada@example.com', categories: ['tech'] }), T0)).subscriber;
+    const bob = (await store.add(subscriber({ email: 'bob@example.com' }), T0)).subscriber;
+    await store.setCategories(ada.id, ['news'], T1);
+    const campaign = await store.createCampaign({ since: T0, until: T1 }, T1);
     for (const s of [ada, bob]) {
-      store.claimDelivery(campaign.id, s.id, 'run-1', `<${s.id}@news.example.com>`, T2);
-      store.markSubmitted(campaign.id, s.id, `250 2.0.0 OK <${s.email}>`, T1, T2);
+      await store.claimDelivery(campaign.id, s.id, 'run-1', `<${s.id}@news.example.com>`, T2);
+      await store.markSubmitted(campaign.id, s.id, `250 2.0.0 OK <${s.email}>`, T1, T2);
     }
     return { ada, bob, campaign };
   }
 
-  it("lists a subscriber's events and deliveries, with each campaign's window", () => {
+  it("lists a subscriber's events and deliveries, with each campaign's window", async () => {
     const store = open(':memory:');
-    const { ada, campaign } = history(store);
-    expect(store.eventsOf(ada.id)).toEqual([
+    const { ada, campaign } = await history(store);
+    expect(await store.eventsOf(ada.id)).toEqual([
       { event: 'added', detail: null, at: T0 },
       { event: 'categories', detail: '["news"]', at: T1 },
     ]);
-    expect(store.deliveriesOf(ada.id)).toEqual([
+    expect(await store.deliveriesOf(ada.id)).toEqual([
       {
         campaignId: campaign.id,
         subscriberId: ada.id,
@@ -640,18 +640,18 @@ describe('everything about one subscriber, and erasing it', () => {
         updatedAt: T2,
       },
     ]);
-    expect(store.eventsOf(999)).toEqual([]);
-    expect(store.deliveriesOf(999)).toEqual([]);
+    expect(await store.eventsOf(999)).toEqual([]);
+    expect(await store.deliveriesOf(999)).toEqual([]);
   });
 
   it('erases the row, its events and its deliveries, records the hash, and touches nobody else', async () => {
     const { store, raw } = await fileStore();
-    const { ada, bob, campaign } = history(store);
-    expect(store.hasSuppressions()).toBe(false);
-    expect(store.erase(ada.id, { hash: 'h-ada', reason: 'deleted on request' }, T3)).toEqual({ events: 2, deliveries: 1 });
+    const { ada, bob, campaign } = await history(store);
+    expect(await store.hasSuppressions()).toBe(false);
+    expect(await store.erase(ada.id, { hash: 'h-ada', reason: 'deleted on request' }, T3)).toEqual({ events: 2, deliveries: 1 });
 
-    expect(store.get(ada.id)).toBeUndefined();
-    expect(store.findByEmail('ada@example.com')).toBeUndefined();
+    expect(await store.get(ada.id)).toBeUndefined();
+    expect(await store.findByEmail('ada@example.com')).toBeUndefined();
     expect(eventsOf(raw, ada.id)).toEqual([]);
     // Nothing left anywhere in the file that names or points at Ada.
     for (const table of ['subscribers', 'subscriber_events', 'deliveries']) {
@@ -662,48 +662,48 @@ describe('everything about one subscriber, and erasing it', () => {
         table,
       ).toEqual([]);
     }
-    expect(store.suppression('h-ada')).toEqual({ reason: 'deleted on request', createdAt: T3 });
-    expect(store.hasSuppressions()).toBe(true);
+    expect(await store.suppression('h-ada')).toEqual({ reason: 'deleted on request', createdAt: T3 });
+    expect(await store.hasSuppressions()).toBe(true);
 
-    expect(store.get(bob.id)).toMatchObject({ email: 'bob@example.com', lastDigestUntil: T1 });
-    expect(store.eventsOf(bob.id)).toHaveLength(1);
-    expect(store.deliveriesOf(bob.id)).toHaveLength(1);
-    expect(store.campaignCounts(campaign.id)).toMatchObject({ submitted: 1 });
+    expect(await store.get(bob.id)).toMatchObject({ email: 'bob@example.com', lastDigestUntil: T1 });
+    expect(await store.eventsOf(bob.id)).toHaveLength(1);
+    expect(await store.deliveriesOf(bob.id)).toHaveLength(1);
+    expect(await store.campaignCounts(campaign.id)).toMatchObject({ submitted: 1 });
   });
 
   it('leaves no copy of an erased address in the database file or its write-ahead log, even while open', async () => {
     const { file, store } = await fileStore();
-    const { ada } = history(store);
+    const { ada } = await history(store);
     // Many rows, so Ada's are not the only thing on their pages.
-    store.importMany(
+    await store.importMany(
       Array.from({ length: 500 }, (_, i) => subscriber({ email: `reader${i}@example.com` })),
       T1,
     );
-    store.erase(ada.id, { hash: 'h-ada', reason: 'deleted on request' }, T3);
+    await store.erase(ada.id, { hash: 'h-ada', reason: 'deleted on request' }, T3);
     for (const name of [file, `${file}-wal`]) {
       if (existsSync(name)) expect(readFileSync(name).includes('ada@example.com'), name).toBe(false);
     }
     expect(readFileSync(file).includes('reader499@example.com')).toBe(true);
   });
 
-  it('keeps the first suppression entry when the same hash is suppressed again, and drops it on unsuppress', () => {
+  it('keeps the first suppression entry when the same hash is suppressed again, and drops it on unsuppress', async () => {
     const store = open(':memory:');
-    const first = store.add(subscriber(), T0).subscriber;
-    store.erase(first.id, { hash: 'h', reason: 'deleted on request' }, T1);
-    const again = store.add(subscriber(), T2).subscriber;
-    store.erase(again.id, { hash: 'h', reason: 'deleted on request' }, T3);
-    expect(store.suppression('h')).toEqual({ reason: 'deleted on request', createdAt: T1 });
-    expect(store.unsuppress('h')).toBe(true);
-    expect(store.unsuppress('h')).toBe(false);
-    expect(store.suppression('h')).toBeUndefined();
-    expect(store.hasSuppressions()).toBe(false);
+    const first = (await store.add(subscriber(), T0)).subscriber;
+    await store.erase(first.id, { hash: 'h', reason: 'deleted on request' }, T1);
+    const again = (await store.add(subscriber(), T2)).subscriber;
+    await store.erase(again.id, { hash: 'h', reason: 'deleted on request' }, T3);
+    expect(await store.suppression('h')).toEqual({ reason: 'deleted on request', createdAt: T1 });
+    expect(await store.unsuppress('h')).toBe(true);
+    expect(await store.unsuppress('h')).toBe(false);
+    expect(await store.suppression('h')).toBeUndefined();
+    expect(await store.hasSuppressions()).toBe(false);
   });
 
   it('adds the suppression table to a database made before it existed, keeping its data', async () => {
     const file = path.join(await tempDir('store'), 'broadsheet.db');
     const old = openSqliteStore(file);
-    old.add(subscriber(), T0);
-    old.close();
+    await old.add(subscriber(), T0);
+    await old.close();
     // What the schema looked like before the suppressions table (and the delivery claims and returned mail after it).
     const raw = new Database(file);
     const version = raw.pragma('user_version', { simple: true }) as number;
@@ -715,17 +715,17 @@ describe('everything about one subscriber, and erasing it', () => {
     raw.close();
 
     const store = open(file);
-    expect(store.findByEmail('ada@example.com')?.status).toBe('active');
-    expect(store.hasSuppressions()).toBe(false);
-    const id = store.findByEmail('ada@example.com')!.id;
-    store.erase(id, { hash: 'h', reason: 'deleted on request' }, T1);
-    expect(store.suppression('h')).toBeDefined();
+    expect((await store.findByEmail('ada@example.com'))?.status).toBe('active');
+    expect(await store.hasSuppressions()).toBe(false);
+    const id = (await store.findByEmail('ada@example.com'))!.id;
+    await store.erase(id, { hash: 'h', reason: 'deleted on request' }, T1);
+    expect(await store.suppression('h')).toBeDefined();
     const check = new Database(file, { readonly: true });
     cleanups.push(() => check.close());
     expect(check.pragma('user_version', { simple: true })).toBe(version);
     expect((check.prepare('PRAGMA table_info(deliveries)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('claimed_by');
     expect((check.prepare('PRAGMA table_info(subscribers)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('complained_at');
-    expect(store.hasReturn('none yet')).toBe(false);
+    expect(await store.hasReturn('none yet')).toBe(false);
   });
 });
 
@@ -740,7 +740,7 @@ describe('the database file', () => {
       () => process.umask(umask),
       () => store.close(),
     );
-    store.add(subscriber(), T0);
+    await store.add(subscriber(), T0);
     for (const name of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
   });
 });
