@@ -7,9 +7,10 @@
 //
 // PostgreSQL refuses to run as root. When the tests run as root (CI does), initdb and pg_ctl run as the
 // `postgres` system user the package creates (spawned with its uid/gid; the temp folder is chowned to it);
-// as anyone else, they run as that user. Authentication is `trust` on loopback and the socket only: the
+// as anyone else, they run as that user. If the test process dies without calling stop(), a watchdog it
+// started stops the cluster and removes the folder. Authentication is `trust` on loopback and the socket only: the
 // cluster lives as long as the test file and listens on 127.0.0.1 only.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -102,6 +103,23 @@ export async function startPostgres(): Promise<TestPostgres> {
       throw new Error(`pg_ctl start failed: ${(err as Error).message}\n${log}`);
     }
   }
+  // A test process that ends without its afterAll (a crash, a timeout, a worker torn down) must not leave a
+  // server running: a watchdog, as the server's user, stops it and removes the folder once this process is
+  // gone (its /proc entry: readable whoever owns it, where `kill -0` on root's process would be refused).
+  const watchdog = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'while [ -d "/proc/$1" ]; do sleep 1; done; "$2" stop -m immediate -D "$3" > /dev/null 2>&1; rm -rf "$4"',
+      'postgres-watchdog',
+      String(process.pid),
+      path.join(bin, 'pg_ctl'),
+      data,
+      root,
+    ],
+    { ...as, env, cwd: '/', detached: true, stdio: 'ignore' },
+  );
+  watchdog.unref();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,
@@ -118,6 +136,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       return `postgres://postgres@127.0.0.1:${port}/${db}`;
     },
     async stop() {
+      watchdog.kill();
       await exec('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', data]).catch(() => {});
       await removeTempDir(root);
     },
