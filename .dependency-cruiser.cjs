@@ -18,12 +18,12 @@ const PURE = [
 // transport mail; and our own modules that read or write.
 const IO = [
   '^(node:)?(fs|fs/promises|child_process|net|http|https|http2|dgram|dns|tls|readline|readline/promises|worker_threads|cluster)$',
-  '^node_modules/(better-sqlite3|write-file-atomic|pino|pino-pretty|fastify|@fastify/[^/]+|node-cron)/',
+  '^node_modules/(better-sqlite3|pg|pg-[^/]+|write-file-atomic|pino|pino-pretty|fastify|@fastify/[^/]+|node-cron)/',
   // nodemailer's transports (its MIME composer, which builds a message in memory, is not one).
   '^node_modules/nodemailer/(lib|dist/[^/]+)/(nodemailer\\.js|smtp-[^/]+/|sendmail-transport/|ses-transport/|stream-transport/|json-transport/|fetch/)',
   '^src/(adapters|compose|main|config|log|package-root|core)\\.ts$',
   '^src/(compose|core|drivers|output|web)/',
-  '^src/subscribers/sqlite-store\\.ts$',
+  '^src/subscribers/(sqlite|pg)-store\\.ts$',
   '^src/content/(scan|read-entries|read-bodies|load)\\.ts$',
   '^src/delivery/(mailer|lease|send-digest)\\.ts$',
   '^src/email/(templates|signing-key)\\.ts$',
