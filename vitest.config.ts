@@ -16,7 +16,7 @@ const UNIT = [
   'test/helpers/**/*.test.ts',
   'test/schedule/due.test.ts',
   'test/shared/**/*.test.ts',
-  'test/subscribers/{address,import-csv,import-formats,sqlite-store}.test.ts',
+  'test/subscribers/{address,import-csv,import-formats,sqlite-store,sqlite-contract}.test.ts',
 ];
 
 export default defineConfig({

@@ -17,14 +17,6 @@ import type {
 } from './store.js';
 
 /**
- * The store's interface with every method returning a promise: what a database on the network can offer.
- * (A stand-in until store.ts itself turns asynchronous; same names and semantics.)
- */
-export type AsyncSubscriberStore = {
-  [K in keyof SubscriberStore]: (...args: Parameters<SubscriberStore[K]>) => Promise<Awaited<ReturnType<SubscriberStore[K]>>>;
-};
-
-/**
  * Schema migrations, applied in order; `schema_migrations` records which ran. Never edit one that shipped.
  * The first is SQLite's six migrations at once, in PostgreSQL's types: ids are `integer` (JavaScript
  * numbers, as the interface has them), times `timestamptz`, categories `jsonb`.
@@ -211,7 +203,7 @@ const emptyCounts = (): CampaignCounts => ({ queued: 0, sending: 0, submitted: 0
  * Connect to PostgreSQL (a `postgres://` URL), apply the migrations it lacks and return the store. Several
  * processes may open one database at once: migrations run under an advisory lock, once.
  */
-export async function openPgStore(url: string): Promise<AsyncSubscriberStore> {
+export async function openPgStore(url: string): Promise<SubscriberStore> {
   const where = redactDatabaseUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection the server drops emits 'error' on the pool: without a listener that kills the

@@ -2,11 +2,10 @@
 // asynchronous interface and run against each backend. A backend hands storeContract a function that makes
 // a fresh empty database and returns how to open a store on it; opening twice is two processes sharing it.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AsyncSubscriberStore } from '../../src/subscribers/pg-store.js';
-import type { NewSubscriber, ReturnRecord } from '../../src/subscribers/store.js';
+import type { NewSubscriber, ReturnRecord, SubscriberStore } from '../../src/subscribers/store.js';
 
 /** Opens a store on one database; each call is another process's connection to it. */
-export type OpenStore = () => Promise<AsyncSubscriberStore>;
+export type OpenStore = () => Promise<SubscriberStore>;
 /** Makes a fresh, empty database (not migrated yet) and returns its opener. */
 export type FreshDatabase = () => Promise<OpenStore>;
 
@@ -35,12 +34,12 @@ const returned = (o: Partial<ReturnRecord>): ReturnRecord => ({
 
 export function storeContract(name: string, freshDatabase: FreshDatabase): void {
   describe(`the store contract: ${name}`, () => {
-    let opened: AsyncSubscriberStore[] = [];
+    let opened: SubscriberStore[] = [];
     afterEach(async () => {
       await Promise.all(opened.map((s) => s.close()));
       opened = [];
     });
-    const track = async (store: Promise<AsyncSubscriberStore>) => {
+    const track = async (store: Promise<SubscriberStore>) => {
       const s = await store;
       opened.push(s);
       return s;
@@ -56,7 +55,7 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
     };
 
     /** One subscriber per status, added at T0; their ids. */
-    async function seeded(store: AsyncSubscriberStore) {
+    async function seeded(store: SubscriberStore) {
       const add = async (o: Partial<NewSubscriber>) => (await store.add(subscriber(o), T0)).subscriber.id;
       const ids = {
         active: await add({ email: 'active@example.com' }),
@@ -545,7 +544,7 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
     });
 
     describe('erasing and the suppression list', () => {
-      async function history(store: AsyncSubscriberStore) {
+      async function history(store: SubscriberStore) {
         const ada = (await store.add(subscriber({ email: 'ada@example.com', categories: ['tech'] }), T0)).subscriber;
         const bob = (await store.add(subscriber({ email: 'bob@example.com' }), T0)).subscriber;
         await store.setCategories(ada.id, ['news'], T1);
