@@ -13,6 +13,7 @@ import type { BuildIndex } from './build-index.js';
 import type { BuildState } from './build-state.js';
 import type { PageRow } from './post-pages.js';
 import { makeFolderSync } from './mkdir.js';
+import { useWal } from './sqlite-wal.js';
 
 /** The file, under the data folder's cache/ (deleting that folder is always safe: the next build is a first one). */
 export const BUILD_CACHE_FILE = 'build.db';
@@ -487,7 +488,7 @@ function open(file: string, inode: number | undefined): Connection {
     if ((version > 0 || tables > 0) && application !== APPLICATION_ID) throw new UnusableCache('is not a build cache');
     if (version < MIGRATIONS.length) {
       // Readers never wait on the writer, and never see half a build (the mode stays with the file).
-      db.pragma('journal_mode = WAL');
+      useWal(db);
       migrate(db, path.dirname(file));
     }
     return { db, q: statements(db), inode: inode ?? inodeOf(file), tuned: false };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { makeFolderSync } from '../output/mkdir.js';
+import { useWal } from '../output/sqlite-wal.js';
 import type {
   Campaign,
   CampaignCounts,
@@ -193,7 +194,7 @@ export function openSqliteStore(file: string): SubscriberStore {
     createOwnerOnly(file);
   }
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   // Two processes (scheduler and CLI) may share the file: wait for a lock instead of failing.
@@ -626,6 +627,9 @@ function migrate(db: Database.Database): void {
   }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
+      // Another process (`start` beside a command, on a new file) may have run this step since the version
+      // was read: under the write lock, only the step still missing runs ("table subscribers already exists").
+      if ((db.pragma('user_version', { simple: true }) as number) !== version) return;
       db.exec(MIGRATIONS[version]!);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
