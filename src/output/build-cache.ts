@@ -473,8 +473,7 @@ function connect(file: string, log: (message: string) => void, damaged?: number)
 
 function open(file: string, inode: number | undefined): Connection {
   // Two processes (a build beside `start`) may share the file: a write waits for the other's to end. Up to
-  // 30 s: a cold build of a large archive saves for seconds, longer on a loaded machine (5 s was seen to run
-  // out under a loaded test run, failing a build that only had to wait).
+  // 30 s: a cold build of a large archive saves for seconds, longer on a loaded machine.
   const db = new Database(file, { timeout: 30_000 });
   try {
     // One statement, so one snapshot: read apart, another process's first migration could commit in
