@@ -220,6 +220,7 @@ const TAIL = [
   '| `BROADSHEET_SMTP_URL` | the SMTP server, credentials included: `smtps://user:password@smtp.example.com:465`, or `smtp://…:587` with STARTTLS | mail is written as `.eml` files to the outbox, `<paths.data>/outbox/` |',
   '| `BROADSHEET_SECRET` | the key that signs confirmation, unsubscribe and preference links and keys the suppression list; at least 32 characters | a random key is generated once into `<paths.data>/secret.key` (mode 0600): keep that file with the database, or links in mail already sent stop working |',
   '| `BROADSHEET_PREVIEW_TOKEN` | lets `/preview` be opened from anywhere with `?token=…` | `/preview` answers loopback clients only ([who may open it](http.md#who-may-open-preview-without-the-token)) |',
+  '| `BROADSHEET_DATABASE_URL` | the PostgreSQL database subscribers and campaigns are kept in: `postgres://user:password@db.example.com:5432/broadsheet` ([PostgreSQL](postgresql.md)) | `database.url`, else the SQLite file `<paths.data>/broadsheet.db` |',
   '| `BROADSHEET_BOUNCE_IMAP_URL` | the bounce mailbox: `imaps://user:password@imap.example.com/INBOX`; bounces, complaints and mailto unsubscribes found there are acted on ([bounces](bounces.md)) | no mailbox is read, and `List-Unsubscribe` carries only the https link |',
   "| `BROADSHEET_POSTMARK_WEBHOOK_PASSWORD` | the password of the Postmark webhook's basic auth (with `bounces.postmarkUsername`) | `/webhooks/postmark` is off |",
   "| `BROADSHEET_MAILGUN_SIGNING_KEY` | Mailgun's HTTP webhook signing key | `/webhooks/mailgun` is off |",

@@ -20,7 +20,19 @@ export function dataDirOf(config: Readonly<Config>, cwd: string): string {
   return path.resolve(cwd, config.paths.data);
 }
 
-export function openStore(config: Readonly<Config>, cwd: string): SubscriberStore {
+/** The database PostgreSQL is kept in, when one is configured (BROADSHEET_DATABASE_URL, else database.url). */
+export function databaseUrlOf(config: Readonly<Config>, env: Record<string, string | undefined>): string | undefined {
+  return readSecrets(env).databaseUrl ?? config.database.url;
+}
+
+/** The subscriber store: PostgreSQL when a database URL is configured, else the SQLite file under paths.data. */
+export async function openStore(config: Readonly<Config>, cwd: string, env: Record<string, string | undefined>): Promise<SubscriberStore> {
+  const url = databaseUrlOf(config, env);
+  if (url !== undefined) {
+    // pg loads only for the publishers who use it.
+    const { openPgStore } = await import('./subscribers/pg-store.js');
+    return openPgStore(url);
+  }
   const folder = dataDirOf(config, cwd);
   try {
     return openSqliteStore(path.join(folder, DATABASE_FILE));

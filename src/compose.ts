@@ -15,6 +15,7 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
 const COMMANDS: Readonly<Record<string, Command>> = {
   bounces: async (args, io) => (await import('./compose/bounces.js')).bouncesCommand(args, io),
   build: async (args, io) => (await import('./compose/build.js')).buildCommand(args, io),
+  db: async (args, io) => (await import('./compose/db.js')).dbCommand(args, io),
   digest: async (args, io) => (await import('./compose/digest.js')).digestCommand(args, io),
   subscribers: async (args, io) => (await import('./compose/subscribers.js')).subscribersCommand(args, io),
   send: async (args, io) => (await import('./compose/send.js')).sendCommand(args, io),

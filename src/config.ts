@@ -194,6 +194,22 @@ export const DeliveryConfig = z.strictObject({
 });
 export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
 
+export const DatabaseConfig = z.strictObject({
+  url: about(
+    z.optional(
+      z.string().check(
+        z.refine((url) => /^postgres(ql)?:\/\/[^/]/.test(url), { error: 'expected a postgres:// URL' }),
+        z.refine((url) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(url), {
+          error:
+            'holds a password: put the whole URL in BROADSHEET_DATABASE_URL instead (or the password in PGPASSWORD), never in a file that may be committed',
+        }),
+      ),
+    ),
+    'A PostgreSQL database to keep subscribers and campaigns in, instead of the SQLite file under `paths.data` (`postgres://user@host:5432/broadsheet`, without a password: `BROADSHEET_DATABASE_URL` with one wins; see docs/postgresql.md).',
+  ),
+});
+export type DatabaseConfig = z.infer<typeof DatabaseConfig>;
+
 export const BouncesConfig = z.strictObject({
   address: about(
     z.optional(z.email()),
@@ -296,6 +312,7 @@ export const Config = z.strictObject({
   clean: about(section(CleanConfig), "Cleaning scraped bodies: the site's own furniture lines and end markers (see docs/posts.md)."),
   email: about(section(EmailConfig), 'The digest email and the other messages: sender, subject, footer.'),
   delivery: about(section(DeliveryConfig), 'Sending: connections, rate, retries, DKIM, confirmation links.'),
+  database: about(section(DatabaseConfig), 'Where subscribers and campaigns are kept: the SQLite file under `paths.data` by default, or PostgreSQL.'),
   bounces: about(section(BouncesConfig), 'What comes back: the bounce address, soft-bounce limits, webhooks of sending services (see docs/bounces.md).'),
   server: about(section(ServerConfig), 'The HTTP server of `start` and `serve`.'),
   schedule: about(section(ScheduleConfig), "The jobs `start` runs: cron expressions, read in `site.timezone` (the digest's in each subscriber's own)."),
@@ -365,6 +382,8 @@ export interface Secrets {
   mailgunSigningKey: string | undefined;
   /** SendGrid's signed event webhook verification key (the public key it shows, base64). */
   sendgridWebhookKey: string | undefined;
+  /** postgres:// URL, credentials included; wins over `database.url`. Unset (and no database.url): SQLite. */
+  databaseUrl: string | undefined;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -395,6 +414,10 @@ export function readSecrets(env: Record<string, string | undefined>): Secrets {
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
     throw new ConfigError({ field: 'BROADSHEET_SMTP_URL', message: 'expected smtp://user:pass@host:port or smtps://…' });
   }
+  const databaseUrl = value('BROADSHEET_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^/]/.test(databaseUrl)) {
+    throw new ConfigError({ field: 'BROADSHEET_DATABASE_URL', message: 'expected postgres://user:password@host:5432/database' });
+  }
   const bounceImapUrl = value('BROADSHEET_BOUNCE_IMAP_URL');
   if (bounceImapUrl !== undefined && !/^imaps?:\/\/[^/]/.test(bounceImapUrl)) {
     throw new ConfigError({ field: 'BROADSHEET_BOUNCE_IMAP_URL', message: 'expected imaps://user:password@host/INBOX (or imap:// on a trusted network)' });
@@ -407,6 +430,7 @@ export function readSecrets(env: Record<string, string | undefined>): Secrets {
     postmarkWebhookPassword: value('BROADSHEET_POSTMARK_WEBHOOK_PASSWORD'),
     mailgunSigningKey: value('BROADSHEET_MAILGUN_SIGNING_KEY'),
     sendgridWebhookKey: value('BROADSHEET_SENDGRID_WEBHOOK_KEY'),
+    databaseUrl,
   };
 }
 

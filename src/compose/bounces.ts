@@ -11,7 +11,7 @@ export async function bouncesCommand(args: readonly string[], io: CliIo): Promis
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
   const output = readOutputSettings(io.env, values);
   const log = createLogger(io.stderr, output.level, output);
-  const store = openStore(config, io.cwd);
+  const store = await openStore(config, io.cwd, io.env);
   try {
     const capability = createReturns(config, { now: io.now, cwd: io.cwd, env: io.env, log, store, openBounceMailbox: bounceMailboxOpener(io.env) });
     return await runBounces(values, io, capability);

@@ -16,7 +16,7 @@ type ListFlags = {
 export async function openList(io: CliIo, values: ListFlags) {
   const output = readOutputSettings(io.env, values);
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: { content: values.content, data: values.data } });
-  const store = openStore(config, io.cwd);
+  const store = await openStore(config, io.cwd, io.env);
   const log = lazyLogger(() => createLogger(io.stderr, output.level, output));
   return { config, store, log };
 }

@@ -16,7 +16,7 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
   const output = readOutputSettings(io.env, values);
   const log = createLogger(io.stderr, output.level, output);
-  const store = openStore(config, io.cwd);
+  const store = await openStore(config, io.cwd, io.env);
   const mailer = await createMailer(config, io.cwd, io.env);
   let scheduler: Scheduler | undefined;
   // Sending stops at a safe point when the process is asked to stop, or when the scheduler lost the lease.

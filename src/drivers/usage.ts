@@ -21,12 +21,34 @@ Commands:
   subscribers   add, remove, list, show, import, export, delete or reactivate subscribers
   send          send the digest to every active subscriber now, by hand
   bounces       read the bounce mailbox now: act on bounces, complaints and mailto unsubscribes
+  db            the database: apply its migrations, or copy the SQLite file into PostgreSQL
 
 Run \`broadsheet <command> --help\` for a command's options and examples.
 \`broadsheet --version\` prints the version. ${MAIL}
 `;
 
 const COMMANDS: Record<string, string> = {
+  db: `Usage: broadsheet db migrate [options]
+       broadsheet db copy [--to postgres://…] [options]
+
+  migrate   open the database (BROADSHEET_DATABASE_URL or database.url, else the SQLite file under
+            data/) and apply the migrations it lacks; \`start\` does the same when it opens it
+  copy      copy the SQLite file under data/ into PostgreSQL (--to, else BROADSHEET_DATABASE_URL):
+            subscribers, their history, campaigns, deliveries, the suppression list, what came back;
+            ids kept. Run it again after a stop: it continues. Ends by counting every table on both
+            sides; exit code 1 when they differ. The file is only read.
+
+Options:
+  --to URL        the PostgreSQL database to copy into (a password here shows in the process list:
+                  prefer BROADSHEET_DATABASE_URL, or PGPASSWORD)
+  --json          print the result as one JSON document
+${WHERE}
+  -h, --help      show this help
+
+Examples:
+  broadsheet db migrate
+  BROADSHEET_DATABASE_URL=postgres://broadsheet:secret@db.example.com/broadsheet broadsheet db copy
+`,
   bounces: `Usage: broadsheet bounces check [options]
 
 Reads the bounce mailbox (BROADSHEET_BOUNCE_IMAP_URL) once, as \`start\` does on schedule: a hard bounce

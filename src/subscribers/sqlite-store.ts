@@ -103,6 +103,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX deliveries_message_id ON deliveries (message_id) WHERE message_id IS NOT NULL;`,
 ];
 
+/** The schema version a file has once migrated. */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
 interface SubscriberRow {
   id: number;
   email: string;

@@ -558,7 +558,7 @@ describe('where the database lives', () => {
 /** The core as the HTTP server has it (the web form's subscribe and confirm), on the workspace's data folder. */
 async function serverCore(ws: Workspace) {
   const config = await loadConfig({ configFile: ws.config, cwd: ws.root, env: {}, flags: { data: ws.data } });
-  const store = openStore(config, ws.root);
+  const store = await openStore(config, ws.root, {});
   const mailer = await createMailer(config, ws.root, {});
   const core = createCore(config, { now: () => NOW, cwd: ws.root, env: {}, store, mailer });
   return {
