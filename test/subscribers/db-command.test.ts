@@ -8,7 +8,8 @@ import { main } from '../../src/compose.js';
 import { openPgStore } from '../../src/subscribers/pg-store.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import { skipPostgres, startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { SAMPLE_CONTENT, tempSite, type TempSite } from '../helpers/site.js';
+import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 const NOW = new Date('2026-11-30T09:00:00Z');
 
@@ -45,6 +46,33 @@ describe.skipIf(skipPostgres)('the database: PostgreSQL chosen, migrated, copied
     const { existsSync } = await import('node:fs');
     expect(existsSync(path.join(site.data, DATABASE_FILE))).toBe(false);
   });
+
+  it('send and status run on PostgreSQL: every active subscriber gets the digest once, and the campaign is recorded there', async () => {
+    const site = await tempSite('db-send', { copy: SAMPLE_CONTENT, config: { site: { url: 'https://news.example.com/' } } });
+    const sink = await startSmtpSink();
+    try {
+      const env = { BROADSHEET_DATABASE_URL: await cluster.createDatabase(), BROADSHEET_SMTP_URL: sink.url };
+      for (const email of ['ada@example.org', 'bob@example.org', 'carol@example.org'])
+        expect((await cli(site, ['subscribers', 'add', email], env)).code).toBe(0);
+      expect((await cli(site, ['subscribers', 'remove', 'carol@example.org'], env)).code).toBe(0);
+      const sent = await cli(site, ['send', '--yes', '--json'], env);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(JSON.parse(sent.stdout)).toMatchObject({ submitted: 2, failed: 0 });
+      expect(sink.messages.map((m) => m.envelope.rcpt.join(',')).sort()).toEqual(['ada@example.org', 'bob@example.org']);
+      // Sent again: everyone is covered, nobody gets a second one.
+      const again = JSON.parse((await cli(site, ['send', '--yes', '--json'], env)).stdout) as { submitted: number };
+      expect(again.submitted).toBe(0);
+      expect(sink.messages).toHaveLength(2);
+      const status = JSON.parse((await cli(site, ['status', '--json'], env)).stdout) as {
+        subscribers: Record<string, number>;
+        campaigns: Array<{ counts: { submitted: number } }>;
+      };
+      expect(status.subscribers).toMatchObject({ active: 2, unsubscribed: 1 });
+      expect(status.campaigns[status.campaigns.length - 1]?.counts.submitted).toBe(2);
+    } finally {
+      await sink.close();
+    }
+  }, 60_000);
 
   it('db migrate says which database it migrated, on both stores, and again changes nothing', async () => {
     const site = await tempSite('db-migrate');
