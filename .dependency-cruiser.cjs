@@ -3,7 +3,7 @@
 // Pure: take data, return data; no disk, network, database, clock or env (see STYLE.md). Type-only
 // imports are free (they are erased), so a pure module may name the Config type.
 const PURE = [
-  '^src/content/(parse|front-matter|schema|markdown|excerpt|clean|publish|slug|compare|cache-entry|furniture|posted-time)\\.ts$',
+  '^src/content/(parse|front-matter|schema|markdown|excerpt|clean|publish|slug|compare|cache-entry|furniture|furniture-version|posted-time)\\.ts$',
   '^src/(feeds|digest|shared)/',
   '^src/email/(render|message|tokens|bounce-tag|archive-link|dark-scheme|mjml|template-names|nodemailer-internals)\\.ts$',
   '^src/schedule/due\\.ts$',

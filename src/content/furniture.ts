@@ -91,11 +91,7 @@ export interface KeptReason {
   message: string;
 }
 
-/**
- * Bumped whenever a change to these rules changes what they find: heads and rendered outputs kept by
- * earlier builds were cut by the old rules, and are read again.
- */
-export const FURNITURE_RULES_VERSION = 1;
+export { FURNITURE_RULES_VERSION } from './furniture-version.js';
 
 /** The article found in a body, or the body kept as it is. `removed` and `facts` are empty when kept. */
 export type ArticleCut =
