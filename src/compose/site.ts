@@ -1,6 +1,6 @@
 // `broadsheet serve` and `start`: the whole core behind the HTTP server; for `start`, the scheduler too.
 import path from 'node:path';
-import { bounceMailboxOpener, createMailer, folderWatcher, holderIsGone, leaseHolder, openStore } from '../adapters.js';
+import { bounceMailboxOpener, createMailer, databaseUrlOf, folderWatcher, holderIsGone, leaseHolder, openStore } from '../adapters.js';
 import { loadConfig, readOutputSettings, readSecrets, type Config, type Secrets } from '../config.js';
 import { bundledTemplates, createCore } from '../core.js';
 import type { CliIo } from '../drivers/cli-args.js';
@@ -37,6 +37,7 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
     mailer,
     smtp: Boolean(secrets.smtpUrl),
     returns: returnsDescription(secrets, webhookSettings(config, secrets)),
+    database: await databaseDescription(config, io.env),
     async close() {
       await mailer.close();
       await store.close();
@@ -83,4 +84,12 @@ function returnsDescription(secrets: Secrets, webhooks: WebhookSettings): string
   const on = (['ses', 'postmark', 'mailgun', 'sendgrid'] as const).filter((service) => webhooks[service] !== undefined);
   if (on.length > 0) where.push(`webhooks ${on.map((service) => `/webhooks/${service}`).join(', ')}`);
   return where;
+}
+
+/** The PostgreSQL database in use, for the start banner (never its password); undefined with SQLite. */
+async function databaseDescription(config: Readonly<Config>, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const url = databaseUrlOf(config, env);
+  if (url === undefined) return undefined;
+  const { redactDatabaseUrl } = await import('../subscribers/pg-store.js');
+  return redactDatabaseUrl(url);
 }

@@ -32,6 +32,8 @@ export interface SiteDeps {
   mailer: Pick<Mailer, 'description'>;
   /** True when mail goes to an SMTP server (BROADSHEET_SMTP_URL), not to the outbox folder. */
   smtp: boolean;
+  /** The PostgreSQL database the list is kept in (its URL without the password); undefined: the SQLite file under data/. */
+  database?: string | undefined;
   /** Where bounces and complaints come back: "imaps://imap.example.com:993/INBOX", "webhooks: ses, mailgun"; empty when nowhere. */
   returns?: string[];
   /** Releases the mailer and the store, once the server and the scheduler have stopped. */
@@ -70,7 +72,9 @@ export async function runStart(io: CliIo, deps: SiteDeps & { startScheduler: () 
       `  mail:       ${mailer.description}${deps.smtp ? '' : ' (set BROADSHEET_SMTP_URL to send for real)'}`,
       `  digest:     "${config.schedule.digest}" in each subscriber's timezone (site: ${config.site.timezone}); next in the site timezone: ${next}`,
       `  bounces:    ${deps.returns?.length ? `${deps.returns.join('; ')} (${config.schedule.bounceCheck} for the mailbox)` : 'not read: set BROADSHEET_BOUNCE_IMAP_URL or a webhook (docs/bounces.md)'}`,
-      `  data:       ${rel(config.paths.data)}/ (database, outbox, signing key)`,
+      deps.database === undefined
+        ? `  data:       ${rel(config.paths.data)}/ (database, outbox, signing key)`
+        : `  data:       ${rel(config.paths.data)}/ (outbox, signing key); subscribers in PostgreSQL ${deps.database}`,
       'Ctrl-C stops.',
       '',
     ].join('\n'),

@@ -205,7 +205,8 @@ const emptyCounts = (): CampaignCounts => ({ queued: 0, sending: 0, submitted: 0
  */
 export async function openPgStore(url: string): Promise<SubscriberStore> {
   const where = redactDatabaseUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A host that does not answer fails a connection after 10 s, not after the system's TCP timeout (minutes).
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   // An idle connection the server drops emits 'error' on the pool: without a listener that kills the
   // process. The next query gets a fresh connection, or fails with its own error.
   pool.on('error', () => {});

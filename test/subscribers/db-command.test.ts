@@ -1,6 +1,7 @@
 // Choosing PostgreSQL, and moving to it (issue 18 §1): BROADSHEET_DATABASE_URL puts the subscribers there
 // (the CLI in process, a throwaway cluster); `db migrate` on both stores; `db copy` moves a SQLite file's
 // rows into PostgreSQL with their ids, verified by counts, and continues when run again.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../src/adapters.js';
@@ -8,10 +9,12 @@ import { main } from '../../src/compose.js';
 import { openPgStore } from '../../src/subscribers/pg-store.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import { skipPostgres, startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { SAMPLE_CONTENT, tempSite, type TempSite } from '../helpers/site.js';
+import { REPO, SAMPLE_CONTENT, tempSite, type TempSite } from '../helpers/site.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 const NOW = new Date('2026-11-30T09:00:00Z');
+/** The cluster trusts loopback logins, so a password in the URL is accepted and ignored: what must never be shown. */
+const withPassword = (url: string) => url.replace('postgres://postgres@', 'postgres://postgres:test-password@');
 
 async function cli(site: TempSite, args: string[], env: Record<string, string> = {}) {
   let stdout = '';
@@ -74,11 +77,43 @@ describe.skipIf(skipPostgres)('the database: PostgreSQL chosen, migrated, copied
     }
   }, 60_000);
 
+  it('start runs on PostgreSQL: it says so (never the password), serves, and stops cleanly', async () => {
+    const site = await tempSite('db-start', { copy: SAMPLE_CONTENT, config: { site: { url: 'https://news.example.com/' } } });
+    const url = withPassword(await cluster.createDatabase());
+    const child = spawn(process.execPath, [path.join(REPO, 'dist', 'bin', 'broadsheet.js'), 'start', '--port', '0'], {
+      cwd: site.root,
+      env: { ...process.env, BROADSHEET_DATABASE_URL: url, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    while (!/Ctrl-C stops/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(stdout).toMatch(/^ {2}data: {7}data\/ \(outbox, signing key\); subscribers in PostgreSQL postgres:\/\/[^ ]+$/m);
+    expect(stdout).not.toContain('test-password');
+    const address = /running at (http:\/\/[^/]+)\//.exec(stdout)?.[1];
+    expect(
+      (
+        await fetch(`${address}/subscribe`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'web@example.org' }),
+        })
+      ).status,
+    ).toBe(202);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const pgStore = await openPgStore(url);
+    expect((await pgStore.findByEmail('web@example.org'))?.status).toBe('pending');
+    await pgStore.close();
+  }, 60_000);
+
   it('db migrate says which database it migrated, on both stores, and again changes nothing', async () => {
     const site = await tempSite('db-migrate');
     const sqlite = await cli(site, ['db', 'migrate']);
     expect(sqlite).toMatchObject({ code: 0, stdout: expect.stringMatching(/^SQLite database data\/broadsheet\.db: schema version \d+, up to date\.\n$/) });
-    const url = await cluster.createDatabase();
+    const url = withPassword(await cluster.createDatabase());
     for (let i = 0; i < 2; i++) {
       const run = await cli(site, ['db', 'migrate', '--json'], { BROADSHEET_DATABASE_URL: url });
       expect(run.code).toBe(0);
@@ -110,7 +145,7 @@ describe.skipIf(skipPostgres)('the database: PostgreSQL chosen, migrated, copied
     const before = { counts: await sqlite.counts(), ada: await sqlite.get(ids[0]!), events: await sqlite.eventsOf(ids[0]!) };
     await sqlite.close();
 
-    const url = await cluster.createDatabase();
+    const url = withPassword(await cluster.createDatabase());
     const first = await cli(site, ['db', 'copy', '--json'], { BROADSHEET_DATABASE_URL: url });
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout) as {
