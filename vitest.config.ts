@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // (`npm run test:unit`, seconds). Everything else is in `integration`; `npm test` runs both.
 const UNIT = [
   'test/config/**/*.test.ts',
-  'test/bounces/{classify,returns-store}.test.ts',
+  'test/bounces/{classify,bounce-tag}.test.ts',
   'test/bounces/webhooks/**/*.test.ts',
   'test/content/{dates,excerpt,load,markdown,parse,publish,cache,furniture,posted-time,head-cleanup}.test.ts',
   'test/digest/**/*.test.ts',
