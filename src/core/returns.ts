@@ -43,31 +43,43 @@ export function returns(
     return { subscriberId: subscriber.id, campaignId: (await store.latestDeliveryOf(subscriber.id))?.campaignId };
   }
 
-  async function record(event: ReturnedEvent, key: string, report: ReturnsReport): Promise<void> {
-    const who = await attribute(event, key);
-    const entry: ReturnRecord = {
-      key: event.key,
-      kind: who === undefined ? 'unattributed' : event.kind,
-      subscriberId: who?.subscriberId,
-      campaignId: who?.campaignId,
-      status: event.status,
-      detail: event.detail,
-      source: event.source,
-      at: event.at ?? now(),
-    };
+  /** Record one entry (once by its key) and count what it did. */
+  async function save(entry: ReturnRecord, report: ReturnsReport & { ignored?: number }, logged: Record<string, unknown>): Promise<void> {
     const outcome = await store.recordReturn(entry, softRule());
-    if (!outcome.recorded) report.duplicates++;
-    else if (who === undefined) report.unattributed++;
+    if (!outcome.recorded) {
+      report.duplicates++;
+      return;
+    }
+    if (entry.kind === 'ignored') report.ignored = (report.ignored ?? 0) + 1;
+    else if (entry.kind === 'unattributed') report.unattributed++;
     else {
-      report[KIND_COUNT[event.kind]]++;
+      report[KIND_COUNT[entry.kind]]++;
       if (outcome.changed) report.changed++;
     }
-    if (outcome.recorded) {
+    if (entry.kind !== 'ignored') {
       log.info(
-        { key: event.key, kind: entry.kind, subscriber: who?.subscriberId, campaign: who?.campaignId, status: event.status, source: event.source },
-        who === undefined ? 'returned mail about nobody we can tell: recorded, no effect' : `${event.kind} recorded`,
+        { key: entry.key, kind: entry.kind, subscriber: entry.subscriberId, campaign: entry.campaignId, status: entry.status, source: entry.source, ...logged },
+        entry.kind === 'unattributed' ? 'returned mail about nobody we can tell: recorded, no effect' : `${entry.kind} recorded`,
       );
     }
+  }
+
+  async function record(event: ReturnedEvent, key: string, report: ReturnsReport): Promise<void> {
+    const who = await attribute(event, key);
+    await save(
+      {
+        key: event.key,
+        kind: who === undefined ? 'unattributed' : event.kind,
+        subscriberId: who?.subscriberId,
+        campaignId: who?.campaignId,
+        status: event.status,
+        detail: event.detail,
+        source: event.source,
+        at: event.at ?? now(),
+      },
+      report,
+      {},
+    );
   }
 
   async function recordReturned(events: readonly ReturnedEvent[]): Promise<ReturnsReport> {
@@ -92,38 +104,24 @@ export function returns(
           log.warn({ key: mail.key, from: mail.from }, 'an unsubscribe request without a valid token: left in the mailbox');
           return false;
         }
-        const event: ReturnedEvent = {
-          kind: 'unsubscribe',
-          about: { address: subscriber.email, tag: undefined, messageId: undefined },
-          status: undefined,
-          detail: 'unsubscribe request by mail',
-          source: 'mailbox',
-          key: mail.key,
-          at: undefined,
-        };
-        const outcome = await store.recordReturn(
+        await save(
           {
             key: mail.key,
             kind: 'unsubscribe',
             subscriberId: subscriber.id,
             campaignId: undefined,
             status: undefined,
-            detail: event.detail,
+            detail: 'unsubscribe request by mail',
             source: 'mailbox',
             at: now(),
           },
-          softRule(),
+          report,
+          { from: 'the List-Unsubscribe mailto' },
         );
-        if (!outcome.recorded) report.duplicates++;
-        else {
-          report.unsubscribes++;
-          if (outcome.changed) report.changed++;
-          log.info({ subscriber: subscriber.id }, 'unsubscribed by mail');
-        }
         return true;
       }
-      case 'ignored': {
-        const outcome = await store.recordReturn(
+      case 'ignored':
+        await save(
           {
             key: mail.key,
             kind: 'ignored',
@@ -134,12 +132,10 @@ export function returns(
             source: 'mailbox',
             at: now(),
           },
-          softRule(),
+          report,
+          {},
         );
-        if (outcome.recorded) report.ignored++;
-        else report.duplicates++;
         return true;
-      }
       case 'unknown':
         report.unknown++;
         log.warn({ key: mail.key, reason: mail.reason }, 'a message in the bounce mailbox was not understood: left as it is');
