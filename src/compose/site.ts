@@ -7,7 +7,7 @@ import type { CliIo } from '../drivers/cli-args.js';
 import { parseSiteArgs, runServe, runStart } from '../drivers/cli-start.js';
 import { startScheduler, type Scheduler } from '../drivers/scheduler.js';
 import { createServer } from '../drivers/server.js';
-import type { WebhookSettings } from '../drivers/webhooks.js';
+import { WEBHOOK_SERVICES, type WebhookSettings } from '../drivers/webhooks.js';
 import { createLogger } from '../log.js';
 import { loadPages } from '../web/pages.js';
 
@@ -24,10 +24,11 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop, openBounceMailbox: bounceMailboxOpener(io.env) });
   const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : bundledTemplates());
   const secrets = readSecrets(io.env);
+  const webhooks = webhookSettings(config, secrets);
   const server = await createServer(core, pages, config, {
     outDir: path.resolve(io.cwd, config.paths.out),
     previewToken: secrets.previewToken,
-    webhooks: { ...webhookSettings(config, secrets), log },
+    webhooks: { ...webhooks, log },
   });
   const deps = {
     config,
@@ -36,7 +37,7 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
     log,
     mailer,
     smtp: Boolean(secrets.smtpUrl),
-    returns: returnsDescription(secrets, webhookSettings(config, secrets)),
+    returns: returnsDescription(secrets, webhooks),
     database: await databaseDescription(config, io.env),
     async close() {
       await mailer.close();
@@ -81,7 +82,7 @@ function returnsDescription(secrets: Secrets, webhooks: WebhookSettings): string
     const url = new URL(secrets.bounceImapUrl);
     where.push(`mailbox ${url.protocol}//${url.host}${url.pathname === '/' ? '/INBOX' : url.pathname}`);
   }
-  const on = (['ses', 'postmark', 'mailgun', 'sendgrid'] as const).filter((service) => webhooks[service] !== undefined);
+  const on = WEBHOOK_SERVICES.filter((service) => webhooks[service] !== undefined);
   if (on.length > 0) where.push(`webhooks ${on.map((service) => `/webhooks/${service}`).join(', ')}`);
   return where;
 }
