@@ -15,7 +15,7 @@ export const USAGE = `Usage: broadsheet <command> [options]
 Commands:
   start         the main job: serve feeds and pages, rebuild the feeds, send the digest on schedule
   serve         serve what \`build\` wrote, with the subscribe pages and previews (no scheduler)
-  status        next runs, subscriber counts, the last feed build, recent campaigns
+  status        next runs, subscriber counts, the last feed build, recent campaigns and their bounces
   build         load the posts and write every feed, page, the OPML and digest.json
   digest        preview the digest email as files: digest.html, digest.txt, digest.eml
   subscribers   add, remove, list, show, import, export, delete or reactivate subscribers
@@ -99,8 +99,9 @@ Examples:
 `,
   status: `Usage: broadsheet status [options]
 
-Prints the next scheduled runs, subscriber counts, the last feed build and the recent campaigns.
-Reads only.
+Prints the next scheduled runs, subscriber counts, the last feed build and the recent campaigns,
+with what came back of each (bounces, complaints and their rates, warned past the providers'
+thresholds). Reads only.
 
 Options:
 ${WHERE}
