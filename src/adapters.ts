@@ -1,12 +1,12 @@
 // Real adapters, made by the composition root (compose.ts) only: the SQLite store, the mailer chosen by
 // configuration, the content folder's watcher, and this process's name in the lease table. I/O.
 import { randomUUID } from 'node:crypto';
-import { watch } from 'node:fs';
+import { readlinkSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { originOf, readSecrets, type Config } from './config.js';
-import { holderIsGoneOn, processIsRunning } from './delivery/lease.js';
+import { holderIsGoneOn, type LeaseIdentity, processIsRunning } from './delivery/lease.js';
 import type { Mailer } from './delivery/mailer.js';
 import type { BounceMailbox } from './core/types.js';
 import { ConfigError, pathErrorFrom } from './errors.js';
@@ -78,12 +78,24 @@ export function folderWatcher(dir: string): (onChange: () => void) => { close():
   return (onChange) => watch(dir, { recursive: true }, onChange);
 }
 
-/** This process as a lease holder: "host:pid:…", so that another process of this machine can tell it is gone. */
-export function leaseHolder(kind?: string): string {
-  return [hostname(), process.pid, ...(kind ? [kind] : []), randomUUID().slice(0, 8)].join(':');
-}
+/**
+ * This machine as lease holders name it: the host name, and the process-id namespace where there is one.
+ * Containers sharing a host name (host networking) each have their own pids: one must never judge another's
+ * process gone because that pid is not running in its own namespace.
+ */
+const machine = (() => {
+  try {
+    const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+    return namespace ? `${hostname()}~${namespace}` : hostname();
+  } catch {
+    return hostname();
+  }
+})();
 
-/** Whether a lease holder is a process of this machine that no longer runs (a crash): its lease is taken over at once. */
-export function holderIsGone(holder: string): boolean {
-  return holderIsGoneOn(hostname(), processIsRunning)(holder);
+/** This process in the lease table: "machine:pid:…", so that another process of this machine can tell it is gone. */
+export function processInstance(kind?: string): LeaseIdentity {
+  return {
+    holder: [machine, process.pid, ...(kind ? [kind] : []), randomUUID().slice(0, 8)].join(':'),
+    isGone: holderIsGoneOn(machine, processIsRunning),
+  };
 }

@@ -1,7 +1,6 @@
-// `broadsheet send`: the digest to the whole list, under the sending lease.
-import { createMailer, holderIsGone, leaseHolder } from '../adapters.js';
+// `broadsheet send`: the digest to the whole list, beside any other process sending the same campaign.
+import { createMailer, processInstance } from '../adapters.js';
 import { createDigestSender } from '../core/digests.js';
-import { withSendingLease } from '../delivery/lease.js';
 import type { CliIo } from '../drivers/cli-args.js';
 import { parseSendArgs, runSend } from '../drivers/cli-send.js';
 import { openList } from './list.js';
@@ -12,8 +11,7 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
   try {
     const mailer = await createMailer(config, io.cwd, io.env);
     try {
-      // The send stops at a safe point when the process is asked to stop, or when the lease is lost.
-      let lost: () => boolean = () => false;
+      // The send stops at a safe point when the process is asked to stop (or when its run's lease is lost).
       const sender = createDigestSender(config, {
         now: io.now,
         cwd: io.cwd,
@@ -21,25 +19,10 @@ export async function sendCommand(args: readonly string[], io: CliIo): Promise<n
         log,
         store,
         mailer,
-        shouldStop: () => Boolean(io.shouldStop?.()) || lost(),
+        instance: processInstance('send'),
+        shouldStop: () => Boolean(io.shouldStop?.()),
       });
-      return await runSend(values, io, {
-        config,
-        sender,
-        mailer,
-        withLease: (work) =>
-          withSendingLease(
-            store,
-            leaseHolder('send'),
-            config.schedule.leaseSeconds * 1000,
-            io.now,
-            (isLost) => {
-              lost = isLost;
-              return work();
-            },
-            holderIsGone,
-          ),
-      });
+      return await runSend(values, io, { config, sender, mailer });
     } finally {
       await mailer.close();
     }

@@ -1,11 +1,11 @@
 // `broadsheet serve` and `start`: the whole core behind the HTTP server; for `start`, the scheduler too.
 import path from 'node:path';
-import { bounceMailboxOpener, createMailer, databaseUrlOf, folderWatcher, holderIsGone, leaseHolder, openStore } from '../adapters.js';
+import { bounceMailboxOpener, createMailer, databaseUrlOf, folderWatcher, openStore, processInstance } from '../adapters.js';
 import { loadConfig, readOutputSettings, readSecrets, type Config, type Secrets } from '../config.js';
 import { bundledTemplates, createCore } from '../core.js';
 import type { CliIo } from '../drivers/cli-args.js';
 import { parseSiteArgs, runServe, runStart } from '../drivers/cli-start.js';
-import { startScheduler, type Scheduler } from '../drivers/scheduler.js';
+import { startScheduler } from '../drivers/scheduler.js';
 import { createServer } from '../drivers/server.js';
 import { WEBHOOK_SERVICES, type WebhookSettings } from '../drivers/webhooks.js';
 import { createLogger } from '../log.js';
@@ -18,10 +18,21 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const log = createLogger(io.stderr, output.level, output);
   const store = await openStore(config, io.cwd, io.env);
   const mailer = await createMailer(config, io.cwd, io.env);
-  let scheduler: Scheduler | undefined;
-  // Sending stops at a safe point when the process is asked to stop, or when the scheduler lost the lease.
-  const shouldStop = () => Boolean(io.shouldStop?.() || scheduler?.lostLease);
-  const core = createCore(config, { now: io.now, cwd: io.cwd, env: io.env, store, mailer, log, shouldStop, openBounceMailbox: bounceMailboxOpener(io.env) });
+  // One name for this process in the lease table: its sending runs, the digest check and the mailbox reads.
+  const instance = processInstance();
+  // Sending stops at a safe point when the process is asked to stop (or when a run's lease is lost).
+  const shouldStop = () => Boolean(io.shouldStop?.());
+  const core = createCore(config, {
+    now: io.now,
+    cwd: io.cwd,
+    env: io.env,
+    store,
+    mailer,
+    log,
+    shouldStop,
+    instance,
+    openBounceMailbox: bounceMailboxOpener(io.env),
+  });
   const pages = await loadPages(config.paths.templates ? path.resolve(io.cwd, config.paths.templates) : bundledTemplates());
   const secrets = readSecrets(io.env);
   const webhooks = webhookSettings(config, secrets);
@@ -48,16 +59,15 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   return runStart(io, {
     ...deps,
     startScheduler: () =>
-      (scheduler = startScheduler({
+      startScheduler({
         core,
         store,
         config,
         log,
         now: io.now,
-        holder: leaseHolder(),
-        isGone: holderIsGone,
+        instance,
         watchContent: folderWatcher(path.resolve(io.cwd, config.paths.content)),
-      })),
+      }),
   });
 }
 

@@ -1,6 +1,6 @@
 // Use cases for the digest: previews (files, in memory, archive), sending and the scheduler's due run,
 // and the status report.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
@@ -10,6 +10,7 @@ import { siteUrl } from '../shared/urls.js';
 import { dueSubscribers, nextSlot } from '../schedule/due.js';
 import type { Config } from '../config.js';
 import type { Mailer } from '../delivery/mailer.js';
+import { DIGEST_CHECK_LEASE, type LeaseIdentity, withLease } from '../delivery/lease.js';
 import type { SendOptions } from '../delivery/send-digest.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import { createContext, signingKeyLoader, type CoreContext } from './context.js';
@@ -19,6 +20,8 @@ import type { BaseDeps, DigestPreviews, DigestSender, MailerDeps, SecretDeps, Se
 const renderModule = () => import('../email/render.js');
 const messageModule = () => import('../email/message.js');
 const sendModule = () => import('../delivery/send-digest.js');
+/** How often a process whose digest check found another's running looks whether that one has ended. */
+const CHECK_POLL_MS = 500;
 /** Archive pages kept rendered: the recent weeks readers open from their mail, with room to spare. */
 const ARCHIVE_CACHE_SIZE = 32;
 
@@ -158,6 +161,18 @@ export function digestSender(
   const { config, log, loadPublished } = ctx;
   const { store, mailer, signingKey } = deps;
   const now = ctx.deps.now;
+  const instance = deps.instance ?? anonymousInstance();
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  /** Whether another process's digest check ended within the lease's lifetime (polled; a check takes a second or two). */
+  async function checkEnded(): Promise<boolean> {
+    const deadline = now().getTime() + config.schedule.leaseSeconds * 1000;
+    for (;;) {
+      const lease = await store.leaseHolder(DIGEST_CHECK_LEASE);
+      if (!lease || lease.expiresAt <= now()) return true;
+      if (now().getTime() >= deadline || deps.shouldStop?.()) return false;
+      await sleep(CHECK_POLL_MS);
+    }
+  }
   async function sendDigest(options: SendOptions = {}) {
     const { published, readBodies } = await loadPublished();
     const { sendDigest: runSend } = await sendModule();
@@ -173,7 +188,8 @@ export function digestSender(
         readBodies,
         now,
         log,
-        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        instance,
+        sleep,
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
       },
       options,
@@ -182,12 +198,35 @@ export function digestSender(
   return {
     sendDigest,
     async runDueDigests() {
-      if (await store.unfinishedCampaign()) return sendDigest();
-      const due = dueSubscribers(await store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
-      if (due.length === 0) {
-        return { ...(await sendModule()).emptySendReport(false), idle: 'no subscriber is due' };
+      if (!(await store.unfinishedCampaign())) {
+        // Who is due is decided by one process at a time (of every `start` on this database); the campaign
+        // it opens is then sent by all of them together.
+        const check = await withLease(store, DIGEST_CHECK_LEASE, instance, config.schedule.leaseSeconds * 1000, now, async () => {
+          if (await store.unfinishedCampaign()) return { opened: false };
+          const due = dueSubscribers(await store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
+          if (due.length === 0) return undefined;
+          const window = (await sendModule()).campaignWindow({ now, config }, {});
+          const { campaign, resumed } = await store.openCampaign(
+            window,
+            now(),
+            due.map((s) => s.id),
+          );
+          if (!resumed)
+            log.info(
+              { campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), subscribers: due.length },
+              'campaign created',
+            );
+          return { opened: !resumed };
+        });
+        if (check.held && check.value === undefined) return { ...(await sendModule()).emptySendReport(false), idle: 'no subscriber is due' };
+        // Another process is deciding (every instance's check fires on the same minute): once it has, join
+        // the campaign it opened rather than wait for the next check.
+        if (!check.held && !(await checkEnded())) return { ...(await sendModule()).emptySendReport(false), idle: 'another process is checking who is due' };
+        const report = await sendDigest({ join: true });
+        if (!check.held && report.idle) return { ...report, idle: 'no subscriber is due (another process checked)' };
+        return check.held && check.value?.opened ? { ...report, resumed: false } : report;
       }
-      return sendDigest({ subscriberIds: due.map((s) => s.id) });
+      return sendDigest({ join: true });
     },
   };
 }
@@ -252,4 +291,9 @@ function feedMtime(file: string): Date | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A process that did not say who it is: a name of its own, never taken for gone. */
+function anonymousInstance(): LeaseIdentity {
+  return { holder: `process:${randomUUID()}`, isGone: () => false };
 }

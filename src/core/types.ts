@@ -3,6 +3,7 @@
 import type { Explanation } from './explain.js';
 import type { ReturnedEvent } from '../bounces/returned.js';
 import type { Category } from '../content/schema.js';
+import type { LeaseIdentity } from '../delivery/lease.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { SendOptions, SendReport } from '../delivery/send-digest.js';
 import type { Digest, DigestWindow } from '../digest/build.js';
@@ -48,6 +49,8 @@ export interface SendingDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Polled between messages while sending: true stops at a safe point. Default: never. */
   shouldStop?: () => boolean;
+  /** Who this process is in the lease table (runs and the digest check are leased); default: a name of its own, never taken for gone. */
+  instance?: LeaseIdentity | undefined;
 }
 
 /** For reading the bounce mailbox: how to open it; undefined = none is configured. */
@@ -269,7 +272,10 @@ export interface DigestPreviews {
 /** Sends the digest. Needs: the store (the ledger), a mailer, the signing key. */
 export interface DigestSender {
   sendDigest(options?: SendOptions): Promise<SendReport>;
-  /** The scheduler's digest job: resume an unfinished campaign, else send to the subscribers now due. */
+  /**
+   * The scheduler's digest job: join the campaign being sent, else (one process at a time, under the digest
+   * check's lease) open one for the subscribers now due, and send it with whoever else joins.
+   */
   runDueDigests(): Promise<SendReport>;
 }
 

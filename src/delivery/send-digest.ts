@@ -12,6 +12,7 @@ import { DeliveryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Campaign, Delivery, Subscriber, SubscriberStore } from '../subscribers/store.js';
 import { classifyFailure, refusalKey } from './failures.js';
+import { type LeaseIdentity, recoverDeadRuns, runLeaseName, withLease } from './lease.js';
 import type { Mailer } from './mailer.js';
 
 export interface SendDeps {
@@ -21,7 +22,9 @@ export interface SendDeps {
   signingKey: string;
   /** Where bounces and mailto unsubscribes go (issue 17). */
   returnPaths: ReturnPaths;
-  config: Pick<Config, 'site' | 'feeds' | 'email' | 'delivery'>;
+  config: Pick<Config, 'site' | 'feeds' | 'email' | 'delivery' | 'schedule'>;
+  /** Who this process is in the lease table: this run's lease names it, and it tells when another run's process is gone. */
+  instance: LeaseIdentity;
   /** Published posts' heads, newest first. */
   posts: readonly PostHead[];
   /** The posts of these heads, bodies read: for a variant's digest, just before it is rendered. */
@@ -40,6 +43,8 @@ export interface SendOptions {
   until?: Date | undefined;
   /** Work out what would be sent; send and record nothing. */
   dryRun?: boolean | undefined;
+  /** Only join a campaign another process is sending (the scheduler, once the check opened it); never open one. */
+  join?: boolean | undefined;
   /** Retry only the subscribers of the latest campaign whose delivery failed transiently. */
   retryFailed?: boolean | undefined;
   /** Only these subscribers (the scheduler's due ones); default: every active subscriber. */
@@ -152,8 +157,10 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   let campaign = await store.unfinishedCampaign();
   if (campaign) {
     report.resumed = true;
-    log.info({ campaign: campaign.id, until: campaign.until.toISOString() }, 'resuming the unfinished campaign');
+    log.info({ campaign: campaign.id, until: campaign.until.toISOString() }, 'joining the unfinished campaign');
     if (options.since || options.until) log.warn({ campaign: campaign.id }, '--since/--until are ignored: the unfinished campaign keeps its own window');
+  } else if (options.join) {
+    return { ...report, idle: 'no campaign is being sent' };
   } else if (options.retryFailed) {
     const latest = await store.latestCampaign();
     const requeued = latest ? await store.requeueFailed(latest.id, deps.now()) : 0;
@@ -162,22 +169,37 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
     log.info({ campaign: campaign.id, requeued }, 'retrying failed deliveries');
   } else {
     const window = campaignWindow(deps, options);
-    // Found and created in one step: another process that got there first is resumed, not doubled.
+    // Found and created in one step: another process that got there first is joined, not doubled.
     const opened = await store.openCampaign(window, deps.now(), options.subscriberIds);
     campaign = opened.campaign;
     report.resumed = opened.resumed;
-    if (opened.resumed) log.info({ campaign: campaign.id }, 'resuming the campaign another process opened');
+    if (opened.resumed) log.info({ campaign: campaign.id }, 'joining the campaign another process opened');
     else {
       const subscribers = (await store.campaignCounts(campaign.id)).queued;
       log.info({ campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), subscribers }, 'campaign created');
     }
   }
   report.campaignId = campaign.id;
-  // This run's name on the deliveries it sends; what an earlier run left in flight is sent again.
+  // This run's name on the deliveries it claims, and its lease: while the lease lives, the others leave
+  // its claims alone; once it lapses, they take them over.
   const runId = randomUUID();
-  const recovered = await store.recoverInFlight(campaign.id, runId, deps.now());
-  if (recovered > 0) log.info({ campaign: campaign.id, recovered }, 'deliveries left in flight by an interrupted run are sent again, same Message-ID');
+  const leased = await withLease(store, runLeaseName(runId), deps.instance, deps.config.schedule.leaseSeconds * 1000, deps.now, (lost) =>
+    sendCampaign(deps, campaign, runId, lost, report, options),
+  );
+  if (!leased.held) throw new Error(`run ${runId} could not take its own lease`); // a fresh name: never held by another
+  return report;
+}
 
+/** Send a campaign's deliveries beside any other runs sending it, until none is left or this run must stop. */
+async function sendCampaign(
+  deps: SendDeps,
+  campaign: Campaign,
+  runId: string,
+  lostLease: () => boolean,
+  report: SendReport,
+  options: SendOptions,
+): Promise<void> {
+  const { store, log } = deps;
   // Per variant, once: MJML renders the email and nodemailer composes the MIME with slots; each
   // subscriber's message is then filled in, not composed again.
   const renders = new Map<string, Promise<Variant>>();
@@ -195,32 +217,31 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
   };
 
   const slices = variantSlices(deps.posts);
-  const atStart = await store.campaignCounts(campaign.id);
-  const total = atStart.queued + atStart.sending;
-  let done = 0;
-  options.onProgress?.(done, total);
+  const progress = options.onProgress ? campaignProgress(store, campaign.id, options.onProgress, deps.now) : undefined;
+  await progress?.refresh(true);
   const trouble = new SenderTrouble();
   let fatal: unknown;
-  const stopNow = () => fatal !== undefined || (deps.shouldStop?.() ?? false);
-  let after = 0;
-  for (;;) {
-    const batch = await store.pendingDeliveries(campaign.id, after, BATCH);
-    if (batch.length === 0 || stopNow()) break;
-    after = batch[batch.length - 1]!.subscriberId;
-    let next = 0;
-    // Never more messages in flight than open connections: that bounds what a crash can duplicate.
-    const workers = Array.from({ length: Math.max(1, deps.mailer.maxInFlight) }, async () => {
-      while (next < batch.length && !stopNow()) {
-        const delivery = batch[next++]!;
-        try {
-          await deliverOne(deps, campaign, delivery, slices, renderVariant, report, runId, trouble);
-          options.onProgress?.(++done, total);
-        } catch (err) {
-          fatal ??= err;
-        }
+  const stopNow = () => fatal !== undefined || lostLease() || (deps.shouldStop?.() ?? false);
+  const next = deliveryQueue(deps, campaign.id, runId, stopNow);
+  // One worker per connection, never more messages in flight than that: it bounds what a crash can duplicate.
+  const workers = Array.from({ length: Math.max(1, deps.mailer.maxInFlight) }, async () => {
+    for (let delivery = await next(); delivery; delivery = await next()) {
+      try {
+        await deliverOne(deps, campaign, delivery, slices, renderVariant, report, runId, trouble);
+        progress?.settled();
+      } catch (err) {
+        fatal ??= err;
       }
-    });
+    }
+  });
+  try {
     await Promise.all(workers);
+    if (fatal === undefined && !stopNow()) await trouble.settle();
+  } finally {
+    // Whatever this run still holds (a batch cut short, sends held for the sender's trouble) goes back to
+    // the queue for whoever sends next, Message-IDs kept. Nothing is in flight any more: the workers ended.
+    const released = await store.releaseRun(campaign.id, runId, deps.now());
+    if (released > 0) log.info({ campaign: campaign.id, released }, 'deliveries this run had claimed are back in the queue');
   }
   if (fatal !== undefined) {
     if (fatal instanceof DeliveryError) throw fatal;
@@ -231,19 +252,83 @@ export async function sendDigest(deps: SendDeps, options: SendOptions = {}): Pro
       cause: fatal,
     });
   }
-  if (!stopNow()) await trouble.settle();
   const left = await store.campaignCounts(campaign.id);
+  await progress?.refresh(true);
   if (left.queued + left.sending === 0) {
     await store.finishCampaign(campaign.id, deps.now());
     log.info({ campaign: campaign.id, ...left }, 'campaign finished');
+  } else if (!stopNow() && left.queued === 0) {
+    // Others still hold deliveries (their lease lives): the last of them finishes the campaign.
+    log.info({ campaign: campaign.id, ...left }, 'nothing left to claim: the other runs are sending the last deliveries');
   } else {
     report.stopped = true;
     log.warn({ campaign: campaign.id, ...left }, 'stopped before the end: run send again to resume');
   }
-  return report;
 }
 
-function campaignWindow(deps: Pick<SendDeps, 'now' | 'config'>, options: SendOptions): { since: Date; until: Date } {
+/** Deliveries claimed in batches of this many per connection: small enough that runs end together. */
+const CLAIM_PER_CONNECTION = 10;
+/** How often a run with nothing left to claim looks whether the others' claims were settled, or their runs died. */
+const PEER_POLL_MS = 1000;
+
+/**
+ * The next delivery this run sends: from its claimed batch, claiming another when it runs out. With
+ * nothing queued, what dead runs left `sending` is taken over; while live runs still hold deliveries, it
+ * waits (should one die, its claims come back here within the lease); undefined when all are settled.
+ */
+function deliveryQueue(deps: SendDeps, campaignId: number, runId: string, stopNow: () => boolean): () => Promise<Delivery | undefined> {
+  const { store, log } = deps;
+  const size = Math.min(BATCH, Math.max(1, deps.mailer.maxInFlight) * CLAIM_PER_CONNECTION);
+  const claimed: Delivery[] = [];
+  let exhausted = false;
+  let refilling: Promise<void> | undefined;
+  const refill = async () => {
+    const batch = await store.claimDeliveries(campaignId, runId, size, deps.now());
+    if (batch.length > 0) {
+      claimed.push(...batch);
+      return;
+    }
+    const { recovered, liveRuns } = await recoverDeadRuns(store, campaignId, runId, deps.instance.isGone, deps.now());
+    if (recovered > 0) log.info({ campaign: campaignId, recovered }, 'deliveries left in flight by a run that stopped or died are sent again, same Message-ID');
+    else if (liveRuns === 0) exhausted = true;
+    else await deps.sleep(PEER_POLL_MS);
+  };
+  return async () => {
+    for (;;) {
+      if (stopNow()) return undefined;
+      const delivery = claimed.shift();
+      if (delivery || exhausted) return delivery;
+      refilling ??= refill().finally(() => {
+        refilling = undefined;
+      });
+      await refilling;
+    }
+  };
+}
+
+/** Progress across every run sending the campaign: re-read from the store now and then, counted up in between. */
+function campaignProgress(store: SubscriberStore, campaignId: number, onProgress: (done: number, total: number) => void, now: () => Date) {
+  let total = 0;
+  let done = 0;
+  let readAt = 0;
+  const refresh = async (force = false) => {
+    if (!force && now().getTime() - readAt < 2000) return;
+    readAt = now().getTime();
+    const c = await store.campaignCounts(campaignId);
+    total = c.queued + c.sending + c.submitted + c.failed + c.skipped;
+    done = c.submitted + c.failed + c.skipped;
+    onProgress(done, total);
+  };
+  return {
+    refresh,
+    settled() {
+      onProgress(Math.min(++done, total), total);
+      void refresh().catch(() => {});
+    },
+  };
+}
+
+export function campaignWindow(deps: Pick<SendDeps, 'now' | 'config'>, options: SendOptions): { since: Date; until: Date } {
   const until = options.until ?? deps.now();
   const since = options.since ?? new Date(until.getTime() - deps.config.delivery.firstDigestDays * 86_400_000);
   return { since, until };

@@ -3,7 +3,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config.js';
 import type { DigestSender } from '../core/types.js';
-import type { LeaseOutcome } from '../delivery/lease.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { SendReport } from '../delivery/send-digest.js';
 import { COMMON_OPTIONS, jsonDocument, JSON_OPTION, windowFlag, type CliIo } from './cli-args.js';
@@ -29,11 +28,6 @@ export interface SendCommandDeps {
   config: Readonly<Config>;
   sender: DigestSender;
   mailer: Pick<Mailer, 'description'>;
-  /**
-   * Runs `work` while this process holds the sending lease (one sender at a time, this one or the
-   * scheduler of any `start` on this database); a lost lease stops the sender at its next safe point.
-   */
-  withLease<T>(work: () => Promise<T>): Promise<LeaseOutcome<T>>;
 }
 
 export async function runSend(values: SendArgs, io: CliIo, deps: SendCommandDeps): Promise<number> {
@@ -67,18 +61,9 @@ export async function runSend(values: SendArgs, io: CliIo, deps: SendCommandDeps
     sender
       .sendDigest({ ...options, dryRun, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) })
       .finally(() => progress?.stop());
-  // One sender at a time, this one or the scheduler of any `start` on this database: the sending lease.
-  let report: SendReport;
-  if (dryRun) report = await send();
-  else {
-    const outcome = await deps.withLease(send);
-    if (!outcome.held) {
-      const by = outcome.by ? ` (${outcome.by.holder}, its lease runs until ${outcome.by.expiresAt.toISOString()} unless renewed)` : '';
-      io.stderr.write(`Not sent: another process is sending${by}. Run send again once it has finished: it resumes the same campaign.\n`);
-      return 1;
-    }
-    report = outcome.value;
-  }
+  // Beside other senders (more `send`s, the scheduler of any `start` on this database), this one joins the
+  // campaign they are sending, and claims its share of it.
+  const report = await send();
   if (values.json) {
     // Stable fields: those with no value are null, not left out.
     io.stdout.write(

@@ -612,13 +612,21 @@ export async function openPgStore(url: string): Promise<SubscriberStore> {
         return n;
       });
     },
-    async pendingDeliveries(campaignId, after, limit) {
+    async claimDeliveries(campaignId, runId, limit, now) {
+      // SKIP LOCKED: a claimer passes over rows another is taking this instant instead of queueing behind its
+      // lock, so any number of runs claim at once and each gets rows nobody else has. The rows it locks are
+      // re-checked as they are now (still queued) before they are updated.
       const rows = await all<DeliveryRow>(
         pool,
-        `SELECT * FROM deliveries WHERE campaign_id = $1 AND status = 'queued' AND subscriber_id > $2 ORDER BY subscriber_id LIMIT $3`,
-        [campaignId, after, limit],
+        `WITH picked AS (
+           SELECT subscriber_id FROM deliveries WHERE campaign_id = $1 AND status = 'queued'
+           ORDER BY subscriber_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         UPDATE deliveries d SET status = 'sending', claimed_by = $3, updated_at = $4
+         FROM picked WHERE d.campaign_id = $1 AND d.subscriber_id = picked.subscriber_id
+         RETURNING d.*`,
+        [campaignId, limit, runId, now],
       );
-      return rows.map(toDelivery);
+      return rows.map(toDelivery).sort((x, y) => x.subscriberId - y.subscriberId);
     },
     async claimDelivery(campaignId, subscriberId, runId, messageId, now) {
       // One UPDATE … WHERE: of two runs claiming one row, the second waits for the first's row lock, then
@@ -631,12 +639,20 @@ export async function openPgStore(url: string): Promise<SubscriberStore> {
       );
       return claimed === 1;
     },
-    async recoverInFlight(campaignId, runId, now) {
-      // Rows a crashed run left in flight go back to the queue with their Message-ID: the resend is the same message.
+    async runsInFlight(campaignId) {
+      const rows = await all<{ claimed_by: string | null; n: string }>(
+        pool,
+        `SELECT claimed_by, count(*) AS n FROM deliveries WHERE campaign_id = $1 AND status = 'sending' GROUP BY claimed_by`,
+        [campaignId],
+      );
+      return rows.map((r) => ({ runId: r.claimed_by, deliveries: Number(r.n) }));
+    },
+    async releaseRun(campaignId, runId, now) {
+      // A run's rows go back to the queue with their Message-ID: a resend is the same message.
       return changes(
         pool,
         `UPDATE deliveries SET status = 'queued', updated_at = $3
-         WHERE campaign_id = $1 AND status = 'sending' AND claimed_by IS DISTINCT FROM $2`,
+         WHERE campaign_id = $1 AND status = 'sending' AND claimed_by IS NOT DISTINCT FROM $2`,
         [campaignId, runId, now],
       );
     },

@@ -280,21 +280,28 @@ export function openSqliteStore(file: string): SubscriberStore {
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     reopen: db.prepare(`UPDATE campaigns SET status = 'sending', finished_at = NULL WHERE id = ?`),
-    pending: db.prepare<[number, number, number], Record<string, unknown>>(
-      `SELECT * FROM deliveries WHERE campaign_id = ? AND status = 'queued' AND subscriber_id > ?
-       ORDER BY subscriber_id LIMIT ?`,
+    // One statement, so one write: SQLite runs one writer at a time, and a claimer sees the rows the last
+    // one took as taken.
+    claimBatch: db.prepare<{ campaignId: number; runId: string; limit: number; now: string }, Record<string, unknown>>(
+      `UPDATE deliveries SET status = 'sending', claimed_by = @runId, updated_at = @now
+       WHERE campaign_id = @campaignId AND subscriber_id IN (
+         SELECT subscriber_id FROM deliveries WHERE campaign_id = @campaignId AND status = 'queued' ORDER BY subscriber_id LIMIT @limit)
+       RETURNING *`,
     ),
-    // A claim wins only on a queued row, or on one this run already holds (its retries): two runs can
-    // never both be sending one delivery.
+    // A claim wins only on a queued row, or on one this run already holds (its batch, its retries): two
+    // runs can never both be sending one delivery.
     claim: db.prepare(
       `UPDATE deliveries SET status = 'sending', claimed_by = @runId, message_id = @messageId, attempts = attempts + 1, updated_at = @now
        WHERE campaign_id = @campaignId AND subscriber_id = @subscriberId
          AND (status = 'queued' OR (status = 'sending' AND claimed_by = @runId))`,
     ),
-    // Rows a crashed run left in flight go back to the queue with their Message-ID: the resend is the same message.
-    recover: db.prepare(
+    runsInFlight: db.prepare<[number], { claimed_by: string | null; n: number }>(
+      `SELECT claimed_by, count(*) AS n FROM deliveries WHERE campaign_id = ? AND status = 'sending' GROUP BY claimed_by`,
+    ),
+    // A run's rows go back to the queue with their Message-ID: a resend is the same message.
+    releaseRun: db.prepare(
       `UPDATE deliveries SET status = 'queued', updated_at = @now
-       WHERE campaign_id = @campaignId AND status = 'sending' AND (claimed_by IS NULL OR claimed_by <> @runId)`,
+       WHERE campaign_id = @campaignId AND status = 'sending' AND claimed_by IS @runId`,
     ),
     leaseHolder: db.prepare<[string], { holder: string; expires_at: string }>('SELECT holder, expires_at FROM leases WHERE name = ?'),
     takeOver: db.prepare('UPDATE leases SET holder = @to, expires_at = @expires WHERE name = @name AND holder = @from'),
@@ -565,12 +572,16 @@ export function openSqliteStore(file: string): SubscriberStore {
         })
         .immediate();
     },
-    pendingDeliveries: async (campaignId, after, limit) => q.pending.all(campaignId, after, limit).map(toDelivery),
+    async claimDeliveries(campaignId, runId, limit, now) {
+      const rows = q.claimBatch.all({ campaignId, runId, limit, now: iso(now) }).map(toDelivery);
+      return rows.sort((a, b) => a.subscriberId - b.subscriberId);
+    },
     async claimDelivery(campaignId, subscriberId, runId, messageId, now) {
       return q.claim.run({ campaignId, subscriberId, runId, messageId, now: iso(now) }).changes === 1;
     },
-    async recoverInFlight(campaignId, runId, now) {
-      return q.recover.run({ campaignId, runId, now: iso(now) }).changes;
+    runsInFlight: async (campaignId) => q.runsInFlight.all(campaignId).map((r) => ({ runId: r.claimed_by, deliveries: r.n })),
+    async releaseRun(campaignId, runId, now) {
+      return q.releaseRun.run({ campaignId, runId, now: iso(now) }).changes;
     },
     async markSubmitted(campaignId, subscriberId, response, watermark, now) {
       db.transaction(() => {

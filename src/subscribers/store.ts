@@ -204,15 +204,22 @@ export interface SubscriberStore {
   openCampaign(window: { since: Date; until: Date }, now: Date, subscriberIds?: readonly number[]): Promise<{ campaign: Campaign; resumed: boolean }>;
   /** Put a campaign's transiently failed deliveries back in the queue and reopen it. Returns how many. */
   requeueFailed(campaignId: number, now: Date): Promise<number>;
-  /** Queued deliveries, by subscriber id (recoverInFlight first puts an interrupted run's back in the queue). */
-  pendingDeliveries(campaignId: number, afterSubscriberId: number, limit: number): Promise<Delivery[]>;
   /**
-   * Mark a delivery `sending` for this run, before handing it to the mail server: true when this run won
-   * it (it was queued, or this run already holds it: a retry); false when another run has it.
+   * Claim up to `limit` queued deliveries for a sending run, lowest subscriber ids first: they turn
+   * `sending`, held by `runId`. Atomic across processes: runs claiming at once get disjoint rows, and none
+   * waits for another's claim (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   */
+  claimDeliveries(campaignId: number, runId: string, limit: number, now: Date): Promise<Delivery[]>;
+  /**
+   * Mark a delivery `sending` for this run and record its Message-ID, right before handing it to the mail
+   * server (counted as an attempt): true when this run holds it (claimed in a batch, or a retry) or it was
+   * queued; false when another run has it.
    */
   claimDelivery(campaignId: number, subscriberId: number, runId: string, messageId: string, now: Date): Promise<boolean>;
-  /** Put deliveries another (crashed) run left `sending` back in the queue, Message-IDs kept; how many. */
-  recoverInFlight(campaignId: number, runId: string, now: Date): Promise<number>;
+  /** The runs holding `sending` deliveries of a campaign, and how many each (null: rows claimed before runs had names). */
+  runsInFlight(campaignId: number): Promise<Array<{ runId: string | null; deliveries: number }>>;
+  /** Put one run's `sending` deliveries back in the queue, Message-IDs kept (it died, or stopped early); how many. */
+  releaseRun(campaignId: number, runId: string | null, now: Date): Promise<number>;
   /** Submitted: the SMTP server accepted it. Moves the subscriber's watermark in the same transaction. */
   markSubmitted(campaignId: number, subscriberId: number, response: string, watermark: Date, now: Date): Promise<void>;
   markFailed(campaignId: number, subscriberId: number, reason: string, transient: boolean, now: Date): Promise<void>;

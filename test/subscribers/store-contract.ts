@@ -288,6 +288,15 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
         expect(await store.get(active)).toMatchObject({ categories: ['news', 'tech'], updatedAt: T2 });
       });
 
+      it('sets categories (sorted slugs as given) and moves updatedAt', async () => {
+        const store = await fresh();
+        const id = (await store.add(subscriber({ categories: ['tech'] }), T0)).subscriber.id;
+        await store.setCategories(id, ['news', 'science'], T1);
+        expect(await store.get(id)).toMatchObject({ categories: ['news', 'science'], updatedAt: T1 });
+        await store.setCategories(id, [], T2);
+        expect(await store.get(id)).toMatchObject({ categories: [], updatedAt: T2 });
+      });
+
       it('reactivates subscribers bounced since a time, each with an event; earlier bounces stay', async () => {
         const store = await fresh();
         const ids = await seeded(store); // bounced at T0
@@ -319,39 +328,78 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
         const ids = await seeded(store);
         const campaign = await store.createCampaign(window, T1);
         expect(campaign).toEqual({ id: expect.any(Number), since: window.since, until: window.until, status: 'sending', createdAt: T1, finishedAt: null });
-        const pending = await store.pendingDeliveries(campaign.id, 0, 100);
-        expect(pending.map((d) => d.subscriberId)).toEqual([ids.active, ids.active2]);
-        expect(pending[0]).toEqual({
+        expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+        const claimed = await store.claimDeliveries(campaign.id, 'run-1', 100, T1);
+        expect(claimed.map((d) => d.subscriberId)).toEqual([ids.active, ids.active2]);
+        expect(claimed[0]).toEqual({
           campaignId: campaign.id,
           subscriberId: ids.active,
-          status: 'queued',
+          status: 'sending',
           messageId: null,
           response: null,
           reason: null,
           attempts: 0,
         });
-        expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 2, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+        expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 2, submitted: 0, failed: 0, skipped: 0 });
         await store.finishCampaign(campaign.id, T2);
         const some = await store.createCampaign(window, T2, [ids.active2, ids.pending]);
-        expect((await store.pendingDeliveries(some.id, 0, 100)).map((d) => d.subscriberId)).toEqual([ids.active2]);
+        expect((await store.claimDeliveries(some.id, 'run-2', 100, T2)).map((d) => d.subscriberId)).toEqual([ids.active2]);
       });
 
-      it('pages pending deliveries by subscriber id', async () => {
+      it('queues nobody when there are no active subscribers, and counts zeros', async () => {
+        const store = await fresh();
+        await store.add(subscriber({ status: 'pending' }), T0);
+        const campaign = await store.createCampaign(window, T1);
+        expect(await store.claimDeliveries(campaign.id, 'run-1', 10, T1)).toEqual([]);
+        expect(await store.campaignCounts(campaign.id)).toEqual({ queued: 0, sending: 0, submitted: 0, failed: 0, skipped: 0 });
+      });
+
+      it('claims queued deliveries in batches, lowest subscriber ids first, each once', async () => {
         const store = await fresh();
         await store.importMany(
           Array.from({ length: 7 }, (_, i) => subscriber({ email: `s${i}@example.com` })),
           T0,
         );
         const campaign = await store.createCampaign(window, T1);
-        const pages: number[][] = [];
-        for (let after = 0; ; ) {
-          const page = await store.pendingDeliveries(campaign.id, after, 3);
-          if (page.length === 0) break;
-          pages.push(page.map((d) => d.subscriberId));
-          after = page[page.length - 1]!.subscriberId;
+        const batches: number[][] = [];
+        for (let run = 1; ; run++) {
+          const batch = await store.claimDeliveries(campaign.id, `run-${run % 2}`, 3, T1);
+          if (batch.length === 0) break;
+          batches.push(batch.map((d) => d.subscriberId));
         }
-        expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
-        expect(pages.flat()).toEqual((await store.list()).map((s) => s.id));
+        expect(batches.map((b) => b.length)).toEqual([3, 3, 1]);
+        expect(batches.flat()).toEqual((await store.list()).map((s) => s.id));
+        expect(await store.runsInFlight(campaign.id)).toEqual(
+          expect.arrayContaining([
+            { runId: 'run-1', deliveries: 4 },
+            { runId: 'run-0', deliveries: 3 },
+          ]),
+        );
+      });
+
+      it('gives each queued delivery to exactly one of several processes claiming batches at the same moment', async () => {
+        const { a, b, open } = await twoProcesses();
+        const c = await track(open());
+        await a.importMany(
+          Array.from({ length: 60 }, (_, i) => subscriber({ email: `s${i}@example.com` })),
+          T0,
+        );
+        const campaign = await a.createCampaign(window, T1);
+        const drain = async (store: SubscriberStore, run: string) => {
+          const mine: number[] = [];
+          for (;;) {
+            const batch = await store.claimDeliveries(campaign.id, run, 4, T1);
+            if (batch.length === 0) return mine;
+            mine.push(...batch.map((d) => d.subscriberId));
+          }
+        };
+        const taken = await Promise.all([drain(a, 'run-a'), drain(b, 'run-b'), drain(c, 'run-c')]);
+        const all = taken.flat().sort((x, y) => x - y);
+        expect(all).toEqual((await a.list()).map((s) => s.id));
+        expect(new Set(all).size).toBe(60);
+        expect(await a.campaignCounts(campaign.id)).toMatchObject({ queued: 0, sending: 60 });
+        const held = Object.fromEntries((await a.runsInFlight(campaign.id)).map((r) => [r.runId, r.deliveries]));
+        expect(held).toEqual({ 'run-a': taken[0]!.length, 'run-b': taken[1]!.length, 'run-c': taken[2]!.length });
       });
 
       it('lets exactly one run claim a delivery; the holder may claim it again (a retry)', async () => {
@@ -363,7 +411,8 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
         expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T2)).toBe(true);
         await store.markSubmitted(campaign.id, active, '250 OK', window.until, T2);
         expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T3)).toBe(false);
-        expect((await store.pendingDeliveries(campaign.id, 0, 10)).find((d) => d.subscriberId === active)).toBeUndefined();
+        // Settled: no claim takes it again, in a batch or alone.
+        expect((await store.claimDeliveries(campaign.id, 'run-3', 10, T3)).map((d) => d.subscriberId)).not.toContain(active);
       });
 
       it('gives each delivery to exactly one of two processes claiming all of them at the same moment', async () => {
@@ -373,7 +422,7 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
           T0,
         );
         const campaign = await a.createCampaign(window, T1);
-        const ids = (await a.pendingDeliveries(campaign.id, 0, 100)).map((d) => d.subscriberId);
+        const ids = (await a.list()).map((s) => s.id);
         const claims = await Promise.all(
           ids.map(async (id) => {
             const [byA, byB] = await Promise.all([
@@ -388,23 +437,32 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
         for (const d of await a.deliveriesOf(ids[0]!)) expect(d.attempts).toBe(1);
       });
 
-      it("puts a delivery an interrupted run left 'sending' back in the queue, with its Message-ID and attempt count", async () => {
+      it("puts one run's 'sending' deliveries back in the queue, with their Message-ID and attempt count, and no other run's", async () => {
         const store = await fresh();
         const { active, active2 } = await seeded(store);
         const campaign = await store.createCampaign(window, T1);
+        expect(await store.claimDeliveries(campaign.id, 'run-1', 1, T1)).toHaveLength(1);
         expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T1)).toBe(true);
-        expect((await store.pendingDeliveries(campaign.id, 0, 10)).map((d) => d.subscriberId)).toEqual([active2]);
+        expect(await store.claimDeliveries(campaign.id, 'run-2', 1, T1)).toHaveLength(1);
+        expect(await store.runsInFlight(campaign.id)).toEqual(
+          expect.arrayContaining([
+            { runId: 'run-1', deliveries: 1 },
+            { runId: 'run-2', deliveries: 1 },
+          ]),
+        );
+        expect(await store.releaseRun(campaign.id, 'run-3', T2)).toBe(0);
+        expect(await store.releaseRun(campaign.id, 'run-1', T2)).toBe(1);
+        expect(await store.runsInFlight(campaign.id)).toEqual([{ runId: 'run-2', deliveries: 1 }]);
         expect(await store.campaignCounts(campaign.id)).toMatchObject({ queued: 1, sending: 1 });
-        // The run that holds it does not recover its own rows; the next run does.
-        expect(await store.recoverInFlight(campaign.id, 'run-1', T2)).toBe(0);
-        expect(await store.recoverInFlight(campaign.id, 'run-2', T2)).toBe(1);
-        expect((await store.pendingDeliveries(campaign.id, 0, 10)).map((d) => [d.subscriberId, d.status, d.messageId, d.attempts])).toEqual([
-          [active, 'queued', '<m1@example.com>', 1],
-          [active2, 'queued', null, 0],
+        // The next run claims it again, and sends it with the same Message-ID.
+        expect((await store.claimDeliveries(campaign.id, 'run-3', 10, T2)).map((d) => [d.subscriberId, d.status, d.messageId, d.attempts])).toEqual([
+          [active, 'sending', '<m1@example.com>', 1],
         ]);
-        // The next run claims it again with the same Message-ID.
-        expect(await store.claimDelivery(campaign.id, active, 'run-2', '<m1@example.com>', T2)).toBe(true);
+        expect(await store.claimDelivery(campaign.id, active, 'run-3', '<m1@example.com>', T2)).toBe(true);
         expect((await store.deliveriesOf(active))[0]).toMatchObject({ status: 'sending', messageId: '<m1@example.com>', attempts: 2 });
+        // A run that lost its rows cannot claim one another run holds now.
+        expect(await store.claimDelivery(campaign.id, active, 'run-1', '<m1@example.com>', T2)).toBe(false);
+        expect((await store.deliveriesOf(active2))[0]).toMatchObject({ status: 'sending', attempts: 0 });
       });
 
       it('opens one campaign however often it is asked: the unfinished one is resumed, a second cannot exist', async () => {
@@ -466,11 +524,23 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
         await store.finishCampaign(campaign.id, T2);
         expect(await store.unfinishedCampaign()).toBeUndefined();
         expect(await store.requeueFailed(campaign.id, T3)).toBe(1);
-        expect(await store.pendingDeliveries(campaign.id, 0, 10)).toEqual([
-          { campaignId: campaign.id, subscriberId: t, status: 'queued', messageId: `<${t}@example.com>`, response: null, reason: null, attempts: 1 },
+        expect(await store.campaignCounts(campaign.id)).toMatchObject({ queued: 1, failed: 1, submitted: 1 });
+        expect(await store.claimDeliveries(campaign.id, 'run-2', 10, T3)).toEqual([
+          { campaignId: campaign.id, subscriberId: t, status: 'sending', messageId: `<${t}@example.com>`, response: null, reason: null, attempts: 1 },
         ]);
         expect(await store.unfinishedCampaign()).toMatchObject({ id: campaign.id, status: 'sending', finishedAt: null });
         expect(await store.requeueFailed(campaign.id, T3)).toBe(0);
+      });
+
+      it('does not reopen a finished campaign that has only permanent failures', async () => {
+        const store = await fresh();
+        const { active, active2 } = await seeded(store);
+        const campaign = await store.createCampaign(window, T1);
+        await store.markFailed(campaign.id, active, '550 no such user', false, T1);
+        await store.markSubmitted(campaign.id, active2, '250 OK', window.until, T1);
+        await store.finishCampaign(campaign.id, T2);
+        expect(await store.requeueFailed(campaign.id, T3)).toBe(0);
+        expect(await store.latestCampaign()).toMatchObject({ id: campaign.id, status: 'done', finishedAt: T2 });
       });
 
       it('finishes a campaign with the time; unfinished/latest/list report campaigns newest first with their counts', async () => {
