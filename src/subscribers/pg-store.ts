@@ -395,6 +395,22 @@ export async function openPgStore(url: string): Promise<SubscriberStore> {
             : await all<SubscriberRow>(pool, 'SELECT * FROM subscribers ORDER BY id');
       return rows.map(toSubscriber);
     },
+    async listPage({ status, afterId, limit }) {
+      const rows =
+        status === 'complained'
+          ? await all<SubscriberRow>(pool, 'SELECT * FROM subscribers WHERE complained_at IS NOT NULL AND id > $1 ORDER BY id LIMIT $2', [afterId, limit])
+          : status
+            ? await all<SubscriberRow>(pool, 'SELECT * FROM subscribers WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3', [status, afterId, limit])
+            : await all<SubscriberRow>(pool, 'SELECT * FROM subscribers WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+      return rows.map(toSubscriber);
+    },
+    async count(filter) {
+      const row =
+        filter === 'complained'
+          ? await one<{ n: number }>(pool, 'SELECT count(*)::int AS n FROM subscribers WHERE complained_at IS NOT NULL')
+          : await one<{ n: number }>(pool, 'SELECT count(*)::int AS n FROM subscribers WHERE status = $1', [filter]);
+      return row!.n;
+    },
     async counts() {
       const result: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
       for (const row of await all<{ status: SubscriberStatus; n: number }>(pool, 'SELECT status, count(*)::int AS n FROM subscribers GROUP BY status')) {
