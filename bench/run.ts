@@ -7,14 +7,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCorpus } from './corpus.js';
 import { hasHugo } from './hugo-site.js';
+import { hasPostgres, measurePgScale } from './pg-scale.js';
 import { measureWholeProcess } from './whole-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpusRoot = path.join(here, '.corpus');
 const work = path.join(os.tmpdir(), 'broadsheet-bench');
-// BENCH_ONLY=process runs the whole-process rows alone (a minute or two).
+// BENCH_ONLY=process runs the whole-process rows alone (a minute or two); BENCH_ONLY=pg the PostgreSQL rows
+// alone (about three minutes; BENCH_PG_SIZES, default 100000,1000000, the list sizes).
 const only = process.env.BENCH_ONLY;
-const sizes = only === 'process' ? [] : (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const sizes = only === 'process' || only === 'pg' ? [] : (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const pgSizes = (process.env.BENCH_PG_SIZES ?? '100000,1000000').split(',').map(Number);
 const repeats = (n: number) => (n >= 50_000 ? 1 : 3);
 
 type Result = Record<string, number | string>;
@@ -117,7 +120,7 @@ for (const n of sizes) {
   ]);
 }
 
-const mailRows = only !== 'process';
+const mailRows = only !== 'process' && only !== 'pg';
 const personalise = mailRows ? run('mail-tasks.ts', ['personalise', path.join(work, 'mail')]) : {};
 const sendOurs = mailRows ? run('mail-tasks.ts', ['send-ours', path.join(work, 'send-ours')]) : {};
 const sendPlain = mailRows ? run('mail-tasks.ts', ['send-plain', path.join(work, 'send-plain')]) : {};
@@ -141,10 +144,40 @@ if (mailRows)
   ]);
 if (mailRows) rows.push(['-', 'import a 100,000-row CSV', `${importRun.ms} ms`, 'target < 5,000 ms', `${importRun.maxRssMb} MB`]);
 
+// PostgreSQL (issue 18): a long list imported and dry-run through the CLI, each a process of its own.
+if (only === undefined || only === 'pg') {
+  if (!hasPostgres) rows.push(['-', 'PostgreSQL rows', 'not run', 'PostgreSQL is not installed (apt-get install postgresql)', '-']);
+  else {
+    const pg = await measurePgScale({ work: path.join(work, 'pg'), csvDir: path.join(corpusRoot, 'subscribers'), sizes: pgSizes });
+    results.postgres = pg;
+    const n = (k: number) => k.toLocaleString('en');
+    for (const size of pgSizes) {
+      const imported = pg.import[size]!;
+      rows.push([
+        '-',
+        `PostgreSQL: \`subscribers import\` of ${n(size)} rows (process)`,
+        `${imported.ms} ms`,
+        `${n(imported.perSecond)} rows/s`,
+        `${imported.maxRssMb} MB`,
+      ]);
+    }
+    for (const size of pgSizes) {
+      const dry = pg.dryRun[size]!;
+      rows.push([
+        '-',
+        `PostgreSQL: \`send --dry-run\` over ${n(size)} subscribers (process)`,
+        `${dry.ms} ms`,
+        `${n(dry.submitted)} would get a digest, ${n(dry.skipped)} skipped; old space capped at ${dry.cappedHeap.maxOldSpaceMb} MB: ${dry.cappedHeap.ms} ms, ${dry.cappedHeap.maxRssMb} MB`,
+        `${dry.maxRssMb} MB`,
+      ]);
+    }
+  }
+}
+
 // Whole processes: what a person waits for, start-up included (see whole-process.ts).
-const whole = measureWholeProcess(corpusRoot, path.join(work, 'process'));
-results.wholeProcess = whole;
-for (const t of whole.targets) {
+const whole = only === 'pg' ? undefined : measureWholeProcess(corpusRoot, path.join(work, 'process'));
+if (whole) results.wholeProcess = whole;
+for (const t of whole?.targets ?? []) {
   const ratio = t.ms / t.refMs;
   rows.push([
     '-',
@@ -154,13 +187,14 @@ for (const t of whole.targets) {
     '-',
   ]);
 }
-rows.push([
-  '-',
-  'whole process: stat floor listing folder by folder',
-  `${whole.ms['stat-floor-10000-walk']!.toFixed(0)} ms`,
-  `the no-change build of 10,000 posts is ${(whole.ms['build-10000-unchanged']! / whole.ms['stat-floor-10000-walk']!).toFixed(2)}× it`,
-  '-',
-]);
+if (whole)
+  rows.push([
+    '-',
+    'whole process: stat floor listing folder by folder',
+    `${whole.ms['stat-floor-10000-walk']!.toFixed(0)} ms`,
+    `the no-change build of 10,000 posts is ${(whole.ms['build-10000-unchanged']! / whole.ms['stat-floor-10000-walk']!).toFixed(2)}× it`,
+    '-',
+  ]);
 
 const header = ['posts', 'what', 'Broadsheet', 'reference (same run)', 'peak memory'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -7,12 +7,13 @@ import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../diges
 import { bareArchiveWindow, signedArchiveWindow } from '../email/archive-link.js';
 import type { Templates } from '../email/templates.js';
 import { siteUrl } from '../shared/urls.js';
-import { dueSubscribers, nextSlot } from '../schedule/due.js';
+import { dueChecker, nextSlot } from '../schedule/due.js';
 import type { Config } from '../config.js';
 import type { Mailer } from '../delivery/mailer.js';
 import { DIGEST_CHECK_LEASE, type LeaseIdentity, withLease } from '../delivery/lease.js';
 import type { SendOptions } from '../delivery/send-digest.js';
-import type { SubscriberStore } from '../subscribers/store.js';
+import { subscriberPages } from '../subscribers/pages.js';
+import type { Subscriber, SubscriberStore } from '../subscribers/store.js';
 import { createContext, signingKeyLoader, type CoreContext } from './context.js';
 import type { BaseDeps, DigestPreviews, DigestSender, MailerDeps, SecretDeps, SendingDeps, StatusReader, StoreDeps } from './types.js';
 
@@ -203,14 +204,12 @@ export function digestSender(
         // it opens is then sent by all of them together.
         const check = await withLease(store, DIGEST_CHECK_LEASE, instance, config.schedule.leaseSeconds * 1000, now, async () => {
           if (await store.unfinishedCampaign()) return { opened: false };
-          const due = dueSubscribers(await store.list({ status: 'active' }), config.schedule.digest, now(), config.site.timezone);
+          // Only the due subscribers' ids are kept, never the whole list.
+          const due: number[] = [];
+          await forEachDue(store, config, now(), (s) => due.push(s.id));
           if (due.length === 0) return undefined;
           const window = (await sendModule()).campaignWindow({ now, config }, {});
-          const { campaign, resumed } = await store.openCampaign(
-            window,
-            now(),
-            due.map((s) => s.id),
-          );
+          const { campaign, resumed } = await store.openCampaign(window, now(), due);
           if (!resumed)
             log.info(
               { campaign: campaign.id, since: window.since.toISOString(), until: window.until.toISOString(), subscribers: due.length },
@@ -249,8 +248,8 @@ export function statusReader(ctx: CoreContext, deps: { store: SubscriberStore })
         // `broadsheet build` has no database: its last build is the site feed's modification time.
         lastBuild: lastBuild ? new Date(lastBuild) : feedMtime(path.join(ctx.outDir, 'feed.xml')),
         subscribers: await store.counts(),
-        due: dueSubscribers(await store.list({ status: 'active' }), config.schedule.digest, now, config.site.timezone).length,
-        complained: (await store.list({ status: 'complained' })).length,
+        due: await forEachDue(store, config, now, () => {}),
+        complained: await store.count('complained'),
         campaigns: campaigns.map((campaign, i) => {
           const returned = returns[i]!;
           const sent = campaign.counts.submitted;
@@ -263,6 +262,25 @@ export function statusReader(ctx: CoreContext, deps: { store: SubscriberStore })
       };
     },
   };
+}
+
+/** Call `found` for each active subscriber due at `now`, reading the list a page at a time; how many were due. */
+async function forEachDue(
+  store: Pick<SubscriberStore, 'listPage'>,
+  config: Pick<Config, 'schedule' | 'site'>,
+  now: Date,
+  found: (subscriber: Subscriber) => void,
+): Promise<number> {
+  const isDueNow = dueChecker(config.schedule.digest, now, config.site.timezone);
+  let due = 0;
+  for await (const page of subscriberPages(store, 'active')) {
+    for (const subscriber of page) {
+      if (!isDueNow(subscriber)) continue;
+      due++;
+      found(subscriber);
+    }
+  }
+  return due;
 }
 
 /**

@@ -237,8 +237,12 @@ export function signups(ctx: CoreContext, deps: { store: SubscriberStore; mailer
       );
       // Every new pending subscriber still owes a confirmation: those of --pending, and the rows the file had
       // as pending (never confirmed), which stay pending without --pending too.
+      // A row is added with the status it came with: only pending rows are looked up (not a round trip per
+      // subscriber of a million-row import).
+      const pendingEmails = new Set(rows.filter((r) => r.status === 'pending').map((r) => r.email));
       const owed: Subscriber[] = [];
       for (const email of result.addedEmails) {
+        if (!pendingEmails.has(email)) continue;
         const subscriber = (await store.findByEmail(email))!;
         if (subscriber.status === 'pending') owed.push(subscriber);
       }

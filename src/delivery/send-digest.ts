@@ -10,6 +10,7 @@ import { greetingName, renderDigestEmail, type RenderedDigestEmail } from '../em
 import type { Templates } from '../email/templates.js';
 import { DeliveryError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { subscriberPages } from '../subscribers/pages.js';
 import type { Campaign, Delivery, Subscriber, SubscriberStore } from '../subscribers/store.js';
 import { classifyFailure, refusalKey } from './failures.js';
 import { type LeaseIdentity, recoverDeadRuns, runLeaseName, withLease } from './lease.js';
@@ -443,16 +444,19 @@ async function dryRun(deps: SendDeps, options: SendOptions, report: SendReport):
   report.window = { since: window.since, until: window.until, resumes: unfinished !== undefined };
   const variants = new Set<string>();
   const slices = variantSlices(deps.posts);
-  for (const subscriber of await deps.store.list({ status: 'active' })) {
-    const since = subscriber.lastDigestUntil ?? window.since;
-    const { key, posts: theirs } = since >= window.until ? { key: '', posts: [] } : slices(subscriber, since, window.until);
-    if (theirs.length === 0) {
-      report.skipped++;
-      report.skipReasons['nothing new'] = (report.skipReasons['nothing new'] ?? 0) + 1;
-      continue;
+  // A page of subscribers at a time: a dry run over a million holds a page, not the list.
+  for await (const page of subscriberPages(deps.store, 'active')) {
+    for (const subscriber of page) {
+      const since = subscriber.lastDigestUntil ?? window.since;
+      const { key, posts: theirs } = since >= window.until ? { key: '', posts: [] } : slices(subscriber, since, window.until);
+      if (theirs.length === 0) {
+        report.skipped++;
+        report.skipReasons['nothing new'] = (report.skipReasons['nothing new'] ?? 0) + 1;
+        continue;
+      }
+      variants.add(key);
+      report.submitted++;
     }
-    variants.add(key);
-    report.submitted++;
   }
   report.renders = variants.size;
   return report;

@@ -326,6 +326,11 @@ export function openSqliteStore(file: string): SubscriberStore {
        WHERE id = @id AND complained_at IS NULL`,
     ),
     byComplaint: db.prepare<[], SubscriberRow>('SELECT * FROM subscribers WHERE complained_at IS NOT NULL ORDER BY id'),
+    pageAll: db.prepare<[number, number], SubscriberRow>('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?'),
+    pageByStatus: db.prepare<[string, number, number], SubscriberRow>('SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?'),
+    pageByComplaint: db.prepare<[number, number], SubscriberRow>('SELECT * FROM subscribers WHERE complained_at IS NOT NULL AND id > ? ORDER BY id LIMIT ?'),
+    countByStatus: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM subscribers WHERE status = ?'),
+    countComplained: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM subscribers WHERE complained_at IS NOT NULL'),
     putReturn: db.prepare(
       `INSERT INTO returns (key, kind, subscriber_id, campaign_id, status, detail, source, at)
        VALUES (@key, @kind, @subscriberId, @campaignId, @status, @detail, @source, @at) ON CONFLICT (key) DO NOTHING`,
@@ -414,6 +419,14 @@ export function openSqliteStore(file: string): SubscriberStore {
     },
     list: async (filter = {}) =>
       (filter.status === 'complained' ? q.byComplaint.all() : filter.status ? q.byStatus.all(filter.status) : q.all.all()).map(toSubscriber),
+    listPage: async ({ status, afterId, limit }) =>
+      (status === 'complained'
+        ? q.pageByComplaint.all(afterId, limit)
+        : status
+          ? q.pageByStatus.all(status, afterId, limit)
+          : q.pageAll.all(afterId, limit)
+      ).map(toSubscriber),
+    count: async (filter) => (filter === 'complained' ? q.countComplained.get()! : q.countByStatus.get(filter)!).n,
     async counts() {
       const result: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
       for (const row of q.counts.all()) result[row.status] = row.n;

@@ -159,6 +159,13 @@ export interface SubscriberStore {
   get(id: number): Promise<Subscriber | undefined>;
   findByEmail(email: string): Promise<Subscriber | undefined>;
   list(filter?: { status?: SubscriberFilter | undefined }): Promise<Subscriber[]>;
+  /**
+   * One page of `list`: at most `limit` subscribers with an id above `afterId`, by id. A long list is read
+   * page by page (subscriberPages in pages.ts), so memory stays flat however many subscribers there are.
+   */
+  listPage(page: { status?: SubscriberFilter | undefined; afterId: number; limit: number }): Promise<Subscriber[]>;
+  /** How many subscribers `list` would return for this filter, without reading them. */
+  count(filter: SubscriberFilter): Promise<number>;
   counts(): Promise<Record<SubscriberStatus, number>>;
   /** Status changes; each returns false when nothing changed (idempotent). */
   activate(id: number, now: Date): Promise<boolean>;

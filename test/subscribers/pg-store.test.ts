@@ -104,6 +104,25 @@ describe.skipIf(skipPostgres)('PostgreSQL store', () => {
       }
     });
 
+    it("refreshes the planner's statistics after a large import, so paging by id reads a page, not the rest of the table", async () => {
+      const url = await cluster.createDatabase();
+      const store = await openPgStore(url);
+      const client = await raw(url);
+      try {
+        const reltuples = async () => (await client.query<{ n: number }>(`SELECT reltuples::int AS n FROM pg_class WHERE relname = 'subscribers'`)).rows[0]!.n;
+        await store.importMany([{ email: 'one@example.com', status: 'active' }], new Date(0));
+        expect(await reltuples()).toBeLessThan(1); // never analysed: autovacuum's first look is a minute away
+        const rows = Array.from({ length: 5000 }, (_, i) => ({ email: `r${i}@example.com`, status: 'active' as const }));
+        await store.importMany(rows, new Date(0));
+        expect(await reltuples()).toBe(5001);
+        const plan = await client.query(`EXPLAIN SELECT * FROM subscribers WHERE status = 'active' AND id > 2500 ORDER BY id LIMIT 100`);
+        expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).not.toMatch(/Sort/);
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
+
     it('reports a server it cannot reach as a StoreError naming the URL without its password', async () => {
       // The cluster's port with a database that does not exist: refused at once, no timeout to wait for.
       const url = `postgres://postgres:s3cret@127.0.0.1:${cluster.port}/no_such_database`;

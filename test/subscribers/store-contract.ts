@@ -2,7 +2,8 @@
 // asynchronous interface and run against each backend. A backend hands storeContract a function that makes
 // a fresh empty database and returns how to open a store on it; opening twice is two processes sharing it.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NewSubscriber, ReturnRecord, SubscriberStore } from '../../src/subscribers/store.js';
+import { subscriberPages } from '../../src/subscribers/pages.js';
+import { SUBSCRIBER_FILTERS, type NewSubscriber, type ReturnRecord, type Subscriber, type SubscriberStore } from '../../src/subscribers/store.js';
 
 /** Opens a store on one database; each call is another process's connection to it. */
 export type OpenStore = () => Promise<SubscriberStore>;
@@ -317,6 +318,68 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
         expect((await store.list({ status: 'active' })).map((s) => s.email)).toEqual(['active@example.com', 'active2@example.com']);
         expect(await store.list({ status: undefined })).toHaveLength(5);
         expect(await store.list({ status: 'complained' })).toEqual([]);
+      });
+
+      /** 30 subscribers of every status, two of them complained and one erased (a gap in the ids). */
+      async function mixedList(store: SubscriberStore) {
+        const statuses = ['active', 'pending', 'unsubscribed', 'bounced', 'active'] as const;
+        await store.importMany(
+          Array.from({ length: 30 }, (_, i) =>
+            subscriber({ email: `p${i}@example.com`, status: statuses[i % 5]!, name: `P ${i}`, categories: i % 4 ? [] : ['news'] }),
+          ),
+          T0,
+        );
+        const id = async (i: number) => (await store.findByEmail(`p${i}@example.com`))!.id;
+        await store.recordReturn(returned({ key: 'k1', kind: 'complaint', subscriberId: await id(4) }), SOFT(T1));
+        await store.recordReturn(returned({ key: 'k2', kind: 'complaint', subscriberId: await id(12) }), SOFT(T1));
+        await store.erase(await id(9), { hash: 'h9', reason: 'deleted on request' }, T1);
+      }
+
+      it('pages through every filter by id: the pages put together are list(), in order, whatever the page size', async () => {
+        const store = await fresh();
+        await mixedList(store);
+        for (const status of [undefined, ...SUBSCRIBER_FILTERS]) {
+          const whole = await store.list({ status });
+          expect(await store.count(status ?? 'active')).toBe(status ? whole.length : (await store.list({ status: 'active' })).length);
+          for (const limit of [1, 3, 7, 100]) {
+            const pages: Subscriber[][] = [];
+            for await (const page of subscriberPages(store, status, limit)) pages.push(page);
+            expect(pages.flat(), `${status ?? 'all'} by ${limit}`).toEqual(whole);
+            expect(pages.every((page) => page.length <= limit)).toBe(true);
+            expect(pages.slice(0, -1).every((page) => page.length === limit)).toBe(true);
+          }
+        }
+        expect(await store.count('complained')).toBe(2);
+        expect(await store.count('active')).toBe(10); // 12 imported active, one complained, one erased
+      });
+
+      it('returns the subscribers after an id (present or not), at most limit, and none past the end', async () => {
+        const store = await fresh();
+        await mixedList(store);
+        const all = await store.list();
+        const gap = (await store.findByEmail('p8@example.com'))!.id + 1; // p9's id: erased
+        expect(all.some((s) => s.id === gap)).toBe(false);
+        const page = await store.listPage({ afterId: gap, limit: 4 });
+        expect(page).toEqual(all.filter((s) => s.id > gap).slice(0, 4));
+        expect(await store.listPage({ status: 'pending', afterId: 0, limit: 2 })).toEqual((await store.list({ status: 'pending' })).slice(0, 2));
+        expect(await store.listPage({ afterId: all.at(-1)!.id, limit: 10 })).toEqual([]);
+        expect(await store.listPage({ status: 'complained', afterId: 0, limit: 10 })).toEqual(await store.list({ status: 'complained' }));
+      });
+
+      it('sees, later in a pass, a subscriber added during it', async () => {
+        const store = await fresh();
+        await mixedList(store);
+        const seen: string[] = [];
+        let added = false;
+        for await (const page of subscriberPages(store, 'active', 5)) {
+          seen.push(...page.map((s) => s.email));
+          if (!added) {
+            added = true;
+            await store.add(subscriber({ email: 'late@example.com' }), T2);
+          }
+        }
+        expect(seen).toEqual((await store.list({ status: 'active' })).map((s) => s.email));
+        expect(seen.at(-1)).toBe('late@example.com');
       });
     });
 
