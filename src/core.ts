@@ -36,7 +36,7 @@ export type Core = SiteBuilder & Publisher & SubscriberAdmin & Signups & DigestP
 export function createCore(config: Readonly<Config>, deps: CoreDeps): Core {
   // One context and one signing key for all: the templates are loaded, and the key read, once.
   const ctx = createContext(config, deps);
-  const signingKey = signingKeyLoader(ctx.dataDir, deps.env);
+  const signingKey = signingKeyLoader(ctx, deps.env);
   const site = siteBuilder(ctx);
   return {
     ...site,

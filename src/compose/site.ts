@@ -7,6 +7,7 @@ import type { CliIo } from '../drivers/cli-args.js';
 import { parseSiteArgs, runServe, runStart } from '../drivers/cli-start.js';
 import { startScheduler } from '../drivers/scheduler.js';
 import { createServer } from '../drivers/server.js';
+import { sharedKeyMissing } from '../email/signing-key.js';
 import { WEBHOOK_SERVICES, type WebhookSettings } from '../drivers/webhooks.js';
 import { createLogger } from '../log.js';
 import { loadPages } from '../web/pages.js';
@@ -16,6 +17,8 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const config = await loadConfig({ configFile: values.config, cwd: io.cwd, env: io.env, flags: values });
   const output = readOutputSettings(io.env, values);
   const log = createLogger(io.stderr, output.level, output);
+  // Checked before anything starts: a server whose links no other instance could check is worse than none.
+  if (databaseUrlOf(config, io.env) !== undefined && readSecrets(io.env).signingKey === undefined) throw sharedKeyMissing();
   const store = await openStore(config, io.cwd, io.env);
   const mailer = await createMailer(config, io.cwd, io.env);
   // One name for this process in the lease table: its sending runs, the digest check and the mailbox reads.

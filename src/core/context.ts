@@ -119,9 +119,12 @@ export function furnitureRules(clean: CleanConfig): FurnitureRules {
  * The key that signs links (BROADSHEET_SECRET, else data/secret.key, generated on first use): read when a
  * use case first needs it, once. A command that signs nothing never reads or creates it.
  */
-export function signingKeyLoader(dataDir: string, env: Record<string, string | undefined>): () => Promise<string> {
+export function signingKeyLoader(ctx: Pick<CoreContext, 'dataDir' | 'config'>, env: Record<string, string | undefined>): () => Promise<string> {
   let key: Promise<string> | undefined;
-  return () => (key ??= loadSigningKey(dataDir, readSecrets(env).signingKey));
+  const secrets = readSecrets(env);
+  // Subscribers in PostgreSQL: several instances may share them, so the key must come from the environment.
+  const shared = (secrets.databaseUrl ?? ctx.config.database.url) !== undefined;
+  return () => (key ??= loadSigningKey(ctx.dataDir, secrets.signingKey, shared));
 }
 
 /** A short stable name for a folder (or pair of folders) in cache file names. */

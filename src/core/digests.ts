@@ -29,13 +29,13 @@ const ARCHIVE_CACHE_SIZE = 32;
 /** `broadsheet digest`: previews, without a store or a mailer. */
 export function createDigestPreviews(config: Readonly<Config>, deps: BaseDeps & SecretDeps): DigestPreviews {
   const ctx = createContext(config, deps);
-  return digestPreviews(ctx, { signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+  return digestPreviews(ctx, { signingKey: signingKeyLoader(ctx, deps.env) });
 }
 
 /** `broadsheet send`: the digest to every active subscriber. */
 export function createDigestSender(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps & MailerDeps & SendingDeps): DigestSender {
   const ctx = createContext(config, deps);
-  return digestSender(ctx, { ...deps, signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+  return digestSender(ctx, { ...deps, signingKey: signingKeyLoader(ctx, deps.env) });
 }
 
 /** `broadsheet status`. */

@@ -16,7 +16,7 @@ const classifyModule = () => import('../bounces/classify.js');
 /** `broadsheet bounces check`: the store, the signing key (tags, tokens) and the mailbox. */
 export function createReturns(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps & ReturnsDeps): Returns {
   const ctx = createContext(config, deps);
-  return returns(ctx, { store: deps.store, signingKey: signingKeyLoader(ctx.dataDir, deps.env), openBounceMailbox: deps.openBounceMailbox });
+  return returns(ctx, { store: deps.store, signingKey: signingKeyLoader(ctx, deps.env), openBounceMailbox: deps.openBounceMailbox });
 }
 
 export function returns(

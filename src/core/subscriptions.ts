@@ -45,13 +45,13 @@ type SigningKey = () => Promise<string>;
 /** The list by hand, without a mailer: `subscribers add|remove|list|show|delete|reactivate|export`. */
 export function createSubscriberAdmin(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps): SubscriberAdmin {
   const ctx = createContext(config, deps);
-  return subscriberAdmin(ctx, { store: deps.store, signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+  return subscriberAdmin(ctx, { store: deps.store, signingKey: signingKeyLoader(ctx, deps.env) });
 }
 
 /** What may mail a subscriber: `subscribers add --pending|import`, and the server's subscriber routes. */
 export function createSignups(config: Readonly<Config>, deps: BaseDeps & SecretDeps & StoreDeps & MailerDeps): Signups {
   const ctx = createContext(config, deps);
-  return signups(ctx, { store: deps.store, mailer: deps.mailer, signingKey: signingKeyLoader(ctx.dataDir, deps.env) });
+  return signups(ctx, { store: deps.store, mailer: deps.mailer, signingKey: signingKeyLoader(ctx, deps.env) });
 }
 
 /** What both capabilities check an address against: the published categories and the suppression list. */

@@ -1,4 +1,5 @@
-// The key that signs unsubscribe links: BROADSHEET_SECRET, or one generated once and kept under data/. I/O.
+// The key that signs unsubscribe links: BROADSHEET_SECRET, or one generated once and kept under data/ (on
+// SQLite only: instances sharing PostgreSQL must share the key too). I/O.
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,12 +8,25 @@ import { makeFolder } from '../output/mkdir.js';
 
 export const SECRET_FILE = 'secret.key';
 
-export async function loadSigningKey(dataDir: string, fromEnv: string | undefined): Promise<string> {
+/**
+ * With subscribers in PostgreSQL, any instance may check a link another signed: they must all have one key,
+ * and a key generated under one machine's data folder would be that machine's alone.
+ */
+export function sharedKeyMissing(): ConfigError {
+  return new ConfigError({
+    field: 'BROADSHEET_SECRET',
+    message: 'must be set when subscribers live in PostgreSQL: every instance signs and checks links with it, so all need the same one',
+    hint: 'set it to the same value on every instance (`openssl rand -hex 32`); moving from SQLite, use the key in data/secret.key so links already sent keep working',
+  });
+}
+
+export async function loadSigningKey(dataDir: string, fromEnv: string | undefined, shared = false): Promise<string> {
   if (fromEnv !== undefined) {
     if (fromEnv.length < 32)
       throw new ConfigError({ field: 'BROADSHEET_SECRET', message: 'is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`)' });
     return fromEnv;
   }
+  if (shared) throw sharedKeyMissing();
   const file = path.join(dataDir, SECRET_FILE);
   const existing = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;

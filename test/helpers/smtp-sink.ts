@@ -15,6 +15,8 @@ export interface SinkMessage {
   messageId: string | undefined;
   /** 1-based position among accepted messages. */
   seq: number;
+  /** The name the client gave in EHLO (nodemailer's `name`: `?name=` on the SMTP URL): which sender it was. */
+  client: string;
 }
 
 /** How to answer one RCPT TO: undefined accepts; otherwise the reply code and text. */
@@ -115,6 +117,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
             },
             messageId: parsed.messageId,
             seq: messages.length + 1,
+            client: session.hostNameAppearsAs,
           };
           messages.push(message);
           await options.onMessage?.(message);

@@ -1,87 +1,22 @@
 // `broadsheet start` as a real process (dist/bin/broadsheet.js): the startup digest check sends to whoever is due,
-// two processes on one database never both send, a SIGKILL mid-send is resumed by the next start, SIGTERM
+// two processes on one database send one campaign together, a SIGKILL mid-send is resumed by the next start, SIGTERM
 // stops cleanly, and `broadsheet status` reports it all. Mail goes to an in-process SMTP sink.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber } from '../../src/subscribers/store.js';
 import { DAY, RECENT_POSTS, tempChildSite } from '../helpers/child-site.js';
+import { cleanUpProcesses, everything, type Exit, launch, type Running, waitFor } from '../helpers/cli-process.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = path.join(REPO, 'dist', 'bin', 'broadsheet.js');
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Running {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves on exit, however it exits. */
-  exited: Promise<Exit>;
-  /** JSON log lines (pino on stderr) parsed so far. */
-  logs(): Array<Record<string, unknown>>;
-}
-
-const children = new Set<ChildProcess>();
 const cleanups: Array<() => Promise<unknown>> = [];
-
 afterEach(async () => {
-  // No process outlives its test, whatever the test did.
-  await Promise.all(
-    [...children].map(async (child) => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await gone;
-      }
-    }),
-  );
-  children.clear();
   await Promise.all(cleanups.splice(0).map((fn) => fn()));
 });
-
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` before these tests (npm test does)`);
-});
-
-/** Spawn the built CLI with a clean environment (nothing from the developer's shell leaks in). */
-function launch(args: string[], env: Record<string, string>, cwd: string): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    logs: () =>
-      stderr
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000, describe: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${describe()}`);
-    await delay(25);
-  }
-}
+// Registered after: after-hooks run last-registered first, so the processes go before their sink.
+cleanUpProcesses();
 
 interface Site {
   root: string;
@@ -135,11 +70,6 @@ async function site(options: SiteOptions): Promise<Site> {
 
 const addressOf = (p: Running) => /running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(p.stdout())?.[1];
 const digestRuns = (p: Running) => p.logs().filter((l) => l.job === 'digest');
-const everything =
-  (...ps: Running[]) =>
-  () =>
-    ps.map((p, i) => `--- process ${i} stdout:\n${p.stdout()}--- stderr:\n${p.stderr()}`).join('\n');
-
 function byRecipient(sink: SmtpSink): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const m of sink.messages) for (const rcpt of m.envelope.rcpt) map.set(rcpt, [...(map.get(rcpt) ?? []), m.messageId ?? '']);

@@ -14,6 +14,7 @@ import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 const NOW = new Date('2026-11-30T09:00:00Z');
 /** The cluster trusts loopback logins, so a password in the URL is accepted and ignored: what must never be shown. */
+const SECRET = 'a'.repeat(64);
 const withPassword = (url: string) => url.replace('postgres://postgres@', 'postgres://postgres:test-password@');
 
 async function cli(site: TempSite, args: string[], env: Record<string, string> = {}) {
@@ -54,10 +55,20 @@ describe.skipIf(skipPostgres)('the database: PostgreSQL chosen, migrated, copied
     const site = await tempSite('db-send', { copy: SAMPLE_CONTENT, config: { site: { url: 'https://news.example.com/' } } });
     const sink = await startSmtpSink();
     try {
-      const env = { BROADSHEET_DATABASE_URL: await cluster.createDatabase(), BROADSHEET_SMTP_URL: sink.url };
+      const env = { BROADSHEET_DATABASE_URL: await cluster.createDatabase(), BROADSHEET_SMTP_URL: sink.url, BROADSHEET_SECRET: SECRET };
       for (const email of ['ada@example.org', 'bob@example.org', 'carol@example.org'])
         expect((await cli(site, ['subscribers', 'add', email], env)).code).toBe(0);
       expect((await cli(site, ['subscribers', 'remove', 'carol@example.org'], env)).code).toBe(0);
+      // Without a shared signing key, nothing is sent: each machine would sign links with a key of its own.
+      const { BROADSHEET_SECRET: _, ...noSecret } = env;
+      const refused = await cli(site, ['send', '--yes', '--json'], noSecret);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/BROADSHEET_SECRET: must be set when subscribers live in PostgreSQL/);
+      expect(sink.messages).toHaveLength(0);
+      expect(await cli(site, ['start', '--port', '0'], noSecret)).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/BROADSHEET_SECRET: must be set when subscribers live in PostgreSQL/),
+      });
       const sent = await cli(site, ['send', '--yes', '--json'], env);
       expect(sent.code, sent.stderr).toBe(0);
       expect(JSON.parse(sent.stdout)).toMatchObject({ submitted: 2, failed: 0 });
@@ -82,7 +93,7 @@ describe.skipIf(skipPostgres)('the database: PostgreSQL chosen, migrated, copied
     const url = withPassword(await cluster.createDatabase());
     const child = spawn(process.execPath, [path.join(REPO, 'dist', 'bin', 'broadsheet.js'), 'start', '--port', '0'], {
       cwd: site.root,
-      env: { ...process.env, BROADSHEET_DATABASE_URL: url, NO_COLOR: '1' },
+      env: { ...process.env, BROADSHEET_DATABASE_URL: url, BROADSHEET_SECRET: SECRET, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
