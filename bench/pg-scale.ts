@@ -1,7 +1,8 @@
 // PostgreSQL rows (issue 18): importing a long subscriber list through the CLI, and `send --dry-run` over
 // it, each a real process on a throwaway cluster (test/helpers/postgres.ts), with its wall time and peak
-// memory. The dry run is measured at two list sizes: its memory must not grow with the list.
-import { spawnSync } from 'node:child_process';
+// memory (the dry run at two list sizes: its memory must not grow with the list); and one campaign sent
+// by 1, 2 and 4 processes together against a sink as slow as a relay.
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -70,7 +71,7 @@ export async function ensureSubscriberCsv(dir: string, n: number): Promise<strin
 }
 
 /** A site folder: config, and three posts (AI and Finance this week, Sports a month ago). */
-function site(dir: string, now: Date): void {
+function site(dir: string, now: Date, config: Record<string, unknown> = {}): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'content'), { recursive: true });
   writeFileSync(
@@ -79,6 +80,7 @@ function site(dir: string, now: Date): void {
       site: { url: 'https://bench.example.com/', title: 'Bench' },
       email: { from: { name: 'Bench', address: 'digest@bench.example.com' } },
       paths: { content: 'content', out: 'out', data: 'data' },
+      ...config,
     }),
   );
   const posts = [
@@ -142,6 +144,121 @@ export async function measurePgScale(options: { work: string; csvDir: string; si
         runs: runs.length,
         cappedHeap: { maxOldSpaceMb: CAPPED_HEAP_MB, ms: Math.round(capped.ms), maxRssMb: capped.maxRssMb },
       };
+    }
+  } finally {
+    await cluster.stop();
+  }
+  return result;
+}
+
+export interface SenderScaleResult {
+  subscribers: number;
+  /** Messages the sink took, and how fast, by the number of sender processes. */
+  byProcesses: Record<string, { messages: number; seconds: number; perSecond: number; speedup: number }>;
+  sinkDelayMs: number;
+  connectionsPerProcess: number;
+}
+
+/**
+ * A sink that answers each message after `delayMs`, like a relay doing real work: a connection carries at
+ * most one message per delay. It records when the first and the last message arrived.
+ */
+async function startSlowSink(delayMs: number) {
+  const { SMTPServer } = await import('smtp-server');
+  const seen = new Map<string, number>();
+  let first = 0;
+  let last = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        setTimeout(() => {
+          const now = performance.now();
+          if (seen.size === 0) first = now;
+          last = now;
+          const rcpt = session.envelope.rcptTo[0]?.address ?? '';
+          seen.set(rcpt, (seen.get(rcpt) ?? 0) + 1);
+          callback(null);
+        }, delayMs);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as { port: number };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages: () => [...seen.values()].reduce((a, b) => a + b, 0),
+    recipients: () => seen.size,
+    seconds: () => (last - first) / 1000,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function runSend(cwd: string, databaseUrl: string, smtpUrl: string): Promise<{ submitted: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'send', '--yes', '--json'], {
+      cwd,
+      env: {
+        ...process.env,
+        BROADSHEET_DATABASE_URL: databaseUrl,
+        BROADSHEET_SMTP_URL: smtpUrl,
+        BROADSHEET_SECRET: 'bench-signing-key-0123456789abcdef0123456789',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout) as { submitted: number }) : reject(new Error(`send exited ${code}: ${stderr}`))));
+  });
+}
+
+/**
+ * One campaign sent by 1, 2 and 4 `broadsheet send` processes at once on one database, each with
+ * `connections` SMTP connections, against a sink taking `delayMs` per message: throughput from the sink's
+ * first message to its last (process start-up left out), and that every subscriber got one message.
+ */
+export async function measureSenders(options: {
+  work: string;
+  csvDir: string;
+  subscribers: number;
+  processes: readonly number[];
+  delayMs?: number;
+  connections?: number;
+}): Promise<SenderScaleResult> {
+  const delayMs = options.delayMs ?? 20;
+  const connections = options.connections ?? 2;
+  const cluster = await startPostgres();
+  const result: SenderScaleResult = { subscribers: options.subscribers, byProcesses: {}, sinkDelayMs: delayMs, connectionsPerProcess: connections };
+  try {
+    const csv = await ensureSubscriberCsv(options.csvDir, options.subscribers);
+    for (const k of options.processes) {
+      const dir = path.join(options.work, `senders-${k}`);
+      site(dir, new Date(), { delivery: { maxConnections: connections } });
+      const url = await cluster.createDatabase(`bench_send_${k}`);
+      runCli(dir, url, ['subscribers', 'import', csv, '--json']);
+      const sink = await startSlowSink(delayMs);
+      try {
+        const reports = await Promise.all(Array.from({ length: k }, () => runSend(dir, url, sink.url)));
+        const submitted = reports.reduce((n, r) => n + r.submitted, 0);
+        if (submitted !== sink.messages() || sink.recipients() !== sink.messages())
+          throw new Error(`${k} senders: ${submitted} submitted, the sink took ${sink.messages()} for ${sink.recipients()} recipients`);
+        const perSecond = sink.messages() / sink.seconds();
+        const one = result.byProcesses['1']?.perSecond ?? perSecond;
+        result.byProcesses[k] = {
+          messages: sink.messages(),
+          seconds: Number(sink.seconds().toFixed(2)),
+          perSecond: Math.round(perSecond),
+          speedup: Number((perSecond / one).toFixed(2)),
+        };
+      } finally {
+        await sink.close();
+      }
     }
   } finally {
     await cluster.stop();

@@ -7,16 +7,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCorpus } from './corpus.js';
 import { hasHugo } from './hugo-site.js';
-import { hasPostgres, measurePgScale } from './pg-scale.js';
+import { hasPostgres, measurePgScale, measureSenders } from './pg-scale.js';
 import { measureWholeProcess } from './whole-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpusRoot = path.join(here, '.corpus');
 const work = path.join(os.tmpdir(), 'broadsheet-bench');
 // BENCH_ONLY=process runs the whole-process rows alone (a minute or two); BENCH_ONLY=pg the PostgreSQL rows
-// alone (about three minutes; BENCH_PG_SIZES, default 100000,1000000, the list sizes).
+// alone (about four minutes; BENCH_PG_SIZES, default 100000,1000000, the list sizes); BENCH_ONLY=senders
+// only the several-senders rows (a minute; BENCH_SEND_SUBSCRIBERS, default 3000).
 const only = process.env.BENCH_ONLY;
-const sizes = only === 'process' || only === 'pg' ? [] : (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const sizes = only === 'process' || only === 'pg' || only === 'senders' ? [] : (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
 const pgSizes = (process.env.BENCH_PG_SIZES ?? '100000,1000000').split(',').map(Number);
 const repeats = (n: number) => (n >= 50_000 ? 1 : 3);
 
@@ -120,7 +121,7 @@ for (const n of sizes) {
   ]);
 }
 
-const mailRows = only !== 'process' && only !== 'pg';
+const mailRows = only !== 'process' && only !== 'pg' && only !== 'senders';
 const personalise = mailRows ? run('mail-tasks.ts', ['personalise', path.join(work, 'mail')]) : {};
 const sendOurs = mailRows ? run('mail-tasks.ts', ['send-ours', path.join(work, 'send-ours')]) : {};
 const sendPlain = mailRows ? run('mail-tasks.ts', ['send-plain', path.join(work, 'send-plain')]) : {};
@@ -174,8 +175,28 @@ if (only === undefined || only === 'pg') {
   }
 }
 
+// Several senders (issue 18 §2): one campaign sent by 1, 2 and 4 processes together on one database.
+if (hasPostgres && (only === undefined || only === 'pg' || only === 'senders')) {
+  const senders = await measureSenders({
+    work: path.join(work, 'senders'),
+    csvDir: path.join(corpusRoot, 'subscribers'),
+    subscribers: Number(process.env.BENCH_SEND_SUBSCRIBERS ?? 3000),
+    processes: [1, 2, 4],
+  });
+  results.senders = senders;
+  const targets: Record<string, string> = { '1': 'the reference', '2': 'target ≥ 1.8×', '4': 'target ≥ 3.2×' };
+  for (const [k, r] of Object.entries(senders.byProcesses))
+    rows.push([
+      '-',
+      `PostgreSQL: one campaign sent by ${k} process(es) × ${senders.connectionsPerProcess} connections, relay ${senders.sinkDelayMs} ms/message`,
+      `${r.perSecond} msg/s`,
+      `${r.speedup}× one process (${targets[k] ?? ''}); ${r.messages} messages in ${r.seconds} s`,
+      '-',
+    ]);
+}
+
 // Whole processes: what a person waits for, start-up included (see whole-process.ts).
-const whole = only === 'pg' ? undefined : measureWholeProcess(corpusRoot, path.join(work, 'process'));
+const whole = only === 'pg' || only === 'senders' ? undefined : measureWholeProcess(corpusRoot, path.join(work, 'process'));
 if (whole) results.wholeProcess = whole;
 for (const t of whole?.targets ?? []) {
   const ratio = t.ms / t.refMs;
