@@ -294,9 +294,11 @@ Examples:
 `,
   send: `Usage: broadsheet send [options]
 
-Sends the digest by hand to every active subscriber who has not had these posts yet, each once; an
-unfinished campaign is resumed. On a terminal it says what it is about to send and asks first; without
-one it needs --yes. (The scheduler in \`broadsheet start\` sends on its own schedule and never asks.)
+Sends the digest by hand to every active subscriber who has not had these posts yet, each once. An
+unfinished campaign is resumed; one another process is sending (another send, the scheduler of a
+\`broadsheet start\` on this database) is joined, and each sends its share. On a terminal it says what it is
+about to send and asks first; without one it needs --yes. (The scheduler in \`broadsheet start\` sends on
+its own schedule and never asks.)
 
 Options:
   --since DATE    window start for subscribers who never had a digest (default: delivery.firstDigestDays)
