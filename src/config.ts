@@ -263,7 +263,10 @@ export const ScheduleConfig = z.strictObject({
     z._default(cronExpression, '*/5 * * * *'),
     'How often `start` reads the bounce mailbox (`BROADSHEET_BOUNCE_IMAP_URL`); without one, never.',
   ),
-  leaseSeconds: about(z._default(int(10, 3600), 120), "Lifetime of a sending run's lease (and of the digest check's), renewed every third of it: a crashed process's deliveries go to the other senders after this."),
+  leaseSeconds: about(
+    z._default(int(10, 3600), 120),
+    "Lifetime of a sending run's lease (and of the digest check's), renewed every third of it: a crashed process's deliveries go to the other senders after this.",
+  ),
 });
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
