@@ -1,6 +1,7 @@
 // Use cases for the digest: previews (files, in memory, archive), sending and the scheduler's due run,
 // and the status report.
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { buildDigest, defaultWindow, postsInWindow, type Digest } from '../digest/build.js';
@@ -163,15 +164,17 @@ export function digestSender(
   const { store, mailer, signingKey } = deps;
   const now = ctx.deps.now;
   const instance = deps.instance ?? anonymousInstance();
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  /** Whether another process's digest check ended within the lease's lifetime (polled; a check takes a second or two). */
+  /**
+   * Whether another process's digest check ended within the lease's lifetime (polled; a check takes a second
+   * or two). Waited in real time, whatever clock and retry sleep were injected: it waits for another process.
+   */
   async function checkEnded(): Promise<boolean> {
-    const deadline = now().getTime() + config.schedule.leaseSeconds * 1000;
+    const deadline = performance.now() + config.schedule.leaseSeconds * 1000;
     for (;;) {
       const lease = await store.leaseHolder(DIGEST_CHECK_LEASE);
       if (!lease || lease.expiresAt <= now()) return true;
-      if (now().getTime() >= deadline || deps.shouldStop?.()) return false;
-      await sleep(CHECK_POLL_MS);
+      if (performance.now() >= deadline || deps.shouldStop?.()) return false;
+      await delay(CHECK_POLL_MS);
     }
   }
   async function sendDigest(options: SendOptions = {}) {
@@ -190,7 +193,7 @@ export function digestSender(
         now,
         log,
         instance,
-        sleep,
+        sleep: deps.sleep ?? delay,
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
       },
       options,
@@ -222,7 +225,7 @@ export function digestSender(
         // the campaign it opened rather than wait for the next check.
         if (!check.held && !(await checkEnded())) return { ...(await sendModule()).emptySendReport(false), idle: 'another process is checking who is due' };
         const report = await sendDigest({ join: true });
-        if (!check.held && report.idle) return { ...report, idle: 'no subscriber is due (another process checked)' };
+        if (!check.held && report.idle) return { ...report, idle: 'another process checked who is due; nothing is left to send' };
         return check.held && check.value?.opened ? { ...report, resumed: false } : report;
       }
       return sendDigest({ join: true });
