@@ -201,6 +201,7 @@ export function digestSender(
   }
   return {
     sendDigest,
+    joinCampaign: () => sendDigest({ join: true }),
     async runDueDigests() {
       if (!(await store.unfinishedCampaign())) {
         // Who is due is decided by one process at a time (of every `start` on this database); the campaign

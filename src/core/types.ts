@@ -277,6 +277,8 @@ export interface DigestSender {
    * check's lease) open one for the subscribers now due, and send it with whoever else joins.
    */
   runDueDigests(): Promise<SendReport>;
+  /** Join the campaign another process is sending, if there is one (idle otherwise): the scheduler's join poll. */
+  joinCampaign(): Promise<SendReport>;
 }
 
 /** Next runs, counts, recent campaigns. Needs: the store. */

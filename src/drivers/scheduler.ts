@@ -4,13 +4,14 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
 import type { DigestSender, Publisher, Returns } from '../core/types.js';
+import type { SendReport } from '../delivery/send-digest.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type LeaseIdentity, withLease } from '../delivery/lease.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 
 export interface SchedulerDeps {
-  core: Publisher & Pick<DigestSender, 'runDueDigests'> & Partial<Pick<Returns, 'checkBounceMailbox' | 'bounceMailboxConfigured'>>;
+  core: Publisher & Pick<DigestSender, 'runDueDigests' | 'joinCampaign'> & Partial<Pick<Returns, 'checkBounceMailbox' | 'bounceMailboxConfigured'>>;
   store: Pick<SubscriberStore, 'acquireLease' | 'releaseLease' | 'leaseHolder' | 'takeOverLease'>;
   config: Readonly<Config>;
   log: Logger;
@@ -26,6 +27,12 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
+/**
+ * How often an idle process looks for a campaign another process is sending (a `send` by hand, one a crash
+ * left unfinished) and joins it, rather than waiting for its next digest check.
+ */
+export const JOIN_POLL_MS = 30_000;
+
 /** Read by one process at a time: two would only read the same messages twice (each acts once anyway). */
 const BOUNCE_CHECK_LEASE = 'bounce-check';
 
@@ -38,7 +45,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   const busy = new Set<string>();
 
   const track =
-    <T>(name: string, job: () => Promise<T>, describe: (r: T) => Record<string, unknown>) =>
+    <T>(name: string, job: () => Promise<T>, describe: (r: T) => Record<string, unknown>, quiet: (r: T) => boolean = () => false) =>
     async () => {
       if (stopping) return;
       // node-cron's noOverlap only sees its own runs, not the startup check or the content watcher's rebuilds.
@@ -52,7 +59,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
       running.add(work);
       try {
         const result = await work;
-        log.info({ job: name, outcome: 'ok', ms: Math.round(performance.now() - started), ...describe(result) }, `${name} finished`);
+        if (!quiet(result)) log.info({ job: name, outcome: 'ok', ms: Math.round(performance.now() - started), ...describe(result) }, `${name} finished`);
       } catch (err) {
         log.error({ job: name, outcome: 'failed', ms: Math.round(performance.now() - started), error: describeError(err) }, `${name} failed`);
       } finally {
@@ -67,11 +74,24 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     (r) => ({ posts: r.published, written: r.written.length, errors: r.errors.length }),
   );
   // Every process runs the check: the core lets one decide who is due, and all of them send what it opened.
-  const digest = track(
+  const describeSend = (r: SendReport) => ({
+    campaign: r.campaignId,
+    submitted: r.submitted,
+    skipped: r.skipped,
+    failed: r.failed,
+    ...(r.idle ? { idle: r.idle } : {}),
+  });
+  const digest = track('digest', () => core.runDueDigests(), describeSend);
+  // Between checks, a campaign another process is sending is joined: quietly when there is none.
+  const join = track(
     'digest',
-    () => core.runDueDigests(),
-    (r) => ({ campaign: r.campaignId, submitted: r.submitted, skipped: r.skipped, failed: r.failed, ...(r.idle ? { idle: r.idle } : {}) }),
+    () => core.joinCampaign(),
+    describeSend,
+    (r) => r.idle !== undefined,
   );
+  const joinPoll = setInterval(() => {
+    if (!stopping && !busy.has('digest')) void join();
+  }, JOIN_POLL_MS);
 
   const bounceCheck = track(
     'bounce check',
@@ -121,6 +141,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   return {
     async stop() {
       stopping = true;
+      clearInterval(joinPoll);
       watcher?.close();
       clearTimeout(timer); // a rebuild waiting on a content change would otherwise keep the process up
       for (const task of tasks) await task.destroy();

@@ -12,7 +12,7 @@ import { createCore, type Core } from '../../src/core.js';
 import type { BuildReport } from '../../src/core/types.js';
 import { createOutboxMailer, createSmtpMailer } from '../../src/delivery/mailer.js';
 import type { SendReport } from '../../src/delivery/send-digest.js';
-import { startScheduler, type SchedulerDeps } from '../../src/drivers/scheduler.js';
+import { JOIN_POLL_MS, startScheduler, type SchedulerDeps } from '../../src/drivers/scheduler.js';
 import { createLogger } from '../../src/log.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import type { NewSubscriber, Subscriber, SubscriberStore } from '../../src/subscribers/store.js';
@@ -209,18 +209,6 @@ describe('startScheduler', () => {
     vi.useRealTimers();
   });
 
-  const idleReport = (campaignId: number | undefined): SendReport => ({
-    campaignId,
-    resumed: false,
-    dryRun: false,
-    submitted: campaignId ? 3 : 0,
-    skipped: 0,
-    failed: 0,
-    renders: 1,
-    skipReasons: {},
-    stopped: false,
-  });
-
   it('reads the bounce mailbox on schedule.bounceCheck when one is configured, and never when none is', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-30T07:59:30Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const s = await site({ schedule: { digestCheck: '0 0 1 1 *', rebuild: '0 0 1 1 *', bounceCheck: '*/5 * * * *' } });
@@ -301,6 +289,41 @@ describe('startScheduler', () => {
     await scheduler.stop();
   });
 
+  it('joins a campaign another process is sending every 30 s between checks, quietly when there is none, never beside its own run', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-30T07:59:30Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const s = await site({ schedule: { digestCheck: '0 0 1 1 *', rebuild: '0 0 1 1 *' } });
+    const store = openSqliteStore(s.dbFile);
+    onTestFinished(() => store.close());
+    const { core, runs, joins } = pendingDigestCore();
+    const logs: string[] = [];
+    const scheduler = schedulerOf(core, store, s.config, { log: createLogger({ write: (l: string) => logs.push(l) }) });
+    const digestLines = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.job === 'digest');
+
+    // The startup check is still running: the polls leave it alone, and say nothing.
+    await vi.advanceTimersByTimeAsync(65_000);
+    expect(runs).toHaveLength(1);
+    expect(joins.count).toBe(0);
+    expect(digestLines()).toEqual([]);
+    runs[0]!.resolve(idleReport(undefined));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(digestLines()).toHaveLength(1);
+
+    // Nothing being sent: each poll asks, and logs nothing.
+    await vi.advanceTimersByTimeAsync(JOIN_POLL_MS * 2);
+    expect(joins.count).toBe(2);
+    expect(digestLines()).toHaveLength(1);
+
+    // Another process opened a campaign: the next poll joins it, and that run is logged.
+    joins.answer = idleReport(9);
+    await vi.advanceTimersByTimeAsync(JOIN_POLL_MS);
+    expect(joins.count).toBe(3);
+    expect(digestLines().at(-1)).toMatchObject({ outcome: 'ok', campaign: 9, submitted: 3 });
+
+    await scheduler.stop();
+    await vi.advanceTimersByTimeAsync(JOIN_POLL_MS * 3);
+    expect(joins.count).toBe(3);
+  });
+
   it('stop() waits for the running job and starts no new one', async () => {
     const s = await site({ schedule: { digestCheck: '* * * * *', rebuild: '0 0 1 1 *' } });
     const store = openSqliteStore(s.dbFile);
@@ -312,6 +335,7 @@ describe('startScheduler', () => {
         calls++;
         return run.promise;
       },
+      joinCampaign: async () => idleReport(undefined),
       rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
     } satisfies SchedulerDeps['core'];
     const scheduler = schedulerOf(core, store, s.config);
@@ -322,8 +346,6 @@ describe('startScheduler', () => {
     run.resolve(idleReport(undefined));
     await stopping;
     expect(calls).toBe(1);
-    // The lease was given back.
-    expect(await store.acquireLease('digest', 'B', new Date(), 10_000)).toBe(true);
   });
 
   it('rebuilds once, two seconds after the last of a burst of post changes; stop() closes the watcher and drops a waiting rebuild', async () => {
@@ -334,6 +356,7 @@ describe('startScheduler', () => {
     let rebuilds = 0;
     const core = {
       runDueDigests: async () => idleReport(undefined),
+      joinCampaign: async () => idleReport(undefined),
       rebuild: async () => {
         rebuilds++;
         return { published: 0, written: [], errors: [] } as unknown as BuildReport;
@@ -471,18 +494,37 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
+/** What a run that sent to `campaignId` (3 submitted), or had nothing to do, reports. */
+const idleReport = (campaignId: number | undefined): SendReport => ({
+  campaignId,
+  resumed: false,
+  dryRun: false,
+  submitted: campaignId ? 3 : 0,
+  skipped: 0,
+  failed: 0,
+  renders: 1,
+  skipReasons: {},
+  stopped: false,
+});
+
 /** A core whose digest checks each wait until the test settles them (`runs`), and whose rebuild does nothing. */
 function pendingDigestCore() {
   const runs: Array<ReturnType<typeof deferred<SendReport>>> = [];
+  /** What each join poll answers (idle: no campaign is being sent); how many polls joined. */
+  const joins = { answer: { ...idleReport(undefined), idle: 'no campaign is being sent' } as SendReport, count: 0 };
   const core = {
     runDueDigests: () => {
       const run = deferred<SendReport>();
       runs.push(run);
       return run.promise;
     },
+    joinCampaign: async () => {
+      joins.count++;
+      return joins.answer;
+    },
     rebuild: async () => ({ published: 0, written: [], errors: [] }) as unknown as BuildReport,
   } satisfies SchedulerDeps['core'];
-  return { core, runs };
+  return { core, runs, joins };
 }
 
 /** The scheduler as holder A, on the real clock, logging nowhere unless told. */
