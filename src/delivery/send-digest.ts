@@ -223,11 +223,22 @@ async function sendCampaign(
   await progress?.refresh(true);
   const trouble = new SenderTrouble();
   let fatal: unknown;
-  const stopNow = () => fatal !== undefined || lostLease() || (deps.shouldStop?.() ?? false);
+  /** The store failed while claiming or recovering (not a mail failure): the run stops, and says so as it is. */
+  let queueFailure: unknown;
+  const stopNow = () => fatal !== undefined || queueFailure !== undefined || lostLease() || (deps.shouldStop?.() ?? false);
   const next = deliveryQueue(deps, campaign.id, runId, stopNow);
   // One worker per connection, never more messages in flight than that: it bounds what a crash can duplicate.
+  // A worker ends only between messages, so when they have all ended nothing is in flight.
   const workers = Array.from({ length: Math.max(1, deps.mailer.maxInFlight) }, async () => {
-    for (let delivery = await next(); delivery; delivery = await next()) {
+    for (;;) {
+      let delivery: Delivery | undefined;
+      try {
+        delivery = await next();
+      } catch (err) {
+        queueFailure ??= err;
+        return;
+      }
+      if (!delivery) return;
       try {
         await deliverOne(deps, campaign, delivery, slices, renderVariant, report, runId, trouble);
         progress?.settled();
@@ -245,6 +256,7 @@ async function sendCampaign(
     const released = await store.releaseRun(campaign.id, runId, deps.now());
     if (released > 0) log.info({ campaign: campaign.id, released }, 'deliveries this run had claimed are back in the queue');
   }
+  if (queueFailure !== undefined) throw queueFailure;
   if (fatal !== undefined) {
     if (fatal instanceof DeliveryError) throw fatal;
     const failure = classifyFailure(fatal);

@@ -78,6 +78,8 @@ interface WorldOptions {
   onSleep?: (ms: number) => unknown;
   /** config.bounces.address, and whether a bounce mailbox is read (BROADSHEET_BOUNCE_IMAP_URL set). */
   bounces?: { address: string; mailboxRead: boolean };
+  /** The store as the core sees it (to make one of its methods fail); the test's `store` stays the real one. */
+  wrapStore?: (store: SubscriberStore) => SubscriberStore;
 }
 
 /** A fresh site, store, SMTP sink and core for one test; everything is closed when the test ends. */
@@ -102,7 +104,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
     now: () => clock.now,
     cwd: root,
     env: options.bounces?.mailboxRead ? { BROADSHEET_BOUNCE_IMAP_URL: 'imaps://bounces:secret@imap.example.com/INBOX' } : {},
-    store,
+    store: options.wrapStore ? options.wrapStore(store) : store,
     mailer,
     log: createLogger({ write: (line: string) => logs.push(line) }),
     sleep: async (ms) => {
@@ -547,6 +549,32 @@ describe('sendDigest over SMTP', () => {
     const campaign = (await w.store.unfinishedCampaign())!;
     expect(await w.store.campaignCounts(campaign.id)).toMatchObject({ failed: 0, submitted: 0 });
     for (const s of subscribers) expect(await w.store.get(s.id)).toMatchObject({ status: 'active' });
+  });
+
+  it("stops with the store's own error when a claim fails mid-campaign, holding nothing; the next send finishes without a duplicate", async () => {
+    let claims = 0;
+    const w = await world({
+      maxConnections: 1,
+      wrapStore: (store) => ({
+        ...store,
+        claimDeliveries: async (...args) => {
+          if (++claims === 2) throw new Error('Connection terminated unexpectedly');
+          return store.claimDeliveries(...args);
+        },
+      }),
+    });
+    const emails = Array.from({ length: 15 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
+    await addEach(w, emails);
+
+    // One connection claims ten at a time: the first ten go out, then the store fails.
+    await expect(w.core.sendDigest()).rejects.toThrow('Connection terminated unexpectedly');
+    const campaign = (await w.store.unfinishedCampaign())!;
+    expect(await w.store.campaignCounts(campaign.id)).toMatchObject({ submitted: 10, queued: 5, sending: 0 });
+    expect(w.sink.messages).toHaveLength(10);
+
+    const again = await w.core.sendDigest();
+    expect(again).toMatchObject({ campaignId: campaign.id, resumed: true, submitted: 5, failed: 0 });
+    expect(w.sink.messages.map((m) => m.envelope.rcpt[0]).sort()).toEqual(emails);
   });
 
   it('a dry run sends nothing and records nothing', async () => {
