@@ -79,6 +79,7 @@ describe('capabilities', () => {
         'archivePage',
         'sendDigest',
         'runDueDigests',
+        'joinCampaign',
         'status',
         'recordReturned',
         'checkBounceMailbox',
