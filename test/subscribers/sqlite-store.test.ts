@@ -147,49 +147,7 @@ describe('two stores on one file (two processes)', () => {
   });
 });
 
-describe('imported rows keep their dates', () => {
-  it('stores the dates a row carries exactly, and fills in only the missing ones the status implies', async () => {
-    const store = open(':memory:');
-    const created = new Date('2025-01-02T03:04:05.678Z');
-    await store.importMany(
-      [
-        subscriber({ email: 'a@example.com', createdAt: created, confirmedAt: at('01:00:00'), lastDigestUntil: at('02:00:00'), timezone: 'Asia/Tokyo' }),
-        subscriber({ email: 'p@example.com', status: 'pending', createdAt: created, confirmedAt: at('01:00:00'), unsubscribedAt: at('01:30:00') }),
-        subscriber({ email: 'u@example.com', status: 'unsubscribed' }),
-        subscriber({ email: 'b@example.com', status: 'bounced', bouncedAt: at('03:00:00') }),
-        subscriber({ email: 'n@example.com' }),
-      ],
-      T1,
-    );
-    expect(await store.findByEmail('a@example.com')).toMatchObject({
-      status: 'active',
-      createdAt: created,
-      updatedAt: T1,
-      confirmedAt: at('01:00:00'),
-      lastDigestUntil: at('02:00:00'),
-      timezone: 'Asia/Tokyo',
-      unsubscribedAt: null,
-    });
-    // A pending row that had been confirmed and unsubscribed before (it signed up again) keeps that history.
-    expect(await store.findByEmail('p@example.com')).toMatchObject({
-      status: 'pending',
-      createdAt: created,
-      confirmedAt: at('01:00:00'),
-      unsubscribedAt: at('01:30:00'),
-    });
-    expect(await store.findByEmail('u@example.com')).toMatchObject({ status: 'unsubscribed', createdAt: T1, confirmedAt: null, unsubscribedAt: T1 });
-    expect(await store.findByEmail('b@example.com')).toMatchObject({ status: 'bounced', createdAt: T1, bouncedAt: at('03:00:00') });
-    expect(await store.findByEmail('n@example.com')).toMatchObject({ status: 'active', createdAt: T1, confirmedAt: T1, lastDigestUntil: null });
-  });
-
-  it('records where an imported row came from as the detail of its first event', async () => {
-    const store = open(':memory:');
-    const { subscriber: s } = await store.add(subscriber({ status: 'unsubscribed', source: 'imported from a Buttondown export: complained' }), T0);
-    expect(await store.eventsOf(s.id)).toEqual([{ event: 'imported unsubscribed', detail: 'imported from a Buttondown export: complained', at: T0 }]);
-  });
-});
-
-describe('everything about one subscriber, and erasing it', () => {
+describe('erasing a subscriber, in the file', () => {
   /** Two subscribers, each with events and a submitted delivery in one campaign. */
   async function history(store: SubscriberStore) {
     const ada = (await store.add(subscriber({ email: 'ada@example.com', categories: ['tech'] }), T0)).subscriber;
@@ -202,31 +160,6 @@ describe('everything about one subscriber, and erasing it', () => {
     }
     return { ada, bob, campaign };
   }
-
-  it("lists a subscriber's events and deliveries, with each campaign's window", async () => {
-    const store = open(':memory:');
-    const { ada, campaign } = await history(store);
-    expect(await store.eventsOf(ada.id)).toEqual([
-      { event: 'added', detail: null, at: T0 },
-      { event: 'categories', detail: '["news"]', at: T1 },
-    ]);
-    expect(await store.deliveriesOf(ada.id)).toEqual([
-      {
-        campaignId: campaign.id,
-        subscriberId: ada.id,
-        status: 'submitted',
-        messageId: `<${ada.id}@news.example.com>`,
-        response: '250 2.0.0 OK <ada@example.com>',
-        reason: null,
-        attempts: 1,
-        campaignSince: T0,
-        campaignUntil: T1,
-        updatedAt: T2,
-      },
-    ]);
-    expect(await store.eventsOf(999)).toEqual([]);
-    expect(await store.deliveriesOf(999)).toEqual([]);
-  });
 
   it('erases the row, its events and its deliveries, records the hash, and touches nobody else', async () => {
     const { store, raw } = await fileStore();
@@ -268,19 +201,6 @@ describe('everything about one subscriber, and erasing it', () => {
       if (existsSync(name)) expect(readFileSync(name).includes('ada@example.com'), name).toBe(false);
     }
     expect(readFileSync(file).includes('reader499@example.com')).toBe(true);
-  });
-
-  it('keeps the first suppression entry when the same hash is suppressed again, and drops it on unsuppress', async () => {
-    const store = open(':memory:');
-    const first = (await store.add(subscriber(), T0)).subscriber;
-    await store.erase(first.id, { hash: 'h', reason: 'deleted on request' }, T1);
-    const again = (await store.add(subscriber(), T2)).subscriber;
-    await store.erase(again.id, { hash: 'h', reason: 'deleted on request' }, T3);
-    expect(await store.suppression('h')).toEqual({ reason: 'deleted on request', createdAt: T1 });
-    expect(await store.unsuppress('h')).toBe(true);
-    expect(await store.unsuppress('h')).toBe(false);
-    expect(await store.suppression('h')).toBeUndefined();
-    expect(await store.hasSuppressions()).toBe(false);
   });
 
   it('adds the suppression table to a database made before it existed, keeping its data', async () => {

@@ -215,14 +215,26 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
           timezone: 'Asia/Tokyo',
           unsubscribedAt: null,
         });
-        expect(await store.findByEmail('p@example.com')).toMatchObject({ status: 'pending', confirmedAt: at('01:00:00'), unsubscribedAt: at('01:30:00') });
-        expect(await store.findByEmail('u@example.com')).toMatchObject({ status: 'unsubscribed', confirmedAt: null, unsubscribedAt: T1 });
-        expect(await store.findByEmail('b@example.com')).toMatchObject({ status: 'bounced', bouncedAt: at('03:00:00') });
+        // A pending row that had been confirmed and unsubscribed before (it signed up again) keeps that history.
+        expect(await store.findByEmail('p@example.com')).toMatchObject({
+          status: 'pending',
+          createdAt: created,
+          confirmedAt: at('01:00:00'),
+          unsubscribedAt: at('01:30:00'),
+        });
+        expect(await store.findByEmail('u@example.com')).toMatchObject({ status: 'unsubscribed', createdAt: T1, confirmedAt: null, unsubscribedAt: T1 });
+        expect(await store.findByEmail('b@example.com')).toMatchObject({ status: 'bounced', createdAt: T1, bouncedAt: at('03:00:00') });
         const n = (await store.findByEmail('n@example.com'))!;
         expect(n).toMatchObject({ status: 'active', createdAt: T1, confirmedAt: T1, lastDigestUntil: null });
         expect(await store.eventsOf(n.id)).toEqual([{ event: 'added', detail: 'imported from a Buttondown export', at: T1 }]);
         const u = (await store.findByEmail('u@example.com'))!;
         expect((await store.eventsOf(u.id)).map((e) => e.event)).toEqual(['imported unsubscribed']);
+      });
+
+      it('records where an added row came from as the detail of its first event', async () => {
+        const store = await fresh();
+        const { subscriber: s } = await store.add(subscriber({ status: 'unsubscribed', source: 'imported from a Buttondown export: complained' }), T0);
+        expect(await store.eventsOf(s.id)).toEqual([{ event: 'imported unsubscribed', detail: 'imported from a Buttondown export: complained', at: T0 }]);
       });
     });
 
@@ -689,9 +701,13 @@ export function storeContract(name: string, freshDatabase: FreshDatabase): void 
         return { ada, bob, campaign };
       }
 
-      it("lists a subscriber's deliveries with each campaign's window", async () => {
+      it("lists a subscriber's events and deliveries, with each campaign's window", async () => {
         const store = await fresh();
         const { ada, campaign } = await history(store);
+        expect(await store.eventsOf(ada.id)).toEqual([
+          { event: 'added', detail: null, at: T0 },
+          { event: 'categories', detail: '["news"]', at: T1 },
+        ]);
         expect(await store.deliveriesOf(ada.id)).toEqual([
           {
             campaignId: campaign.id,
