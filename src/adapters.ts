@@ -5,7 +5,7 @@ import { readlinkSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { originOf, readSecrets, type Config } from './config.js';
+import { databaseUrlOf, originOf, readSecrets, type Config } from './config.js';
 import { holderIsGoneOn, type LeaseIdentity, processIsRunning } from './delivery/lease.js';
 import type { Mailer } from './delivery/mailer.js';
 import type { BounceMailbox } from './core/types.js';
@@ -18,11 +18,6 @@ export const OUTBOX_DIR = 'outbox';
 
 export function dataDirOf(config: Readonly<Config>, cwd: string): string {
   return path.resolve(cwd, config.paths.data);
-}
-
-/** The database PostgreSQL is kept in, when one is configured (BROADSHEET_DATABASE_URL, else database.url). */
-export function databaseUrlOf(config: Readonly<Config>, env: Record<string, string | undefined>): string | undefined {
-  return readSecrets(env).databaseUrl ?? config.database.url;
 }
 
 /** The subscriber store: PostgreSQL when a database URL is configured, else the SQLite file under paths.data. */

@@ -411,6 +411,11 @@ export function readOutputSettings(
   return { level: given as LogLevel, color };
 }
 
+/** The database PostgreSQL is kept in, when one is configured (BROADSHEET_DATABASE_URL, else database.url). */
+export function databaseUrlOf(config: Readonly<Config>, env: Record<string, string | undefined>): string | undefined {
+  return readSecrets(env).databaseUrl ?? config.database.url;
+}
+
 export function readSecrets(env: Record<string, string | undefined>): Secrets {
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
   const smtpUrl = value('BROADSHEET_SMTP_URL');

@@ -1,8 +1,8 @@
 // `broadsheet db migrate|copy`: the configured store, and the SQLite file and a PostgreSQL database for a copy.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DATABASE_FILE, dataDirOf, databaseUrlOf, openStore } from '../adapters.js';
-import { loadConfig } from '../config.js';
+import { DATABASE_FILE, dataDirOf, openStore } from '../adapters.js';
+import { databaseUrlOf, loadConfig } from '../config.js';
 import type { CliIo } from '../drivers/cli-args.js';
 import { parseDbArgs, runDb } from '../drivers/cli-db.js';
 import { UsageError } from '../drivers/usage.js';

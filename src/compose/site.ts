@@ -1,7 +1,7 @@
 // `broadsheet serve` and `start`: the whole core behind the HTTP server; for `start`, the scheduler too.
 import path from 'node:path';
-import { bounceMailboxOpener, createMailer, databaseUrlOf, folderWatcher, openStore, processInstance } from '../adapters.js';
-import { loadConfig, readOutputSettings, readSecrets, type Config, type Secrets } from '../config.js';
+import { bounceMailboxOpener, createMailer, folderWatcher, openStore, processInstance } from '../adapters.js';
+import { databaseUrlOf, loadConfig, readOutputSettings, readSecrets, type Config, type Secrets } from '../config.js';
 import { bundledTemplates, createCore } from '../core.js';
 import type { CliIo } from '../drivers/cli-args.js';
 import { parseSiteArgs, runServe, runStart } from '../drivers/cli-start.js';
@@ -23,8 +23,6 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
   const mailer = await createMailer(config, io.cwd, io.env);
   // One name for this process in the lease table: its sending runs, the digest check and the mailbox reads.
   const instance = processInstance();
-  // Sending stops at a safe point when the process is asked to stop (or when a run's lease is lost).
-  const shouldStop = () => Boolean(io.shouldStop?.());
   const core = createCore(config, {
     now: io.now,
     cwd: io.cwd,
@@ -32,7 +30,8 @@ export async function siteCommand(args: readonly string[], io: CliIo, withSchedu
     store,
     mailer,
     log,
-    shouldStop,
+    // Sending stops at a safe point when the process is asked to stop.
+    shouldStop: io.shouldStop,
     instance,
     openBounceMailbox: bounceMailboxOpener(io.env),
   });

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Settings } from 'luxon';
-import { readSecrets, type CleanConfig, type Config } from '../config.js';
+import { databaseUrlOf, readSecrets, type CleanConfig, type Config } from '../config.js';
 import type { ReadOptions } from '../content/front-matter.js';
 import type { FurnitureRules } from '../content/furniture.js';
 import { FURNITURE_RULES_VERSION } from '../content/furniture-version.js';
@@ -121,10 +121,9 @@ export function furnitureRules(clean: CleanConfig): FurnitureRules {
  */
 export function signingKeyLoader(ctx: Pick<CoreContext, 'dataDir' | 'config'>, env: Record<string, string | undefined>): () => Promise<string> {
   let key: Promise<string> | undefined;
-  const secrets = readSecrets(env);
   // Subscribers in PostgreSQL: several instances may share them, so the key must come from the environment.
-  const shared = (secrets.databaseUrl ?? ctx.config.database.url) !== undefined;
-  return () => (key ??= loadSigningKey(ctx.dataDir, secrets.signingKey, shared));
+  const shared = databaseUrlOf(ctx.config, env) !== undefined;
+  return () => (key ??= loadSigningKey(ctx.dataDir, readSecrets(env).signingKey, shared));
 }
 
 /** A short stable name for a folder (or pair of folders) in cache file names. */
