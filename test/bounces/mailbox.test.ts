@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.js';
 import { DATABASE_FILE } from '../../src/adapters.js';
-import { main } from '../../src/compose.js';
 import { parseConfig } from '../../src/config.js';
 import { createContext } from '../../src/core/context.js';
 import { returns } from '../../src/core/returns.js';
@@ -50,18 +50,8 @@ async function siteWithCampaign() {
 
 const tagFor = (campaignId: number, subscriberId: number) => bounceTag({ campaignId, subscriberId }, KEY);
 
-async function check(site: TempSite, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['bounces', 'check', ...args], {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    cwd: site.root,
-    env: { BROADSHEET_SECRET: KEY, BROADSHEET_BOUNCE_IMAP_URL: imap.url, NO_COLOR: '1' },
-    now: () => NOW,
-  });
-  return { code, stdout, stderr };
-}
+const check = (site: TempSite, ...args: string[]) =>
+  runMain(['bounces', 'check', ...args], { cwd: site.root, env: { BROADSHEET_SECRET: KEY, BROADSHEET_BOUNCE_IMAP_URL: imap.url, NO_COLOR: '1' }, now: NOW });
 
 // Skipped only on a developer's machine without Dovecot: CI installs it (.ci/run), and fails without it.
 describe.skipIf(!hasDovecot && !process.env.CI)('broadsheet bounces check on a real IMAP mailbox', () => {
@@ -169,13 +159,12 @@ describe.skipIf(!hasDovecot && !process.env.CI)('broadsheet bounces check on a r
 
   it('says what to set when no mailbox is configured, and fails on a wrong subcommand', async () => {
     const site = await tempSite('mailbox-none');
-    let stderr = '';
-    const io = { stdout: { write: () => {} }, stderr: { write: (t: string) => (stderr += t) }, cwd: site.root, env: {}, now: () => NOW };
-    expect(await main(['bounces', 'check'], io)).toBe(2);
-    expect(stderr).toContain('BROADSHEET_BOUNCE_IMAP_URL');
-    stderr = '';
-    expect(await main(['bounces', 'purge'], io)).toBe(2);
-    expect(stderr).toContain("unknown bounces subcommand 'purge'");
+    const none = await runMain(['bounces', 'check'], { cwd: site.root, now: NOW });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('BROADSHEET_BOUNCE_IMAP_URL');
+    const wrong = await runMain(['bounces', 'purge'], { cwd: site.root, now: NOW });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("unknown bounces subcommand 'purge'");
   });
 });
 

@@ -3,8 +3,8 @@
 // --status complained` finds those a complaint unsubscribed.
 import path from 'node:path';
 import { expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.js';
 import { DATABASE_FILE } from '../../src/adapters.js';
-import { main } from '../../src/compose.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import { tempSite } from '../helpers/site.js';
 
@@ -35,11 +35,7 @@ it('reports each campaign’s bounces and complaints with their rates, warns pas
   );
   await store.close();
 
-  const run = async (...args: string[]) => {
-    let stdout = '';
-    const code = await main(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => {} }, cwd: site.root, env: {}, now: () => NOW });
-    return { code, stdout };
-  };
+  const run = (...args: string[]) => runMain(args, { cwd: site.root, now: NOW });
   const text = await run('status');
   expect(text.code).toBe(0);
   expect(text.stdout).toContain('0 pending, 96 active, 1 unsubscribed, 3 bounced (1 of them unsubscribed by a spam complaint)');

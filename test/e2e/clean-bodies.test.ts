@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseAtomFeed, parseJsonFeed, parseRssFeed } from 'feedsmith';
 import * as cheerio from 'cheerio';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/compose.js';
+import { runMain } from '../helpers/run-main.js';
 import { SAMPLE_CONTENT, sharedTempSite, type TempSite } from '../helpers/site.js';
 
 const SEED = '/work/shared/seed/000_3f00ea5a46aaec6b.txt';
@@ -15,18 +15,7 @@ const SITE_URL = 'https://news.example.com/';
 const NOW = new Date('2026-11-29T12:00:00Z');
 const SEED_URL = `${SITE_URL}posts/finance/000-3f00ea5a46aaec6b/`;
 
-async function run(site: TempSite, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    cwd: site.root,
-    env: {},
-    now: () => NOW,
-  });
-  return { code, stdout, stderr };
-}
+const run = (site: TempSite, ...args: string[]) => runMain(args, { cwd: site.root, now: NOW });
 
 /** The paragraphs of an HTML body, as text. */
 const paragraphsOf = (html: string) => {

@@ -10,10 +10,10 @@ import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.js';
 import { createMailer, DATABASE_FILE, OUTBOX_DIR, openStore } from '../../src/adapters.js';
 import { loadConfig } from '../../src/config.js';
 import { createCore } from '../../src/core.js';
-import { main } from '../../src/compose.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { verifyToken } from '../../src/email/tokens.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
@@ -57,21 +57,11 @@ interface Run {
   stderr: string;
 }
 
-async function cli(
+function cli(
   argv: string[],
   options: { cwd: string; env?: Record<string, string | undefined>; now?: Date; ask?: (question: string) => Promise<string> },
 ): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    cwd: options.cwd,
-    env: options.env ?? {},
-    now: () => options.now ?? NOW,
-    ...(options.ask ? { ask: options.ask } : {}),
-  });
-  return { code, stdout, stderr };
+  return runMain(argv, { ...options, now: options.now ?? NOW });
 }
 
 /** `broadsheet subscribers …args --config <ws> --data <ws>/data`, run from the workspace folder. */

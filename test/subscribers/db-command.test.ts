@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.js';
 import { DATABASE_FILE } from '../../src/adapters.js';
-import { main } from '../../src/compose.js';
 import { openPgStore } from '../../src/subscribers/pg-store.js';
 import { openSqliteStore } from '../../src/subscribers/sqlite-store.js';
 import { skipPostgres, startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -17,18 +17,7 @@ const NOW = new Date('2026-11-30T09:00:00Z');
 const SECRET = 'a'.repeat(64);
 const withPassword = (url: string) => url.replace('postgres://postgres@', 'postgres://postgres:test-password@');
 
-async function cli(site: TempSite, args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    cwd: site.root,
-    env: { NO_COLOR: '1', ...env },
-    now: () => NOW,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (site: TempSite, args: string[], env: Record<string, string> = {}) => runMain(args, { cwd: site.root, env: { NO_COLOR: '1', ...env }, now: NOW });
 
 describe.skipIf(skipPostgres)('the database: PostgreSQL chosen, migrated, copied into', () => {
   let cluster: TestPostgres;
