@@ -91,8 +91,6 @@ export interface KeptReason {
   message: string;
 }
 
-export { FURNITURE_RULES_VERSION } from './furniture-version.js';
-
 /** The article found in a body, or the body kept as it is. `removed` and `facts` are empty when kept. */
 export type ArticleCut =
   | { kind: 'cut'; article: string; span: ArticleSpan; removed: Removal[]; facts: FurnitureFacts }

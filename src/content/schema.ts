@@ -203,6 +203,11 @@ const slugField = z.string().trim().min(1, 'expected a non-empty slug');
 /** Fields where a blank value (empty, white space only, `~`/null) means the field was left out. */
 const BLANK_MEANS_MISSING = ['title', 'date', 'updated', 'excerpt', 'coverImage', 'author', 'byline', 'category', 'source', 'slug'] as const;
 
+/** Who a post is by, as feeds and digest cards name it: its writer, else its front matter's author, else the site's. */
+export function shownAuthor(post: Pick<PostHead, 'writer' | 'author'>, siteAuthor: string): string {
+  return post.writer ?? post.author ?? siteAuthor;
+}
+
 /**
  * The front matter as written, before derived fields (slug, excerpt fallback) are worked out.
  * Blank values are made missing in one pass over the object, not by a preprocess step on each field:

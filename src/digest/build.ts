@@ -1,7 +1,7 @@
 // Published posts + a window → the category digest the email renders from. Pure.
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
-import type { Post } from '../content/schema.js';
+import { shownAuthor, type Post } from '../content/schema.js';
 import { compareStrings } from '../content/compare.js';
 import { hostOf, postUrl } from '../shared/urls.js';
 
@@ -110,7 +110,7 @@ function toDigestPost(post: Post, config: DigestSettings): DigestPost {
     url: config.feeds.links === 'source' && post.source !== undefined ? post.source : url,
     date: post.date.toISOString(),
     excerpt: post.excerpt,
-    author: post.writer ?? post.author ?? config.site.author.name,
+    author: shownAuthor(post, config.site.author.name),
     sourceHost: post.source === undefined ? undefined : hostOf(post.source),
     coverImage: post.coverImage === undefined ? undefined : new URL(post.coverImage, url).toString(),
     tags: post.tags,

@@ -2,7 +2,7 @@
 // on only when its service is configured; the body is read as raw bytes (signatures cover bytes), verified
 // by its reader (bounces/webhooks/), and its events go to one core call. A rejected call has no effect.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { readMailgunWebhook } from '../bounces/webhooks/mailgun.js';
+import { mailgunReplayGuard, readMailgunWebhook } from '../bounces/webhooks/mailgun.js';
 import { readPostmarkWebhook } from '../bounces/webhooks/postmark.js';
 import { readSendgridWebhook, sendgridPublicKey } from '../bounces/webhooks/sendgrid.js';
 import { readSesWebhook } from '../bounces/webhooks/ses.js';
@@ -48,24 +48,14 @@ export async function registerWebhooks(app: FastifyInstance, core: Pick<Returns,
     }
     return pem;
   };
-  // Mailgun signs a timestamp and a token, not the events: a captured signature must not carry other events.
-  const mailgunNonces = new Map<string, { digest: string; until: number }>();
+  const mailgunGuard = mailgunReplayGuard(now);
 
   const readers: Partial<Record<(typeof WEBHOOK_SERVICES)[number], (req: WebhookRequest) => WebhookOutcome | Promise<WebhookOutcome>>> = {
     ...(settings.ses ? { ses: (req: WebhookRequest) => readSesWebhook(req, { topicArns: settings.ses!.topicArns, certificate, now: now() }) } : {}),
     ...(settings.postmark ? { postmark: (req: WebhookRequest) => readPostmarkWebhook(req, settings.postmark!) } : {}),
     ...(settings.mailgun
       ? {
-          mailgun: (req: WebhookRequest): WebhookOutcome => {
-            const outcome = readMailgunWebhook(req, { signingKey: settings.mailgun!.signingKey, now: now() });
-            if (!outcome.ok) return outcome;
-            const at = now().getTime();
-            for (const [nonce, seen] of mailgunNonces) if (seen.until < at) mailgunNonces.delete(nonce);
-            const seen = mailgunNonces.get(outcome.replayGuard.nonce);
-            if (seen && seen.digest !== outcome.replayGuard.bodyDigest) return { ok: false, status: 403, reason: 'a Mailgun signature reused on another body' };
-            mailgunNonces.set(outcome.replayGuard.nonce, { digest: outcome.replayGuard.bodyDigest, until: at + 13 * 3_600_000 });
-            return outcome;
-          },
+          mailgun: (req: WebhookRequest): WebhookOutcome => mailgunGuard(readMailgunWebhook(req, { signingKey: settings.mailgun!.signingKey, now: now() })),
         }
       : {}),
     ...(sendgridKey ? { sendgrid: (req: WebhookRequest) => readSendgridWebhook(req, { publicKey: sendgridKey, now: now() }) } : {}),

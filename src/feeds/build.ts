@@ -3,7 +3,7 @@ import { generateOpml } from 'feedsmith';
 import type { Config } from '../config.js';
 import { markdownToHtml } from '../content/markdown.js';
 import { compareNewestFirst } from '../content/publish.js';
-import type { Post, PostHead } from '../content/schema.js';
+import { shownAuthor, type Post, type PostHead } from '../content/schema.js';
 import { toSlug } from '../content/slug.js';
 import { FEED_FILES, type FeedChannel, type FeedEntry } from './model.js';
 import { renderAtom } from './render-atom.js';
@@ -125,7 +125,7 @@ export function toEntry(post: Post, config: FeedSettings): FeedEntry {
     title: post.title,
     published: post.date,
     updated: post.updated && post.updated > post.date ? post.updated : post.date,
-    author: post.writer ?? post.author ?? config.site.author.name,
+    author: shownAuthor(post, config.site.author.name),
     curator: post.writer !== undefined && post.author !== undefined && post.author !== post.writer ? post.author : undefined,
     categories: uniqueByTerm([{ term: post.category.slug, label: post.category.name }, ...post.tags.map((tag) => ({ term: toSlug(tag), label: tag }))]),
     summary: post.excerpt,

@@ -49,7 +49,7 @@ export interface ReplayGuard {
 export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
 
 /** How far ahead of our clock a sender's timestamp may be (clock skew), whatever the window behind. */
-export const FUTURE_SKEW_MS = 5 * 60 * 1000;
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
 
 export function reject(status: WebhookRejection['status'], reason: string): WebhookRejection {
   return { ok: false, status, reason };
@@ -167,10 +167,10 @@ export function detailOf(...parts: unknown[]): string | undefined {
 }
 
 /**
- * A failure a service reports, as our kinds: a permanent one is a hard bounce, except a full mailbox
- * (5.2.2, which the returned-event model counts as soft) or one whose status says it is transient (4.x.x).
+ * A permanent failure a service reports, as our kinds: a hard bounce, except a full mailbox (5.2.2, which
+ * the returned-event model counts as soft) or one whose status says it is transient (4.x.x).
  */
-export function failureKind(permanent: boolean, status: string | undefined): Extract<ReturnedKind, 'hard-bounce' | 'soft-bounce'> {
-  if (!permanent || status === '5.2.2' || status?.startsWith('4.')) return 'soft-bounce';
+export function failureKind(status: string | undefined): Extract<ReturnedKind, 'hard-bounce' | 'soft-bounce'> {
+  if (status === '5.2.2' || status?.startsWith('4.')) return 'soft-bounce';
   return 'hard-bounce';
 }

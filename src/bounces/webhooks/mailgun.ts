@@ -99,6 +99,25 @@ function mailgunEvents(data: Record<string, unknown>): ReturnedEvent[] {
 }
 
 /**
+ * Mailgun signs a timestamp and a token, not the events: a captured signature must not carry other events.
+ * Remembers each accepted signature's body digest for as long as its timestamp is accepted (and an hour
+ * more), and refuses the same signature on another body. In this process's memory: per instance.
+ */
+export function mailgunReplayGuard(now: () => Date): (outcome: ReturnType<typeof readMailgunWebhook>) => ReturnType<typeof readMailgunWebhook> {
+  const seenSignatures = new Map<string, { digest: string; until: number }>();
+  return (outcome) => {
+    if (!outcome.ok) return outcome;
+    const at = now().getTime();
+    for (const [nonce, seen] of seenSignatures) if (seen.until < at) seenSignatures.delete(nonce);
+    const { nonce, bodyDigest } = outcome.replayGuard;
+    const seen = seenSignatures.get(nonce);
+    if (seen && seen.digest !== bodyDigest) return reject(403, 'a Mailgun signature reused on another body');
+    seenSignatures.set(nonce, { digest: bodyDigest, until: at + MAILGUN_DEFAULT_MAX_AGE_MS + 3_600_000 });
+    return outcome;
+  };
+}
+
+/**
  * What a Mailgun event means for the address. `failed` with severity temporary is Mailgun saying it will
  * retry (a delay, like a DSN's Action: delayed), so it counts only with reason "old": Mailgun gave up
  * after 8 hours of retries (Mailgun has reported that final failure with either severity). A permanent
@@ -111,7 +130,7 @@ function kindOf(data: Record<string, unknown>, status: string | undefined): Retu
       if (data.severity !== 'permanent') return undefined;
       if (data.reason === 'suppress-complaint') return 'complaint';
       if (data.reason === 'suppress-unsubscribe') return 'unsubscribe';
-      return failureKind(true, status);
+      return failureKind(status);
     case 'complained':
       return 'complaint';
     case 'unsubscribed':

@@ -95,7 +95,7 @@ function bounceEvents(record: Record<string, unknown>): ReturnedEvent[] {
   const status = statusOf(record.Details);
   return [
     {
-      kind: listed === 'hard-bounce' ? failureKind(true, status) : listed,
+      kind: listed === 'hard-bounce' ? failureKind(status) : listed,
       // Postmark's MessageID is its own, not our Message-ID header: attribution is by address.
       about: { address: addressOf(record.Email), tag: undefined, messageId: undefined },
       status,

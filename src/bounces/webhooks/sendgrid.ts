@@ -122,7 +122,7 @@ function kindOf(event: Record<string, unknown>, status: string | undefined): Ret
   switch (event.event) {
     case 'bounce':
       // type "blocked": the receiving server refused the message (reputation, content), not the address.
-      return event.type === 'blocked' ? 'soft-bounce' : failureKind(true, status);
+      return event.type === 'blocked' ? 'soft-bounce' : failureKind(status);
     case 'dropped':
       return typeof event.reason === 'string' ? DROPPED_KINDS[event.reason] : undefined;
     case 'spamreport':

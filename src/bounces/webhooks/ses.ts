@@ -161,7 +161,7 @@ function sesEvents(text: string, snsMessageId: string, sentAt: Date): ReturnedEv
       if (!isRecord(recipient)) continue;
       const status = statusOf(recipient.status) ?? statusOf(recipient.diagnosticCode);
       push({
-        kind: permanent ? failureKind(true, status) : 'soft-bounce',
+        kind: permanent ? failureKind(status) : 'soft-bounce',
         about: { ...about, address: addressOf(recipient.emailAddress) },
         status,
         detail: detailOf(recipient.diagnosticCode) ?? detailOf(`SES ${String(bounce.bounceType)} bounce (${String(bounce.bounceSubType)})`),
