@@ -6,6 +6,7 @@
 // with the site's key: `/archive/<id>/?w=<since ms>-<until ms>.<mac>`. Only windows the site itself made
 // a digest for are rendered, however long, and the page shows the posts the email showed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacKey } from '../shared/hmac.js';
 import { DateTime } from 'luxon';
 import type { DigestWindow } from '../digest/build.js';
 
@@ -48,5 +49,5 @@ export function bareArchiveWindow(id: string, timezone: string): DigestWindow | 
 }
 
 function mac(id: string, since: number, until: number, key: string): string {
-  return createHmac('sha256', key).update(`broadsheet-archive-v1.${id}.${since}-${until}`).digest('base64url');
+  return createHmac('sha256', hmacKey(key)).update(`broadsheet-archive-v1.${id}.${since}-${until}`).digest('base64url');
 }

@@ -2,6 +2,7 @@
 // back to it names the delivery it is about without its body being read, and cannot be forged (the mac is
 // an HMAC with the signing key). Lowercase only: some servers lowercase the local part. Pure.
 import { createHmac } from 'node:crypto';
+import { hmacKey } from '../shared/hmac.js';
 import type { Config } from '../config.js';
 
 /** What a tag names: a delivery of a campaign, or (campaign 0) another message to the subscriber (a confirmation request). */
@@ -32,7 +33,7 @@ export function taggedAddress(address: string, tag: string): string {
 }
 
 function mac(campaignId: number, subscriberId: number, key: string): string {
-  return createHmac('sha256', key).update(`broadsheet-bounce-v1.${campaignId}.${subscriberId}`).digest('hex').slice(0, 16);
+  return createHmac('sha256', hmacKey(key)).update(`broadsheet-bounce-v1.${campaignId}.${subscriberId}`).digest('hex').slice(0, 16);
 }
 
 /** Where returned mail goes, for the messages sent: see returnPathsOf. */

@@ -1,6 +1,7 @@
 // A personalised digest → the complete RFC 5322 message, exactly as it is sent. The one builder used by
 // previews and by the sender. Pure (nodemailer's stream transport composes in memory and sends nothing).
 import { createHash, createHmac } from 'node:crypto';
+import { hmacKey } from '../shared/hmac.js';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config.js';
 import { escapeHtml } from '../shared/html.js';
@@ -72,7 +73,7 @@ function linkBases(config: MessageSettings) {
  * a guessable one would let anyone who knows an address get it unsubscribed).
  */
 export function messageIdFor(digestId: string, email: string, config: MessageSettings, key: string): string {
-  const mac = createHmac('sha256', key).update(`broadsheet-message-id-v1\n${digestId}\n${email}`).digest('hex').slice(0, 24);
+  const mac = createHmac('sha256', hmacKey(key)).update(`broadsheet-message-id-v1\n${digestId}\n${email}`).digest('hex').slice(0, 24);
   return `<digest-${digestId.replace(/[^0-9A-Za-z-]+/g, '-')}.${mac}@${senderDomain(config)}>`;
 }
 

@@ -1,5 +1,6 @@
 // Signed tokens for unsubscribe and preference links: HMAC-SHA256 over a small JSON payload. Pure.
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacKey } from '../shared/hmac.js';
 
 export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm';
 
@@ -43,16 +44,5 @@ export function verifyToken(token: string, key: string, purpose: TokenPurpose, n
 }
 
 function mac(body: string, key: string): string {
-  return createHmac('sha256', secretKey(key)).update(`broadsheet-token-v1.${body}`).digest('base64url');
-}
-
-// The key imported once, not from its string on every signature (two per subscriber per digest).
-const keys = new Map<string, KeyObject>();
-function secretKey(key: string): KeyObject {
-  let found = keys.get(key);
-  if (!found) {
-    if (keys.size > 16) keys.clear();
-    keys.set(key, (found = createSecretKey(Buffer.from(key, 'utf8'))));
-  }
-  return found;
+  return createHmac('sha256', hmacKey(key)).update(`broadsheet-token-v1.${body}`).digest('base64url');
 }

@@ -1,5 +1,6 @@
 // The suppression list's key for an address: what is left of a subscriber erased on request. Pure.
 import { createHmac } from 'node:crypto';
+import { hmacKey } from '../shared/hmac.js';
 
 /** Why an address is on the suppression list after `subscribers delete`. */
 export const DELETED_ON_REQUEST = 'deleted on request';
@@ -11,5 +12,5 @@ export const DELETED_ON_REQUEST = 'deleted on request';
  * leaves the old ones unrecognisable.
  */
 export function suppressionHash(normalizedEmail: string, signingKey: string): string {
-  return createHmac('sha256', signingKey).update(`suppression\n${normalizedEmail}`).digest('hex');
+  return createHmac('sha256', hmacKey(signingKey)).update(`suppression\n${normalizedEmail}`).digest('hex');
 }
