@@ -6,7 +6,7 @@ import type { ReturnedEvent, ReturnedMail } from '../bounces/returned.js';
 import { readBounceTag } from '../email/bounce-tag.js';
 import { verifyToken } from '../email/tokens.js';
 import { normalizeAddress } from '../subscribers/address.js';
-import type { ReturnRecord, SubscriberStore } from '../subscribers/store.js';
+import { RETURN_COUNT_FIELD, type ReturnRecord, type SubscriberStore } from '../subscribers/store.js';
 import type { Config } from '../config.js';
 import { createContext, signingKeyLoader, type CoreContext } from './context.js';
 import type { BaseDeps, BounceMailbox, MailboxReport, Returns, ReturnsDeps, ReturnsReport, SecretDeps, StoreDeps } from './types.js';
@@ -53,7 +53,7 @@ export function returns(
     if (entry.kind === 'ignored') report.ignored = (report.ignored ?? 0) + 1;
     else if (entry.kind === 'unattributed') report.unattributed++;
     else {
-      report[KIND_COUNT[entry.kind]]++;
+      report[RETURN_COUNT_FIELD[entry.kind]]++;
       if (outcome.changed) report.changed++;
     }
     if (entry.kind !== 'ignored') {
@@ -167,8 +167,6 @@ export function returns(
 
   return { recordReturned, checkBounceMailbox, bounceMailboxConfigured: () => deps.openBounceMailbox !== undefined };
 }
-
-const KIND_COUNT = { 'hard-bounce': 'hardBounces', 'soft-bounce': 'softBounces', complaint: 'complaints', unsubscribe: 'unsubscribes' } as const;
 
 function emptyReport(): ReturnsReport {
   return { hardBounces: 0, softBounces: 0, complaints: 0, unsubscribes: 0, changed: 0, unattributed: 0, duplicates: 0 };

@@ -9,12 +9,12 @@ import type {
   DeliveryRecord,
   ImportResult,
   NewSubscriber,
-  ReturnCounts,
   ReturnOutcome,
   Subscriber,
   SubscriberStatus,
   SubscriberStore,
 } from './store.js';
+import { returnCountsOf, returnDetail, softBounceReason } from './store.js';
 
 /**
  * Schema migrations, applied in order; `schema_migrations` records which ran. Never edit one that shipped.
@@ -502,8 +502,7 @@ export async function openPgStore(url: string): Promise<SubscriberStore> {
         if (inserted === 0) return { recorded: false, changed: false };
         const id = record.subscriberId;
         if (id === undefined) return { recorded: true, changed: false };
-        const why = [record.status, record.detail].filter(Boolean).join(' ') || record.kind;
-        const detail = `${record.source}: ${why}`.slice(0, 500);
+        const detail = returnDetail(record);
         switch (record.kind) {
           case 'hard-bounce':
             return { recorded: true, changed: await changeStatus(c, 'bounce', id, record.at, detail) };
@@ -520,9 +519,7 @@ export async function openPgStore(url: string): Promise<SubscriberStore> {
             ))!.n;
             return {
               recorded: true,
-              changed:
-                count >= soft.limit &&
-                (await changeStatus(c, 'bounce', id, record.at, `${count} soft bounces since ${soft.since.toISOString()}; last: ${detail}`)),
+              changed: count >= soft.limit && (await changeStatus(c, 'bounce', id, record.at, softBounceReason(count, soft.since, detail))),
             };
           }
           case 'complaint':
@@ -554,16 +551,9 @@ export async function openPgStore(url: string): Promise<SubscriberStore> {
       return row && { campaignId: row.campaign_id };
     },
     async returnCounts(campaignId) {
-      const result: ReturnCounts = { hardBounces: 0, softBounces: 0, complaints: 0, unsubscribes: 0 };
-      const field = { 'hard-bounce': 'hardBounces', 'soft-bounce': 'softBounces', complaint: 'complaints', unsubscribe: 'unsubscribes' } as const;
-      const rows = await all<{ kind: string; n: number }>(pool, 'SELECT kind, count(*)::int AS n FROM returns WHERE campaign_id = $1 GROUP BY kind', [
-        campaignId,
-      ]);
-      for (const row of rows) {
-        const name = field[row.kind as keyof typeof field];
-        if (name) result[name] = row.n;
-      }
-      return result;
+      return returnCountsOf(
+        await all<{ kind: string; n: number }>(pool, 'SELECT kind, count(*)::int AS n FROM returns WHERE campaign_id = $1 GROUP BY kind', [campaignId]),
+      );
     },
     async suppression(hash) {
       const row = await one<{ reason: string; created_at: Date }>(pool, 'SELECT reason, created_at FROM suppressions WHERE hash = $1', [hash]);

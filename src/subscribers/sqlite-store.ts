@@ -11,12 +11,12 @@ import type {
   Delivery,
   DeliveryRecord,
   NewSubscriber,
-  ReturnCounts,
   ReturnOutcome,
   Subscriber,
   SubscriberStatus,
   SubscriberStore,
 } from './store.js';
+import { returnCountsOf, returnDetail, softBounceReason } from './store.js';
 
 /** Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
 const MIGRATIONS: readonly string[] = [
@@ -496,8 +496,7 @@ export function openSqliteStore(file: string): SubscriberStore {
           if (inserted.changes === 0) return { recorded: false, changed: false };
           const id = record.subscriberId;
           if (id === undefined) return { recorded: true, changed: false };
-          const why = [record.status, record.detail].filter(Boolean).join(' ') || record.kind;
-          const detail = `${record.source}: ${why}`.slice(0, 500);
+          const detail = returnDetail(record);
           switch (record.kind) {
             case 'hard-bounce':
               return { recorded: true, changed: bounce(id, record.at, detail) };
@@ -506,7 +505,7 @@ export function openSqliteStore(file: string): SubscriberStore {
               const count = q.softSince.get(id, iso(soft.since))!.n;
               return {
                 recorded: true,
-                changed: count >= soft.limit && bounce(id, record.at, `${count} soft bounces since ${iso(soft.since)}; last: ${detail}`),
+                changed: count >= soft.limit && bounce(id, record.at, softBounceReason(count, soft.since, detail)),
               };
             }
             case 'complaint':
@@ -528,15 +527,7 @@ export function openSqliteStore(file: string): SubscriberStore {
       const row = q.latestDelivery.get(subscriberId);
       return row && { campaignId: row.campaign_id };
     },
-    async returnCounts(campaignId) {
-      const result: ReturnCounts = { hardBounces: 0, softBounces: 0, complaints: 0, unsubscribes: 0 };
-      const field = { 'hard-bounce': 'hardBounces', 'soft-bounce': 'softBounces', complaint: 'complaints', unsubscribe: 'unsubscribes' } as const;
-      for (const row of q.returnCounts.all(campaignId)) {
-        const name = field[row.kind as keyof typeof field];
-        if (name) result[name] = row.n;
-      }
-      return result;
-    },
+    returnCounts: async (campaignId) => returnCountsOf(q.returnCounts.all(campaignId)),
     async suppression(hash) {
       const row = q.suppression.get(hash);
       return row && { reason: row.reason, createdAt: new Date(row.created_at) };

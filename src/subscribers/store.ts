@@ -138,6 +138,30 @@ export interface ReturnRecord {
   at: Date;
 }
 
+/** The ReturnCounts field that counts each kind of returned event that acts. */
+export const RETURN_COUNT_FIELD = { 'hard-bounce': 'hardBounces', 'soft-bounce': 'softBounces', complaint: 'complaints', unsubscribe: 'unsubscribes' } as const;
+
+/** A campaign's ReturnCounts from its returns counted by kind (kinds that do not act are left out). */
+export function returnCountsOf(rows: ReadonlyArray<{ kind: string; n: number }>): ReturnCounts {
+  const counts: ReturnCounts = { hardBounces: 0, softBounces: 0, complaints: 0, unsubscribes: 0 };
+  for (const row of rows) {
+    const field = RETURN_COUNT_FIELD[row.kind as keyof typeof RETURN_COUNT_FIELD];
+    if (field) counts[field] = row.n;
+  }
+  return counts;
+}
+
+/** The line a returned event leaves in the subscriber's history: where it came from, and what it said. */
+export function returnDetail(record: Pick<ReturnRecord, 'status' | 'detail' | 'kind' | 'source'>): string {
+  const why = [record.status, record.detail].filter(Boolean).join(' ') || record.kind;
+  return `${record.source}: ${why}`.slice(0, 500);
+}
+
+/** Why soft bounces bounced a subscriber: how many since when, and the last one's detail. */
+export function softBounceReason(count: number, since: Date, lastDetail: string): string {
+  return `${count} soft bounces since ${since.toISOString()}; last: ${lastDetail}`;
+}
+
 /** What recording a returned event did. */
 export interface ReturnOutcome {
   /** False: its key was recorded before (handled already): nothing was done. */
