@@ -7,11 +7,11 @@ import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.js';
 import { loadPosts } from '../../src/content/load.js';
 import { readBodies } from '../../src/content/read-bodies.js';
 import { readEntries } from '../../src/content/read-entries.js';
 import { MAX_POST_BYTES, refusalOf, scanPostFiles } from '../../src/content/scan.js';
-import { main } from '../../src/compose.js';
 import { ContentError } from '../../src/errors.js';
 import { openBuildCache } from '../../src/output/build-cache.js';
 import { writePostFile } from '../helpers/posts.js';
@@ -65,15 +65,7 @@ async function workspace(): Promise<Workspace> {
     root,
     content,
     async build(...args) {
-      let stdout = '';
-      let stderr = '';
-      const code = await main(['build', '--config', configFile, '--json', ...args], {
-        stdout: { write: (text: string) => (stdout += text) },
-        stderr: { write: (text: string) => (stderr += text) },
-        cwd: root,
-        env: {},
-        now: () => NOW,
-      });
+      const { code, stdout, stderr } = await runMain(['build', '--config', configFile, '--json', ...args], { cwd: root, now: NOW });
       return { code, stderr, report: stdout ? JSON.parse(stdout) : undefined };
     },
     async feedTitles() {

@@ -6,7 +6,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAtomFeed, parseJsonFeed, parseOpml, parseRssFeed } from 'feedsmith';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/compose.js';
+import { runMain } from '../helpers/run-main.js';
 import { postSource } from '../helpers/posts.js';
 import { contentFixture, REPO, sharedTempSite, tempSite, type TempSite } from '../helpers/site.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -55,18 +55,7 @@ function bigPost(): string {
   return postSource({ title: 'A two-megabyte post', date: '2026-10-01', category: 'Archive', tags: ['archive'], body });
 }
 
-async function build(site: TempSite, ...flags: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['build', '--content', site.content, '--out', site.out, ...flags], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    cwd: site.root,
-    env: {},
-    now: () => NOW,
-  });
-  return { code, stdout, stderr };
-}
+const build = (site: TempSite, ...flags: string[]) => runMain(['build', '--content', site.content, '--out', site.out, ...flags], { cwd: site.root, now: NOW });
 
 /** The output files, without the compressed copies kept beside them (checked on their own below). */
 async function outputFiles(out: string): Promise<string[]> {

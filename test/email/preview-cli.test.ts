@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/compose.js';
+import { runMain } from '../helpers/run-main.js';
 import { SECRET_FILE } from '../../src/email/signing-key.js';
 import { verifyToken } from '../../src/email/tokens.js';
 import { REPO } from '../helpers/site.js';
@@ -31,16 +31,8 @@ async function digest(...flags: string[]): Promise<Run> {
   await writeFile(configFile, JSON.stringify(CONFIG));
   const data = path.join(root, 'data');
   const out = path.join(root, 'preview');
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['digest', '--config', configFile, '--content', 'content', '--data', data, '--out', out, ...flags], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    cwd: REPO,
-    env: {},
-    now: () => NOW,
-  });
-  return { code, stdout, stderr, data, out };
+  const run = await runMain(['digest', '--config', configFile, '--content', 'content', '--data', data, '--out', out, ...flags], { cwd: REPO, now: NOW });
+  return { ...run, data, out };
 }
 
 const filesIn = async (dir: string) => readdir(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
