@@ -19,18 +19,20 @@ export async function classifyReturnedMail(raw: Buffer | Uint8Array): Promise<Re
   } catch (err) {
     return { kind: 'unknown', reason: `unparsable message: ${(err as Error).message}`, key };
   }
-  const message = { root, parts: allParts(root), subject: mail.subject ?? '', text: mail.text ?? '' };
+  const parts = allParts(root);
+  const status = parts.find((p) => p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status');
+  const message: Message = { root, parts, status, subject: mail.subject ?? '', text: mail.text ?? '' };
 
   const feedback = message.parts.find((p) => p.type === 'message/feedback-report');
   if (feedback) return complaint(message, feedback, key);
 
-  const status = message.parts.find((p) => p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status');
-  const drafts = status ? dsnDrafts(status, humanText(message.parts)) : undefined;
+  const human = status ? humanText(parts) : '';
+  const drafts = status ? dsnDrafts(status, human) : undefined;
   if (drafts?.failed.length) return report(message, drafts.failed, key);
   if (drafts?.notices.length) return { kind: 'ignored', reason: `delivery status notice without a failure (Action: ${drafts.notices.join(', ')})`, key };
 
   if (status || looksLikeBounce(root.headers, message.subject)) {
-    const text = drafts ? humanText(message.parts) || message.text : message.text;
+    const text = drafts ? human || message.text : message.text;
     const textual = textBounceDrafts(text, message.subject, headerValues(root.headers, 'x-failed-recipients'));
     if (textual === 'delay') return { kind: 'ignored', reason: 'delay notice: the server is still trying', key };
     if (textual.length) return report(message, textual, key);
@@ -170,7 +172,7 @@ function copiedHeaders(text: string): HeaderField[] {
   const m = COPY_SEPARATOR.exec(text);
   if (!m) return [];
   const after = text.slice(m.index + m[0].length).replace(/^\s*\r?\n/, '');
-  return parseHeaderLines(after.split(/\r?\n[ \t]*\r?\n/)[0] ?? '');
+  return headerBlock(after);
 }
 
 /** The lines of a report's human text about one address (Postfix's "<x@example.com>: host … said: …"). */
@@ -189,6 +191,8 @@ const NOT_COMPLAINTS = new Set(['not-spam', 'auth-failure', 'dkim', 'virus']);
 interface Message {
   root: MimePart;
   parts: MimePart[];
+  /** The message/delivery-status part of a DSN. */
+  status: MimePart | undefined;
   subject: string;
   text: string;
 }
@@ -209,7 +213,7 @@ function complaint(message: Message, part: MimePart, key: string): ReturnedMail 
     `${type} report${agent ? ` from ${agent}` : ''}${headerValue(fields, 'source-ip') ? `, source IP ${headerValue(fields, 'source-ip')}` : ''}`,
   );
   const extraTags = [headerValue(fields, 'original-mail-from') ?? ''];
-  return report(message, [{ kind: 'complaint', address, status: undefined, detail }], key, extraTags);
+  return report(message, [{ kind: 'complaint', address, status: undefined, detail }], key, extraTags, original);
 }
 
 /** Feedback loops hide the complainer: "redacted@…", "xxxxx@…" name nobody. */
@@ -221,10 +225,9 @@ function unredacted(address: string): string | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // Attribution: our tag and our Message-ID, as the report shows them
 
-function report(message: Message, drafts: Draft[], key: string, extraTagSources: string[] = []): ReturnedMail {
-  const original = includedHeaders(message);
-  const status = message.parts.find((p) => p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status');
-  const dsnSender = status ? (headerValue(parseHeaderLines(decode(status).split(/\r?\n[ \t]*\r?\n/)[0] ?? ''), 'x-postfix-sender') ?? '') : '';
+function report(message: Message, drafts: Draft[], key: string, extraTagSources: string[] = [], original = includedHeaders(message)): ReturnedMail {
+  const { status } = message;
+  const dsnSender = status ? (headerValue(headerBlock(decode(status)), 'x-postfix-sender') ?? '') : '';
   const headers = message.root.headers;
   const tagSources = [
     ...['delivered-to', 'x-original-to', 'envelope-to', 'to'].flatMap((name) => headerValues(headers, name)),
@@ -246,11 +249,16 @@ function report(message: Message, drafts: Draft[], key: string, extraTagSources:
   };
 }
 
+/** The header fields of the first block of a text (up to its first blank line). */
+function headerBlock(text: string): HeaderField[] {
+  return parseHeaderLines(text.split(/\r?\n[ \t]*\r?\n/)[0] ?? '');
+}
+
 /** The headers of our original as the report includes it: message/rfc822, text/rfc822-headers, or copied into the text. */
 function includedHeaders(message: Message): HeaderField[] | undefined {
   const part = message.parts.find((p) => isEncapsulated(p) || p.type === 'text/rfc822-headers');
   if (part && isEncapsulated(part)) return part.parts[0]?.headers;
-  if (part) return parseHeaderLines(decode(part).split(/\r?\n[ \t]*\r?\n/)[0] ?? '');
+  if (part) return headerBlock(decode(part));
   const copied = copiedHeaders(message.text);
   return copied.length ? copied : undefined;
 }
