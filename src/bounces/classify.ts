@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { allParts, headerValue, headerValues, isEncapsulated, type HeaderField, type MimePart, parseHeaderLines, parseMime } from './mime-parts.js';
 import type { ReturnedAbout, ReturnedEvent, ReturnedKind, ReturnedMail } from './returned.js';
+import { clippedLine } from '../shared/text.js';
 
 /** Classify one raw RFC 5322 message from the bounce mailbox. The same bytes always give the same result and keys. */
 export async function classifyReturnedMail(raw: Buffer | Uint8Array): Promise<ReturnedMail> {
@@ -88,7 +89,7 @@ function dsnDrafts(part: MimePart, text: string): { failed: Draft[]; notices: st
     if (final === undefined && original === undefined && actionField === undefined) continue; // the per-message block
     const action = (actionField ?? '').trim().toLowerCase().split(/[\s(]/)[0] ?? '';
     const diagnostic = headerValue(fields, 'diagnostic-code');
-    const detailLine = diagnostic ? oneLine(diagnostic.replace(/^[\w-]+\s*;\s*/, '')) : undefined;
+    const detailLine = diagnostic ? clippedLine(diagnostic.replace(/^[\w-]+\s*;\s*/, '')) : undefined;
     const status = enhancedStatus(headerValue(fields, 'status') ?? '') ?? enhancedStatus(detailLine ?? '');
     if (action !== 'failed' && (action !== '' || status?.startsWith('2'))) {
       notices.push(action || `status ${status}`);
@@ -149,9 +150,9 @@ function textBounceDrafts(text: string, subject: string, failedHeaders: string[]
   // What the whole text says, for recipients whose own block says nothing (Gmail puts the error further down).
   const smtpLine = lines.find((l) => /^\s*[45]\d\d[\s-]/.test(l));
   return recipients.map(({ address, block }) => {
-    const own = oneLine(block);
+    const own = clippedLine(block);
     const status = enhancedStatus(own ?? '') ?? (recipients.length === 1 ? enhancedStatus(body) : undefined);
-    const detail = own ?? (smtpLine ? oneLine(smtpLine) : undefined);
+    const detail = own ?? (smtpLine ? clippedLine(smtpLine) : undefined);
     return { kind: bounceKind(status, `${own ?? ''} ${recipients.length === 1 ? body : ''}`), address, status, detail };
   });
 }
@@ -179,7 +180,7 @@ function copiedHeaders(text: string): HeaderField[] {
 function textAbout(text: string, address: string): string | undefined {
   const lines = text.split(/\r?\n/);
   const at = lines.findIndex((l) => l.toLowerCase().includes(address));
-  return at < 0 ? undefined : oneLine([lines[at]!, ...linesUntilBlank(lines, at + 1)].join(' '));
+  return at < 0 ? undefined : clippedLine([lines[at]!, ...linesUntilBlank(lines, at + 1)].join(' '));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ function complaint(message: Message, part: MimePart, key: string): ReturnedMail 
     addressIn(headerValue(fields, 'removal-recipient')) ??
     (to.length === 1 ? unredacted(to[0]!) : undefined);
   const agent = headerValue(fields, 'user-agent');
-  const detail = oneLine(
+  const detail = clippedLine(
     `${type} report${agent ? ` from ${agent}` : ''}${headerValue(fields, 'source-ip') ? `, source IP ${headerValue(fields, 'source-ip')}` : ''}`,
   );
   const extraTags = [headerValue(fields, 'original-mail-from') ?? ''];
@@ -312,7 +313,7 @@ function autoReplyReason(headers: readonly HeaderField[], subject: string): stri
   }
   const precedence = (headerValue(headers, 'precedence') ?? '').trim().toLowerCase();
   if (precedence === 'auto_reply') return 'auto-reply (Precedence: auto_reply)';
-  if (AUTO_SUBJECT.test(subject)) return `auto-reply (subject "${oneLine(subject, 80)}")`;
+  if (AUTO_SUBJECT.test(subject)) return `auto-reply (subject "${clippedLine(subject, 80)}")`;
   return undefined;
 }
 
@@ -350,10 +351,4 @@ function decode(part: MimePart): string {
   } catch {
     return part.body.toString('utf8');
   }
-}
-
-/** One line, white space collapsed, at most `max` characters; undefined when empty. */
-function oneLine(text: string, max = 500): string | undefined {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line === '' ? undefined : line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -17,6 +17,7 @@ import { subscriberPages } from '../subscribers/pages.js';
 import type { Subscriber, SubscriberStore } from '../subscribers/store.js';
 import { createContext, signingKeyLoader, type CoreContext } from './context.js';
 import type { BaseDeps, DigestPreviews, DigestSender, MailerDeps, SecretDeps, SendingDeps, StatusReader, StoreDeps } from './types.js';
+import { percent } from '../shared/text.js';
 
 // Rendering and sending load MJML, Liquid and nodemailer's MIME code: only when a digest is rendered.
 const renderModule = () => import('../email/render.js');
@@ -295,15 +296,15 @@ async function forEachDue(
 export const RATE_THRESHOLDS = { complaintWarn: 0.001, complaintLimit: 0.003, bounceWarn: 0.02, bounceLimit: 0.05 } as const;
 
 function rateWarnings(rates: { bounce: number; complaint: number }): string[] {
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const warnings: string[] = [];
   if (rates.complaint >= RATE_THRESHOLDS.complaintLimit)
-    warnings.push(`complaint rate ${pct(rates.complaint)} is at or over 0.3%, the limit Gmail and Yahoo enforce: mail will be rejected or go to spam`);
+    warnings.push(`complaint rate ${percent(rates.complaint)} is at or over 0.3%, the limit Gmail and Yahoo enforce: mail will be rejected or go to spam`);
   else if (rates.complaint >= RATE_THRESHOLDS.complaintWarn)
-    warnings.push(`complaint rate ${pct(rates.complaint)} is over 0.1%, what Gmail and Yahoo ask senders to stay under`);
+    warnings.push(`complaint rate ${percent(rates.complaint)} is over 0.1%, what Gmail and Yahoo ask senders to stay under`);
   if (rates.bounce >= RATE_THRESHOLDS.bounceLimit)
-    warnings.push(`bounce rate ${pct(rates.bounce)} is at or over 5%, where Amazon SES puts an account under review`);
-  else if (rates.bounce >= RATE_THRESHOLDS.bounceWarn) warnings.push(`bounce rate ${pct(rates.bounce)} is over 2%: clean the list (old or bought addresses?)`);
+    warnings.push(`bounce rate ${percent(rates.bounce)} is at or over 5%, where Amazon SES puts an account under review`);
+  else if (rates.bounce >= RATE_THRESHOLDS.bounceWarn)
+    warnings.push(`bounce rate ${percent(rates.bounce)} is over 2%: clean the list (old or bought addresses?)`);
   return warnings;
 }
 

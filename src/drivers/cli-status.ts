@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config.js';
 import type { StatusReader } from '../core/types.js';
 import { jsonDocument, JSON_OPTION, PATH_OPTIONS, type CliIo } from './cli-args.js';
+import { percent } from '../shared/text.js';
 
 // --out: the last build's time is read from the feeds when no server has recorded one.
 const OPTIONS = { ...PATH_OPTIONS, out: { type: 'string' }, ...JSON_OPTION } as const satisfies ParseArgsConfig['options'];
@@ -59,5 +60,3 @@ export async function runStatus(values: StatusArgs, io: CliIo, deps: { config: R
   io.stdout.write(lines.join('\n'));
   return 0;
 }
-
-const percent = (x: number) => `${(x * 100).toFixed(2)}%`;

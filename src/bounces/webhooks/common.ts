@@ -2,7 +2,7 @@
 // and normalisations each of them makes (constant-time comparison, timestamp windows, JSON that may be
 // hostile, Message-IDs, one-line details). Pure: no network, no clock (the time is passed in).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { oneLine } from '../../shared/text.js';
+import { clippedLine } from '../../shared/text.js';
 import { normalizeAddress } from '../../subscribers/address.js';
 import type { ReturnedEvent, ReturnedKind } from '../returned.js';
 
@@ -156,14 +156,12 @@ export function statusOf(value: unknown): string | undefined {
 
 /** A service's words as one line of at most 500 characters (control characters gone), or undefined when empty. */
 export function detailOf(...parts: unknown[]): string | undefined {
-  const text = oneLine(
+  return clippedLine(
     parts
       .filter((p): p is string | number => (typeof p === 'string' && p.trim() !== '') || typeof p === 'number')
       .join(' ')
       .replace(/[\u0000-\u001f\u007f]/g, ' '),
   );
-  if (text === '') return undefined;
-  return text.length <= 500 ? text : `${text.slice(0, 499)}…`;
 }
 
 /**
