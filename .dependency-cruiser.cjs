@@ -5,7 +5,7 @@
 const PURE = [
   '^src/content/(parse|front-matter|schema|markdown|excerpt|clean|publish|slug|compare|cache-entry|furniture|furniture-version|posted-time)\\.ts$',
   '^src/(feeds|digest|shared)/',
-  '^src/email/(render|message|tokens|bounce-tag|archive-link|dark-scheme|mjml|template-names|nodemailer-internals)\\.ts$',
+  '^src/email/(render|message|tokens|hmac|bounce-tag|archive-link|dark-scheme|mjml|template-names|nodemailer-internals)\\.ts$',
   '^src/schedule/due\\.ts$',
   '^src/delivery/failures\\.ts$',
   '^src/subscribers/(address|import-csv|import-formats|json|suppression|store)\\.ts$',

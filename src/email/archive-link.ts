@@ -6,7 +6,7 @@
 // with the site's key: `/archive/<id>/?w=<since ms>-<until ms>.<mac>`. Only windows the site itself made
 // a digest for are rendered, however long, and the page shows the posts the email showed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { hmacKey } from '../shared/hmac.js';
+import { hmacKey } from './hmac.js';
 import { DateTime } from 'luxon';
 import type { DigestWindow } from '../digest/build.js';
 

@@ -2,7 +2,7 @@
 // back to it names the delivery it is about without its body being read, and cannot be forged (the mac is
 // an HMAC with the signing key). Lowercase only: some servers lowercase the local part. Pure.
 import { createHmac } from 'node:crypto';
-import { hmacKey } from '../shared/hmac.js';
+import { hmacKey } from './hmac.js';
 import type { Config } from '../config.js';
 
 /** What a tag names: a delivery of a campaign, or (campaign 0) another message to the subscriber (a confirmation request). */

@@ -1,7 +1,7 @@
 // A personalised digest → the complete RFC 5322 message, exactly as it is sent. The one builder used by
 // previews and by the sender. Pure (nodemailer's stream transport composes in memory and sends nothing).
 import { createHash, createHmac } from 'node:crypto';
-import { hmacKey } from '../shared/hmac.js';
+import { hmacKey } from './hmac.js';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config.js';
 import { escapeHtml } from '../shared/html.js';

@@ -1,6 +1,6 @@
 // Signed tokens for unsubscribe and preference links: HMAC-SHA256 over a small JSON payload. Pure.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { hmacKey } from '../shared/hmac.js';
+import { hmacKey } from './hmac.js';
 
 export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm';
 

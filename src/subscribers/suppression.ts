@@ -1,6 +1,6 @@
 // The suppression list's key for an address: what is left of a subscriber erased on request. Pure.
 import { createHmac } from 'node:crypto';
-import { hmacKey } from '../shared/hmac.js';
+import { hmacKey } from '../email/hmac.js';
 
 /** Why an address is on the suppression list after `subscribers delete`. */
 export const DELETED_ON_REQUEST = 'deleted on request';

@@ -1,4 +1,4 @@
-// Signing keys imported once, not from their string on every signature: several HMACs go into each
+// Signing keys imported once (pure: node:crypto only), not from their string on every signature: several HMACs go into each
 // message of a digest (its unsubscribe and preferences tokens, its Message-ID, its bounce tag).
 import { createSecretKey, type KeyObject } from 'node:crypto';
 
